@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Smoke test of the published artifact: packs the built package, installs the tarball into a fresh
+# CommonJS project, and calls wrap(new Retry(...), fn) from an ESM (.mjs) and a CJS (.cjs) file.
+# Requires a build (dist/) first: npm run build. Set KEEP_SMOKE_DIR=1 to keep the temp dirs.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$(pwd)"
+
+for f in dist/index.js dist/index.cjs; do
+  if [[ ! -f "$f" ]]; then
+    echo "smoke-pack: $f is missing; run npm run build first" >&2
+    exit 1
+  fi
+done
+
+WORK="$(mktemp -d -t bulwark-smoke.XXXXXX)"
+cleanup() {
+  if [[ "${KEEP_SMOKE_DIR:-0}" == "1" ]]; then
+    echo "smoke-pack: kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+PACK_DIR="$WORK/pack"
+APP_DIR="$WORK/app"
+mkdir -p "$PACK_DIR" "$APP_DIR"
+
+echo "smoke-pack: npm pack"
+npm pack --json --pack-destination "$PACK_DIR" >"$WORK/pack.json"
+TARBALL_NAME="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0].filename)' "$WORK/pack.json")"
+TARBALL="$PACK_DIR/$TARBALL_NAME"
+if [[ ! -f "$TARBALL" ]]; then
+  echo "smoke-pack: npm pack did not produce a tarball (expected $TARBALL)" >&2
+  exit 1
+fi
+echo "smoke-pack: packed $(basename "$TARBALL") ($(wc -c <"$TARBALL") bytes)"
+
+cd "$APP_DIR"
+npm init -y >/dev/null # package.json without "type": the project is CommonJS
+echo "smoke-pack: npm install $(basename "$TARBALL")"
+npm install --no-audit --no-fund --prefer-offline --loglevel=error "$TARBALL"
+
+cat >esm.mjs <<'JS'
+import assert from 'node:assert/strict';
+import { wrap, Retry } from 'bulwark';
+
+const call = wrap(new Retry({ maxAttempts: 2 }), async (x) => x * 2);
+const result = await call(21);
+assert.strictEqual(result, 42, `ESM: expected 42, got ${result}`);
+console.log('smoke-pack: ESM import ok (call(21) === 42)');
+JS
+
+cat >cjs.cjs <<'JS'
+const assert = require('node:assert/strict');
+const { wrap, Retry } = require('bulwark');
+
+(async () => {
+  const call = wrap(new Retry({ maxAttempts: 2 }), async (x) => x * 2);
+  const result = await call(21);
+  assert.strictEqual(result, 42, `CJS: expected 42, got ${result}`);
+  console.log('smoke-pack: CJS require ok (call(21) === 42)');
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+JS
+
+# Run from the app dir with a clean NODE_OPTIONS/NODE_PATH so only the installed tarball resolves.
+env -u NODE_PATH -u NODE_OPTIONS node esm.mjs
+env -u NODE_PATH -u NODE_OPTIONS node cjs.cjs
+echo "smoke-pack: ok ($ROOT)"

@@ -1,0 +1,30 @@
+/**
+ * The process-wide event bus, typed with the events of every pattern.
+ * @module
+ */
+import { globalBus, type EventEmitter } from './core/events';
+import type { FallbackEvents } from './fallback/events';
+import type { RetryEvents } from './retry/events';
+import type { TimeoutEvents } from './timeout/events';
+
+/** A pattern's event map with every key prefixed by `${Prefix}:`, as on the {@link bus}. */
+export type PrefixedEvents<Prefix extends string, Events> = {
+  [K in keyof Events & string as `${Prefix}:${K}`]: Events[K];
+};
+
+/** Every event of every pattern, keyed `${patternType}:${eventName}` as published on {@link bus}. */
+export type BulwarkEventMap = PrefixedEvents<'retry', RetryEvents> &
+  PrefixedEvents<'timeout', TimeoutEvents> &
+  PrefixedEvents<'fallback', FallbackEvents>;
+
+/**
+ * The process-wide bus: every event of every instance, as `` `${patternType}:${eventName}` ``;
+ * subscribe to `'*'` for all of them. Listener errors are logged and never affect a call.
+ *
+ * @example
+ * ```ts
+ * bus.on('retry:retry', (e) => log.warn({ attempt: e.attempt, delayMs: e.delayMs }, `retrying ${e.patternName}`));
+ * bus.on('*', (type, e) => metrics.increment(type, { name: e.patternName }));
+ * ```
+ */
+export const bus: EventEmitter<BulwarkEventMap> = globalBus as unknown as EventEmitter<BulwarkEventMap>;

@@ -1,0 +1,101 @@
+/**
+ * Config parsing: every pattern validates its one options object with a zod schema, once, in its
+ * constructor. Unknown keys are rejected so that typos surface, and every bad field is reported
+ * in one {@link ConfigError}.
+ * @module
+ * @internal
+ */
+import { inspect } from 'node:util';
+import { z } from 'zod';
+import type { Clock } from './clock';
+import { ConfigError, type ConfigIssue } from './errors';
+import type { ErrorClass, ExceptionConfig } from './exceptions';
+
+/** A function of the given signature, accepted as it is (zod does not wrap it). */
+export const functionSchema = <F extends (...args: never[]) => unknown>() =>
+  z.custom<F>((value) => typeof value === 'function', { message: 'expected a function' });
+
+/** A duration or delay in ms: a finite number ≥ 0. */
+export const durationMs = z.number().finite().min(0, { message: 'must be ≥ 0' });
+
+/** A duration in ms that must be more than 0. */
+export const positiveDurationMs = z.number().finite().gt(0, { message: 'must be > 0' });
+
+/** An integer ≥ 1. */
+export const positiveInt = z.number().int().min(1, { message: 'must be an integer ≥ 1' });
+
+/** A ratio between 0 and 1 inclusive. */
+export const ratio = z.number().min(0, { message: 'must be ≥ 0' }).max(1, { message: 'must be ≤ 1' });
+
+const errorClassSchema = z.custom<ErrorClass>((value) => typeof value === 'function', {
+  message: 'expected an error class',
+});
+
+/** Schema of the shared {@link ExceptionConfig}. */
+export const exceptionsSchema: z.ZodType<ExceptionConfig> = z.strictObject({
+  handle: z.union([z.array(errorClassSchema).readonly(), functionSchema<(error: unknown) => boolean>()]).optional(),
+  ignore: z.array(errorClassSchema).readonly().optional(),
+  transform: functionSchema<NonNullable<ExceptionConfig['transform']>>().optional(),
+  onException: functionSchema<NonNullable<ExceptionConfig['onException']>>().optional(),
+}) as z.ZodType<ExceptionConfig>;
+
+const clockSchema = z.custom<Clock>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    ['now', 'setTimeout', 'clearTimeout', 'sleep'].every(
+      (method) => typeof (value as Record<string, unknown>)[method] === 'function',
+    ),
+  { message: 'expected a Clock with now, setTimeout, clearTimeout and sleep' },
+);
+
+/** The options every pattern accepts: `name`, `exceptions` and `clock`. */
+export const commonOptionsShape = {
+  name: z.string().min(1, { message: 'must not be empty' }).optional(),
+  exceptions: exceptionsSchema.optional(),
+  clock: clockSchema.optional(),
+};
+
+/** Options shared by every pattern. */
+export interface CommonOptions {
+  /** Instance name, used in events, errors and logs. @defaultValue the pattern type plus a counter, e.g. `retry-1` */
+  name?: string;
+  /** Which errors count as failures and what to do about them. */
+  exceptions?: ExceptionConfig;
+  /** Time source, for tests. @defaultValue {@link systemClock} */
+  clock?: Clock;
+}
+
+/**
+ * Parses `input` with `schema`, or throws a {@link ConfigError} naming every bad field.
+ * @param subject - what is configured, e.g. `Retry options`, for the error message
+ */
+export function parseOptions<Schema extends z.ZodType>(schema: Schema, input: unknown, subject: string): z.output<Schema> {
+  const result = schema.safeParse(input ?? {}, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ConfigError(subject, result.error.issues.flatMap(toConfigIssues));
+}
+
+function toConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown option' }));
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) return [{ path, message: 'is required' }];
+  const received = 'input' in issue ? `, got ${describe(issue.input)}` : '';
+  return [{ path, message: `${issue.message}${received}` }];
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  return inspect(value, { depth: 1, breakLength: Infinity, maxStringLength: 40, maxArrayLength: 5 });
+}
+
+const counters = new Map<string, number>();
+
+/** The default name of the next instance of `patternType`: `retry-1`, `retry-2`, … @internal */
+export function defaultName(patternType: string): string {
+  const next = (counters.get(patternType) ?? 0) + 1;
+  counters.set(patternType, next);
+  return `${patternType}-${next}`;
+}

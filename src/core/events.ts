@@ -1,0 +1,171 @@
+/**
+ * Typed events. Each instance has an emitter with its own event map (mitt's API), and every event
+ * is also published on one process-wide bus as `` `${patternType}:${eventName}` ``.
+ *
+ * Emitting is guarded: an event object is built only when someone listens (see
+ * {@link EventHub.has}), and a listener that throws is logged, never allowed to change the
+ * outcome of a call.
+ * @module
+ */
+import mitt, { type Emitter, type EventHandlerMap, type Handler, type WildcardHandler } from 'mitt';
+import { getLogger } from './logger';
+
+/** The kind of pattern an instance is; the prefix of its events on the bus. */
+export type PatternType =
+  | 'circuitBreaker'
+  | 'retry'
+  | 'timeout'
+  | 'fallback'
+  | 'bulkhead'
+  | 'loadShedder'
+  | 'backpressure'
+  | 'adaptiveConcurrency'
+  | 'rateLimiter';
+
+/** Fields carried by every event object. */
+export interface BulwarkEvent<Type extends string = string> {
+  /** Event name within its pattern, e.g. `retry`. */
+  readonly type: Type;
+  /** The pattern that emitted it. */
+  readonly patternType: PatternType;
+  /** The `name` of the instance that emitted it. */
+  readonly patternName: string;
+  /** When it happened, in ms since the epoch, from the instance's clock. */
+  readonly timestamp: number;
+}
+
+/** A typed emitter with mitt's API (`on`, `off`, `emit`, `all`); `'*'` receives every event. */
+export type EventEmitter<Events extends Record<string, unknown>> = Emitter<Events>;
+
+/**
+ * Bumped on every `on`/`off` of any bulwark emitter, so that {@link EventHub.has} can cache its
+ * answer and cost one comparison per call.
+ */
+let listenerVersion = 0;
+
+/**
+ * A mitt emitter whose `on`/`off` invalidate the listener caches and whose `emit` isolates
+ * listener errors (mitt's own `emit` lets the first throwing listener stop the rest).
+ */
+function createEmitter<Events extends Record<string, unknown>>(): Emitter<Events> {
+  const inner = mitt<Events>();
+  const emitter: Emitter<Events> = {
+    all: inner.all,
+    on(type: keyof Events | '*', handler: Handler<never> | WildcardHandler<Events>) {
+      inner.on(type as keyof Events, handler as Handler<Events[keyof Events]>);
+      listenerVersion++;
+    },
+    off(type: keyof Events | '*', handler?: Handler<never> | WildcardHandler<Events>) {
+      inner.off(type as keyof Events, handler as Handler<Events[keyof Events]>);
+      listenerVersion++;
+    },
+    emit(type: keyof Events, event?: unknown) {
+      dispatch(inner.all as unknown as EventHandlerMap<Record<string, unknown>>, type as string, event);
+    },
+  } as Emitter<Events>;
+  return emitter;
+}
+
+/** Calls the handlers for `type`, then the `'*'` handlers, each isolated from the others. */
+function dispatch(all: EventHandlerMap<Record<string, unknown>>, type: string, event: unknown): void {
+  const handlers = all.get(type);
+  if (handlers !== undefined && handlers.length > 0) {
+    for (const handler of handlers.slice() as Handler[]) callSafely(handler, type, event, false);
+  }
+  const wildcards = all.get('*');
+  if (wildcards !== undefined && wildcards.length > 0) {
+    for (const handler of wildcards.slice() as WildcardHandler[]) callSafely(handler, type, event, true);
+  }
+}
+
+function callSafely(handler: Handler | WildcardHandler, type: string, event: unknown, wildcard: boolean): void {
+  try {
+    if (wildcard) (handler as WildcardHandler)(type, event as Record<string, unknown>[string]);
+    else (handler as Handler)(event);
+  } catch (error) {
+    getLogger().error({ err: error, event: type }, 'bulwark: an event listener threw; the call is unaffected');
+  }
+}
+
+/**
+ * The process-wide bus, untyped; `src/bus.ts` re-exports it with the full event map of every
+ * pattern (core cannot import patterns).
+ * @internal
+ */
+export const globalBus: Emitter<Record<string, BulwarkEvent>> = createEmitter();
+
+function hasHandlers(all: EventHandlerMap<Record<string, unknown>>, type: string): boolean {
+  const handlers = all.get(type);
+  return handlers !== undefined && handlers.length > 0;
+}
+
+/**
+ * The event plumbing of one pattern instance: its public emitter plus publication on the bus.
+ * Patterns call `if (hub.has('retry')) hub.emit('retry', { ... })` so that nothing is built or
+ * timed when nobody listens.
+ * @internal
+ */
+export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & string> }> {
+  /** The instance's own emitter, exposed as `instance.events`. */
+  readonly emitter: Emitter<Events>;
+  readonly #patternType: PatternType;
+  readonly #patternName: string;
+  readonly #busTypes = new Map<string, string>();
+  #cacheVersion = -1;
+  readonly #cache = new Map<string, boolean>();
+
+  constructor(patternType: PatternType, patternName: string) {
+    this.emitter = createEmitter<Events>();
+    this.#patternType = patternType;
+    this.#patternName = patternName;
+  }
+
+  /** Whether anyone would receive an event of `type`, on this instance or on the bus. */
+  has(type: keyof Events & string): boolean {
+    if (this.#cacheVersion !== listenerVersion) {
+      this.#cache.clear();
+      this.#cacheVersion = listenerVersion;
+    }
+    let answer = this.#cache.get(type);
+    if (answer === undefined) {
+      const local = this.emitter.all as EventHandlerMap<Record<string, unknown>>;
+      const bus = globalBus.all as EventHandlerMap<Record<string, unknown>>;
+      answer =
+        hasHandlers(local, type) ||
+        hasHandlers(local, '*') ||
+        hasHandlers(bus, this.#busType(type)) ||
+        hasHandlers(bus, '*');
+      this.#cache.set(type, answer);
+    }
+    return answer;
+  }
+
+  /**
+   * Builds the event object from `fields` plus the common fields and delivers it to the
+   * instance's listeners and the bus. Call only after {@link EventHub.has} said yes.
+   */
+  emit<K extends keyof Events & string>(
+    type: K,
+    timestamp: number,
+    fields: Omit<Events[K], keyof BulwarkEvent>,
+  ): void {
+    const event = {
+      type,
+      patternType: this.#patternType,
+      patternName: this.#patternName,
+      timestamp,
+      ...fields,
+    } as unknown as Events[K];
+    this.emitter.emit(type, event);
+    globalBus.emit(this.#busType(type), event as unknown as BulwarkEvent);
+  }
+
+  #busType(type: string): string {
+    let busType = this.#busTypes.get(type);
+    if (busType === undefined) {
+      busType = `${this.#patternType}:${type}`;
+      this.#busTypes.set(type, busType);
+    }
+    return busType;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The contract every pattern implements, and the two ways to combine and use them:
+ * {@link compose} and {@link wrap}.
+ * @module
+ */
+import { systemClock, type Clock } from './clock';
+import { CallContext, SignalScope, type ExecutionContext, type InternalContext, type Priority } from './context';
+
+export type { ExecutionContext, Priority } from './context';
+
+/** Per-call options of {@link Policy.execute}. */
+export interface ExecuteOptions {
+  /** Cancels the call: waits end at once and `fn` sees it as `ctx.signal`. */
+  signal?: AbortSignal | undefined;
+  /** Partition key, e.g. a user id for rate limits; `fn` sees it as `ctx.key`. */
+  key?: string | undefined;
+  /** How urgent the call is. @defaultValue `'normal'` */
+  priority?: Priority | undefined;
+  /** Absolute time budget for the whole pipeline, in ms since the epoch. */
+  deadline?: number | undefined;
+  /** The same budget, relative to now, in ms; with `deadline` too, the earlier of the two wins. */
+  timeoutMs?: number | undefined;
+}
+
+/** A resilience pattern: something that runs functions on your behalf. */
+export interface Policy {
+  /** Instance name, used in events, errors, logs and the registry. */
+  readonly name: string;
+  /**
+   * Runs `fn` under this policy.
+   * @param fn - the operation; it receives the {@link ExecutionContext} and may be sync or async
+   * @param options - per-call signal, key, priority and time budget
+   * @returns what `fn` returned, unless the policy decides otherwise (e.g. a fallback value)
+   * @throws the caller's `signal.reason` when it aborts; `fn`'s own error when the policy gives up
+   */
+  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T>;
+}
+
+/**
+ * Key of the method by which bulwark's own policies run a function inside an existing context,
+ * so that composed policies share one context (and one signal) instead of each building its own.
+ * @internal
+ */
+export const runInContext: unique symbol = Symbol('bulwark.runInContext');
+
+/** A policy that can run inside a context built by an enclosing policy. @internal */
+export interface ContextualPolicy extends Policy {
+  [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T>;
+}
+
+function isContextual(policy: Policy): policy is ContextualPolicy {
+  return typeof (policy as Partial<ContextualPolicy>)[runInContext] === 'function';
+}
+
+/**
+ * Builds the context for a call that enters bulwark through `execute`. The caller checks
+ * `ctx.scope?.aborted` before running anything.
+ * @internal
+ */
+export function rootContext(options: ExecuteOptions | undefined, clock: Clock): InternalContext {
+  if (options === undefined) return new CallContext(1, undefined, 'normal', undefined, undefined);
+  let deadline = options.deadline;
+  if (options.timeoutMs !== undefined) {
+    const relative = clock.now() + options.timeoutMs;
+    if (deadline === undefined || relative < deadline) deadline = relative;
+  }
+  const scope = options.signal === undefined ? undefined : new SignalScope(options.signal);
+  return new CallContext(1, options.key, options.priority ?? 'normal', deadline, scope);
+}
+
+/**
+ * Runs `fn` through `policy` inside `ctx`: directly for bulwark's own policies, through `execute`
+ * with equivalent options for any other {@link Policy}.
+ * @internal
+ */
+export function runPolicy<T>(
+  policy: Policy,
+  fn: (ctx: InternalContext) => T | PromiseLike<T>,
+  ctx: InternalContext,
+): Promise<T> {
+  if (isContextual(policy)) return policy[runInContext](fn, ctx);
+  const options: ExecuteOptions = { key: ctx.key, priority: ctx.priority, deadline: ctx.deadline };
+  if (ctx.scope !== undefined) options.signal = ctx.scope.signal;
+  return policy.execute((inner) => fn(toInternal(inner)), options);
+}
+
+/** The context a foreign policy handed to `fn`, as bulwark's policies need it. */
+function toInternal(ctx: ExecutionContext): InternalContext {
+  if ('scope' in ctx) return ctx as InternalContext;
+  return new CallContext(ctx.attempt, ctx.key, ctx.priority, ctx.deadline, new SignalScope(ctx.signal));
+}
+
+let composedCount = 0;
+
+/** Several policies run as one; see {@link compose}. */
+class ComposedPolicy implements ContextualPolicy {
+  readonly name: string;
+  readonly #policies: readonly Policy[];
+
+  constructor(policies: readonly Policy[]) {
+    this.#policies = policies;
+    this.name = `compose(${policies.map((policy) => policy.name).join(', ')})#${++composedCount}`;
+  }
+
+  /** Enters through the outermost policy's `execute`, so that its clock measures `timeoutMs`. */
+  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
+    const outermost = this.#policies[0] as Policy;
+    return outermost.execute((ctx) => this.#runFrom(1, fn, toInternal(ctx)), options);
+  }
+
+  [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
+    return this.#runFrom(0, fn, ctx);
+  }
+
+  #runFrom<T>(index: number, fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
+    const policy = this.#policies[index] as Policy;
+    if (index === this.#policies.length - 1) return runPolicy(policy, fn, ctx);
+    return runPolicy(policy, (inner) => this.#runFrom(index + 1, fn, inner), ctx);
+  }
+}
+
+/** Runs `fn` with no policy at all: what composing nothing gives. */
+class PassThroughPolicy implements ContextualPolicy {
+  readonly name = 'compose()';
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
+    const ctx = rootContext(options, this.#clock);
+    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
+    return this[runInContext](fn, ctx);
+  }
+
+  [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
+    try {
+      return Promise.resolve(fn(ctx));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+/**
+ * Combines policies into one; the first argument is the outermost. `compose(fallback, retry,
+ * timeout)` gives each try its own time limit, retries timed-out tries, and falls back when all
+ * fail. Composing nothing gives a pass-through; a composed policy is a Policy and composes again.
+ * All layers share one execution context, so the caller's signal, key, priority and deadline reach
+ * every layer and `fn`.
+ *
+ * @param policies - outermost first
+ * @example
+ * ```ts
+ * const resilient = compose(new Fallback({ fallback: () => null }), new Retry(), new Timeout({ timeoutMs: 200 }));
+ * const user = await resilient.execute(({ signal }) => fetchUser(id, signal));
+ * ```
+ */
+export function compose(...policies: Policy[]): Policy {
+  if (policies.length === 0) return new PassThroughPolicy(systemClock);
+  if (policies.length === 1) return policies[0] as Policy;
+  return new ComposedPolicy(policies);
+}
+
+/**
+ * Returns a function with `fn`'s parameters that runs each call through `policy`.
+ *
+ * @example
+ * ```ts
+ * const getUser = wrap(retry, (id: string) => db.users.find(id));
+ * const user = await getUser('42'); // typed as the awaited result of db.users.find
+ * ```
+ */
+export function wrap<A extends unknown[], R>(
+  policy: Policy,
+  fn: (...args: A) => R | PromiseLike<R>,
+): (...args: A) => Promise<Awaited<R>> {
+  return (...args: A) => policy.execute(() => fn(...args) as Awaited<R> | PromiseLike<Awaited<R>>);
+}

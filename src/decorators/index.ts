@@ -1,0 +1,1 @@
+export { resilient, type AsyncMethod, type PolicyFactory, type ResilientDecorator } from './resilient';

@@ -1,0 +1,3 @@
+export { Fallback } from './fallback';
+export type { FallbackOptions, FallbackFunction } from './options';
+export type { FallbackEvents, FallbackEvent } from './events';

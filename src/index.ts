@@ -1,0 +1,55 @@
+/**
+ * bulwark: composable async resilience patterns for Node.js.
+ *
+ * Wrap calls with {@link wrap} or `policy.execute`, combine policies with {@link compose},
+ * decorate methods with {@link resilient}, and watch everything on the {@link bus}.
+ * @module
+ */
+export { compose, wrap, type Policy, type ExecuteOptions, type ExecutionContext, type Priority } from './core/policy';
+export { systemClock, sleep, type Clock, type TimerHandle } from './core/clock';
+export {
+  BulwarkError,
+  ConfigError,
+  OperationTimeoutError,
+  ErrorCode,
+  isBulwarkError,
+  type ConfigIssue,
+} from './core/errors';
+export {
+  ExceptionHandler,
+  type ExceptionConfig,
+  type ExceptionContext,
+  type ErrorClass,
+} from './core/exceptions';
+export type { BulwarkEvent, EventEmitter, PatternType } from './core/events';
+export type { CommonOptions } from './core/config';
+export { setLogger, getLogger, silentLogger, type Logger, type LogMethod } from './core/logger';
+export { bus, type BulwarkEventMap, type PrefixedEvents } from './bus';
+export {
+  Retry,
+  RetryBudget,
+  RETRY_DEFAULTS,
+  RETRY_BUDGET_DEFAULTS,
+  type RetryOptions,
+  type RetryStats,
+  type BackoffOptions,
+  type BackoffKind,
+  type BackoffFunction,
+  type Jitter,
+  type RetryBudgetOptions,
+  type RetryEvents,
+  type RetryEvent,
+  type RetrySuccessEvent,
+  type RetryExhaustedEvent,
+  type RetryExhaustedReason,
+} from './retry/index';
+export {
+  Timeout,
+  TIMEOUT_DEFAULTS,
+  type TimeoutOptions,
+  type TimeoutStrategy,
+  type TimeoutEvents,
+  type TimeoutEvent,
+} from './timeout/index';
+export { Fallback, type FallbackOptions, type FallbackFunction, type FallbackEvents, type FallbackEvent } from './fallback/index';
+export { resilient, type AsyncMethod, type PolicyFactory, type ResilientDecorator } from './decorators/index';

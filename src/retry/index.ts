@@ -1,0 +1,5 @@
+export { Retry, type RetryStats } from './retry';
+export { RETRY_DEFAULTS, type RetryOptions, type BackoffOptions } from './options';
+export type { BackoffKind, BackoffFunction, Jitter } from './backoff';
+export { RetryBudget, RETRY_BUDGET_DEFAULTS, type RetryBudgetOptions } from './budget';
+export type { RetryEvents, RetryEvent, RetrySuccessEvent, RetryExhaustedEvent, RetryExhaustedReason } from './events';

@@ -1,0 +1,253 @@
+/**
+ * Retry: runs a function again when it fails, with backoff, jitter, a deadline-aware schedule and
+ * an optional retry budget.
+ * @module
+ */
+import { systemClock, type Clock } from '../core/clock';
+import { defaultName, parseOptions } from '../core/config';
+import { withAttempt, type ExecutionContext, type InternalContext } from '../core/context';
+import { EventHub, type EventEmitter } from '../core/events';
+import { ExceptionHandler, isPromiseLike } from '../core/exceptions';
+import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
+import { backoffDelay, type BackoffSettings } from './backoff';
+import { RetryBudget } from './budget';
+import type { RetryEvents, RetryExhaustedReason } from './events';
+import { RETRY_DEFAULTS, retryOptionsSchema, type RetryOptions } from './options';
+
+/** Counters of a {@link Retry} since it was created. */
+export interface RetryStats {
+  /** Calls that succeeded at the first try. */
+  readonly succeededWithoutRetry: number;
+  /** Calls that succeeded after one or more retries. */
+  readonly succeededAfterRetry: number;
+  /** Calls that failed at the first try without being retried (the error was not handled, or the caller aborted). */
+  readonly failedWithoutRetry: number;
+  /** Calls that failed after one or more retries. */
+  readonly failedAfterRetry: number;
+  /** Retries made, over all calls. */
+  readonly retries: number;
+  /** Retries refused because the budget had no token left. */
+  readonly retriesDeniedByBudget: number;
+}
+
+type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
+
+/** How the last try ended. */
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Runs a function again when it fails with an error the exception handler handles (every error by
+ * default), up to `maxAttempts` tries in all, waiting a backoff delay between tries.
+ *
+ * - An error's numeric `retryAfterMs` (e.g. a rate limit's) replaces the backoff delay, capped by
+ *   `maxDelayMs`.
+ * - With a deadline (from `execute`'s `deadline` / `timeoutMs` or an enclosing Timeout), no sleep
+ *   starts that would end at or after it.
+ * - A caller's abort ends a backoff sleep at once and surfaces as the caller's reason.
+ * - When it gives up, the caller receives the last error itself, not a wrapper (or what
+ *   `exceptions.transform` makes of it).
+ *
+ * The first try costs no timer, clock read or allocation beyond the call's own promise.
+ *
+ * @example
+ * ```ts
+ * const retry = new Retry({ maxAttempts: 4, initialDelayMs: 50, budget: { ratio: 0.1 } });
+ * const value = await retry.execute(({ signal }) => redis.get(key), { signal });
+ * ```
+ */
+export class Retry implements Policy {
+  /** Instance name, used in events, errors and logs. */
+  readonly name: string;
+  /** Typed emitter of this instance's events: retry, success, exhausted. */
+  readonly events: EventEmitter<RetryEvents>;
+  readonly #maxAttempts: number;
+  readonly #backoff: BackoffSettings;
+  readonly #retryOnResult: ((result: unknown) => boolean) | undefined;
+  readonly #budget: RetryBudget | undefined;
+  readonly #clock: Clock;
+  readonly #handler: ExceptionHandler;
+  readonly #hub: EventHub<RetryEvents>;
+  /** Settles a first try's value; shared by all calls unless `retryOnResult` needs a closure per call. */
+  readonly #onFirstSuccess: ((value: unknown) => unknown) | undefined;
+  #succeededWithoutRetry = 0;
+  #succeededAfterRetry = 0;
+  #failedWithoutRetry = 0;
+  #failedAfterRetry = 0;
+  #retries = 0;
+  #retriesDeniedByBudget = 0;
+
+  /**
+   * @param options - see {@link RetryOptions}; every field is optional
+   * @throws {@link ConfigError} naming every invalid option
+   */
+  constructor(options: RetryOptions = {}) {
+    const resolved = parseOptions(retryOptionsSchema, options, 'Retry options');
+    this.name = resolved.name ?? defaultName('retry');
+    this.#clock = resolved.clock ?? systemClock;
+    this.#maxAttempts = resolved.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
+    const backoffObject = typeof resolved.backoff === 'object' ? resolved.backoff : undefined;
+    this.#backoff = Object.freeze({
+      kind:
+        typeof resolved.backoff === 'function' || typeof resolved.backoff === 'string'
+          ? resolved.backoff
+          : (backoffObject?.type ?? RETRY_DEFAULTS.backoff),
+      initialDelayMs: backoffObject?.initialDelayMs ?? resolved.initialDelayMs ?? RETRY_DEFAULTS.initialDelayMs,
+      multiplier: backoffObject?.multiplier ?? resolved.multiplier ?? RETRY_DEFAULTS.multiplier,
+      maxDelayMs: backoffObject?.maxDelayMs ?? resolved.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs,
+      jitter: backoffObject?.jitter ?? resolved.jitter ?? RETRY_DEFAULTS.jitter,
+      random: resolved.random ?? Math.random,
+    });
+    this.#retryOnResult = resolved.retryOnResult;
+    const budget = resolved.budget;
+    this.#budget =
+      budget === undefined ? undefined : budget instanceof RetryBudget ? budget : new RetryBudget(budget, this.#clock);
+    this.#handler = new ExceptionHandler(resolved.exceptions, 'retry', this.name);
+    this.#hub = new EventHub('retry', this.name);
+    this.events = this.#hub.emitter;
+    if (this.#retryOnResult === undefined) this.#onFirstSuccess = this.#countFirstSuccess.bind(this);
+  }
+
+  /**
+   * Runs `fn`, retrying it as configured.
+   * @throws the caller's `signal.reason` when it aborts; otherwise the last try's error
+   */
+  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
+    const ctx = rootContext(options, this.#clock);
+    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
+    return this[runInContext](fn, ctx);
+  }
+
+  /** @internal */
+  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+    this.#budget?.deposit();
+    const first = ctx.attempt === 1 ? ctx : withAttempt(ctx, 1);
+    let value: T | PromiseLike<T>;
+    try {
+      value = fn(first);
+    } catch (error) {
+      return this.#retryFrom(fn, ctx, 1, { ok: false, error });
+    }
+    if (isPromiseLike(value)) {
+      const onRejected = (error: unknown): Promise<T> => this.#retryFrom(fn, ctx, 1, { ok: false, error });
+      const onFulfilled =
+        (this.#onFirstSuccess as ((value: T) => T) | undefined) ??
+        ((result: T): T | Promise<T> => this.#afterFirstResult(fn, ctx, result));
+      return Promise.resolve(value).then(onFulfilled, onRejected);
+    }
+    return Promise.resolve(this.#afterFirstResult(fn, ctx, value));
+  }
+
+  /** Counters since creation; see {@link RetryStats}. */
+  stats(): RetryStats {
+    return {
+      succeededWithoutRetry: this.#succeededWithoutRetry,
+      succeededAfterRetry: this.#succeededAfterRetry,
+      failedWithoutRetry: this.#failedWithoutRetry,
+      failedAfterRetry: this.#failedAfterRetry,
+      retries: this.#retries,
+      retriesDeniedByBudget: this.#retriesDeniedByBudget,
+    };
+  }
+
+  #countFirstSuccess(value: unknown): unknown {
+    this.#succeededWithoutRetry++;
+    if (this.#hub.has('success')) this.#hub.emit('success', this.#clock.now(), { attempts: 1 });
+    return value;
+  }
+
+  #afterFirstResult<T>(fn: Operation<T>, ctx: InternalContext, value: T): T | Promise<T> {
+    if (this.#retryOnResult !== undefined && this.#retryOnResult(value) === true) {
+      return this.#retryFrom(fn, ctx, 1, { ok: true, value });
+    }
+    return this.#countFirstSuccess(value) as T;
+  }
+
+  /**
+   * The slow path: `outcome` is how try number `attempt` ended, and it asks for a retry (a
+   * failure, or a result `retryOnResult` rejects). Loops until a try succeeds or retrying stops.
+   */
+  async #retryFrom<T>(fn: Operation<T>, ctx: InternalContext, attempt: number, outcome: Outcome<T>): Promise<T> {
+    let previousDelayMs = 0;
+    for (;;) {
+      if (ctx.scope?.aborted) return this.#fail(attempt, ctx.scope.reason);
+      const error = outcome.ok ? undefined : outcome.error;
+      if (!outcome.ok && !this.#handler.handles(error)) return this.#fail(attempt, error);
+      const canRetry = attempt < this.#maxAttempts;
+      const delayMs = canRetry ? this.#delayAfter(attempt, previousDelayMs, error) : 0;
+      const stop = canRetry ? this.#whyNotRetryAfter(ctx, delayMs) : 'maxAttempts';
+      if (stop !== undefined) return this.#exhaust(attempt, stop, outcome);
+      if (!outcome.ok) this.#report('callFailed', error, attempt);
+      this.#retries++;
+      if (this.#hub.has('retry')) this.#hub.emit('retry', this.#clock.now(), { attempt, delayMs, error });
+      try {
+        await this.#clock.sleep(delayMs, ctx.scope?.signal);
+      } catch (abortReason) {
+        return this.#fail(attempt, abortReason);
+      }
+      previousDelayMs = delayMs;
+      attempt++;
+      outcome = await this.#try(fn, withAttempt(ctx, attempt));
+      if (outcome.ok && (this.#retryOnResult === undefined || this.#retryOnResult(outcome.value) !== true)) {
+        this.#succeededAfterRetry++;
+        if (this.#hub.has('success')) this.#hub.emit('success', this.#clock.now(), { attempts: attempt });
+        return outcome.value;
+      }
+    }
+  }
+
+  async #try<T>(fn: Operation<T>, ctx: InternalContext): Promise<Outcome<T>> {
+    try {
+      return { ok: true, value: await fn(ctx) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /**
+   * Why no try may follow a `delayMs` sleep: it would end at or after the deadline, or the budget
+   * has no token left.
+   */
+  #whyNotRetryAfter(ctx: InternalContext, delayMs: number): RetryExhaustedReason | undefined {
+    if (ctx.deadline !== undefined && this.#clock.now() + delayMs >= ctx.deadline) return 'deadline';
+    if (this.#budget !== undefined && !this.#budget.tryWithdraw()) {
+      this.#retriesDeniedByBudget++;
+      return 'budget';
+    }
+    return undefined;
+  }
+
+  #delayAfter(attempt: number, previousDelayMs: number, error: unknown): number {
+    const hint = (error as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
+    if (typeof hint === 'number' && hint >= 0 && Number.isFinite(hint)) return Math.min(hint, this.#backoff.maxDelayMs);
+    return backoffDelay(this.#backoff, attempt, previousDelayMs, error);
+  }
+
+  #exhaust<T>(attempts: number, reason: RetryExhaustedReason, outcome: Outcome<T>): T {
+    const error = outcome.ok ? undefined : outcome.error;
+    if (this.#hub.has('exhausted')) this.#hub.emit('exhausted', this.#clock.now(), { attempts, reason, error });
+    if (outcome.ok) {
+      this.#countSettled(attempts, true);
+      return outcome.value;
+    }
+    this.#report('retryExhausted', error, attempts, reason);
+    return this.#fail(attempts, this.#handler.toCallerError('retryExhausted', error, { attempts, reason }));
+  }
+
+  #fail(attempts: number, error: unknown): never {
+    this.#countSettled(attempts, false);
+    throw error;
+  }
+
+  #countSettled(attempts: number, succeeded: boolean): void {
+    if (succeeded) {
+      if (attempts === 1) this.#succeededWithoutRetry++;
+      else this.#succeededAfterRetry++;
+    } else if (attempts === 1) this.#failedWithoutRetry++;
+    else this.#failedAfterRetry++;
+  }
+
+  #report(reason: string, error: unknown, attempt: number, exhausted?: RetryExhaustedReason): void {
+    if (!this.#handler.reports) return;
+    this.#handler.report(reason, error, exhausted === undefined ? { attempt } : { attempt, exhausted });
+  }
+}
