@@ -43,12 +43,30 @@ export type EventEmitter<Events extends Record<string, unknown>> = Emitter<Event
  */
 let listenerVersion = 0;
 
+/** mitt's handler map, invalidating the listener caches when changed directly (e.g. `all.clear()`). */
+class HandlerMap<K, V> extends Map<K, V> {
+  override set(key: K, value: V): this {
+    listenerVersion++;
+    return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    listenerVersion++;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    listenerVersion++;
+    super.clear();
+  }
+}
+
 /**
  * A mitt emitter whose `on`/`off` invalidate the listener caches and whose `emit` isolates
  * listener errors (mitt's own `emit` lets the first throwing listener stop the rest).
  */
 function createEmitter<Events extends Record<string, unknown>>(): Emitter<Events> {
-  const inner = mitt<Events>();
+  const inner = mitt<Events>(new HandlerMap() as EventHandlerMap<Events>);
   const emitter: Emitter<Events> = {
     all: inner.all,
     on(type: keyof Events | '*', handler: Handler<never> | WildcardHandler<Events>) {
