@@ -66,14 +66,28 @@ export interface CommonOptions {
   clock?: Clock;
 }
 
+/** Finds problems that involve several fields of the raw options; see {@link parseOptions}. */
+export type CrossFieldCheck = (input: Readonly<Record<string, unknown>>) => ConfigIssue[];
+
 /**
  * Parses `input` with `schema`, or throws a {@link ConfigError} naming every bad field.
+ * Cross-field checks run on the raw input even when single fields are invalid (zod skips its
+ * refinements then), so that one error lists every problem.
  * @param subject - what is configured, e.g. `Retry options`, for the error message
  */
-export function parseOptions<Schema extends z.ZodType>(schema: Schema, input: unknown, subject: string): z.output<Schema> {
-  const result = schema.safeParse(input ?? {}, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ConfigError(subject, result.error.issues.flatMap(toConfigIssues));
+export function parseOptions<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  subject: string,
+  crossCheck?: CrossFieldCheck,
+): z.output<Schema> {
+  const options = input ?? {};
+  const result = schema.safeParse(options, { reportInput: true });
+  const crossIssues =
+    crossCheck !== undefined && typeof options === 'object' ? crossCheck(options as Record<string, unknown>) : [];
+  if (result.success && crossIssues.length === 0) return result.data;
+  const issues = result.success ? [] : result.error.issues.flatMap(toConfigIssues);
+  throw new ConfigError(subject, [...issues, ...crossIssues]);
 }
 
 function toConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {

@@ -3,7 +3,14 @@
  * @module
  */
 import { z } from 'zod';
-import { commonOptionsShape, durationMs, functionSchema, positiveInt, type CommonOptions } from '../core/config';
+import {
+  commonOptionsShape,
+  durationMs,
+  functionSchema,
+  positiveInt,
+  type CommonOptions,
+  type CrossFieldCheck,
+} from '../core/config';
 import type { BackoffFunction, BackoffKind, Jitter } from './backoff';
 import { RetryBudget, retryBudgetOptionsSchema, type RetryBudgetOptions } from './budget';
 
@@ -74,39 +81,38 @@ const multiplier = z.number().finite().min(1, { message: 'must be ≥ 1' });
 const backoffFields = ['initialDelayMs', 'multiplier', 'maxDelayMs', 'jitter'] as const;
 
 /** Schema of {@link RetryOptions}. */
-export const retryOptionsSchema = z
-  .strictObject({
-    ...commonOptionsShape,
-    maxAttempts: positiveInt.optional(),
-    backoff: z
-      .union([
-        backoffKind,
-        functionSchema<BackoffFunction>(),
-        z.strictObject({
-          type: backoffKind.optional(),
-          initialDelayMs: durationMs.optional(),
-          multiplier: multiplier.optional(),
-          maxDelayMs: durationMs.optional(),
-          jitter: jitter.optional(),
-        }),
-      ])
-      .optional(),
-    initialDelayMs: durationMs.optional(),
-    multiplier: multiplier.optional(),
-    maxDelayMs: durationMs.optional(),
-    jitter: jitter.optional(),
-    retryOnResult: functionSchema<(result: unknown) => boolean>().optional(),
-    budget: z
-      .union([z.instanceof(RetryBudget), retryBudgetOptionsSchema])
-      .optional(),
-    random: functionSchema<() => number>().optional(),
-  })
-  .superRefine((options, ctx) => {
-    const backoff = options.backoff;
-    if (typeof backoff !== 'object') return;
-    for (const field of backoffFields) {
-      if (options[field] !== undefined && backoff[field] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [field], message: 'is set both here and in backoff; set it once' });
-      }
-    }
-  });
+export const retryOptionsSchema = z.strictObject({
+  ...commonOptionsShape,
+  maxAttempts: positiveInt.optional(),
+  backoff: z
+    .union([
+      backoffKind,
+      functionSchema<BackoffFunction>(),
+      z.strictObject({
+        type: backoffKind.optional(),
+        initialDelayMs: durationMs.optional(),
+        multiplier: multiplier.optional(),
+        maxDelayMs: durationMs.optional(),
+        jitter: jitter.optional(),
+      }),
+    ])
+    .optional(),
+  initialDelayMs: durationMs.optional(),
+  multiplier: multiplier.optional(),
+  maxDelayMs: durationMs.optional(),
+  jitter: jitter.optional(),
+  retryOnResult: functionSchema<(result: unknown) => boolean>().optional(),
+  budget: z
+    .union([z.instanceof(RetryBudget), retryBudgetOptionsSchema])
+    .optional(),
+  random: functionSchema<() => number>().optional(),
+});
+
+/** Backoff parameters may be given at the top level or in the `backoff` object, not both. */
+export const retryCrossCheck: CrossFieldCheck = (options) => {
+  const backoff = options['backoff'];
+  if (typeof backoff !== 'object' || backoff === null) return [];
+  return backoffFields
+    .filter((field) => options[field] !== undefined && (backoff as Record<string, unknown>)[field] !== undefined)
+    .map((field) => ({ path: field, message: 'is set both here and in backoff; set it once' }));
+};

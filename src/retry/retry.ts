@@ -12,7 +12,7 @@ import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../
 import { backoffDelay, type BackoffSettings } from './backoff';
 import { RetryBudget } from './budget';
 import type { RetryEvents, RetryExhaustedReason } from './events';
-import { RETRY_DEFAULTS, retryOptionsSchema, type RetryOptions } from './options';
+import { RETRY_DEFAULTS, retryCrossCheck, retryOptionsSchema, type RetryOptions } from './options';
 
 /** Counters of a {@link Retry} since it was created. */
 export interface RetryStats {
@@ -20,9 +20,13 @@ export interface RetryStats {
   readonly succeededWithoutRetry: number;
   /** Calls that succeeded after one or more retries. */
   readonly succeededAfterRetry: number;
-  /** Calls that failed at the first try without being retried (the error was not handled, or the caller aborted). */
+  /**
+   * Calls that failed at the first try without being retried: the error was not handled, the
+   * caller aborted, or no retry was allowed. Failed calls include those whose last result
+   * `retryOnResult` still rejected.
+   */
   readonly failedWithoutRetry: number;
-  /** Calls that failed after one or more retries. */
+  /** Calls that failed after one or more retries (including a last result `retryOnResult` rejected). */
   readonly failedAfterRetry: number;
   /** Retries made, over all calls. */
   readonly retries: number;
@@ -81,7 +85,7 @@ export class Retry implements Policy {
    * @throws {@link ConfigError} naming every invalid option
    */
   constructor(options: RetryOptions = {}) {
-    const resolved = parseOptions(retryOptionsSchema, options, 'Retry options');
+    const resolved = parseOptions(retryOptionsSchema, options, 'Retry options', retryCrossCheck);
     this.name = resolved.name ?? defaultName('retry');
     this.#clock = resolved.clock ?? systemClock;
     this.#maxAttempts = resolved.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
@@ -176,7 +180,7 @@ export class Retry implements Policy {
       const delayMs = canRetry ? this.#delayAfter(attempt, previousDelayMs, error) : 0;
       const stop = canRetry ? this.#whyNotRetryAfter(ctx, delayMs) : 'maxAttempts';
       if (stop !== undefined) return this.#exhaust(attempt, stop, outcome);
-      if (!outcome.ok) this.#report('callFailed', error, attempt);
+      if (!outcome.ok && this.#handler.reports) this.#handler.report('callFailed', error, { attempt });
       this.#retries++;
       if (this.#hub.has('retry')) this.#hub.emit('retry', this.#clock.now(), { attempt, delayMs, error });
       try {
@@ -226,28 +230,21 @@ export class Retry implements Policy {
     const error = outcome.ok ? undefined : outcome.error;
     if (this.#hub.has('exhausted')) this.#hub.emit('exhausted', this.#clock.now(), { attempts, reason, error });
     if (outcome.ok) {
-      this.#countSettled(attempts, true);
+      this.#countFailed(attempts);
       return outcome.value;
     }
-    this.#report('retryExhausted', error, attempts, reason);
-    return this.#fail(attempts, this.#handler.toCallerError('retryExhausted', error, { attempts, reason }));
+    const metadata = { attempt: attempts, exhaustedBy: reason };
+    if (this.#handler.reports) this.#handler.report('retryExhausted', error, metadata);
+    return this.#fail(attempts, this.#handler.toCallerError('retryExhausted', error, metadata));
   }
 
   #fail(attempts: number, error: unknown): never {
-    this.#countSettled(attempts, false);
+    this.#countFailed(attempts);
     throw error;
   }
 
-  #countSettled(attempts: number, succeeded: boolean): void {
-    if (succeeded) {
-      if (attempts === 1) this.#succeededWithoutRetry++;
-      else this.#succeededAfterRetry++;
-    } else if (attempts === 1) this.#failedWithoutRetry++;
+  #countFailed(attempts: number): void {
+    if (attempts === 1) this.#failedWithoutRetry++;
     else this.#failedAfterRetry++;
-  }
-
-  #report(reason: string, error: unknown, attempt: number, exhausted?: RetryExhaustedReason): void {
-    if (!this.#handler.reports) return;
-    this.#handler.report(reason, error, exhausted === undefined ? { attempt } : { attempt, exhausted });
   }
 }

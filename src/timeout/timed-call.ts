@@ -141,6 +141,7 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
   }
 
   #fnSettled(ok: boolean, outcome: unknown): void {
+    if (this.#settled) return;
     if (this.#endedBy === undefined) {
       this.#owner.untrack(this);
       this.#parent?.unlisten(this);

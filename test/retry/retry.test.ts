@@ -265,6 +265,18 @@ describe('Retry', () => {
     );
   });
 
+  it('lists a backoff conflict together with the other bad fields', () => {
+    expect(() => new Retry({ maxAttempts: -1, jitter: 'none', backoff: { jitter: 'full' } })).toThrow(
+      /maxAttempts: must be an integer ≥ 1[\s\S]*jitter: is set both here and in backoff/,
+    );
+  });
+
+  it('counts a call whose last result retryOnResult still rejects as failed', async () => {
+    const retry = new Retry({ maxAttempts: 2, ...noDelay, retryOnResult: () => true });
+    await retry.execute(() => 'busy');
+    expect(retry.stats()).toMatchObject({ failedAfterRetry: 1, succeededAfterRetry: 0, retries: 1 });
+  });
+
   it('uses backoff parameters given as an object', async () => {
     const clock = new ManualClock();
     const started: number[] = [];

@@ -147,6 +147,21 @@ describe('Timeout (aggressive)', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('reports a timeout once when fn honours the abort and rejects afterwards', async () => {
+    const clock = new ManualClock();
+    const onException = vi.fn();
+    const transform = vi.fn((error: unknown) => error);
+    const timeout = new Timeout({ timeoutMs: 10, clock, exceptions: { onException, transform } });
+    const result = timeout.execute(
+      ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    );
+    const settled = expect(result).rejects.toBeInstanceOf(OperationTimeoutError);
+    await clock.advance(10);
+    await settled;
+    expect(onException).toHaveBeenCalledTimes(1);
+    expect(transform).toHaveBeenCalledTimes(1);
+  });
+
   it('emits a timeout event with the limit and its trigger', async () => {
     const clock = new ManualClock();
     const timeout = new Timeout({ timeoutMs: 30, clock });

@@ -1,0 +1,255 @@
+/**
+ * Runs every program in examples/ and checks what it returns (or, for the demo, prints), so that
+ * the examples the docs quote keep working.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { main as deadlineBudget, type DeadlineBudgetResult } from '../examples/deadline-budget';
+import { main as decorator, type DecoratorResult } from '../examples/decorator';
+import { main as exceptions, type ExceptionsResult } from '../examples/exceptions';
+import { main as quickStart } from '../examples/quick-start';
+import { main as retryBudget, type RetryBudgetResult } from '../examples/retry-budget';
+import { main as timeoutStrategies, type TimeoutStrategiesResult } from '../examples/timeout-strategies';
+import { main as wrapFunction, type WrapFunctionResult } from '../examples/wrap-function';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('examples/quick-start.ts (the README quick start)', () => {
+  it('returns values through execute, wrap and @resilient, logging every bus event', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const result = await quickStart();
+    expect(result).toEqual({ price: 40, wrapped: 70, decorated: 40, requests: 4 });
+    expect(log.mock.calls[0]).toEqual(['retry:retry', expect.stringMatching(/^retry-\d+$/)]);
+    expect(log.mock.calls.map(([type]) => type)).toEqual(['retry:retry', 'retry:success', 'retry:success', 'retry:success']);
+  });
+
+  it('unsubscribes its bus listener when it ends', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await quickStart();
+    log.mockClear();
+    await wrapFunction();
+    expect(log).not.toHaveBeenCalled();
+  });
+});
+
+describe('examples/wrap-function.ts', () => {
+  let result: WrapFunctionResult;
+  beforeAll(async () => {
+    result = await wrapFunction();
+  });
+
+  it('returns the value of a wrapped function that failed twice, after two retries', () => {
+    expect(result.price).toBe(42);
+    expect(result.requestsForPrice).toBe(3);
+    expect(result.retriedAttempts.slice(0, 2)).toEqual([1, 2]);
+  });
+
+  it('gives the caller the last error itself when every try fails', () => {
+    expect(result.exhausted).toEqual({
+      name: 'UpstreamUnavailableError',
+      message: 'quote service unavailable (request 3)',
+      requests: 3,
+    });
+  });
+
+  it('gives the caller its own abort reason without retrying it', () => {
+    expect(result.aborted).toEqual({ name: 'Error', message: 'request cancelled by the client', requests: 1 });
+  });
+
+  it('counts the three calls in stats()', () => {
+    expect(result.stats).toMatchObject({
+      succeededWithoutRetry: 0,
+      succeededAfterRetry: 1,
+      failedWithoutRetry: 1,
+      failedAfterRetry: 1,
+      retries: 4,
+    });
+  });
+});
+
+describe('examples/decorator.ts', () => {
+  let result: DecoratorResult;
+  beforeAll(async () => {
+    result = await decorator();
+  });
+
+  it('retries a decorated method and returns its value', () => {
+    expect(result.stock).toBe(42);
+    expect(result.requestsForStock).toBe(3);
+  });
+
+  it('rejects with OperationTimeoutError after three slow tries while an abandoned request still runs', () => {
+    expect(result.timedOut).toMatchObject({ name: 'OperationTimeoutError', code: 'OPERATION_TIMEOUT', requests: 3 });
+    expect(result.timedOut.stillRunningWhenRejected).toBeGreaterThanOrEqual(1);
+  });
+
+  it("rejects with the caller's own abort reason after a single request", () => {
+    expect(result.aborted).toEqual({ name: 'Error', code: undefined, message: 'client disconnected', requests: 1 });
+  });
+
+  it('gives each instance its own Retry with the factory form', () => {
+    expect(result.perInstance).toMatchObject({ name: 'StockServiceError', requests: 2 });
+    expect(result.perInstance.ownRetryStats).toMatchObject({ failedAfterRetry: 1, retries: 1 });
+  });
+});
+
+describe('examples/deadline-budget.ts', () => {
+  let result: DeadlineBudgetResult;
+  beforeAll(async () => {
+    result = await deadlineBudget();
+  });
+
+  it('passes each try a budget that is the earlier of its Timeout and the call deadline', () => {
+    expect(result.tries.map((t) => t.attempt)).toEqual([1, 2]);
+    const [first, second] = result.tries;
+    expect(first?.budgetMs).toBeLessThanOrEqual(100);
+    expect(first?.budgetMs).toBeGreaterThan(70);
+    expect(second?.budgetMs).toBeLessThanOrEqual(70);
+  });
+
+  it("aborts fn's signal with the OperationTimeoutError on every try", () => {
+    expect(result.tries.map((t) => t.abortedWith)).toEqual(['OperationTimeoutError', 'OperationTimeoutError']);
+  });
+
+  it('ends the call by its budget with a deadline-triggered OperationTimeoutError', () => {
+    expect(result.error).toMatchObject({ name: 'OperationTimeoutError', code: 'OPERATION_TIMEOUT', trigger: 'deadline' });
+    expect(result.timeoutTriggers).toEqual(['timeout', 'deadline']);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(200);
+    expect(result.elapsedMs).toBeLessThan(400);
+  });
+
+  it('stops retrying because no backoff sleep fits before the deadline', () => {
+    expect(result.exhaustedReason).toBe('deadline');
+  });
+
+  it('cuts a 1 s backoff sleep short when the caller aborts', () => {
+    expect(result.abortedDuringBackoff.message).toBe('shutting down');
+    expect(result.abortedDuringBackoff.elapsedMs).toBeLessThan(500);
+  });
+});
+
+describe('examples/retry-budget.ts', () => {
+  let result: RetryBudgetResult;
+  beforeAll(async () => {
+    result = await retryBudget();
+  });
+
+  it('sends three requests per failing call without a budget', () => {
+    expect(result.withoutBudget).toMatchObject({ calls: 20, requests: 60, retries: 40, exhaustedBy: { maxAttempts: 20 } });
+  });
+
+  it('lets a shared budget of ratio 0.25 add only 25 % retries across both policies', () => {
+    expect(result.withBudget).toMatchObject({
+      calls: 20,
+      requests: 25,
+      retries: 5,
+      retriesDeniedByBudget: 20,
+      exhaustedBy: { budget: 20 },
+    });
+    expect(result.tokensLeft).toBe(0);
+  });
+
+  it("gives the caller the service's own error, not a wrapper", () => {
+    expect(result.withBudget.callerSaw).toBe('ServiceUnavailableError: inventory write: 503 Service Unavailable');
+  });
+});
+
+describe('examples/timeout-strategies.ts', () => {
+  let result: TimeoutStrategiesResult;
+  beforeAll(async () => {
+    result = await timeoutStrategies();
+  });
+
+  it('rejects at the limit with the aggressive strategy while fn runs on', () => {
+    expect(result.aggressive.result).toBe('rejected');
+    expect(result.aggressive.error).toMatch(/^OperationTimeoutError: Operation timed out after 20 ms/);
+    // The caller was rejected before the 60 ms function finished.
+    expect(result.aggressive.fnFinishedAfterRejection).toBe(true);
+  });
+
+  it('turns the rejection of a cooperative fn into an OperationTimeoutError with a cause', () => {
+    expect(result.cooperative.result).toBe('rejected');
+    expect(result.cooperative.error).toMatch(/^OperationTimeoutError/);
+    expect(result.cooperative.cause).toBe('OperationTimeoutError');
+  });
+
+  it('returns the value a cooperative fn still produces after the limit', () => {
+    expect(result.cooperativeLateValue).toMatchObject({ result: 'value', value: 'late but kept' });
+    expect(result.cooperativeLateValue.elapsedMs).toBeGreaterThanOrEqual(55);
+  });
+
+  it("surfaces a caller's abort as its own reason, not as a timeout", () => {
+    expect(result.callerAbort).toMatchObject({ result: 'rejected', error: 'Error: client went away', isTimeout: false });
+    expect(result.timeoutEvents).toBe(3);
+  });
+});
+
+describe('examples/exceptions.ts', () => {
+  let result: ExceptionsResult;
+  beforeAll(async () => {
+    result = await exceptions();
+  });
+
+  it('reports callFailed for each retried failure and retryExhausted for the last one', () => {
+    expect(result.serverErrors.requests).toBe(3);
+    expect(result.serverErrors.reported.map((r) => r.reason)).toEqual(['callFailed', 'callFailed', 'retryExhausted']);
+    expect(result.serverErrors.reported[2]?.metadata).toEqual({ attempt: 3, exhaustedBy: 'maxAttempts' });
+  });
+
+  it('gives the caller what transform made of the last error', () => {
+    expect(result.serverErrors.seen).toEqual({
+      name: 'CatalogUnavailableError',
+      message: 'catalog unavailable (retryExhausted, 3 tries)',
+      cause: 'HttpError: catalog: 503 Service Unavailable',
+    });
+  });
+
+  it('neither retries, reports nor transforms an ignored error', () => {
+    expect(result.clientError).toEqual({
+      seen: { name: 'ClientError', message: 'catalog: 404 no such product' },
+      reported: [],
+      requests: 1,
+    });
+  });
+
+  it("transforms a Timeout's OperationTimeoutError and reports it as timedOut", () => {
+    expect(result.timeout.seen).toMatchObject({ name: 'CatalogUnavailableError', message: 'catalog too slow' });
+    expect(result.timeout.seen.cause).toMatch(/^OperationTimeoutError/);
+    expect(result.timeout.reported[0]).toEqual({
+      pattern: 'timeout:catalog-timeout',
+      reason: 'timedOut',
+      metadata: { timeoutMs: 10, trigger: 'timeout', strategy: 'aggressive' },
+    });
+  });
+
+  it('logs an onException that throws and still returns the value', () => {
+    expect(result.throwingCallback).toEqual({
+      value: 'second try works',
+      logged: ['bulwark: exceptions.onException failed; the call is unaffected'],
+    });
+  });
+});
+
+describe('examples/demo.ts', () => {
+  it('runs to completion in a child process, exits by itself within 15 s and prints the summary', async () => {
+    const started = Date.now();
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile('npx', ['tsx', 'examples/demo.ts'], { cwd: root, timeout: 15_000 }, (error, out, err) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout: out, stderr: err });
+      });
+    });
+    expect(code, stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(stdout).toContain('Summary (');
+    expect(stdout).toMatch(/│ calls\s+│\s+40 │/);
+    for (const row of ['succeeded at first try', 'succeeded after retry', 'fell back (stale value)', 'timeouts', 'retries']) {
+      expect(stdout).toContain(`│ ${row}`);
+    }
+    expect(stdout).toMatch(/↻ retry\s+inventory-retry/);
+    expect(stdout).toMatch(/⏱ timeout\s+inventory-timeout/);
+    expect(stdout).toMatch(/↩ fallback\s+inventory-fallback/);
+    expect(stdout).toContain('caller rejected after');
+    expect(stdout).toContain('client disconnected');
+  }, 20_000);
+});
