@@ -86,13 +86,14 @@ function createEmitter<Events extends Record<string, unknown>>(): Emitter<Events
 
 /** Calls the handlers for `type`, then the `'*'` handlers, each isolated from the others. */
 function dispatch(all: EventHandlerMap<Record<string, unknown>>, type: string, event: unknown): void {
-  const handlers = all.get(type);
+  const handlers = all.get(type) as Handler[] | undefined;
   if (handlers !== undefined && handlers.length > 0) {
-    for (const handler of handlers.slice() as Handler[]) callSafely(handler, type, event, false);
+    if (handlers.length === 1) callSafely(handlers[0] as Handler, type, event, false);
+    else for (const handler of handlers.slice()) callSafely(handler, type, event, false);
   }
-  const wildcards = all.get('*');
+  const wildcards = all.get('*') as WildcardHandler[] | undefined;
   if (wildcards !== undefined && wildcards.length > 0) {
-    for (const handler of wildcards.slice() as WildcardHandler[]) callSafely(handler, type, event, true);
+    for (const handler of wildcards.slice()) callSafely(handler, type, event, true);
   }
 }
 
@@ -117,10 +118,15 @@ function hasHandlers(all: EventHandlerMap<Record<string, unknown>>, type: string
   return handlers !== undefined && handlers.length > 0;
 }
 
+/** Who listens to an event type: bit 1, the instance; bit 2, the bus. */
+const LOCAL = 1;
+const BUS = 2;
+
 /**
  * The event plumbing of one pattern instance: its public emitter plus publication on the bus.
- * Patterns call `if (hub.has('retry')) hub.emit('retry', { ... })` so that nothing is built or
- * timed when nobody listens.
+ * Patterns call `if (hub.has('retry')) hub.emit('retry', now, { ... })` so that nothing is built
+ * or timed when nobody listens. Who listens is cached per event type until any emitter's
+ * listeners change, so `has` costs a comparison and a property read.
  * @internal
  */
 export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & string> }> {
@@ -128,9 +134,9 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
   readonly emitter: Emitter<Events>;
   readonly #patternType: PatternType;
   readonly #patternName: string;
-  readonly #busTypes = new Map<string, string>();
+  readonly #busTypes: Record<string, string> = Object.create(null) as Record<string, string>;
   #cacheVersion = -1;
-  readonly #cache = new Map<string, boolean>();
+  #listeners: Record<string, number> = Object.create(null) as Record<string, number>;
 
   constructor(patternType: PatternType, patternName: string) {
     this.emitter = createEmitter<Events>();
@@ -140,50 +146,43 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
 
   /** Whether anyone would receive an event of `type`, on this instance or on the bus. */
   has(type: keyof Events & string): boolean {
-    if (this.#cacheVersion !== listenerVersion) {
-      this.#cache.clear();
-      this.#cacheVersion = listenerVersion;
-    }
-    let answer = this.#cache.get(type);
-    if (answer === undefined) {
-      const local = this.emitter.all as EventHandlerMap<Record<string, unknown>>;
-      const bus = globalBus.all as EventHandlerMap<Record<string, unknown>>;
-      answer =
-        hasHandlers(local, type) ||
-        hasHandlers(local, '*') ||
-        hasHandlers(bus, this.#busType(type)) ||
-        hasHandlers(bus, '*');
-      this.#cache.set(type, answer);
-    }
-    return answer;
+    return this.#listenersOf(type) !== 0;
   }
 
   /**
-   * Builds the event object from `fields` plus the common fields and delivers it to the
-   * instance's listeners and the bus. Call only after {@link EventHub.has} said yes.
+   * Completes `fields` into the event object (adding the common fields to it) and delivers it to
+   * the instance's listeners and the bus. Call only after {@link EventHub.has} said yes, with a
+   * fresh object: it becomes the event.
    */
-  emit<K extends keyof Events & string>(
-    type: K,
-    timestamp: number,
-    fields: Omit<Events[K], keyof BulwarkEvent>,
-  ): void {
-    const event = {
-      type,
-      patternType: this.#patternType,
-      patternName: this.#patternName,
-      timestamp,
-      ...fields,
-    } as unknown as Events[K];
-    this.emitter.emit(type, event);
-    globalBus.emit(this.#busType(type), event as unknown as BulwarkEvent);
+  emit<K extends keyof Events & string>(type: K, timestamp: number, fields: Omit<Events[K], keyof BulwarkEvent>): void {
+    const event = fields as Record<string, unknown>;
+    event['type'] = type;
+    event['patternType'] = this.#patternType;
+    event['patternName'] = this.#patternName;
+    event['timestamp'] = timestamp;
+    const listeners = this.#listenersOf(type);
+    if ((listeners & LOCAL) !== 0) this.emitter.emit(type, event as unknown as Events[K]);
+    if ((listeners & BUS) !== 0) globalBus.emit(this.#busType(type), event as unknown as BulwarkEvent);
+  }
+
+  #listenersOf(type: string): number {
+    if (this.#cacheVersion !== listenerVersion) {
+      this.#listeners = Object.create(null) as Record<string, number>;
+      this.#cacheVersion = listenerVersion;
+    }
+    let listeners = this.#listeners[type];
+    if (listeners === undefined) {
+      const local = this.emitter.all as EventHandlerMap<Record<string, unknown>>;
+      const bus = globalBus.all as EventHandlerMap<Record<string, unknown>>;
+      listeners =
+        (hasHandlers(local, type) || hasHandlers(local, '*') ? LOCAL : 0) |
+        (hasHandlers(bus, this.#busType(type)) || hasHandlers(bus, '*') ? BUS : 0);
+      this.#listeners[type] = listeners;
+    }
+    return listeners;
   }
 
   #busType(type: string): string {
-    let busType = this.#busTypes.get(type);
-    if (busType === undefined) {
-      busType = `${this.#patternType}:${type}`;
-      this.#busTypes.set(type, busType);
-    }
-    return busType;
+    return (this.#busTypes[type] ??= `${this.#patternType}:${type}`);
   }
 }

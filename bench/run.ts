@@ -1,0 +1,167 @@
+/**
+ * Entry of `npm run bench`: measures every row of every library in this one process, prints the
+ * results table and the goal verdicts, and writes the same data to `bench/results.json`.
+ *
+ * Environment:
+ * - `BENCH_RUNS` — measured runs, each timing every row (default 3); the table shows the median
+ * - `BENCH_TIME_MS` — time budget per row and run, in ms (default 1000)
+ * - `BENCH_WARMUP_MS` — warmup per row and run, in ms (default a quarter of the time budget)
+ * - `BENCH_BATCH` — calls per latency sample (default 100)
+ * - `BENCH_BULWARK` — which bulwark code to measure: `build` (default), `dist` or `src`; see `bulwark.ts`
+ *
+ * Quick check: `BENCH_RUNS=1 BENCH_TIME_MS=200 npm run bench`.
+ * @module
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { deriveRun, summarise, type RowRun } from './analysis';
+import { bulwarkSourceFromEnv, loadBulwark } from './bulwark';
+import { GROUPS, createCases, operation } from './cases';
+import { evaluateGoals } from './goals';
+import { forcesGc, measureRun, type Measurement } from './measure';
+import { formatGoals, formatResultsTable } from './table';
+
+/** Settings of a benchmark session, from the environment. */
+interface Settings {
+  readonly runs: number;
+  readonly timeMs: number;
+  readonly warmupMs: number;
+  readonly batch: number;
+}
+
+/**
+ * Reads a positive integer from the environment.
+ * @throws when the variable is set to something that is not a positive integer
+ */
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return value;
+}
+
+function readSettings(): Settings {
+  const timeMs = envInt('BENCH_TIME_MS', 1000);
+  return {
+    runs: envInt('BENCH_RUNS', 3),
+    timeMs,
+    warmupMs: envInt('BENCH_WARMUP_MS', Math.max(50, Math.round(timeMs / 4))),
+    batch: envInt('BENCH_BATCH', 100),
+  };
+}
+
+/**
+ * Keeps process warnings (e.g. a peer library's MaxListenersExceededWarning) out of the table
+ * output; they are counted and summarised at the end instead.
+ */
+function captureWarnings(): Map<string, number> {
+  const counts = new Map<string, number>();
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    const key = `${warning.name}: ${warning.message}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  });
+  return counts;
+}
+
+/** Fails fast when a row does not return the operation's value: it would measure an error path. */
+async function checkCases(cases: ReturnType<typeof createCases>['cases']): Promise<void> {
+  const expected = await operation();
+  for (const c of cases) {
+    c.setup?.();
+    let value: unknown;
+    try {
+      value = await c.fn();
+    } finally {
+      c.teardown?.();
+    }
+    if (value !== expected) throw new Error(`row ${c.group}/${c.library} returned ${String(value)}, expected ${expected}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const warnings = captureWarnings();
+  const bulwark = await loadBulwark(bulwarkSourceFromEnv());
+  if (bulwark.warning !== undefined) process.stderr.write(`bench: warning: ${bulwark.warning}\n`);
+  const { cases, dispose } = createCases(bulwark.module);
+  const started = Date.now();
+  const raw: Measurement[][] = [];
+  const derived: Map<string, RowRun>[] = [];
+  try {
+    await checkCases(cases);
+    const rotateStep = Math.ceil(cases.length / settings.runs);
+    for (let run = 0; run < settings.runs; run++) {
+      process.stderr.write(`bench: run ${run + 1}/${settings.runs} (${cases.length} rows × ${settings.timeMs} ms)…\n`);
+      const measurements = await measureRun(cases, {
+        timeMs: settings.timeMs,
+        warmupMs: settings.warmupMs,
+        batch: settings.batch,
+        rotate: run * rotateStep,
+      });
+      raw.push(measurements);
+      derived.push(deriveRun(cases, measurements));
+    }
+  } finally {
+    dispose();
+  }
+  const elapsedS = (Date.now() - started) / 1000;
+
+  const rows = summarise(cases, derived);
+  const goals = evaluateGoals(rows);
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+
+  const out: string[] = [];
+  out.push(
+    `bulwark bench — node ${process.version}, ${cpu} ×${cpus().length}; ${settings.runs} run(s) × ${settings.timeMs} ms/row ` +
+      `(+${settings.warmupMs} ms warmup), ${settings.batch} awaited calls per sample, ` +
+      `${forcesGc ? 'full GC before each row' : 'no forced GC (gc unavailable)'}; ${elapsedS.toFixed(1)} s`,
+  );
+  out.push(`bulwark measured from: ${bulwark.description}${bulwark.warning === undefined ? '' : ` — WARNING: ${bulwark.warning}`}`);
+  out.push('');
+  out.push(formatResultsTable(rows, GROUPS));
+  out.push('');
+  out.push(
+    'ns/op: mean per call; p50 ns: median of per-sample means; ±rme: 95% margin of the mean within a run; ' +
+      'run spread: (max − min) / median of the runs\' means.',
+  );
+  out.push(
+    'overhead = ns/op − bare ns/op. Every column is the median over runs of a same-run value; ' +
+      'ovh ÷ best peer compares with the fastest OTHER library of the row group.',
+  );
+  out.push(
+    'Calls are sequential (one in flight) and no other timer runs between rows, so a Timeout\'s setTimeout ' +
+      'creates and drops Node\'s 1000 ms timer list on every call: the worst case for timers.',
+  );
+  out.push('');
+  out.push(formatGoals(goals));
+  if (warnings.size > 0) {
+    out.push('');
+    out.push('process warnings during the run (kept out of the table):');
+    for (const [text, count] of warnings) out.push(`  ${count}× ${text}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  const resultsPath = fileURLToPath(new URL('./results.json', import.meta.url));
+  const json = {
+    date: new Date().toISOString(),
+    environment: { node: process.version, v8: process.versions.v8, platform: process.platform, arch: process.arch, cpu, cpus: cpus().length },
+    settings: { ...settings, forcesGc },
+    bulwark: { source: bulwark.source, description: bulwark.description, warning: bulwark.warning ?? null },
+    elapsedS,
+    groups: GROUPS,
+    rows,
+    goals,
+    raw,
+    warnings: Object.fromEntries(warnings),
+  };
+  writeFileSync(resultsPath, `${JSON.stringify(json, null, 2)}\n`);
+  process.stderr.write(`bench: wrote ${resultsPath}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
