@@ -12,7 +12,7 @@
  * Run it: `npx tsx examples/deadline-budget.ts`
  */
 import { pathToFileURL } from 'node:url';
-import { OperationTimeoutError, Retry, Timeout, compose, type ExecutionContext, type RetryExhaustedReason } from '../src/index';
+import { OperationTimeoutError, Retry, Timeout, compose, sleep, type ExecutionContext, type RetryExhaustedReason } from 'bulwark';
 
 /**
  * A fake Redis GET on a struggling server: slower than any budget below, it ends only when
@@ -20,19 +20,7 @@ import { OperationTimeoutError, Retry, Timeout, compose, type ExecutionContext, 
  * `commandTimeout`); whichever fires first, the call ends by the deadline.
  */
 function slowRedisGet(key: string, options: { commandTimeoutMs: number; signal: AbortSignal }): Promise<string> {
-  const { signal } = options;
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => resolve(`value of ${key}`), 10_000);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
+  return sleep(10_000, options.signal).then(() => `value of ${key}`);
 }
 
 /** What `fn` saw on one try. */

@@ -12,7 +12,7 @@
  * Run it: `npx tsx examples/decorator.ts`
  */
 import { pathToFileURL } from 'node:url';
-import { OperationTimeoutError, Retry, Timeout, compose, isBulwarkError, resilient, type RetryStats } from '../src/index';
+import { OperationTimeoutError, Retry, Timeout, compose, isBulwarkError, resilient, type RetryStats } from 'bulwark';
 
 /** What the stock service throws when it is briefly unavailable. */
 export class StockServiceError extends Error {

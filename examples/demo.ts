@@ -26,7 +26,7 @@ import {
   setLogger,
   type BulwarkEventMap,
   type ExecutionContext,
-} from '../src/index';
+} from 'bulwark';
 
 // ─── A deterministic source of randomness, so that every run tells the same story ──────────────
 

@@ -10,7 +10,7 @@
  * Run it: `npx tsx examples/exceptions.ts`
  */
 import { pathToFileURL } from 'node:url';
-import { Retry, Timeout, setLogger, type ExceptionContext, type Logger } from '../src/index';
+import { Retry, Timeout, setLogger, type ExceptionContext, type Logger } from 'bulwark';
 
 /** An HTTP error from the catalog API. */
 export class HttpError extends Error {

@@ -15,7 +15,7 @@ import {
   wrap,
   type BulwarkEvent,
   type BulwarkEventMap,
-} from '../src/index';
+} from 'bulwark';
 
 /** A fake price API whose first request fails; it honours `signal`. */
 function createPriceApi() {

@@ -11,7 +11,7 @@
  * Run it: `npx tsx examples/retry-budget.ts`
  */
 import { pathToFileURL } from 'node:url';
-import { Retry, RetryBudget, type RetryExhaustedReason, type RetryOptions } from '../src/index';
+import { Retry, RetryBudget, type RetryExhaustedReason, type RetryOptions } from 'bulwark';
 
 /** What the inventory service throws while it is down. */
 export class ServiceUnavailableError extends Error {

@@ -12,7 +12,7 @@
  * Run it: `npx tsx examples/timeout-strategies.ts`
  */
 import { pathToFileURL } from 'node:url';
-import { OperationTimeoutError, Timeout } from '../src/index';
+import { OperationTimeoutError, Timeout, sleep } from 'bulwark';
 
 /** Resolves with `value` after `ms`, ignoring any signal (a badly behaved dependency). */
 function ignoresSignal<T>(ms: number, value: T): Promise<T> {
@@ -21,18 +21,7 @@ function ignoresSignal<T>(ms: number, value: T): Promise<T> {
 
 /** Resolves with `value` after `ms`, or rejects with `signal.reason` as soon as it aborts. */
 function honoursSignal<T>(ms: number, value: T, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => resolve(value), ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
+  return sleep(ms, signal).then(() => value);
 }
 
 /** What the caller saw, and when. */

@@ -10,7 +10,7 @@
  * Run it: `npx tsx examples/wrap-function.ts`
  */
 import { pathToFileURL } from 'node:url';
-import { Retry, wrap, type RetryStats } from '../src/index';
+import { Retry, wrap, type RetryStats } from 'bulwark';
 
 /** What the quote client throws for an HTTP 503: worth retrying. */
 export class UpstreamUnavailableError extends Error {
