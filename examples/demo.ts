@@ -145,17 +145,29 @@ function describeError(error: unknown): string {
 /** One line per bus event. */
 function describeEvent(event: BulwarkEventMap[keyof BulwarkEventMap]): string {
   const who = event.patternName.padEnd(19);
-  switch (event.type) {
-    case 'retry':
-      return `↻ retry     ${who} try ${event.attempt} failed (${describeError(event.error)}), next try in ${Math.round(event.delayMs)} ms`;
-    case 'success':
-      return `✓ success   ${who} after ${event.attempts} ${event.attempts === 1 ? 'try' : 'tries'}`;
-    case 'exhausted':
-      return `✗ exhausted ${who} gave up after ${event.attempts} tries (${event.reason}): ${describeError(event.error)}`;
-    case 'timeout':
-      return `⏱ timeout   ${who} try took longer than ${event.timeoutMs} ms (${event.trigger})`;
-    case 'fallback':
-      return `↩ fallback  ${who} replaced ${describeError(event.error)} with the last known value`;
+  switch (event.patternType === 'retry' || event.patternType === 'circuitBreaker' ? `${event.patternType}:${event.type}` : event.type) {
+    case 'retry:retry': {
+      const e = event as BulwarkEventMap['retry:retry'];
+      return `↻ retry     ${who} try ${e.attempt} failed (${describeError(e.error)}), next try in ${Math.round(e.delayMs)} ms`;
+    }
+    case 'retry:success': {
+      const e = event as BulwarkEventMap['retry:success'];
+      return `✓ success   ${who} after ${e.attempts} ${e.attempts === 1 ? 'try' : 'tries'}`;
+    }
+    case 'retry:exhausted': {
+      const e = event as BulwarkEventMap['retry:exhausted'];
+      return `✗ exhausted ${who} gave up after ${e.attempts} tries (${e.reason}): ${describeError(e.error)}`;
+    }
+    case 'timeout': {
+      const e = event as BulwarkEventMap['timeout:timeout'];
+      return `⏱ timeout   ${who} try took longer than ${e.timeoutMs} ms (${e.trigger})`;
+    }
+    case 'fallback': {
+      const e = event as BulwarkEventMap['fallback:fallback'];
+      return `↩ fallback  ${who} replaced ${describeError(e.error)} with the last known value`;
+    }
+    default:
+      return `• ${event.type.padEnd(9)} ${who}`;
   }
 }
 

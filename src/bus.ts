@@ -2,6 +2,7 @@
  * The process-wide event bus, typed with the events of every pattern.
  * @module
  */
+import type { CircuitBreakerEvents } from './circuit-breaker/events';
 import { globalBus, type EventEmitter } from './core/events';
 import type { FallbackEvents } from './fallback/events';
 import type { RetryEvents } from './retry/events';
@@ -13,7 +14,8 @@ export type PrefixedEvents<Prefix extends string, Events> = {
 };
 
 /** Every event of every pattern, keyed `${patternType}:${eventName}` as published on {@link bus}. */
-export type BulwarkEventMap = PrefixedEvents<'retry', RetryEvents> &
+export type BulwarkEventMap = PrefixedEvents<'circuitBreaker', CircuitBreakerEvents> &
+  PrefixedEvents<'retry', RetryEvents> &
   PrefixedEvents<'timeout', TimeoutEvents> &
   PrefixedEvents<'fallback', FallbackEvents>;
 

@@ -11,6 +11,9 @@ export {
   BulwarkError,
   ConfigError,
   OperationTimeoutError,
+  RejectedError,
+  CircuitOpenError,
+  type RejectingCircuitState,
   ErrorCode,
   isBulwarkError,
   type ConfigIssue,
@@ -23,6 +26,13 @@ export {
 } from './core/exceptions';
 export type { BulwarkEvent, EventEmitter, PatternType } from './core/events';
 export type { CommonOptions } from './core/config';
+export {
+  Registry,
+  defaultRegistry,
+  type Registrable,
+  type HealthReport,
+  type InstanceHealth,
+} from './core/registry';
 export { setLogger, getLogger, silentLogger, type Logger, type LogMethod } from './core/logger';
 export { bus, type BulwarkEventMap, type PrefixedEvents } from './bus';
 export {
@@ -52,4 +62,21 @@ export {
   type TimeoutEvent,
 } from './timeout/index';
 export { Fallback, type FallbackOptions, type FallbackFunction, type FallbackEvents, type FallbackEvent } from './fallback/index';
+export {
+  CircuitBreaker,
+  CircuitState,
+  CIRCUIT_BREAKER_DEFAULTS,
+  type CircuitBreakerStats,
+  type CircuitBreakerTotals,
+  type RecoveryBackoffOptions,
+  type CircuitBreakerOptions,
+  type CountWindowOptions,
+  type TimeWindowOptions,
+  type StateChangeReason,
+  type CircuitBreakerEvents,
+  type StateChangeEvent,
+  type CircuitSuccessEvent,
+  type CircuitFailureEvent,
+  type CircuitRejectedEvent,
+} from './circuit-breaker/index';
 export { resilient, type AsyncMethod, type PolicyFactory, type ResilientDecorator } from './decorators/index';

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Clock } from './clock';
 import { ConfigError, type ConfigIssue } from './errors';
 import type { ErrorClass, ExceptionConfig } from './exceptions';
+import { Registry } from './registry';
 
 /** A function of the given signature, accepted as it is (zod does not wrap it). */
 export const functionSchema = <F extends (...args: never[]) => unknown>() =>
@@ -54,6 +55,7 @@ export const commonOptionsShape = {
   name: z.string().min(1, { message: 'must not be empty' }).optional(),
   exceptions: exceptionsSchema.optional(),
   clock: clockSchema.optional(),
+  registry: z.union([z.instanceof(Registry), z.literal(false)]).optional(),
 };
 
 /** Options shared by every pattern. */
@@ -64,6 +66,11 @@ export interface CommonOptions {
   exceptions?: ExceptionConfig;
   /** Time source, for tests. @defaultValue {@link systemClock} */
   clock?: Clock;
+  /**
+   * Where the instance is registered for health checks and metrics, or `false` for nowhere.
+   * @defaultValue {@link defaultRegistry}
+   */
+  registry?: Registry | false;
 }
 
 /** Finds problems that involve several fields of the raw options; see {@link parseOptions}. */

@@ -42,6 +42,11 @@ export interface CancelScope {
   readonly aborted: boolean;
   /** Why it aborted (the caller's reason, or the Timeout's error); undefined while not aborted. */
   readonly reason: unknown;
+  /**
+   * Whether it aborted because the caller did (its signal), as opposed to a policy giving up
+   * (a Timeout's limit). A caller's abort says nothing about the dependency's health.
+   */
+  readonly abortedByCaller: boolean;
   /** An `AbortSignal` that mirrors the scope, created on first read. */
   readonly signal: AbortSignal;
   /** Calls `listener.handleEvent()` once when the scope aborts; remove it with {@link CancelScope.unlisten}. */
@@ -64,6 +69,10 @@ export class SignalScope implements CancelScope {
 
   get reason(): unknown {
     return this.signal.aborted ? this.signal.reason : undefined;
+  }
+
+  get abortedByCaller(): boolean {
+    return this.signal.aborted;
   }
 
   listen(listener: AbortListener): void {

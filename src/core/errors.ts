@@ -15,6 +15,8 @@ export const ErrorCode = {
   ConfigInvalid: 'CONFIG_INVALID',
   /** A Timeout's own deadline fired before the operation settled: {@link OperationTimeoutError}. */
   OperationTimeout: 'OPERATION_TIMEOUT',
+  /** A circuit breaker refused the call: {@link CircuitOpenError}. */
+  CircuitOpen: 'CIRCUIT_OPEN',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
@@ -38,7 +40,6 @@ export class BulwarkError extends Error {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    Object.defineProperty(this, BULWARK_ERROR, { value: true });
   }
 
   /** Explicit name (not `constructor.name`, which minifiers mangle). */
@@ -46,6 +47,8 @@ export class BulwarkError extends Error {
     return 'BulwarkError';
   }
 }
+
+Object.defineProperty(BulwarkError.prototype, BULWARK_ERROR, { value: true });
 
 /**
  * Tells whether `error` was raised by bulwark (any loaded copy), optionally with a given code.
@@ -129,4 +132,94 @@ export class OperationTimeoutError extends BulwarkError {
   override get name(): string {
     return 'OperationTimeoutError';
   }
+}
+
+/**
+ * A policy refused to run the function at all (the circuit is open, a queue is full, a limit is
+ * reached). Middleware maps the whole family: the caller may try again after `retryAfterMs`.
+ */
+export class RejectedError extends BulwarkError {
+  /** Name of the policy instance that refused the call. */
+  readonly policyName: string;
+  /**
+   * How long to wait before trying again, in ms; `Infinity` when no time is known (e.g. an
+   * isolated circuit). A Retry around the policy waits this long (capped by its `maxDelayMs`).
+   */
+  readonly retryAfterMs: number;
+
+  /**
+   * @param code - stable error code
+   * @param message - human-readable description
+   * @param policyName - the policy that refused
+   * @param retryAfterMs - when to try again, in ms from now
+   */
+  constructor(code: string, message: string, policyName: string, retryAfterMs: number) {
+    super(code, message);
+    this.policyName = policyName;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  override get name(): string {
+    return 'RejectedError';
+  }
+}
+
+/** The states a {@link CircuitOpenError} can be raised in. */
+export type RejectingCircuitState = 'open' | 'half-open' | 'isolated';
+
+/**
+ * A circuit breaker refused the call: it is open (or isolated), or half-open with every probe
+ * slot taken.
+ *
+ * Breakers raise it without capturing a stack trace unless their `captureRejectionStacks` option
+ * is set: an open breaker may reject thousands of calls a second, and a stack costs microseconds
+ * each.
+ */
+export class CircuitOpenError extends RejectedError {
+  /** The state the breaker was in when it refused. */
+  readonly state: RejectingCircuitState;
+
+  /**
+   * @param policyName - name of the breaker
+   * @param state - its state when it refused
+   * @param retryAfterMs - ms until it admits a probe, or `Infinity` when isolated
+   */
+  constructor(policyName: string, state: RejectingCircuitState, retryAfterMs: number) {
+    super(ErrorCode.CircuitOpen, circuitOpenMessage(policyName, state), policyName, retryAfterMs);
+    this.state = state;
+  }
+
+  override get name(): string {
+    return 'CircuitOpenError';
+  }
+}
+
+/** The message of a {@link CircuitOpenError}. @internal */
+export function circuitOpenMessage(policyName: string, state: RejectingCircuitState): string {
+  return `Circuit "${policyName}" is ${state}: the call was not made`;
+}
+
+/**
+ * Makes a {@link CircuitOpenError} without running the `Error` constructor, so that no stack is
+ * captured: about 15 ns instead of about 3 µs. `instanceof`, `code`, `name`, `message` and the
+ * fields are as usual; `stack` is a fixed line that says how to get real ones.
+ * @internal
+ */
+export function stacklessCircuitOpenError(
+  policyName: string,
+  state: RejectingCircuitState,
+  retryAfterMs: number,
+  message: string,
+  stack: string,
+): CircuitOpenError {
+  const error = Object.create(CircuitOpenError.prototype) as {
+    -readonly [K in keyof CircuitOpenError]: CircuitOpenError[K];
+  };
+  error.message = message;
+  error.code = ErrorCode.CircuitOpen;
+  error.policyName = policyName;
+  error.retryAfterMs = retryAfterMs;
+  error.state = state;
+  error.stack = stack;
+  return error as CircuitOpenError;
 }

@@ -80,9 +80,22 @@ export class ExceptionHandler {
     return this.#handle === undefined || this.#handle(error) === true;
   }
 
+  /**
+   * Whether `error` is in the `ignore` list: it counts neither as a failure nor as a success
+   * (an error that is merely not handled counts as a success for a circuit breaker).
+   */
+  ignores(error: unknown): boolean {
+    return this.#ignore !== undefined && isInstanceOfAny(error, this.#ignore);
+  }
+
   /** Whether anything would be told of a failure; lets patterns skip building metadata. */
   get reports(): boolean {
     return this.#onException !== undefined;
+  }
+
+  /** Whether `transform` is set, i.e. whether {@link ExceptionHandler.toCallerError} may change an error. */
+  get transforms(): boolean {
+    return this.#transform !== undefined;
   }
 
   /** Tells `onException` of a handled failure; never throws, never waits. */

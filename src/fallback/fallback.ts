@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { defaultName, parseOptions } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
 import { EventHub, type EventEmitter } from '../core/events';
+import { registerInstance } from '../core/registry';
 import { ExceptionHandler, isPromiseLike } from '../core/exceptions';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import type { FallbackEvents } from './events';
@@ -26,8 +27,10 @@ import { fallbackOptionsSchema, type FallbackFunction, type FallbackOptions } fr
  * ```
  */
 export class Fallback<R = unknown> implements Policy {
-  /** Instance name, used in events, errors and logs. */
+  /** Instance name, used in events, errors, logs and the registry. */
   readonly name: string;
+  /** The kind of pattern: `'fallback'`. */
+  readonly patternType = 'fallback' as const;
   /** Typed emitter of this instance's events: fallback. */
   readonly events: EventEmitter<FallbackEvents>;
   readonly #fallback: FallbackFunction<R>;
@@ -48,6 +51,7 @@ export class Fallback<R = unknown> implements Policy {
     this.#handler = new ExceptionHandler(resolved.exceptions, 'fallback', this.name);
     this.#hub = new EventHub('fallback', this.name);
     this.events = this.#hub.emitter;
+    registerInstance(this, resolved.registry);
   }
 
   /**

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { defaultName, parseOptions } from '../core/config';
 import { withAttempt, type ExecutionContext, type InternalContext } from '../core/context';
 import { EventHub, type EventEmitter } from '../core/events';
+import { registerInstance } from '../core/registry';
 import { ExceptionHandler, isPromiseLike } from '../core/exceptions';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { backoffDelay, type BackoffSettings } from './backoff';
@@ -60,8 +61,10 @@ type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
  * ```
  */
 export class Retry implements Policy {
-  /** Instance name, used in events, errors and logs. */
+  /** Instance name, used in events, errors, logs and the registry. */
   readonly name: string;
+  /** The kind of pattern: `'retry'`. */
+  readonly patternType = 'retry' as const;
   /** Typed emitter of this instance's events: retry, success, exhausted. */
   readonly events: EventEmitter<RetryEvents>;
   readonly #maxAttempts: number;
@@ -108,6 +111,7 @@ export class Retry implements Policy {
     this.#handler = new ExceptionHandler(resolved.exceptions, 'retry', this.name);
     this.#hub = new EventHub('retry', this.name);
     this.events = this.#hub.emitter;
+    registerInstance(this, resolved.registry);
     if (this.#retryOnResult === undefined) this.#onFirstSuccess = this.#countFirstSuccess.bind(this);
   }
 

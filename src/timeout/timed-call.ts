@@ -47,6 +47,7 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
   inList = false;
   aborted = false;
   reason: unknown;
+  abortedByCaller = false;
   readonly #owner: TimedCallOwner;
   readonly #parent: CancelScope | undefined;
   #controller: AbortController | undefined;
@@ -135,6 +136,7 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
     if (this.#endedBy !== undefined) return;
     this.#endedBy = 'parent';
     this.#owner.untrack(this);
+    this.abortedByCaller = this.#parent?.abortedByCaller === true;
     const reason = this.#parent?.reason;
     this.#abort(reason);
     if (!this.#owner.cooperative) this.#settle(false, reason);

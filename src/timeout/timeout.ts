@@ -7,6 +7,7 @@ import { defaultName, parseOptions } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
 import { OperationTimeoutError } from '../core/errors';
 import { EventHub, type EventEmitter } from '../core/events';
+import { registerInstance } from '../core/registry';
 import { ExceptionHandler } from '../core/exceptions';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { DeadlineList } from './deadline-list';
@@ -33,8 +34,10 @@ import { TimedCall, type TimedCallOwner } from './timed-call';
  * ```
  */
 export class Timeout implements Policy {
-  /** Instance name, used in events, errors and logs. */
+  /** Instance name, used in events, errors, logs and the registry. */
   readonly name: string;
+  /** The kind of pattern: `'timeout'`. */
+  readonly patternType = 'timeout' as const;
   /** Typed emitter of this instance's events: timeout. */
   readonly events: EventEmitter<TimeoutEvents>;
   /** The configured limit per call, in ms. */
@@ -60,6 +63,7 @@ export class Timeout implements Policy {
     this.#handler = new ExceptionHandler(resolved.exceptions, 'timeout', this.name);
     this.#hub = new EventHub('timeout', this.name);
     this.events = this.#hub.emitter;
+    registerInstance(this, resolved.registry);
     this.#deadlines = new DeadlineList(this.#clock);
     const deadlines = this.#deadlines;
     this.#owner = {

@@ -1,0 +1,17 @@
+export { CircuitBreaker } from './circuit-breaker';
+export type { CircuitBreakerStats, CircuitBreakerTotals } from './stats';
+export {
+  CIRCUIT_BREAKER_DEFAULTS,
+  type CircuitBreakerOptions,
+  type CountWindowOptions,
+  type RecoveryBackoffOptions,
+  type TimeWindowOptions,
+} from './options';
+export { CircuitState, type StateChangeReason } from './state';
+export type {
+  CircuitBreakerEvents,
+  StateChangeEvent,
+  CircuitSuccessEvent,
+  CircuitFailureEvent,
+  CircuitRejectedEvent,
+} from './events';

@@ -1,0 +1,126 @@
+/**
+ * A registry of named pattern instances, for health checks and metrics. Every instance joins
+ * {@link defaultRegistry} unless its options say `registry: false` (or name another registry).
+ * @module
+ */
+import type { PatternType } from './events';
+import { getLogger } from './logger';
+
+/** What a registry holds: any bulwark pattern instance. */
+export interface Registrable {
+  /** Instance name; unique within a registry. */
+  readonly name: string;
+  /** The kind of pattern. */
+  readonly patternType: PatternType;
+  /** The instance's counters, when it keeps any. */
+  stats?(): object;
+}
+
+/** One instance in a {@link HealthReport}. */
+export interface InstanceHealth {
+  /** The kind of pattern. */
+  readonly patternType: PatternType;
+  /** Its state, for patterns that have one (a circuit breaker's `closed`, `open`, …). */
+  readonly state?: string;
+  /** Its counters, as `stats()` returns them (plain data). */
+  readonly stats?: object;
+}
+
+/** A JSON-serialisable snapshot of every registered instance: what `/healthz` can return. */
+export interface HealthReport {
+  /**
+   * `degraded` when any circuit breaker is not closed (open, half-open or isolated): a
+   * dependency is failing or recovering. `ok` otherwise.
+   */
+  readonly status: 'ok' | 'degraded';
+  /** When the snapshot was taken, in ms since the epoch. */
+  readonly timestamp: number;
+  /** Every live instance, by name. */
+  readonly instances: Readonly<Record<string, InstanceHealth>>;
+}
+
+/** Breaker states that make a {@link HealthReport} `degraded`. */
+const DEGRADED_STATES = new Set(['open', 'half-open', 'isolated']);
+
+/**
+ * Named instances, held weakly: registering never keeps an instance alive, and an instance that
+ * was garbage-collected disappears from {@link Registry.list}. Registering a second live instance
+ * under a name replaces the first (with a logged warning), so that health checks show one entry
+ * per name.
+ */
+export class Registry {
+  readonly #instances = new Map<string, WeakRef<Registrable>>();
+  readonly #cleanup = new FinalizationRegistry<{ name: string; ref: WeakRef<Registrable> }>(({ name, ref }) => {
+    if (this.#instances.get(name) === ref) this.#instances.delete(name);
+  });
+
+  /** Adds `instance` under its name, replacing any other live instance of that name. */
+  register(instance: Registrable): void {
+    const existing = this.#instances.get(instance.name)?.deref();
+    if (existing === instance) return;
+    if (existing !== undefined) {
+      getLogger().warn(
+        { name: instance.name, patternType: instance.patternType },
+        'bulwark: a second instance registered under this name replaces the first in the registry',
+      );
+    }
+    const ref = new WeakRef(instance);
+    this.#instances.set(instance.name, ref);
+    this.#cleanup.register(instance, { name: instance.name, ref });
+  }
+
+  /** Removes the instance registered under `name`; true when there was one. */
+  unregister(name: string): boolean {
+    return this.#instances.delete(name);
+  }
+
+  /** The live instance registered under `name`, if any. */
+  get(name: string): Registrable | undefined {
+    return this.#instances.get(name)?.deref();
+  }
+
+  /** Every live instance, in registration order. */
+  list(): Registrable[] {
+    const live: Registrable[] = [];
+    for (const ref of this.#instances.values()) {
+      const instance = ref.deref();
+      if (instance !== undefined) live.push(instance);
+    }
+    return live;
+  }
+
+  /**
+   * A JSON-serialisable snapshot of every live instance's state and counters.
+   * @param now - the snapshot's timestamp, ms since the epoch
+   */
+  health(now: number = Date.now()): HealthReport {
+    const instances: Record<string, InstanceHealth> = {};
+    let degraded = false;
+    for (const instance of this.list()) {
+      const stats = instance.stats?.();
+      const state = (stats as { state?: unknown } | undefined)?.state;
+      if (instance.patternType === 'circuitBreaker' && typeof state === 'string' && DEGRADED_STATES.has(state)) {
+        degraded = true;
+      }
+      instances[instance.name] = {
+        patternType: instance.patternType,
+        ...(typeof state === 'string' ? { state } : {}),
+        ...(stats === undefined ? {} : { stats }),
+      };
+    }
+    return { status: degraded ? 'degraded' : 'ok', timestamp: now, instances };
+  }
+}
+
+/** The registry every instance joins unless its options say otherwise. */
+export const defaultRegistry = new Registry();
+
+/**
+ * Registers `instance` as its options ask: in `registry`, in {@link defaultRegistry} when that is
+ * undefined, nowhere when it is `false`.
+ * @internal
+ */
+export function registerInstance(instance: Registrable, registry: Registry | false | undefined): void {
+  if (registry === false) return;
+  (registry ?? defaultRegistry).register(instance);
+}

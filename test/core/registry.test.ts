@@ -1,0 +1,77 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CircuitBreaker, defaultRegistry, Fallback, Registry, Retry, setLogger, Timeout } from '../../src/index';
+
+afterEach(() => setLogger());
+
+describe('Registry', () => {
+  it('holds every pattern by name and lists them', () => {
+    const registry = new Registry();
+    const breaker = new CircuitBreaker({ name: 'redis', registry });
+    const retry = new Retry({ name: 'redis-retry', registry });
+    const timeout = new Timeout({ name: 'redis-timeout', timeoutMs: 50, registry });
+    const fallback = new Fallback({ name: 'redis-fallback', fallback: null, registry });
+    expect(registry.get('redis')).toBe(breaker);
+    expect(registry.list()).toEqual([breaker, retry, timeout, fallback]);
+    expect(registry.get('nothing')).toBeUndefined();
+    expect(registry.unregister('redis')).toBe(true);
+    expect(registry.get('redis')).toBeUndefined();
+  });
+
+  it('receives every instance in defaultRegistry unless registry: false', () => {
+    const registered = new Retry({ name: 'registry-test-default' });
+    const unregistered = new Retry({ name: 'registry-test-opt-out', registry: false });
+    expect(defaultRegistry.get('registry-test-default')).toBe(registered);
+    expect(defaultRegistry.get('registry-test-opt-out')).toBeUndefined();
+    expect(unregistered.name).toBe('registry-test-opt-out');
+    defaultRegistry.unregister('registry-test-default');
+  });
+
+  it('replaces a live instance registered under the same name, with a warning', () => {
+    const warn = vi.fn();
+    setLogger({ warn, error: vi.fn(), info: vi.fn(), debug: vi.fn() });
+    const registry = new Registry();
+    new Retry({ name: 'twice', registry });
+    const second = new Retry({ name: 'twice', registry });
+    expect(registry.get('twice')).toBe(second);
+    expect(registry.list()).toHaveLength(1);
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ name: 'twice' }), expect.stringContaining('replaces'));
+  });
+
+  it('does not keep instances alive', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const registry = new Registry();
+    (() => {
+      for (let i = 0; i < 100; i++) new Retry({ registry });
+    })();
+    for (let i = 0; i < 10 && registry.list().length > 0; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    expect(registry.list()).toHaveLength(0);
+  });
+
+  it('reports a JSON-serialisable health snapshot, degraded while a breaker is not closed', async () => {
+    const registry = new Registry();
+    const breaker = new CircuitBreaker({ name: 'payments', failureThreshold: 1, registry });
+    new Retry({ name: 'payments-retry', registry });
+    new Timeout({ name: 'payments-timeout', timeoutMs: 10, registry });
+    const healthy = registry.health(1_000);
+    expect(healthy).toEqual({
+      status: 'ok',
+      timestamp: 1_000,
+      instances: {
+        payments: { patternType: 'circuitBreaker', state: 'closed', stats: expect.objectContaining({ state: 'closed', calls: 0 }) },
+        'payments-retry': { patternType: 'retry', stats: expect.objectContaining({ retries: 0 }) },
+        'payments-timeout': { patternType: 'timeout' },
+      },
+    });
+    await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+    const degraded = registry.health();
+    expect(degraded.status).toBe('degraded');
+    expect(degraded.instances['payments']).toMatchObject({ state: 'open', stats: { failures: 1, nextProbeAt: expect.any(Number) } });
+    expect(JSON.parse(JSON.stringify(degraded))).toEqual(degraded);
+  });
+});
