@@ -17,6 +17,14 @@ export const ErrorCode = {
   OperationTimeout: 'OPERATION_TIMEOUT',
   /** A circuit breaker refused the call: {@link CircuitOpenError}. */
   CircuitOpen: 'CIRCUIT_OPEN',
+  /** A bulkhead's queue was full, or a queued call waited too long: {@link BulkheadRejectedError}. */
+  BulkheadRejected: 'BULKHEAD_REJECTED',
+  /** A load shedder dropped the call: {@link LoadShedError}. */
+  LoadShed: 'LOAD_SHED',
+  /** A call waited for backpressure to ease longer than allowed: {@link BackpressureTimeoutError}. */
+  BackpressureTimeout: 'BACKPRESSURE_TIMEOUT',
+  /** An adaptive concurrency limit was reached: {@link ConcurrencyLimitError}. */
+  ConcurrencyLimit: 'CONCURRENCY_LIMIT',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
@@ -222,4 +230,98 @@ export function stacklessCircuitOpenError(
   error.state = state;
   error.stack = stack;
   return error as CircuitOpenError;
+}
+
+/** Why a {@link BulkheadRejectedError} was raised. */
+export type BulkheadRejectionReason = 'queue-full' | 'queue-timeout';
+
+/**
+ * A bulkhead refused the call: every slot was busy and the queue full (`queue-full`), or the call
+ * waited in the queue past `queueTimeoutMs` or its deadline (`queue-timeout`).
+ */
+export class BulkheadRejectedError extends RejectedError {
+  /** Why the call was refused. */
+  readonly reason: BulkheadRejectionReason;
+
+  /**
+   * @param policyName - name of the bulkhead
+   * @param reason - `queue-full` or `queue-timeout`
+   * @param retryAfterMs - hint for when to try again, in ms
+   */
+  constructor(policyName: string, reason: BulkheadRejectionReason, retryAfterMs = 0) {
+    const what = reason === 'queue-full' ? 'all slots busy and the queue full' : 'waited too long in the queue';
+    super(ErrorCode.BulkheadRejected, `Bulkhead "${policyName}" rejected the call: ${what}`, policyName, retryAfterMs);
+    this.reason = reason;
+  }
+
+  override get name(): string {
+    return 'BulkheadRejectedError';
+  }
+}
+
+/** How loaded a load shedder judges the process to be: `normal`, `elevated`, `high` or `critical`. */
+export type LoadLevel = 'normal' | 'elevated' | 'high' | 'critical';
+
+/** A load shedder dropped the call to protect the process. */
+export class LoadShedError extends RejectedError {
+  /** The load level when the call was shed. */
+  readonly loadLevel: LoadLevel;
+
+  /**
+   * @param policyName - name of the load shedder
+   * @param loadLevel - the load level that shed the call
+   * @param retryAfterMs - hint for when to try again, in ms
+   */
+  constructor(policyName: string, loadLevel: LoadLevel, retryAfterMs: number) {
+    super(ErrorCode.LoadShed, `Load shedder "${policyName}" shed the call (load ${loadLevel})`, policyName, retryAfterMs);
+    this.loadLevel = loadLevel;
+  }
+
+  override get name(): string {
+    return 'LoadShedError';
+  }
+}
+
+/** A call waited for paused backpressure to resume for longer than `timeoutMs` (or its deadline). */
+export class BackpressureTimeoutError extends RejectedError {
+  /** How long it waited, in ms. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param policyName - name of the backpressure instance
+   * @param timeoutMs - how long the call waited, in ms
+   */
+  constructor(policyName: string, timeoutMs: number) {
+    super(
+      ErrorCode.BackpressureTimeout,
+      `Backpressure "${policyName}" stayed paused for ${timeoutMs} ms: the call was not made`,
+      policyName,
+      0,
+    );
+    this.timeoutMs = timeoutMs;
+  }
+
+  override get name(): string {
+    return 'BackpressureTimeoutError';
+  }
+}
+
+/** An adaptive concurrency limiter was at its limit (and the call could not wait, or waited too long). */
+export class ConcurrencyLimitError extends RejectedError {
+  /** The limit when the call was refused. */
+  readonly limit: number;
+
+  /**
+   * @param policyName - name of the limiter
+   * @param limit - its current limit
+   * @param retryAfterMs - hint for when to try again, in ms
+   */
+  constructor(policyName: string, limit: number, retryAfterMs = 0) {
+    super(ErrorCode.ConcurrencyLimit, `Concurrency limiter "${policyName}" is at its limit of ${limit}`, policyName, retryAfterMs);
+    this.limit = limit;
+  }
+
+  override get name(): string {
+    return 'ConcurrencyLimitError';
+  }
 }
