@@ -242,7 +242,7 @@ export class CircuitBreaker implements Policy {
     this.dispose();
   }
 
-  /** Open, half-open or isolated: reject, or admit a probe. */
+  /** Open, half-open or isolated (the states that may refuse): reject, or admit a probe. */
   #admit<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     const now = this.#clock.now();
     if (this.#state === CircuitState.Open) {
@@ -260,8 +260,7 @@ export class CircuitBreaker implements Policy {
       this.#probes.push(probe);
       return this.#runTracked(fn, ctx, now, probe);
     }
-    if (this.#state === CircuitState.Isolated) return this.#reject(CircuitState.Isolated, Number.POSITIVE_INFINITY);
-    return this.#runTracked(fn, ctx, now, undefined);
+    return this.#reject(CircuitState.Isolated, Number.POSITIVE_INFINITY);
   }
 
   /** Runs `fn` keeping what its settlement needs: start time, state, context and probe. */
@@ -461,7 +460,7 @@ export class CircuitBreaker implements Policy {
   }
 
   #report(reason: string, error: unknown, state: CircuitState): void {
-    if (this.#handler.reports) this.#handler.report(reason, error, { state, breaker: this.name });
+    if (this.#handler.reports) this.#handler.report(reason, error, { state });
   }
 }
 
