@@ -2,6 +2,7 @@
  * The process-wide event bus, typed with the events of every pattern.
  * @module
  */
+import type { BulkheadEvents } from './bulkhead/events';
 import type { CircuitBreakerEvents } from './circuit-breaker/events';
 import { globalBus, type EventEmitter } from './core/events';
 import type { FallbackEvents } from './fallback/events';
@@ -17,7 +18,8 @@ export type PrefixedEvents<Prefix extends string, Events> = {
 export type BulwarkEventMap = PrefixedEvents<'circuitBreaker', CircuitBreakerEvents> &
   PrefixedEvents<'retry', RetryEvents> &
   PrefixedEvents<'timeout', TimeoutEvents> &
-  PrefixedEvents<'fallback', FallbackEvents>;
+  PrefixedEvents<'fallback', FallbackEvents> &
+  PrefixedEvents<'bulkhead', BulkheadEvents>;
 
 /**
  * The process-wide bus: every event of every instance, as `` `${patternType}:${eventName}` ``;

@@ -85,4 +85,12 @@ export {
   type CircuitFailureEvent,
   type CircuitRejectedEvent,
 } from './circuit-breaker/index';
+export {
+  Bulkhead,
+  BULKHEAD_DEFAULTS,
+  type BulkheadOptions,
+  type BulkheadStats,
+  type BulkheadEvents,
+  type BulkheadRejectedEvent,
+} from './bulkhead/index';
 export { resilient, type AsyncMethod, type PolicyFactory, type ResilientDecorator } from './decorators/index';

@@ -9,7 +9,9 @@ import type { ExecutionContext, InternalContext } from '../core/context';
 import {
   CircuitOpenError,
   circuitOpenMessage,
-  stacklessCircuitOpenError,
+  ErrorCode,
+  rejectionText,
+  stacklessRejection,
   type RejectingCircuitState,
 } from '../core/errors';
 import { EventHub, type EventEmitter } from '../core/events';
@@ -142,9 +144,9 @@ export class CircuitBreaker implements Policy {
     this.#isFailureResult = resolved.isFailureResult;
     this.#captureRejectionStacks = resolved.captureRejectionStacks ?? false;
     this.#rejection = {
-      open: rejectionText(this.name, 'open'),
-      'half-open': rejectionText(this.name, 'half-open'),
-      isolated: rejectionText(this.name, 'isolated'),
+      open: rejectionText('CircuitOpenError', circuitOpenMessage(this.name, 'open')),
+      'half-open': rejectionText('CircuitOpenError', circuitOpenMessage(this.name, 'half-open')),
+      isolated: rejectionText('CircuitOpenError', circuitOpenMessage(this.name, 'isolated')),
     };
     this.#handler = new ExceptionHandler(resolved.exceptions, 'circuitBreaker', this.name);
     this.#hub = new EventHub('circuitBreaker', this.name);
@@ -395,7 +397,14 @@ export class CircuitBreaker implements Policy {
     const text = this.#rejection[state];
     const error = this.#captureRejectionStacks
       ? new CircuitOpenError(this.name, state, retryAfterMs)
-      : stacklessCircuitOpenError(this.name, state, retryAfterMs, text.message, text.stack);
+      : stacklessRejection(CircuitOpenError, {
+          message: text.message,
+          stack: text.stack,
+          code: ErrorCode.CircuitOpen,
+          policyName: this.name,
+          retryAfterMs,
+          state,
+        });
     if (!this.#handler.reports && !this.#handler.transforms) return Promise.reject(error);
     const metadata = { state, retryAfterMs };
     this.#handler.report('circuitOpen', error, metadata);
@@ -462,12 +471,4 @@ export class CircuitBreaker implements Policy {
   #report(reason: string, error: unknown, state: CircuitState): void {
     if (this.#handler.reports) this.#handler.report(reason, error, { state });
   }
-}
-
-function rejectionText(name: string, state: RejectingCircuitState): { message: string; stack: string } {
-  const message = circuitOpenMessage(name, state);
-  return {
-    message,
-    stack: `CircuitOpenError: ${message}\n    (no stack trace: set captureRejectionStacks on the CircuitBreaker to capture one)`,
-  };
 }

@@ -29,12 +29,19 @@ export interface Clock {
 }
 
 /**
+ * The longest delay Node's timers take (2^31 − 1 ms, about 24.8 days); a longer one would fire
+ * after 1 ms. The system clock caps delays here, so a far-away timer fires early instead, and
+ * callers that re-check the time (a Timeout's deadline list) simply re-arm.
+ */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
+/**
  * The real clock: `Date.now()` and the global timer functions, looked up at call time so that
  * `vi.useFakeTimers()` (or sinon's) takes effect even after a pattern was constructed.
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  setTimeout: (callback, ms) => setTimeout(callback, Math.min(ms, MAX_TIMER_DELAY_MS)),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   sleep: (ms, signal) => sleep(ms, signal, systemClock),
 };

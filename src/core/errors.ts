@@ -208,28 +208,34 @@ export function circuitOpenMessage(policyName: string, state: RejectingCircuitSt
 }
 
 /**
- * Makes a {@link CircuitOpenError} without running the `Error` constructor, so that no stack is
- * captured: about 15 ns instead of about 3 µs. `instanceof`, `code`, `name`, `message` and the
- * fields are as usual; `stack` is a fixed line that says how to get real ones.
+ * The message and fixed `stack` of a rejection raised by {@link stacklessRejection}; computed once
+ * per policy and reason, not per call.
  * @internal
  */
-export function stacklessCircuitOpenError(
-  policyName: string,
-  state: RejectingCircuitState,
-  retryAfterMs: number,
-  message: string,
-  stack: string,
-): CircuitOpenError {
-  const error = Object.create(CircuitOpenError.prototype) as {
-    -readonly [K in keyof CircuitOpenError]: CircuitOpenError[K];
+export function rejectionText(errorName: string, message: string): { message: string; stack: string } {
+  return {
+    message,
+    stack: `${errorName}: ${message}\n    (no stack trace: set captureRejectionStacks on the policy to capture one)`,
   };
-  error.message = message;
-  error.code = ErrorCode.CircuitOpen;
-  error.policyName = policyName;
-  error.retryAfterMs = retryAfterMs;
-  error.state = state;
-  error.stack = stack;
-  return error as CircuitOpenError;
+}
+
+/**
+ * Makes an error of a {@link RejectedError} class without running the `Error` constructor, so
+ * that no stack is captured: about 15 ns instead of about 3 µs, which matters for policies that
+ * reject thousands of calls a second. `instanceof`, `code`, `name`, `message` and the fields are
+ * as usual; `stack` is the given fixed text.
+ * @param errorClass - the class whose prototype the error gets
+ * @param fields - every own field, `message` and `stack` included
+ * @internal
+ */
+export function stacklessRejection<E extends RejectedError>(
+  errorClass: abstract new (...args: never[]) => E,
+  fields: { readonly [K in keyof E as E[K] extends (...args: never[]) => unknown ? never : K]?: E[K] } & {
+    readonly message: string;
+    readonly stack: string;
+  },
+): E {
+  return Object.assign(Object.create(errorClass.prototype) as E, fields);
 }
 
 /** Why a {@link BulkheadRejectedError} was raised. */
@@ -249,8 +255,7 @@ export class BulkheadRejectedError extends RejectedError {
    * @param retryAfterMs - hint for when to try again, in ms
    */
   constructor(policyName: string, reason: BulkheadRejectionReason, retryAfterMs = 0) {
-    const what = reason === 'queue-full' ? 'all slots busy and the queue full' : 'waited too long in the queue';
-    super(ErrorCode.BulkheadRejected, `Bulkhead "${policyName}" rejected the call: ${what}`, policyName, retryAfterMs);
+    super(ErrorCode.BulkheadRejected, bulkheadRejectedMessage(policyName, reason), policyName, retryAfterMs);
     this.reason = reason;
   }
 
@@ -261,6 +266,12 @@ export class BulkheadRejectedError extends RejectedError {
 
 /** How loaded a load shedder judges the process to be: `normal`, `elevated`, `high` or `critical`. */
 export type LoadLevel = 'normal' | 'elevated' | 'high' | 'critical';
+
+/** The message of a {@link BulkheadRejectedError}. @internal */
+export function bulkheadRejectedMessage(policyName: string, reason: BulkheadRejectionReason): string {
+  const what = reason === 'queue-full' ? 'all slots busy and the queue full' : 'waited too long in the queue';
+  return `Bulkhead "${policyName}" rejected the call: ${what}`;
+}
 
 /** A load shedder dropped the call to protect the process. */
 export class LoadShedError extends RejectedError {

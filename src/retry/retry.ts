@@ -226,7 +226,7 @@ export class Retry implements Policy {
 
   #delayAfter(attempt: number, previousDelayMs: number, error: unknown): number {
     const hint = (error as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
-    if (typeof hint === 'number' && hint >= 0 && Number.isFinite(hint)) return Math.min(hint, this.#backoff.maxDelayMs);
+    if (typeof hint === 'number' && hint > 0 && hint !== Number.POSITIVE_INFINITY) return Math.min(hint, this.#backoff.maxDelayMs);
     return backoffDelay(this.#backoff, attempt, previousDelayMs, error);
   }
 

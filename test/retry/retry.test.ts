@@ -120,6 +120,21 @@ describe('Retry', () => {
     expect(started.map((t) => t - t0)).toEqual([0, 700, 2_700]);
   });
 
+  it('keeps the backoff for a retryAfterMs hint of 0', async () => {
+    const clock = new ManualClock();
+    const started: number[] = [];
+    const retry = new Retry({ maxAttempts: 2, backoff: 'constant', initialDelayMs: 250, jitter: 'none', clock });
+    const busy = Object.assign(new Error('busy'), { retryAfterMs: 0 });
+    const result = retry.execute(async () => {
+      started.push(clock.now());
+      throw busy;
+    });
+    const settled = expect(result).rejects.toBe(busy);
+    await clock.advance(1_000);
+    await settled;
+    expect((started[1] as number) - (started[0] as number)).toBe(250);
+  });
+
   it("ends a backoff sleep at once when the caller aborts, with the caller's reason", async () => {
     const clock = new ManualClock();
     const controller = new AbortController();
