@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
-import { sleep } from '../../src/index';
+import { describe, expect, it, vi } from 'vitest';
+import { sleep, systemClock } from '../../src/index';
+import { MAX_TIMER_DELAY_MS } from '../../src/core/clock';
 import { ManualClock } from '../support/manual-clock';
 
 describe('sleep', () => {
@@ -39,5 +40,14 @@ describe('sleep', () => {
     await clock.advance(5);
     await slept;
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('systemClock', () => {
+  it('caps a delay at the longest one Node honours instead of firing after 1 ms', () => {
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    const handle = systemClock.setTimeout(() => {}, 3_000_000_000);
+    systemClock.clearTimeout(handle);
+    expect(spy).toHaveBeenCalledWith(expect.any(Function), MAX_TIMER_DELAY_MS);
   });
 });
