@@ -2,6 +2,7 @@
  * The process-wide event bus, typed with the events of every pattern.
  * @module
  */
+import type { BackpressureEvents } from './backpressure/events';
 import type { BulkheadEvents } from './bulkhead/events';
 import type { CircuitBreakerEvents } from './circuit-breaker/events';
 import { globalBus, type EventEmitter } from './core/events';
@@ -19,7 +20,8 @@ export type BulwarkEventMap = PrefixedEvents<'circuitBreaker', CircuitBreakerEve
   PrefixedEvents<'retry', RetryEvents> &
   PrefixedEvents<'timeout', TimeoutEvents> &
   PrefixedEvents<'fallback', FallbackEvents> &
-  PrefixedEvents<'bulkhead', BulkheadEvents>;
+  PrefixedEvents<'bulkhead', BulkheadEvents> &
+  PrefixedEvents<'backpressure', BackpressureEvents>;
 
 /**
  * The process-wide bus: every event of every instance, as `` `${patternType}:${eventName}` ``;

@@ -93,4 +93,14 @@ export {
   type BulkheadEvents,
   type BulkheadRejectedEvent,
 } from './bulkhead/index';
+export {
+  Backpressure,
+  BACKPRESSURE_DEFAULTS,
+  type BackpressureOptions,
+  type BackpressureStats,
+  type BackpressureEvents,
+  type BackpressurePauseEvent,
+  type BackpressureResumeEvent,
+  type BackpressureTimeoutEvent,
+} from './backpressure/index';
 export { resilient, type AsyncMethod, type PolicyFactory, type ResilientDecorator } from './decorators/index';

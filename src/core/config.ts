@@ -23,7 +23,10 @@ export const durationMs = z.number().finite().min(0, { message: 'must be ≥ 0' 
 export const positiveDurationMs = z.number().finite().gt(0, { message: 'must be > 0' });
 
 /** An integer ≥ 1. */
-export const positiveInt = z.number().int().min(1, { message: 'must be an integer ≥ 1' });
+export const positiveInt = z
+  .number()
+  .int({ message: 'must be an integer ≥ 1' })
+  .min(1, { message: 'must be an integer ≥ 1' });
 
 /** A ratio between 0 and 1 inclusive. */
 export const ratio = z.number().min(0, { message: 'must be ≥ 0' }).max(1, { message: 'must be ≤ 1' });
