@@ -17,8 +17,9 @@ export interface ExceptionContext {
   readonly patternName: string;
   /**
    * Why the pattern reports it: `callFailed` (a handled failure), `retryExhausted` (the last
-   * failure a Retry gives up on), `timedOut`, and later patterns' own reasons
-   * (`thresholdExceeded`, `circuitOpen`, `queueFull`, `rateLimited`, `shed`).
+   * failure a Retry gives up on), `timedOut`, `thresholdExceeded` (the failure that opens a
+   * circuit), `circuitOpen`, `queueFull`, `queueTimeout`, `backpressureTimeout`, `shed`,
+   * `rateLimited`; docs/exceptions.md lists them per pattern.
    */
   readonly reason: string;
   /** The error. */
