@@ -1,21 +1,30 @@
 /**
- * The performance goals of the project, stated against cockatiel, and their evaluation: each
- * goal is the median over the runs of a same-run ratio, compared with a maximum.
+ * The performance goals of the project, stated against cockatiel (and, for the circuit breaker,
+ * against bulwark itself), and their evaluation: each goal is the median over the runs of a
+ * same-run ratio, compared with a maximum.
  * @module
  */
 import { median, type RowRun, type RowSummary } from './analysis';
+import { BREAKER_OPEN_GROUP } from './cases';
 
-/** Which ratio a goal bounds. */
-export type GoalMetric = 'overheadVsCockatiel' | 'timeVsCockatiel';
+/**
+ * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group),
+ * or `timeVsGroup`, bulwark's `meanNs` in `group` divided by bulwark's `meanNs` in `versus`.
+ */
+export type GoalMetric = 'overheadVsCockatiel' | 'timeVsCockatiel' | 'timeVsGroup';
 
-/** One goal: bulwark's row in `group` must keep `metric` at or below `max`. */
+/** One goal: bulwark's row in `group` must keep `metric` at or below `max` (below, when `strict`). */
 export interface Goal {
   /** Group whose bulwark row is judged. */
   readonly group: string;
   /** The ratio bounded. */
   readonly metric: GoalMetric;
-  /** Largest acceptable value of the ratio. */
+  /** For `timeVsGroup`: the group whose bulwark row is the denominator. */
+  readonly versus?: string;
+  /** Largest acceptable value of the ratio (excluded when `strict`). */
   readonly max: number;
+  /** Whether the ratio must stay strictly below `max` ("cheaper than"), rather than at or below it. */
+  readonly strict?: boolean;
   /** The goal in words. */
   readonly text: string;
 }
@@ -26,13 +35,16 @@ export interface GoalResult extends Goal {
   readonly value: number | undefined;
   /** The ratio in each run. */
   readonly perRun: readonly (number | undefined)[];
-  /** `PASS` when `value ≤ max`, `MISS` when above, `N/A` when it could not be computed. */
+  /** `PASS` when `value ≤ max` (`< max` when strict), `MISS` otherwise, `N/A` when it could not be computed. */
   readonly verdict: 'PASS' | 'MISS' | 'N/A';
 }
 
 /**
  * The goals: Retry overhead ≤ 0.5× cockatiel's overhead; Timeout and any composition containing
- * it ≤ 0.1× cockatiel's time (ns per call, bare call included).
+ * it ≤ 0.1× cockatiel's time (ns per call, bare call included); a closed CircuitBreaker's overhead
+ * ≤ 0.5× cockatiel's in both modes; an open breaker's rejection cheaper than cockatiel's, and
+ * cheaper than a call through a closed bulwark breaker (the rejection path must not cost more than
+ * the call it saves).
  */
 export const GOALS: readonly Goal[] = [
   { group: 'retry', metric: 'overheadVsCockatiel', max: 0.5, text: 'Retry overhead ≤ 0.5× cockatiel overhead' },
@@ -45,6 +57,33 @@ export const GOALS: readonly Goal[] = [
   { group: 'timeout-aggressive', metric: 'timeVsCockatiel', max: 0.1, text: 'Timeout (aggressive) time ≤ 0.1× cockatiel time' },
   { group: 'timeout-cooperative', metric: 'timeVsCockatiel', max: 0.1, text: 'Timeout (cooperative) time ≤ 0.1× cockatiel time' },
   { group: 'compose', metric: 'timeVsCockatiel', max: 0.1, text: 'Fallback+Retry+Timeout time ≤ 0.1× cockatiel time' },
+  {
+    group: 'breaker-consecutive',
+    metric: 'overheadVsCockatiel',
+    max: 0.5,
+    text: 'CircuitBreaker closed (consecutive) overhead ≤ 0.5× cockatiel overhead',
+  },
+  {
+    group: 'breaker-time-window',
+    metric: 'overheadVsCockatiel',
+    max: 0.5,
+    text: 'CircuitBreaker closed (time window) overhead ≤ 0.5× cockatiel overhead',
+  },
+  {
+    group: BREAKER_OPEN_GROUP,
+    metric: 'timeVsCockatiel',
+    max: 1,
+    strict: true,
+    text: 'CircuitBreaker open: rejection time < cockatiel time',
+  },
+  {
+    group: BREAKER_OPEN_GROUP,
+    metric: 'timeVsGroup',
+    versus: 'breaker-consecutive',
+    max: 1,
+    strict: true,
+    text: 'CircuitBreaker open: rejection time < closed (consecutive) call time',
+  },
 ];
 
 /**
@@ -53,11 +92,26 @@ export const GOALS: readonly Goal[] = [
  * @param goals - the goals to judge
  */
 export function evaluateGoals(rows: readonly RowSummary[], goals: readonly Goal[] = GOALS): GoalResult[] {
+  const bulwarkRow = (group: string | undefined) => rows.find((r) => r.group === group && r.library === 'bulwark');
   return goals.map((goal) => {
-    const row = rows.find((r) => r.group === goal.group && r.library === 'bulwark');
-    const perRun = row === undefined ? [] : row.runs.map((run: RowRun) => run[goal.metric]);
+    const row = bulwarkRow(goal.group);
+    let perRun: (number | undefined)[];
+    if (goal.metric === 'timeVsGroup') {
+      const versus = bulwarkRow(goal.versus);
+      perRun =
+        row === undefined || versus === undefined
+          ? []
+          : row.runs.map((run: RowRun, i) => {
+              const denominator = versus.runs[i]?.meanNs;
+              return denominator === undefined || denominator <= 0 ? undefined : run.meanNs / denominator;
+            });
+    } else {
+      const metric = goal.metric;
+      perRun = row === undefined ? [] : row.runs.map((run: RowRun) => run[metric]);
+    }
     const value = median(perRun.filter((v): v is number => v !== undefined));
-    const verdict = value === undefined ? 'N/A' : value <= goal.max ? 'PASS' : 'MISS';
+    const met = value !== undefined && (goal.strict === true ? value < goal.max : value <= goal.max);
+    const verdict = value === undefined ? 'N/A' : met ? 'PASS' : 'MISS';
     return { ...goal, value, perRun, verdict };
   });
 }

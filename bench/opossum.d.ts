@@ -22,6 +22,10 @@ declare module 'opossum' {
     fire(...args: A): Promise<R>;
     /** Stops the breaker's interval timers and listeners. */
     shutdown(): void;
+    /** Opens the circuit by hand (starts the `resetTimeout` timer, which is unref'd). */
+    open(): void;
+    /** Whether the circuit is open. */
+    readonly opened: boolean;
     /** Node EventEmitter API (opossum breakers are emitters). */
     on(event: string, listener: (...args: unknown[]) => void): this;
   }

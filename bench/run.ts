@@ -8,6 +8,9 @@
  * - `BENCH_WARMUP_MS` — warmup per row and run, in ms (default a quarter of the time budget)
  * - `BENCH_BATCH` — calls per latency sample (default 100)
  * - `BENCH_BULWARK` — which bulwark code to measure: `build` (default), `dist` or `src`; see `bulwark.ts`
+ * - `BENCH_GROUPS` — comma-separated group ids to measure (default: every group); the bare call is
+ *   always measured, and goals on groups left out read `N/A`. For focused reruns only: the
+ *   reference numbers come from a full run.
  *
  * Quick check: `BENCH_RUNS=1 BENCH_TIME_MS=200 npm run bench`.
  * @module
@@ -17,7 +20,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { deriveRun, summarise, type RowRun } from './analysis';
 import { bulwarkSourceFromEnv, loadBulwark } from './bulwark';
-import { GROUPS, createCases, operation } from './cases';
+import { BARE_GROUP, GROUPS, createCases, operation, type BenchCase } from './cases';
 import { evaluateGoals } from './goals';
 import { forcesGc, measureRun, type Measurement } from './measure';
 import { formatGoals, formatResultsTable } from './table';
@@ -53,6 +56,21 @@ function readSettings(): Settings {
 }
 
 /**
+ * The rows to measure: every row, or those of the groups listed in `BENCH_GROUPS` plus the bare call.
+ * @throws when `BENCH_GROUPS` names a group that does not exist
+ */
+function selectCases(cases: readonly BenchCase[]): readonly BenchCase[] {
+  const raw = process.env['BENCH_GROUPS'];
+  if (raw === undefined || raw.trim() === '') return cases;
+  const wanted = new Set(raw.split(',').map((id) => id.trim()).filter((id) => id !== ''));
+  const unknown = [...wanted].filter((id) => !GROUPS.some((group) => group.id === id));
+  if (unknown.length > 0) {
+    throw new Error(`BENCH_GROUPS names unknown groups: ${unknown.join(', ')} (known: ${GROUPS.map((g) => g.id).join(', ')})`);
+  }
+  return cases.filter((c) => c.group === BARE_GROUP || wanted.has(c.group));
+}
+
+/**
  * Keeps process warnings (e.g. a peer library's MaxListenersExceededWarning) out of the table
  * output; they are counted and summarised at the end instead.
  */
@@ -66,18 +84,28 @@ function captureWarnings(): Map<string, number> {
   return counts;
 }
 
-/** Fails fast when a row does not return the operation's value: it would measure an error path. */
+/**
+ * Fails fast when a row does not measure what it claims: a value row must return the operation's
+ * value (otherwise it would measure an error path), a rejected row must resolve to undefined (its
+ * rejection caught) and pass its `verify` (e.g. its breaker is open and refuses with its
+ * open-circuit error).
+ */
 async function checkCases(cases: ReturnType<typeof createCases>['cases']): Promise<void> {
   const expected = await operation();
   for (const c of cases) {
-    c.setup?.();
-    let value: unknown;
+    const row = `${c.group}/${c.library}`;
+    await c.setup?.();
     try {
-      value = await c.fn();
+      await c.verify?.();
+      const value = await c.fn();
+      if (c.outcome === 'rejected') {
+        if (value !== undefined) throw new Error(`row ${row} returned ${String(value)}, expected a caught rejection`);
+      } else if (value !== expected) {
+        throw new Error(`row ${row} returned ${String(value)}, expected ${expected}`);
+      }
     } finally {
       c.teardown?.();
     }
-    if (value !== expected) throw new Error(`row ${c.group}/${c.library} returned ${String(value)}, expected ${expected}`);
   }
 }
 
@@ -86,7 +114,9 @@ async function main(): Promise<void> {
   const warnings = captureWarnings();
   const bulwark = await loadBulwark(bulwarkSourceFromEnv());
   if (bulwark.warning !== undefined) process.stderr.write(`bench: warning: ${bulwark.warning}\n`);
-  const { cases, dispose } = createCases(bulwark.module);
+  const caseSet = createCases(bulwark.module);
+  const dispose = caseSet.dispose;
+  const cases = selectCases(caseSet.cases);
   const started = Date.now();
   const raw: Measurement[][] = [];
   const derived: Map<string, RowRun>[] = [];
@@ -120,6 +150,8 @@ async function main(): Promise<void> {
       `${forcesGc ? 'full GC before each row' : 'no forced GC (gc unavailable)'}; ${elapsedS.toFixed(1)} s`,
   );
   out.push(`bulwark measured from: ${bulwark.description}${bulwark.warning === undefined ? '' : ` — WARNING: ${bulwark.warning}`}`);
+  const partial = cases.length < caseSet.cases.length;
+  if (partial) out.push(`PARTIAL RUN: only the groups in BENCH_GROUPS (${process.env['BENCH_GROUPS'] ?? ''}) and the bare call`);
   out.push('');
   out.push(formatResultsTable(rows, GROUPS));
   out.push('');
@@ -148,7 +180,7 @@ async function main(): Promise<void> {
   const json = {
     date: new Date().toISOString(),
     environment: { node: process.version, v8: process.versions.v8, platform: process.platform, arch: process.arch, cpu, cpus: cpus().length },
-    settings: { ...settings, forcesGc },
+    settings: { ...settings, forcesGc, groups: partial ? process.env['BENCH_GROUPS'] ?? null : null },
     bulwark: { source: bulwark.source, description: bulwark.description, warning: bulwark.warning ?? null },
     elapsedS,
     groups: GROUPS,

@@ -103,7 +103,8 @@ export function formatGoals(results: readonly GoalResult[]): string {
     .map((r) => {
       const runs = r.perRun.map((v) => (v === undefined ? '—' : v.toFixed(3))).join(', ');
       const value = r.value === undefined ? '—' : `${r.value.toFixed(3)}×`;
-      return `${r.verdict.padEnd(4)}  ${r.text.padEnd(width)}  median ${value} (max ${r.max}×; runs: ${runs})`;
+      const bound = r.strict === true ? `< ${r.max}×` : `max ${r.max}×`;
+      return `${r.verdict.padEnd(4)}  ${r.text.padEnd(width)}  median ${value} (${bound}; runs: ${runs})`;
     })
     .join('\n');
 }

@@ -7,6 +7,7 @@ import type { BulkheadEvents } from './bulkhead/events';
 import type { CircuitBreakerEvents } from './circuit-breaker/events';
 import { globalBus, type EventEmitter } from './core/events';
 import type { FallbackEvents } from './fallback/events';
+import type { LoadShedderEvents } from './load-shedder/events';
 import type { RetryEvents } from './retry/events';
 import type { TimeoutEvents } from './timeout/events';
 
@@ -21,7 +22,8 @@ export type BulwarkEventMap = PrefixedEvents<'circuitBreaker', CircuitBreakerEve
   PrefixedEvents<'timeout', TimeoutEvents> &
   PrefixedEvents<'fallback', FallbackEvents> &
   PrefixedEvents<'bulkhead', BulkheadEvents> &
-  PrefixedEvents<'backpressure', BackpressureEvents>;
+  PrefixedEvents<'backpressure', BackpressureEvents> &
+  PrefixedEvents<'loadShedder', LoadShedderEvents>;
 
 /**
  * The process-wide bus: every event of every instance, as `` `${patternType}:${eventName}` ``;

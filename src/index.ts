@@ -19,7 +19,6 @@ export {
   ConcurrencyLimitError,
   type RejectingCircuitState,
   type BulkheadRejectionReason,
-  type LoadLevel,
   ErrorCode,
   isBulwarkError,
   type ConfigIssue,
@@ -103,4 +102,20 @@ export {
   type BackpressureResumeEvent,
   type BackpressureTimeoutEvent,
 } from './backpressure/index';
+export {
+  LoadShedder,
+  LoadLevel,
+  LOAD_SHEDDER_DEFAULTS,
+  type LoadShedderOptions,
+  type LoadSignalsOptions,
+  type PriorityThresholds,
+  type LoadSignalSource,
+  type LoadSignalReader,
+  type LoadShedderStats,
+  type LoadSignalReadings,
+  type LoadShedderEvents,
+  type ShedEvent,
+  type LoadLevelChangeEvent,
+  type ShedReason,
+} from './load-shedder/index';
 export { resilient, type AsyncMethod, type PolicyFactory, type ResilientDecorator } from './decorators/index';

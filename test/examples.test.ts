@@ -5,9 +5,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { main as circuitBreaker, type CircuitBreakerResult } from '../examples/circuit-breaker';
 import { main as deadlineBudget, type DeadlineBudgetResult } from '../examples/deadline-budget';
 import { main as decorator, type DecoratorResult } from '../examples/decorator';
 import { main as exceptions, type ExceptionsResult } from '../examples/exceptions';
+import { main as healthCheck, type HealthCheckResult } from '../examples/health-check';
 import { main as quickStart } from '../examples/quick-start';
 import { main as retryBudget, type RetryBudgetResult } from '../examples/retry-budget';
 import { main as timeoutStrategies, type TimeoutStrategiesResult } from '../examples/timeout-strategies';
@@ -228,6 +230,95 @@ describe('examples/exceptions.ts', () => {
       value: 'second try works',
       logged: ['bulwark: exceptions.onException failed; the call is unaffected'],
     });
+  });
+});
+
+describe('examples/circuit-breaker.ts', () => {
+  let result: CircuitBreakerResult;
+  beforeAll(async () => {
+    result = await circuitBreaker();
+  });
+
+  it('opens on the failure rate, probes after the recovery timeout, re-opens on a failed probe and closes after two good ones', () => {
+    expect(result.transitions).toEqual([
+      'closed → open (failureRate)',
+      'open → half-open (recoveryTimeout)',
+      'half-open → open (probeFailed)',
+      'open → half-open (recoveryTimeout)',
+      'half-open → closed (probeSucceeded)',
+    ]);
+  });
+
+  it("passes the service's own errors and the caller's abort reason through unchanged", () => {
+    expect(result.outcomes.slice(3, 6)).toEqual([
+      { result: 'error', name: 'NotFoundError', message: 'pricing: no price for UNKNOWN' },
+      { result: 'error', name: 'Error', message: 'client went away' },
+      { result: 'error', name: 'ServiceUnavailableError', message: 'pricing: 503 Service Unavailable' },
+    ]);
+  });
+
+  it('refuses a call while open with CircuitOpenError, without calling the service', () => {
+    const rejected = result.outcomes.filter((o) => o.result === 'rejected');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({
+      code: 'CIRCUIT_OPEN',
+      state: 'open',
+      message: 'Circuit "pricing" is open: the call was not made',
+    });
+    const retryAfterMs = (rejected[0] as { retryAfterMs: number }).retryAfterMs;
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(100);
+    expect(result.outcomes).toHaveLength(14);
+    expect(result.requests).toBe(13);
+    expect(result.rejectedEvents).toBe(1);
+  });
+
+  it('counts the 404 as a success, the aborted call neither way and the failed probe as a failure', () => {
+    expect(result.stats).toMatchObject({
+      state: 'closed',
+      calls: 1,
+      rejected: 1,
+      totals: { calls: 12, successes: 7, failures: 5, ignored: 1, slowCalls: 0, lateResults: 0 },
+    });
+  });
+});
+
+describe('examples/health-check.ts', () => {
+  let result: HealthCheckResult;
+  beforeAll(async () => {
+    result = await healthCheck();
+  });
+
+  it('reports ok with every registered instance, and leaves out registry: false', () => {
+    expect(result.healthy.httpStatus).toBe(200);
+    expect(result.healthy.report.status).toBe('ok');
+    expect(Object.keys(result.healthy.report.instances)).toEqual(['redis', 'payments', 'payments-retry']);
+    expect(result.healthy.report.instances['payments']).toMatchObject({
+      patternType: 'circuitBreaker',
+      state: 'closed',
+      stats: { state: 'closed', totals: { successes: 1 } },
+    });
+    expect(result.healthy.report.instances['payments-retry']).toEqual({
+      patternType: 'retry',
+      stats: expect.objectContaining({ succeededWithoutRetry: 1 }),
+    });
+    expect(typeof result.healthy.report.timestamp).toBe('number');
+  });
+
+  it('reports degraded while a breaker is open', () => {
+    expect(result.degraded.httpStatus).toBe(200);
+    expect(result.degraded.report.status).toBe('degraded');
+    expect(result.degraded.report.instances['redis']).toMatchObject({
+      state: 'open',
+      stats: { failures: 2, consecutiveFailures: 2, nextProbeAt: expect.any(Number) },
+    });
+  });
+
+  it('reports ok again after reset(), without the unregistered instance', () => {
+    expect(result.recovered.report.status).toBe('ok');
+    expect(Object.keys(result.recovered.report.instances)).toEqual(['redis', 'payments']);
+    expect(result.registered).toEqual(['redis', 'payments']);
+    expect(result.foundByName).toBe(true);
   });
 });
 

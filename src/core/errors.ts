@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { LoadLevel } from './load-level';
+
 /** Brand shared by every copy of bulwark loaded in a process, so that checks survive duplicates. */
 const BULWARK_ERROR = Symbol.for('bulwark.error');
 
@@ -264,8 +266,6 @@ export class BulkheadRejectedError extends RejectedError {
   }
 }
 
-/** How loaded a load shedder judges the process to be: `normal`, `elevated`, `high` or `critical`. */
-export type LoadLevel = 'normal' | 'elevated' | 'high' | 'critical';
 
 /** The message of a {@link BulkheadRejectedError}. @internal */
 export function bulkheadRejectedMessage(policyName: string, reason: BulkheadRejectionReason): string {

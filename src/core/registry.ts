@@ -20,7 +20,7 @@ export interface Registrable {
 export interface InstanceHealth {
   /** The kind of pattern. */
   readonly patternType: PatternType;
-  /** Its state, for patterns that have one (a circuit breaker's `closed`, `open`, …). */
+  /** Its state, for patterns that have one: a circuit breaker's state, a load shedder's load level. */
   readonly state?: string;
   /** Its counters, as `stats()` returns them (plain data). */
   readonly stats?: object;
@@ -29,8 +29,8 @@ export interface InstanceHealth {
 /** A JSON-serialisable snapshot of every registered instance: what `/healthz` can return. */
 export interface HealthReport {
   /**
-   * `degraded` when any circuit breaker is not closed (open, half-open or isolated): a
-   * dependency is failing or recovering. `ok` otherwise.
+   * `degraded` when any circuit breaker is not closed (open, half-open or isolated: a dependency
+   * is failing or recovering) or any load shedder's level is `high` or `critical`. `ok` otherwise.
    */
   readonly status: 'ok' | 'degraded';
   /** When the snapshot was taken, in ms since the epoch. */
@@ -39,8 +39,14 @@ export interface HealthReport {
   readonly instances: Readonly<Record<string, InstanceHealth>>;
 }
 
-/** Breaker states that make a {@link HealthReport} `degraded`. */
-const DEGRADED_STATES = new Set(['open', 'half-open', 'isolated']);
+/** States that make a {@link HealthReport} `degraded`: a failing dependency, or an overloaded process. */
+const DEGRADED_STATES = new Set([
+  'circuitBreaker:open',
+  'circuitBreaker:half-open',
+  'circuitBreaker:isolated',
+  'loadShedder:high',
+  'loadShedder:critical',
+]);
 
 /**
  * Named instances, held weakly: registering never keeps an instance alive, and an instance that
@@ -97,11 +103,9 @@ export class Registry {
     const instances: Record<string, InstanceHealth> = {};
     let degraded = false;
     for (const instance of this.list()) {
-      const stats = instance.stats?.();
-      const state = (stats as { state?: unknown } | undefined)?.state;
-      if (instance.patternType === 'circuitBreaker' && typeof state === 'string' && DEGRADED_STATES.has(state)) {
-        degraded = true;
-      }
+      const stats = instance.stats?.() as { state?: unknown; loadLevel?: unknown } | undefined;
+      const state = stats?.state ?? stats?.loadLevel;
+      if (typeof state === 'string' && DEGRADED_STATES.has(`${instance.patternType}:${state}`)) degraded = true;
       instances[instance.name] = {
         patternType: instance.patternType,
         ...(typeof state === 'string' ? { state } : {}),

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker, defaultRegistry, Fallback, Registry, Retry, setLogger, Timeout } from '../../src/index';
+import { CircuitBreaker, defaultRegistry, Fallback, LoadShedder, Registry, Retry, setLogger, Timeout } from '../../src/index';
 
 afterEach(() => setLogger());
 
@@ -73,5 +73,18 @@ describe('Registry', () => {
     expect(degraded.status).toBe('degraded');
     expect(degraded.instances['payments']).toMatchObject({ state: 'open', stats: { failures: 1, nextProbeAt: expect.any(Number) } });
     expect(JSON.parse(JSON.stringify(degraded))).toEqual(degraded);
+  });
+
+  it("shows a load shedder's load level as its state, degraded from high", async () => {
+    const registry = new Registry();
+    const shedder = new LoadShedder({ name: 'api', maxInFlight: 4, registry });
+    expect(registry.health().instances['api']).toMatchObject({ patternType: 'loadShedder', state: 'normal' });
+    const release: Array<() => void> = [];
+    const held = Array.from({ length: 4 }, () => shedder.execute(() => new Promise<void>((resolve) => release.push(resolve)), { priority: 'critical' }));
+    expect(shedder.loadLevel).not.toBe('normal');
+    expect(registry.health()).toMatchObject({ status: 'degraded', instances: { api: { state: shedder.loadLevel } } });
+    for (const resolve of release) resolve();
+    await Promise.all(held);
+    expect(registry.health().status).toBe('ok');
   });
 });
