@@ -18,6 +18,7 @@ import { EventHub, type EventEmitter } from '../core/events';
 import { ExceptionHandler, isPromiseLike } from '../core/exceptions';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { registerInstance } from '../core/registry';
+import { quietRejection } from '../core/rejection';
 import { WaitQueue } from '../core/wait-queue';
 import type { BulkheadEvents } from './events';
 import { BULKHEAD_DEFAULTS, bulkheadOptionsSchema, type BulkheadOptions } from './options';
@@ -151,7 +152,7 @@ export class Bulkhead implements Policy {
       this.#active++;
       return this.#runHoldingSlot(fn, ctx);
     }
-    if (this.#queue.length >= this.maxQueue) return Promise.reject(this.#reject('queue-full', 0));
+    if (this.#queue.length >= this.maxQueue) return quietRejection(this.#reject('queue-full', 0));
     return this.#waitThenRun(fn, ctx);
   }
 

@@ -19,6 +19,8 @@ export interface CallHealth {
   readonly consecutiveFailures: number;
   /** Forgets every call. */
   reset(): void;
+  /** Stops any timer it keeps. */
+  dispose(): void;
 }
 
 /** Opens after `threshold` failures in a row; a success resets the count. */
@@ -54,6 +56,8 @@ export class ConsecutiveHealth implements CallHealth {
     this.#failures = 0;
     this.#slowCalls = 0;
   }
+
+  dispose(): void {}
 }
 
 /**
@@ -94,5 +98,9 @@ export class RateHealth implements CallHealth {
   reset(): void {
     this.consecutiveFailures = 0;
     this.#window.clear();
+  }
+
+  dispose(): void {
+    this.#window.dispose();
   }
 }

@@ -19,6 +19,7 @@ import { ExceptionHandler, isPromiseLike } from '../core/exceptions';
 import { getLogger } from '../core/logger';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { registerInstance } from '../core/registry';
+import { quietRejection } from '../core/rejection';
 import { ConsecutiveHealth, RateHealth, type CallHealth } from './call-health';
 import { CountWindow } from './count-window';
 import type { CircuitBreakerEvents } from './events';
@@ -95,7 +96,14 @@ export class CircuitBreaker implements Policy {
   #epoch = 0;
   #recoveryMs: number;
   #openUntil = 0;
-  #autoTimer: TimerHandle | undefined;
+  /**
+   * Set by the recovery timer once `#openUntil` has passed; until then an open breaker rejects
+   * without reading the clock.
+   */
+  #recoveryDue = false;
+  #recoveryTimer: TimerHandle | undefined;
+  /** The prototype of this open period's rejections; see {@link CircuitBreaker.#rejectOpen}. */
+  #openRejection: CircuitOpenError | undefined;
   #probes: Probe[] = [];
   #probeSuccesses = 0;
   #onFreeSuccess!: (value: unknown) => unknown;
@@ -166,6 +174,9 @@ export class CircuitBreaker implements Policy {
    * @throws `fn`'s own error, unchanged
    */
   execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
+    if (this.#state === CircuitState.Open && !this.#recoveryDue && options?.signal?.aborted !== true) {
+      return this.#rejectOpen();
+    }
     const ctx = rootContext(options, this.#clock);
     if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
     return this[runInContext](fn, ctx);
@@ -234,9 +245,10 @@ export class CircuitBreaker implements Policy {
     };
   }
 
-  /** Stops the `autoHalfOpen` timer, if one is pending. */
+  /** Stops the breaker's timers (recovery, time-window slices); none keeps the process alive anyway. */
   dispose(): void {
-    this.#clearAutoTimer();
+    this.#clearRecoveryTimer();
+    this.#health.dispose();
   }
 
   /** Same as {@link CircuitBreaker.dispose}, for `await using`. */
@@ -246,14 +258,18 @@ export class CircuitBreaker implements Policy {
 
   /** Open, half-open or isolated (the states that may refuse): reject, or admit a probe. */
   #admit<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+    if (this.#state === CircuitState.Open && !this.#recoveryDue) return this.#rejectOpen();
     const now = this.#clock.now();
     if (this.#state === CircuitState.Open) {
-      if (now < this.#openUntil) return this.#reject(CircuitState.Open, this.#openUntil - now);
+      if (now < this.#openUntil) {
+        this.#armRecoveryTimer(this.#openUntil - now);
+        return this.#rejectOpen();
+      }
       this.#transition(CircuitState.HalfOpen, 'recoveryTimeout', now);
     }
     if (this.#state === CircuitState.HalfOpen) {
       this.#expireStaleProbe(now);
-      if ((this.#state as CircuitState) === CircuitState.Open) return this.#reject(CircuitState.Open, this.#openUntil - now);
+      if ((this.#state as CircuitState) === CircuitState.Open) return this.#rejectOpen();
       if (this.#probes.length >= this.#halfOpenMaxCalls) {
         const oldest = this.#probes[0] as Probe;
         return this.#reject(CircuitState.HalfOpen, oldest.startedAt + this.#maxHalfOpenWaitMs - now);
@@ -391,24 +407,57 @@ export class CircuitBreaker implements Policy {
     this.#transition(CircuitState.Open, 'probeTimedOut', now);
   }
 
+  /**
+   * Rejects a call while open, the hot path of an outage: no clock read, no stack, no tracked
+   * rejection. Each error inherits everything from one stackless prototype per open period, whose
+   * `retryAfterMs` getter computes the time left when read.
+   */
+  #rejectOpen<T>(): Promise<T> {
+    if (this.#captureRejectionStacks) {
+      return this.#reject(CircuitState.Open, Math.max(0, this.#openUntil - this.#clock.now()));
+    }
+    let prototype = this.#openRejection;
+    if (prototype === undefined) {
+      const until = this.#openUntil;
+      const clock = this.#clock;
+      prototype = stacklessRejection(CircuitOpenError, {
+        ...this.#rejection.open,
+        code: ErrorCode.CircuitOpen,
+        policyName: this.name,
+        state: CircuitState.Open,
+      });
+      Object.defineProperty(prototype, 'retryAfterMs', {
+        get: () => Math.max(0, until - clock.now()),
+        enumerable: true,
+      });
+      this.#openRejection = prototype;
+    }
+    return this.#refuse(CircuitState.Open, Object.create(prototype) as CircuitOpenError);
+  }
+
   #reject<T>(state: RejectingCircuitState, retryAfterMs: number): Promise<T> {
-    this.#rejected++;
-    if (this.#hub.has('rejected')) this.#hub.emit('rejected', this.#clock.now(), { state, retryAfterMs });
     const text = this.#rejection[state];
     const error = this.#captureRejectionStacks
       ? new CircuitOpenError(this.name, state, retryAfterMs)
       : stacklessRejection(CircuitOpenError, {
-          message: text.message,
-          stack: text.stack,
+          ...text,
           code: ErrorCode.CircuitOpen,
           policyName: this.name,
           retryAfterMs,
           state,
         });
-    if (!this.#handler.reports && !this.#handler.transforms) return Promise.reject(error);
-    const metadata = { state, retryAfterMs };
+    return this.#refuse(state, error);
+  }
+
+  #refuse<T>(state: RejectingCircuitState, error: CircuitOpenError): Promise<T> {
+    this.#rejected++;
+    if (this.#hub.has('rejected')) {
+      this.#hub.emit('rejected', this.#clock.now(), { state, retryAfterMs: error.retryAfterMs });
+    }
+    if (!this.#handler.reports && !this.#handler.transforms) return quietRejection(error);
+    const metadata = { state, retryAfterMs: error.retryAfterMs };
     this.#handler.report('circuitOpen', error, metadata);
-    return Promise.reject(this.#handler.toCallerError('circuitOpen', error, metadata));
+    return quietRejection(this.#handler.toCallerError('circuitOpen', error, metadata));
   }
 
   #transition(to: CircuitState, reason: StateChangeReason, now: number): void {
@@ -416,14 +465,15 @@ export class CircuitBreaker implements Policy {
     if (from === to) return;
     this.#state = to;
     this.#epoch++;
-    this.#clearAutoTimer();
+    this.#clearRecoveryTimer();
     this.#probes = [];
     if (to === CircuitState.Open) {
       if (from === CircuitState.HalfOpen && this.#backoff !== undefined) {
         this.#recoveryMs = Math.min(this.#recoveryMs * this.#backoff.multiplier, this.#backoff.maxMs);
       }
       this.#openUntil = now + this.#recoveryMs;
-      if (this.#autoHalfOpen) this.#scheduleHalfOpen();
+      this.#openRejection = undefined;
+      this.#armRecoveryTimer(this.#recoveryMs);
     } else if (to === CircuitState.HalfOpen) {
       this.#probeSuccesses = 0;
     } else if (to === CircuitState.Closed) {
@@ -434,20 +484,28 @@ export class CircuitBreaker implements Policy {
     if (this.#hub.has('stateChange')) this.#hub.emit('stateChange', now, { from, to, reason });
   }
 
-  /** Moves to half-open when the recovery timeout ends; the timer never keeps the process alive. */
-  #scheduleHalfOpen(): void {
+  /**
+   * Ends the recovery timeout after `delayMs`: moves to half-open with `autoHalfOpen`, otherwise
+   * lets the next call read the clock and probe. Lifetime: one timer per open period, unref'd so
+   * that it never keeps the process alive, cleared by every transition and by `dispose()`.
+   */
+  #armRecoveryTimer(delayMs: number): void {
+    this.#clearRecoveryTimer();
+    this.#recoveryDue = false;
     const timer = this.#clock.setTimeout(() => {
-      this.#autoTimer = undefined;
-      if (this.#state === CircuitState.Open) this.#transition(CircuitState.HalfOpen, 'recoveryTimeout', this.#clock.now());
-    }, this.#recoveryMs);
+      this.#recoveryTimer = undefined;
+      if (this.#state !== CircuitState.Open) return;
+      if (this.#autoHalfOpen) this.#transition(CircuitState.HalfOpen, 'recoveryTimeout', this.#clock.now());
+      else this.#recoveryDue = true;
+    }, delayMs);
     (timer as { unref?: () => void } | undefined)?.unref?.();
-    this.#autoTimer = timer;
+    this.#recoveryTimer = timer;
   }
 
-  #clearAutoTimer(): void {
-    if (this.#autoTimer === undefined) return;
-    this.#clock.clearTimeout(this.#autoTimer);
-    this.#autoTimer = undefined;
+  #clearRecoveryTimer(): void {
+    if (this.#recoveryTimer === undefined) return;
+    this.#clock.clearTimeout(this.#recoveryTimer);
+    this.#recoveryTimer = undefined;
   }
 
   #nextProbeAt(now: number): number | null {

@@ -43,6 +43,8 @@ export class CountWindow implements OutcomeWindow {
 
   advance(): void {}
 
+  dispose(): void {}
+
   clear(): void {
     this.#slots.fill(0);
     this.#next = 0;

@@ -18,4 +18,6 @@ export interface OutcomeWindow {
   advance(): void;
   /** Forgets every call. */
   clear(): void;
+  /** Stops any timer the window keeps. */
+  dispose(): void;
 }

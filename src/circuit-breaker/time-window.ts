@@ -2,12 +2,18 @@
  * The outcomes of the calls of the last `durationMs`, aggregated in `buckets` time slices: a ring
  * of per-slice counters with subtract-on-evict. Recording is O(1); moving the window forward
  * clears each slice once per period, so it is O(1) amortised and O(buckets) after a long idle
- * spell. A call leaves the window between `durationMs − sliceMs` and `durationMs` after it ended:
- * it never counts for longer than `durationMs`.
+ * spell. A call leaves the window between `durationMs − sliceMs` and `durationMs` after it ended.
+ *
+ * The window's content changes only at slice boundaries, so recording does not read the clock
+ * (about 45 ns, most of a closed breaker's cost): a timer marks the current slice stale at its
+ * end, and the next call reads the clock once and moves on. Lifetime: at most one timer, armed by
+ * the first call of a slice, unref'd, gone once it fires or {@link TimeWindow.dispose} runs. A
+ * timer that fires late (a blocked event loop) lets a call land in the slice before; that slice
+ * ends at most that much later than `durationMs`.
  * @module
  * @internal
  */
-import type { Clock } from '../core/clock';
+import type { Clock, TimerHandle } from '../core/clock';
 import type { OutcomeWindow } from './outcome-window';
 
 /** See the module comment. */
@@ -22,6 +28,15 @@ export class TimeWindow implements OutcomeWindow {
   readonly #slowCalls: Float64Array;
   /** Absolute index (time / sliceMs) of the newest slice the ring holds. */
   #newest = Number.NEGATIVE_INFINITY;
+  /** Ring slot of the newest slice. */
+  #slot = 0;
+  /** Whether the newest slice may have ended: the next call must read the clock. */
+  #stale = true;
+  #boundaryTimer: TimerHandle | undefined;
+  readonly #markStale = (): void => {
+    this.#boundaryTimer = undefined;
+    this.#stale = true;
+  };
 
   constructor(durationMs: number, buckets: number, clock: Clock) {
     this.#sliceMs = durationMs / buckets;
@@ -32,7 +47,8 @@ export class TimeWindow implements OutcomeWindow {
   }
 
   add(failure: boolean, slow: boolean): void {
-    const slot = this.advance();
+    if (this.#stale) this.#enterCurrentSlice();
+    const slot = this.#slot;
     this.#calls[slot] = (this.#calls[slot] as number) + 1;
     this.calls++;
     if (failure) {
@@ -53,8 +69,26 @@ export class TimeWindow implements OutcomeWindow {
       const from = Math.max(this.#newest + 1, current - buckets + 1);
       for (let index = from; index <= current; index++) this.#clearSlot(index % buckets);
       this.#newest = current;
+      this.#slot = current % buckets;
     }
-    return current % buckets;
+    return this.#slot;
+  }
+
+  /** Stops the boundary timer. */
+  dispose(): void {
+    if (this.#boundaryTimer === undefined) return;
+    this.#clock.clearTimeout(this.#boundaryTimer);
+    this.#boundaryTimer = undefined;
+  }
+
+  /** Reads the clock, moves to the current slice and arms the timer for its end. */
+  #enterCurrentSlice(): void {
+    this.advance();
+    this.#stale = false;
+    const endsInMs = (this.#newest + 1) * this.#sliceMs - this.#clock.now();
+    const timer = this.#clock.setTimeout(this.#markStale, Math.max(0, endsInMs));
+    (timer as { unref?: () => void } | undefined)?.unref?.();
+    this.#boundaryTimer = timer;
   }
 
   clear(): void {

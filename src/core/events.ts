@@ -136,7 +136,8 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
   readonly #patternName: string;
   readonly #busTypes: Record<string, string> = Object.create(null) as Record<string, string>;
   #cacheVersion = -1;
-  #listeners: Record<string, number> = Object.create(null) as Record<string, number>;
+  /** Who listens, by event type: a plain object (fast properties), rebuilt when listeners change. */
+  #listeners: Record<string, number> = {};
 
   constructor(patternType: PatternType, patternName: string) {
     this.emitter = createEmitter<Events>();
@@ -167,7 +168,7 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
 
   #listenersOf(type: string): number {
     if (this.#cacheVersion !== listenerVersion) {
-      this.#listeners = Object.create(null) as Record<string, number>;
+      this.#listeners = {};
       this.#cacheVersion = listenerVersion;
     }
     let listeners = this.#listeners[type];

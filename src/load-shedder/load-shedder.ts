@@ -10,6 +10,7 @@ import { EventHub, type EventEmitter } from '../core/events';
 import { ExceptionHandler, isPromiseLike } from '../core/exceptions';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { registerInstance } from '../core/registry';
+import { quietRejection } from '../core/rejection';
 import { Admission, PRIORITIES, rankOf } from './admission';
 import type { LoadShedderEvents, ShedReason } from './events';
 import type { LoadLevel } from '../core/load-level';
@@ -177,7 +178,7 @@ export class LoadShedder implements Policy {
     const shedRanks = this.#admission.shedRanks(this.#inFlight + this.queued, this.#signalRanks);
     if (rank < shedRanks) {
       const reason = rank < this.#signalRanks ? 'signals' : 'capacity';
-      return Promise.reject(this.#shedError(rank, reason, Admission.levelOf(shedRanks)));
+      return quietRejection(this.#shedError(rank, reason, Admission.levelOf(shedRanks)));
     }
     if (this.#inFlight < this.#maxInFlight) {
       this.#inFlight++;

@@ -35,6 +35,19 @@ describe('CircuitBreaker, consecutive mode', () => {
     expect(isBulwarkError(error, 'CIRCUIT_OPEN')).toBe(true);
     expect(error).toMatchObject({ name: 'CircuitOpenError', retryAfterMs: 6_000, state: 'open', policyName: breaker.name });
     expect(String(error)).toContain('is open');
+    await clock.advance(1_000);
+    expect((error as CircuitOpenError).retryAfterMs).toBe(5_000);
+  });
+
+  it('admits a probe at the end of the recovery timeout without a timer firing late', async () => {
+    const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 500 });
+    await outcome(breaker, fail);
+    expect(clock.pendingTimers).toBe(1);
+    await clock.advance(499);
+    expect(await outcome(breaker, succeed)).toBe('rejected');
+    await clock.advance(1);
+    expect(await outcome(breaker, succeed)).toBe('success');
+    expect(clock.pendingTimers).toBe(0);
   });
 });
 
@@ -337,6 +350,8 @@ describe('CircuitBreaker, events and exceptions', () => {
     await outcome(breaker, fail);
     await outcome(breaker, succeed);
     expect(seen).toEqual(['success:closed', 'failure:closed', 'stateChange:undefined', 'rejected:open']);
+    expect(clock.pendingTimers).toBe(1);
+    breaker.dispose();
     expect(clock.pendingTimers).toBe(0);
   });
 
