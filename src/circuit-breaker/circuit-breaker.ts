@@ -352,7 +352,7 @@ export class CircuitBreaker implements Policy {
       if (failure) this.#report('callFailed', outcome, state);
       return;
     }
-    if (probe !== undefined) return this.#settleProbe(probe, failure || slow, outcome);
+    if (probe !== undefined) return this.#settleProbe(probe, failure, slow, outcome);
     const trip = this.#health.record(failure, slow);
     if (failure) this.#report(trip !== undefined && state === CircuitState.Closed ? 'thresholdExceeded' : 'callFailed', outcome, state);
     if (trip !== undefined && state === CircuitState.Closed) this.#transition(CircuitState.Open, trip, this.#clock.now());
@@ -382,11 +382,12 @@ export class CircuitBreaker implements Policy {
     if (slow) this.#slowCalls++;
   }
 
-  #settleProbe(probe: Probe, failed: boolean, outcome: unknown): void {
+  /** A probe ended: a failure, or a slow success (the dependency still struggles), re-opens. */
+  #settleProbe(probe: Probe, failure: boolean, slow: boolean, outcome: unknown): void {
     this.#releaseProbe(probe);
     const now = this.#clock.now();
-    if (failed) {
-      this.#report('callFailed', outcome, CircuitState.HalfOpen);
+    if (failure || slow) {
+      if (failure) this.#report('callFailed', outcome, CircuitState.HalfOpen);
       this.#transition(CircuitState.Open, 'probeFailed', now);
     } else if (++this.#probeSuccesses >= this.#successThreshold) {
       this.#transition(CircuitState.Closed, 'probeSucceeded', now);

@@ -11,6 +11,7 @@ import {
   type CommonOptions,
   type CrossFieldCheck,
 } from '../core/config';
+import type { ConfigIssue } from '../core/errors';
 
 /** The last `size` calls. */
 export interface CountWindowOptions {
@@ -136,7 +137,9 @@ export const circuitBreakerOptionsSchema = z.strictObject({
 const windowOnly = ['failureRateThreshold', 'minimumCalls', 'slowCallDurationMs', 'slowCallRateThreshold'] as const;
 
 /** Consecutive-mode and window-mode options do not mix. */
-export const circuitBreakerCrossCheck: CrossFieldCheck = (options) => {
+export const circuitBreakerCrossCheck: CrossFieldCheck = (options) => [...modeIssues(options), ...backoffIssues(options)];
+
+function modeIssues(options: Readonly<Record<string, unknown>>): ConfigIssue[] {
   if (options['window'] !== undefined) {
     return options['failureThreshold'] === undefined
       ? []
@@ -145,4 +148,12 @@ export const circuitBreakerCrossCheck: CrossFieldCheck = (options) => {
   return windowOnly
     .filter((field) => options[field] !== undefined)
     .map((field) => ({ path: field, message: 'applies in window mode only; set window too' }));
-};
+}
+
+/** A backoff cap below the first recovery timeout would make re-opens wait less, not more. */
+function backoffIssues(options: Readonly<Record<string, unknown>>): ConfigIssue[] {
+  const maxMs = (options['recoveryBackoff'] as { maxMs?: unknown } | undefined)?.maxMs;
+  const recoveryTimeoutMs = options['recoveryTimeoutMs'] ?? CIRCUIT_BREAKER_DEFAULTS.recoveryTimeoutMs;
+  if (typeof maxMs !== 'number' || typeof recoveryTimeoutMs !== 'number' || maxMs >= recoveryTimeoutMs) return [];
+  return [{ path: 'recoveryBackoff.maxMs', message: `must be ≥ recoveryTimeoutMs (${recoveryTimeoutMs}), got ${maxMs}` }];
+}

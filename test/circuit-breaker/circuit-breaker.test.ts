@@ -234,6 +234,25 @@ describe('CircuitBreaker, half-open', () => {
     expect((breaker.stats().nextProbeAt as number) - clock.now()).toBe(1_000);
   });
 
+  it('re-opens on a slow successful probe without reporting it as a failure', async () => {
+    const onException = vi.fn();
+    const { breaker, clock, transitions } = breakerOnClock({
+      window: { type: 'count', size: 2 },
+      minimumCalls: 1,
+      slowCallDurationMs: 10,
+      recoveryTimeoutMs: 100,
+      exceptions: { onException },
+    });
+    await outcome(breaker, fail);
+    onException.mockClear();
+    await clock.advance(100);
+    const probe = outcome(breaker, after(clock, 50));
+    await clock.advance(50);
+    expect(await probe).toBe('success');
+    expect(transitions.at(-1)).toEqual({ from: 'half-open', to: 'open', reason: 'probeFailed' });
+    expect(onException).not.toHaveBeenCalled();
+  });
+
   it('rejects calls beyond halfOpenMaxCalls while probes run', async () => {
     const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100, halfOpenMaxCalls: 2 });
     await outcome(breaker, fail);
@@ -389,6 +408,12 @@ describe('CircuitBreaker options', () => {
       /failureRateThreshold: applies in window mode only[\s\S]*slowCallDurationMs: applies in window mode only/,
     );
     expect(() => breakerOnClock({ window: { type: 'count', size: 5 }, failureThreshold: 3 })).toThrow(/failureThreshold: applies in consecutive mode only/);
+  });
+
+  it('refuses a recovery backoff cap below the recovery timeout', () => {
+    expect(() => breakerOnClock({ recoveryTimeoutMs: 1_000, recoveryBackoff: { multiplier: 2, maxMs: 500 } })).toThrow(
+      /recoveryBackoff\.maxMs: must be ≥ recoveryTimeoutMs \(1000\), got 500/,
+    );
   });
 
   it('names every bad field', () => {
