@@ -2,6 +2,7 @@
  * The process-wide event bus, typed with the events of every pattern.
  * @module
  */
+import type { AdaptiveConcurrencyLimiterEvents } from './adaptive-concurrency/events';
 import type { BackpressureEvents } from './backpressure/events';
 import type { BulkheadEvents } from './bulkhead/events';
 import type { CircuitBreakerEvents } from './circuit-breaker/events';
@@ -23,7 +24,8 @@ export type BulwarkEventMap = PrefixedEvents<'circuitBreaker', CircuitBreakerEve
   PrefixedEvents<'fallback', FallbackEvents> &
   PrefixedEvents<'bulkhead', BulkheadEvents> &
   PrefixedEvents<'backpressure', BackpressureEvents> &
-  PrefixedEvents<'loadShedder', LoadShedderEvents>;
+  PrefixedEvents<'loadShedder', LoadShedderEvents> &
+  PrefixedEvents<'adaptiveConcurrency', AdaptiveConcurrencyLimiterEvents>;
 
 /**
  * The process-wide bus: every event of every instance, as `` `${patternType}:${eventName}` ``;

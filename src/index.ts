@@ -118,4 +118,18 @@ export {
   type LoadLevelChangeEvent,
   type ShedReason,
 } from './load-shedder/index';
+export {
+  AdaptiveConcurrencyLimiter,
+  ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS,
+  type AdaptiveConcurrencyLimiterOptions,
+  type AdaptiveConcurrencyLimiterStats,
+  type LimitAlgorithmName,
+  type ConcurrencyPermit,
+  type PermitOutcome,
+  type AdaptiveConcurrencyLimiterEvents,
+  type LimitChangeEvent,
+  type LimitChangeReason,
+  type ConcurrencyRejectedEvent,
+  type ConcurrencyRejectionReason,
+} from './adaptive-concurrency/index';
 export { resilient, type AsyncMethod, type PolicyFactory, type ResilientDecorator } from './decorators/index';

@@ -317,6 +317,11 @@ export class BackpressureTimeoutError extends RejectedError {
   }
 }
 
+/** The message of a {@link ConcurrencyLimitError}. @internal */
+export function concurrencyLimitMessage(policyName: string, limit: number): string {
+  return `Concurrency limiter "${policyName}" is at its limit of ${limit}`;
+}
+
 /** An adaptive concurrency limiter was at its limit (and the call could not wait, or waited too long). */
 export class ConcurrencyLimitError extends RejectedError {
   /** The limit when the call was refused. */
@@ -328,7 +333,7 @@ export class ConcurrencyLimitError extends RejectedError {
    * @param retryAfterMs - hint for when to try again, in ms
    */
   constructor(policyName: string, limit: number, retryAfterMs = 0) {
-    super(ErrorCode.ConcurrencyLimit, `Concurrency limiter "${policyName}" is at its limit of ${limit}`, policyName, retryAfterMs);
+    super(ErrorCode.ConcurrencyLimit, concurrencyLimitMessage(policyName, limit), policyName, retryAfterMs);
     this.limit = limit;
   }
 

@@ -19,7 +19,7 @@ export interface ExceptionContext {
    * Why the pattern reports it: `callFailed` (a handled failure), `retryExhausted` (the last
    * failure a Retry gives up on), `timedOut`, `thresholdExceeded` (the failure that opens a
    * circuit), `circuitOpen`, `queueFull`, `queueTimeout`, `backpressureTimeout`, `shed`,
-   * `rateLimited`; docs/exceptions.md lists them per pattern.
+   * `concurrencyLimited`, `rateLimited`; docs/exceptions.md lists them per pattern.
    */
   readonly reason: string;
   /** The error. */

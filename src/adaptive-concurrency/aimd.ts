@@ -1,0 +1,75 @@
+/**
+ * AIMD: additive increase, multiplicative decrease, as TCP's congestion window.
+ * @module
+ * @internal
+ */
+import { clamp, type LimitAlgorithm } from './algorithm';
+import type { LimitChangeReason } from './events';
+
+/** Settings of {@link AimdLimit}. */
+export interface AimdSettings {
+  readonly initialLimit: number;
+  readonly minLimit: number;
+  readonly maxLimit: number;
+  readonly successThreshold: number;
+  readonly failureThreshold: number;
+  readonly backoffRatio: number;
+}
+
+/**
+ * Raises the limit by 1 after `successThreshold` successes in a row, each of which started with at
+ * least half the limit in flight (a limit far above what is used proves nothing, so it does not
+ * grow: Netflix `AIMDLimit`'s app-limited check). Lowers it to `limit × backoffRatio` (and by at
+ * least 1) after `failureThreshold` drops since the limit last changed (aioresilience's
+ * thresholds, counted rather than as rates).
+ *
+ * A drop of a call that started before the last decrease does not count: it was admitted under
+ * the old limit, and counting it would cut the limit again for the same overload (TCP reduces its
+ * window once per round trip, for the same reason). Without that rule, one overload of `n`
+ * in-flight calls would cut the limit `n` times.
+ *
+ * Cost: O(1) per sample, a few numbers of memory. It reads no round-trip time: the limiter times
+ * its calls in admissions (a call started before the cut was admitted before it), not in ms.
+ *
+ * @see https://github.com/Netflix/concurrency-limits/blob/main/concurrency-limits-core/src/main/java/com/netflix/concurrency/limits/limit/AIMDLimit.java
+ * @see https://github.com/xonming/aioresilience/blob/main/aioresilience/adaptive_concurrency.py
+ */
+export class AimdLimit implements LimitAlgorithm {
+  limit: number;
+  reason: LimitChangeReason = 'success';
+  readonly #settings: AimdSettings;
+  #successes = 0;
+  #failures = 0;
+  /** When the last decrease happened (in admissions); drops of calls started earlier are not counted. */
+  #decreasedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(settings: AimdSettings) {
+    this.#settings = settings;
+    this.limit = settings.initialLimit;
+  }
+
+  update(rttMs: number, inFlight: number, dropped: boolean, startedAt: number): number {
+    const settings = this.#settings;
+    if (dropped) {
+      if (startedAt <= this.#decreasedAt) return this.limit;
+      this.#successes = 0;
+      if (++this.#failures < settings.failureThreshold) return this.limit;
+      this.#decreasedAt = startedAt + rttMs;
+      const lowered = Math.min(this.limit - 1, Math.floor(this.limit * settings.backoffRatio));
+      return this.#set(clamp(lowered, settings.minLimit, settings.maxLimit), 'drop');
+    }
+    if (inFlight * 2 < this.limit) return this.limit;
+    if (++this.#successes < settings.successThreshold) return this.limit;
+    return this.#set(Math.min(this.limit + 1, settings.maxLimit), 'success');
+  }
+
+  #set(limit: number, reason: LimitChangeReason): number {
+    this.#successes = 0;
+    this.#failures = 0;
+    if (limit !== this.limit) {
+      this.limit = limit;
+      this.reason = reason;
+    }
+    return limit;
+  }
+}

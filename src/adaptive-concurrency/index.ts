@@ -1,0 +1,15 @@
+export { AdaptiveConcurrencyLimiter } from './adaptive-concurrency-limiter';
+export {
+  ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS,
+  type AdaptiveConcurrencyLimiterOptions,
+  type LimitAlgorithmName,
+} from './options';
+export type { ConcurrencyPermit, PermitOutcome } from './permit';
+export type { AdaptiveConcurrencyLimiterStats } from './stats';
+export type {
+  AdaptiveConcurrencyLimiterEvents,
+  LimitChangeEvent,
+  LimitChangeReason,
+  ConcurrencyRejectedEvent,
+  ConcurrencyRejectionReason,
+} from './events';

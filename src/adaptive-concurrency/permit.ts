@@ -1,0 +1,99 @@
+/**
+ * The permit that {@link AdaptiveConcurrencyLimiter.acquire} hands out.
+ * @module
+ */
+
+/**
+ * How a call that held a permit ended, as the limit algorithm should learn it:
+ * - `success`: the dependency answered; the round-trip time is a sample;
+ * - `dropped`: it failed or timed out (overload): the limit may shrink;
+ * - `ignored`: it says nothing about the dependency (the caller gave up, a validation error): not a sample.
+ */
+export type PermitOutcome = 'success' | 'dropped' | 'ignored';
+
+/**
+ * A slot under an {@link AdaptiveConcurrencyLimiter}'s limit, held from `acquire` until released.
+ * Release it exactly once with the call's outcome; further releases are no-ops. Disposing it
+ * (`await using`) without a release releases it as `ignored`.
+ *
+ * @example
+ * ```ts
+ * await using permit = await limiter.acquire({ signal });
+ * const value = await redis.get(key);
+ * permit.release('success'); // without this line, disposal would release it as 'ignored'
+ * ```
+ */
+export interface ConcurrencyPermit {
+  /** Whether it has been released (or disposed). */
+  readonly released: boolean;
+  /**
+   * Gives the slot back and tells the limit algorithm how the call ended; round-trip time is
+   * measured from `acquire` to this call. A no-op after the first release.
+   * @throws TypeError when `outcome` is not `'success'`, `'dropped'` or `'ignored'` (the permit stays held)
+   */
+  release(outcome: PermitOutcome): void;
+  /** Releases the permit as `'ignored'` unless it was released already. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Outcome codes, internal. @internal */
+export const SUCCESS = 0;
+/** @internal */
+export const DROPPED = 1;
+/** @internal */
+export const IGNORED = 2;
+/** One of {@link SUCCESS}, {@link DROPPED}, {@link IGNORED}. @internal */
+export type OutcomeCode = typeof SUCCESS | typeof DROPPED | typeof IGNORED;
+
+function codeOf(outcome: PermitOutcome): OutcomeCode | undefined {
+  switch (outcome) {
+    case 'success':
+      return SUCCESS;
+    case 'dropped':
+      return DROPPED;
+    case 'ignored':
+      return IGNORED;
+    default:
+      return undefined;
+  }
+}
+
+/** What a permit reports its release to: the limiter. @internal */
+export interface PermitOwner {
+  settle(startedAt: number, inFlight: number, outcome: OutcomeCode): void;
+}
+
+/**
+ * A permit: the one object an `acquire` allocates besides its promise.
+ * @internal
+ */
+export class Permit implements ConcurrencyPermit {
+  readonly #owner: PermitOwner;
+  readonly #startedAt: number;
+  readonly #inFlight: number;
+  #released = false;
+
+  constructor(owner: PermitOwner, startedAt: number, inFlight: number) {
+    this.#owner = owner;
+    this.#startedAt = startedAt;
+    this.#inFlight = inFlight;
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  release(outcome: PermitOutcome): void {
+    if (this.#released) return;
+    const code = codeOf(outcome);
+    if (code === undefined) {
+      throw new TypeError(`permit.release: outcome must be 'success', 'dropped' or 'ignored', got ${String(outcome)}`);
+    }
+    this.#released = true;
+    this.#owner.settle(this.#startedAt, this.#inFlight, code);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.release('ignored');
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Vegas: the limit keeps a small queue, estimated from the minimum round-trip time.
+ * @module
+ * @internal
+ */
+import { clamp, type LimitAlgorithm } from './algorithm';
+import type { LimitChangeReason } from './events';
+
+/** Settings of {@link VegasLimit}. */
+export interface VegasSettings {
+  readonly initialLimit: number;
+  readonly minLimit: number;
+  readonly maxLimit: number;
+  readonly smoothing: number;
+  readonly probeMultiplier: number;
+  readonly random: () => number;
+}
+
+/** What a sample with a drop multiplies the limit by (before smoothing). */
+const DROP_RATIO = 0.9;
+
+/** `max(1, ⌊log10(limit)⌋)`: Netflix's `Log10RootFunction`, the step by which Vegas moves. */
+function log10Root(limit: number): number {
+  return Math.max(1, Math.floor(Math.log10(limit)));
+}
+
+/**
+ * Netflix `VegasLimit`, after TCP Vegas. With `noLoad` the lowest round-trip time seen, a success
+ * taking `rtt` estimates the calls queued at the dependency as
+ * `queue = ⌈limit × (1 − noLoad / rtt)⌉`; with `step = max(1, ⌊log10(limit)⌋)`:
+ *
+ * | queue | new limit |
+ * |---|---|
+ * | ≤ step (no queueing) | `limit + 6 × step` |
+ * | < 3 × step (alpha) | `limit + step` |
+ * | > 6 × step (beta) | `limit − step` |
+ * | otherwise | unchanged |
+ *
+ * then `limit × (1 − smoothing) + new × smoothing`, within `[minLimit, maxLimit]`. A drop lowers
+ * the limit by `step`. A success that started with less than half the limit in flight leaves the
+ * limit alone. Every `probeMultiplier × limit` samples (times a random factor in [0.5, 1), so
+ * that clients do not probe together) the next round-trip time becomes the new `noLoad`, so
+ * that a dependency that became slower for good is not read as queueing for ever.
+ *
+ * Unlike Netflix's code, a drop's round-trip time is not a sample: a fast failure would set
+ * `noLoad` near zero and make every later call look queued.
+ *
+ * Cost: O(1) per sample, a few numbers of memory.
+ *
+ * @see https://github.com/Netflix/concurrency-limits/blob/main/concurrency-limits-core/src/main/java/com/netflix/concurrency/limits/limit/VegasLimit.java
+ * @see https://en.wikipedia.org/wiki/TCP_Vegas
+ */
+export class VegasLimit implements LimitAlgorithm {
+  limit: number;
+  reason: LimitChangeReason = 'latency';
+  readonly #settings: VegasSettings;
+  #estimate: number;
+  #noLoadRtt = 0;
+  #probeCount = 0;
+  #probeJitter: number;
+
+  constructor(settings: VegasSettings) {
+    this.#settings = settings;
+    this.#estimate = settings.initialLimit;
+    this.limit = settings.initialLimit;
+    this.#probeJitter = this.#nextJitter();
+  }
+
+  update(rttMs: number, inFlight: number, dropped: boolean): number {
+    const estimate = this.#estimate;
+    if (dropped) return this.#set(estimate * DROP_RATIO, 'drop');
+    if (!(rttMs > 0)) return this.limit;
+    if (this.#probeJitter * this.#settings.probeMultiplier * estimate <= ++this.#probeCount) {
+      this.#probeJitter = this.#nextJitter();
+      this.#probeCount = 0;
+      this.#noLoadRtt = rttMs;
+      return this.limit;
+    }
+    if (this.#noLoadRtt === 0 || rttMs < this.#noLoadRtt) {
+      this.#noLoadRtt = rttMs;
+      return this.limit;
+    }
+    if (inFlight * 2 < estimate) return this.limit;
+    const step = log10Root(estimate);
+    const queue = Math.ceil(estimate * (1 - this.#noLoadRtt / rttMs));
+    if (queue <= step) return this.#set(estimate + 6 * step, 'latency');
+    if (queue < 3 * step) return this.#set(estimate + step, 'latency');
+    if (queue > 6 * step) return this.#set(estimate - step, 'latency');
+    return this.limit;
+  }
+
+  #set(target: number, reason: LimitChangeReason): number {
+    const settings = this.#settings;
+    const estimate = this.#estimate;
+    const next = clamp(estimate * (1 - settings.smoothing) + target * settings.smoothing, settings.minLimit, settings.maxLimit);
+    this.#estimate = next;
+    const limit = Math.floor(next);
+    if (limit !== this.limit) {
+      this.limit = limit;
+      this.reason = reason;
+    }
+    return limit;
+  }
+
+  #nextJitter(): number {
+    return 0.5 + 0.5 * this.#settings.random();
+  }
+}

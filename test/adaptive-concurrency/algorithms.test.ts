@@ -1,0 +1,254 @@
+/**
+ * The decision half on its own: each algorithm's arithmetic, one sample at a time.
+ */
+import { describe, expect, it } from 'vitest';
+import { AimdLimit } from '../../src/adaptive-concurrency/aimd';
+import type { LimitAlgorithm } from '../../src/adaptive-concurrency/algorithm';
+import type { LimitChangeReason } from '../../src/adaptive-concurrency/index';
+import { Gradient2Limit, type Gradient2Settings } from '../../src/adaptive-concurrency/gradient2';
+import { WindowedLimit } from '../../src/adaptive-concurrency/sample-window';
+import { VegasLimit, type VegasSettings } from '../../src/adaptive-concurrency/vegas';
+
+describe('AimdLimit', () => {
+  const aimd = (overrides: Partial<ConstructorParameters<typeof AimdLimit>[0]> = {}) =>
+    new AimdLimit({ initialLimit: 10, minLimit: 1, maxLimit: 100, successThreshold: 2, failureThreshold: 1, backoffRatio: 0.9, ...overrides });
+
+  it('adds 1 per successThreshold successes near the limit, and ignores successes far below it', () => {
+    const limit = aimd();
+    expect(limit.update(5, 4, false, 0)).toBe(10);
+    expect(limit.update(5, 4, false, 0)).toBe(10);
+    expect(limit.update(5, 5, false, 0)).toBe(10);
+    expect(limit.update(5, 9, false, 0)).toBe(11);
+    expect(limit.reason).toBe('success');
+  });
+
+  it('restarts the success count after a drop', () => {
+    const limit = aimd({ failureThreshold: 5 });
+    limit.update(5, 10, false, 0);
+    limit.update(5, 10, true, 0);
+    expect(limit.update(5, 10, false, 0)).toBe(10);
+    expect(limit.update(5, 10, false, 0)).toBe(11);
+  });
+
+  it('multiplies by backoffRatio on a drop, by at least 1, and counts no drop of a call started before the cut', () => {
+    const limit = aimd({ initialLimit: 100, backoffRatio: 0.9 });
+    expect(limit.update(50, 100, true, 1_000)).toBe(90);
+    expect(limit.reason).toBe('drop');
+    expect(limit.update(60, 100, true, 1_040)).toBe(90);
+    expect(limit.update(5, 90, true, 1_051)).toBe(81);
+    const small = aimd({ initialLimit: 5, backoffRatio: 0.99 });
+    expect(small.update(1, 5, true, 0)).toBe(4);
+  });
+
+  it('counts drops since the limit last changed against failureThreshold', () => {
+    const limit = aimd({ failureThreshold: 3, successThreshold: 1 });
+    limit.update(1, 10, true, 0);
+    limit.update(1, 10, true, 1);
+    expect(limit.update(1, 10, false, 2)).toBe(11);
+    limit.update(1, 10, true, 3);
+    limit.update(1, 10, true, 4);
+    expect(limit.limit).toBe(11);
+    expect(limit.update(1, 10, true, 5)).toBe(9);
+  });
+
+  it('stays within minLimit and maxLimit', () => {
+    const limit = aimd({ initialLimit: 3, minLimit: 2, maxLimit: 4, successThreshold: 1, backoffRatio: 0.5 });
+    for (let i = 0; i < 5; i++) limit.update(1, 4, false, i);
+    expect(limit.limit).toBe(4);
+    for (let i = 10; i < 15; i++) limit.update(1, 4, true, i * 10);
+    expect(limit.limit).toBe(2);
+  });
+});
+
+describe('Gradient2Limit', () => {
+  const settings: Gradient2Settings = {
+    initialLimit: 20,
+    minLimit: 1,
+    maxLimit: 200,
+    smoothing: 0.2,
+    rttTolerance: 1.5,
+    longWindow: 600,
+    queueSize: 4,
+  };
+  /** A limit whose long-term average is `rttMs`, warmed up by samples that leave the limit where it started. */
+  const warmed = (rttMs: number, overrides: Partial<Gradient2Settings> = {}) => {
+    const limit = new Gradient2Limit({ ...settings, ...overrides });
+    for (let i = 0; i < 10; i++) limit.update(rttMs, 1, false);
+    return limit;
+  };
+
+  it('grows by queueSize × smoothing per sample while round trips stay within the tolerance', () => {
+    const limit = warmed(10);
+    expect(limit.limit).toBe(20);
+    expect(limit.update(10, 20, false)).toBe(20); // 20.8
+    expect(limit.update(14, 20, false)).toBe(21); // 21.6: 14 ms is within 1.5 × 10 ms
+    expect(limit.reason).toBe('latency');
+  });
+
+  it('shrinks in proportion to the gradient, by at most half the smoothing, with no queue allowance', () => {
+    const limit = warmed(10);
+    // long ≈ 10.02 ms; gradient = 1.5 × 10.02 / 16 ≈ 0.939: 20 × 0.8 + 20 × 0.939 × 0.2 ≈ 19.76
+    expect(limit.update(16, 20, false)).toBe(19);
+    const steep = warmed(10);
+    // gradient clamped to 0.5: 20 × 0.8 + 10 × 0.2 = 18
+    expect(steep.update(1_000, 20, false)).toBe(18);
+  });
+
+  it('counts a drop as the steepest gradient, whatever its round-trip time', () => {
+    const limit = warmed(10);
+    expect(limit.update(0, 20, true)).toBe(18);
+    expect(limit.reason).toBe('drop');
+    expect(limit.update(0, 1, true)).toBe(16); // 16.2: drops cut even with few calls in flight
+  });
+
+  it('leaves the limit alone while less than half of it is in flight', () => {
+    const limit = warmed(10);
+    expect(limit.update(10, 9, false)).toBe(20);
+    expect(limit.update(100, 9, false)).toBe(20);
+  });
+
+  it('cuts the long-term average by 5 % per sample while it exceeds twice the round trip, so that a later rise shows', () => {
+    const limit = warmed(100);
+    for (let i = 0; i < 200; i++) limit.update(10, 200, false);
+    const before = limit.limit;
+    // The average is now below 20 ms; decay alone would have left it near 56 ms, where 40 ms reads as no queueing.
+    expect(limit.update(40, 200, false)).toBeLessThan(before);
+  });
+
+  it('stays within minLimit and maxLimit', () => {
+    const limit = warmed(10, { minLimit: 15, maxLimit: 22 });
+    for (let i = 0; i < 50; i++) limit.update(10, 30, false);
+    expect(limit.limit).toBe(22);
+    for (let i = 0; i < 50; i++) limit.update(0, 30, true);
+    expect(limit.limit).toBe(15);
+  });
+
+  it('ignores a success with no measurable round trip', () => {
+    const limit = warmed(10);
+    expect(limit.update(0, 20, false)).toBe(20);
+  });
+});
+
+describe('VegasLimit', () => {
+  const settings: VegasSettings = {
+    initialLimit: 20,
+    minLimit: 1,
+    maxLimit: 1_000,
+    smoothing: 1,
+    probeMultiplier: 30,
+    random: () => 0.999_999,
+  };
+  /** A limit that has seen `noLoadMs` as its fastest round trip. */
+  const measured = (noLoadMs: number, overrides: Partial<VegasSettings> = {}) => {
+    const limit = new VegasLimit({ ...settings, ...overrides });
+    limit.update(noLoadMs, 20, false);
+    return limit;
+  };
+
+  it('takes the first round trip as the no-load time, without moving', () => {
+    const limit = new VegasLimit(settings);
+    expect(limit.update(10, 20, false)).toBe(20);
+  });
+
+  it('moves by the estimated queue: +6 steps with none, +1 below alpha, −1 above beta, none between', () => {
+    expect(measured(10).update(10, 20, false)).toBe(26); // queue 0
+    expect(measured(10).update(10.9, 20, false)).toBe(21); // queue ⌈20 × 0.083⌉ = 2 < alpha 3
+    expect(measured(10).update(11.2, 20, false)).toBe(20); // queue ⌈20 × 0.107⌉ = 3: alpha, not below it
+    expect(measured(10).update(12.5, 20, false)).toBe(20); // queue 4: between alpha 3 and beta 6
+    expect(measured(10).update(20, 20, false)).toBe(19); // queue 10 > beta 6
+  });
+
+  it('takes steps of ⌊log10(limit)⌋ once the limit reaches 100', () => {
+    expect(measured(10, { initialLimit: 150 }).update(10, 150, false)).toBe(162);
+    expect(measured(10, { initialLimit: 150 }).update(20, 150, false)).toBe(148);
+  });
+
+  it('cuts the limit by 10 % on a drop, and ignores the drop’s round trip', () => {
+    const limit = measured(10);
+    expect(limit.update(0.001, 20, true)).toBe(18);
+    expect(limit.reason).toBe('drop');
+    expect(limit.update(10, 20, false)).toBe(24); // the no-load time is still 10 ms: no queue
+  });
+
+  it('leaves the limit alone while less than half of it is in flight', () => {
+    expect(measured(10).update(10, 9, false)).toBe(20);
+  });
+
+  it('applies smoothing to each move', () => {
+    expect(measured(10, { smoothing: 0.5 }).update(10, 20, false)).toBe(23);
+  });
+
+  it('takes the next round trip as the no-load time every probeMultiplier × limit × jitter samples', () => {
+    // jitter 0.5: probes when the samples since the last probe reach 0.5 × 1 × limit
+    const limit = measured(10, { random: () => 0, probeMultiplier: 1, initialLimit: 10 });
+    expect(limit.update(40, 10, false)).toBe(9); // sample 2 of 5: queue ⌈10 × 0.75⌉ = 8 > beta 6
+    expect(limit.update(40, 10, false)).toBe(8); // sample 3 of 4.5: queue 7 > beta
+    expect(limit.update(40, 10, false)).toBe(8); // sample 4 of 4: probe, 40 ms becomes the no-load time
+    expect(limit.update(40, 10, false)).toBe(14); // no queue against 40 ms: +6
+  });
+
+  it('stays within minLimit and maxLimit', () => {
+    const limit = measured(10, { minLimit: 18, maxLimit: 24 });
+    expect(limit.update(10, 20, false)).toBe(24);
+    for (let i = 0; i < 10; i++) limit.update(0, 20, true);
+    expect(limit.limit).toBe(18);
+  });
+});
+
+describe('WindowedLimit', () => {
+  /** A delegate that records the samples it is fed. */
+  class Recorder implements LimitAlgorithm {
+    limit = 10;
+    reason: LimitChangeReason = 'latency';
+    readonly samples: Array<[number, number, boolean]> = [];
+    update(rttMs: number, inFlight: number, dropped: boolean): number {
+      this.samples.push([rttMs, inFlight, dropped]);
+      return this.limit;
+    }
+  }
+
+  it('feeds one sample per window: the average round trip of its successes, the most in flight, any drop', () => {
+    const delegate = new Recorder();
+    const windowed = new WindowedLimit(delegate, { minWindowMs: 100, windowSize: 3 });
+    windowed.update(10, 1, false, 0); // closes the first, empty window: too few calls
+    expect(delegate.samples).toEqual([]);
+    windowed.update(10, 4, false, 20);
+    windowed.update(30, 7, false, 40);
+    windowed.update(5, 2, true, 50);
+    expect(delegate.samples).toEqual([]);
+    windowed.update(20, 3, false, 95); // ends at 115, after 10 + 100: closes the window
+    expect(delegate.samples).toEqual([[20, 7, true]]);
+  });
+
+  it('lasts at least twice the fastest round trip of the window before', () => {
+    const delegate = new Recorder();
+    const windowed = new WindowedLimit(delegate, { minWindowMs: 0, windowSize: 1 });
+    windowed.update(40, 1, false, 0); // closes at 40 + 2 × 40 = 120
+    windowed.update(40, 1, false, 70);
+    expect(delegate.samples).toEqual([[40, 1, false]]);
+    windowed.update(40, 1, false, 81);
+    expect(delegate.samples).toEqual([
+      [40, 1, false],
+      [40, 1, false],
+    ]);
+  });
+
+  it('discards a window with fewer than windowSize calls', () => {
+    const delegate = new Recorder();
+    const windowed = new WindowedLimit(delegate, { minWindowMs: 10, windowSize: 5 });
+    windowed.update(1, 1, false, 0);
+    for (let t = 20; t < 200; t += 20) windowed.update(1, 1, false, t);
+    expect(delegate.samples).toEqual([]);
+  });
+
+  it('passes a window of drops only as a drop with no round trip', () => {
+    const delegate = new Recorder();
+    const windowed = new WindowedLimit(delegate, { minWindowMs: 10, windowSize: 2 });
+    windowed.update(1, 1, true, 0); // closes the first window (too few calls); the next lasts 10 ms
+    windowed.update(1, 5, true, 5);
+    windowed.update(1, 2, true, 12);
+    expect(delegate.samples).toEqual([[0, 5, true]]);
+    expect(windowed.limit).toBe(10);
+    expect(windowed.reason).toBe('latency');
+  });
+});
