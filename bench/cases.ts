@@ -3,13 +3,20 @@
  * of the shared operation through one library's policy and returns its promise.
  *
  * Every row wraps the same operation ({@link operation}, `async () => 1`), and every policy is built
- * outside the timed loop. In every group but one, every call succeeds at the first try without
+ * outside the timed loop. In every group but two, every call succeeds at the first try without
  * reaching any limit, so those rows measure the cost of the happy path: what a policy adds to
  * every call. The `breaker-open` group measures the other side of a circuit breaker: each row's
  * breaker has been tripped open, so every call is refused without running the operation, and `fn`
  * awaits the rejection and swallows it (`.catch(noop)`, the same for every library). Such rows say
  * so with `outcome: 'rejected'` and a `verify` that proves the call really was refused by an open
  * breaker (see `run.ts`).
+ *
+ * The `bulkhead-concurrent` group is the other exception, and the only one to "one call": each
+ * `fn` fires {@link CONCURRENT_CALLS} calls at once through a bulkhead of 10 slots and awaits them
+ * all, so 10 run and 990 queue; its {@link Group.callsPerOp} tells `measure.ts` to divide the time
+ * by that count, so that its ns/op stays per call like every other row's (the table prints the
+ * time per batch below it). Its `fn` resolves to the operation's value only when every call did, and
+ * its `verify` proves that each library really held the batch to 10 calls at a time.
  *
  * Rows must not leave timers running between rows: while any timer of some duration exists, Node
  * reuses its timer list for that duration and `setTimeout(…, 1000)` costs ~200 ns less, which
@@ -26,6 +33,7 @@
  */
 import {
   BrokenCircuitError,
+  bulkhead as cockatielBulkhead,
   CircuitState as CockatielCircuitState,
   ConsecutiveBreaker,
   IsolatedCircuitError,
@@ -40,11 +48,12 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import OpossumBreaker from 'opossum';
+import pLimit from 'p-limit';
 import pRetry from 'p-retry';
 import type { BulwarkModule } from './bulwark';
 
 /** Libraries that appear in the table; `baseline` is the bare call without any policy. */
-export type Library = 'baseline' | 'bulwark' | 'cockatiel' | 'p-retry' | 'opossum';
+export type Library = 'baseline' | 'bulwark' | 'cockatiel' | 'p-retry' | 'p-limit' | 'opossum';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {
@@ -54,6 +63,11 @@ export interface Group {
   readonly label: string;
   /** What each library in the group is configured as. */
   readonly description: string;
+  /**
+   * Calls of the operation that one `fn` of the group's rows makes (default 1). The harness
+   * divides each `fn`'s time by it, so that ns/op is per call in every group; see `measure.ts`.
+   */
+  readonly callsPerOp?: number;
 }
 
 /** One benchmark row. */
@@ -95,6 +109,8 @@ export interface CaseSet {
   readonly cases: readonly BenchCase[];
   /** Runs every row's `teardown`; call once at the end, even after an error. */
   dispose(): void;
+  /** Lines for the report, e.g. rows left out because the measured bulwark lacks a feature. */
+  readonly notes: readonly string[];
 }
 
 /** The operation every row runs: the cheapest possible async call. */
@@ -105,6 +121,15 @@ export const BARE_GROUP = 'bare';
 
 /** Id of the group whose rows are calls refused by an open circuit breaker. */
 export const BREAKER_OPEN_GROUP = 'breaker-open';
+
+/** Id of the group whose rows each fire {@link CONCURRENT_CALLS} calls at once through a bulkhead. */
+export const BULKHEAD_CONCURRENT_GROUP = 'bulkhead-concurrent';
+
+/** Calls that one `fn` of the {@link BULKHEAD_CONCURRENT_GROUP} rows fires at once. */
+export const CONCURRENT_CALLS = 1000;
+
+/** Concurrent calls every bulkhead row lets run at once. */
+const BULKHEAD_LIMIT = 10;
 
 /** Every group, in display order. */
 export const GROUPS: readonly Group[] = [
@@ -167,7 +192,42 @@ export const GROUPS: readonly Group[] = [
       'cockatiel `ConsecutiveBreaker(5)`, `halfOpenAfter: 86_400_000`, after 5 failures (`BrokenCircuitError`); ' +
       'opossum with its defaults after `breaker.open()` (`EOPENBREAKER`)',
   },
+  {
+    id: 'bulkhead',
+    label: 'bulkhead, 1 call',
+    description:
+      'one call at a time through a bulkhead of 10 slots (never full): bulwark `new Bulkhead({ maxConcurrent: 10, registry: false })`; ' +
+      'cockatiel `bulkhead(10)`; p-limit `pLimit(10)`, `limit(fn)`',
+  },
+  {
+    id: BULKHEAD_CONCURRENT_GROUP,
+    label: 'bulkhead, 1,000 conc. (per call)',
+    description:
+      `each op fires ${CONCURRENT_CALLS} calls at once through a bulkhead of 10 slots (10 run, 990 queue) and awaits them all ` +
+      '(`Promise.all`); ns/op is PER CALL: the batch time ÷ 1,000 (per batch: × 1,000). ' +
+      'bulwark `new Bulkhead({ maxConcurrent: 10, maxQueue: 1000, registry: false })`; cockatiel `bulkhead(10, 1000)`; p-limit `pLimit(10)`. ' +
+      "The issue's reference, per batch of 1,000 on its machine: cockatiel 668 555 ns, p-limit 886 945 ns",
+    callsPerOp: CONCURRENT_CALLS,
+  },
+  {
+    id: 'adaptive-acquire',
+    label: 'AIMD acquire+release',
+    description:
+      "bulwark `new AdaptiveConcurrencyLimiter({ algorithm: 'aimd', initialLimit: 1000, registry: false })` (one call in flight: " +
+      "never at the limit, and the limit never moves): `const permit = await limiter.acquire(); const value = await fn(); permit.release('success')`; " +
+      'no peer: read the overhead against the bare call',
+  },
+  {
+    id: 'adaptive-execute',
+    label: 'AIMD execute',
+    description: 'the same limiter as `adaptive-acquire`: `limiter.execute(fn)`; no peer: read the overhead against the bare call',
+  },
 ];
+
+/** Calls that one `fn` of group `groupId`'s rows makes; see {@link Group.callsPerOp}. */
+export function callsPerOp(groupId: string): number {
+  return GROUPS.find((group) => group.id === groupId)?.callsPerOp ?? 1;
+}
 
 const noop = (): void => {};
 
@@ -194,13 +254,63 @@ async function rejectionOf(call: Promise<unknown>, row: string): Promise<unknown
   throw new Error(`bench: ${row}: the call resolved, but the breaker should have refused it`);
 }
 
+/** One call of the operation through some library's bulkhead. */
+type Call = () => Promise<number>;
+
+/**
+ * Fires {@link CONCURRENT_CALLS} calls of `call` at once and awaits them all: the `fn` of every
+ * {@link BULKHEAD_CONCURRENT_GROUP} row, so that all libraries pay the same for the batch itself.
+ * @returns the operation's value (1) when every call resolved to it, 0 otherwise
+ */
+async function fireConcurrently(call: Call): Promise<number> {
+  const calls = new Array<Promise<number>>(CONCURRENT_CALLS);
+  for (let i = 0; i < CONCURRENT_CALLS; i++) calls[i] = call();
+  const values = await Promise.all(calls);
+  for (let i = 0; i < CONCURRENT_CALLS; i++) if (values[i] !== 1) return 0;
+  return 1;
+}
+
+/**
+ * Throws unless `through` holds a batch of {@link CONCURRENT_CALLS} calls to exactly
+ * {@link BULKHEAD_LIMIT} at a time: fires the batch with an operation that stays in flight for a
+ * few turns and counts how many run at once.
+ */
+async function verifyLimit(row: string, through: (operation: () => Promise<number>) => Promise<number>): Promise<void> {
+  let running = 0;
+  let peak = 0;
+  let ran = 0;
+  const counted = async (): Promise<number> => {
+    running++;
+    ran++;
+    if (running > peak) peak = running;
+    for (let turn = 0; turn < 3; turn++) await null;
+    running--;
+    return 1;
+  };
+  const value = await fireConcurrently(() => through(counted));
+  check(value === 1 && ran === CONCURRENT_CALLS, `${row}: ${ran} of ${CONCURRENT_CALLS} calls ran`);
+  check(peak === BULKHEAD_LIMIT, `${row}: at most ${peak} calls ran at once, expected ${BULKHEAD_LIMIT}`);
+}
+
+/**
+ * `acquire`, the operation, then `release('success')`: what code that cannot pass a function to
+ * the limiter writes.
+ */
+async function acquireAndRelease(limiter: { acquire(): Promise<{ release(outcome: 'success'): void }> }): Promise<number> {
+  const permit = await limiter.acquire();
+  const value = await operation();
+  permit.release('success');
+  return value;
+}
+
 /**
  * Builds every policy once and returns the rows that call through them.
  * @param bulwark - the bulwark module to measure (see `bulwark.ts`: built like the package, or src)
  * @returns the rows and a `dispose` that stops the peers' background timers
  */
 export function createCases(bulwark: BulwarkModule): CaseSet {
-  const { CircuitBreaker, CircuitOpenError, Fallback, Retry, Timeout, compose } = bulwark;
+  const { Bulkhead, CircuitBreaker, CircuitOpenError, Fallback, Retry, Timeout, compose } = bulwark;
+  const notes: string[] = [];
 
   // bulwark
   const bwRetry = new Retry({ name: 'bench-retry' });
@@ -295,6 +405,22 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
     if (breaker !== undefined) check(breaker.state === CockatielCircuitState.Open, `cockatiel breaker ended the phase in state ${breaker.state}`);
   };
 
+  // bulkheads of 10 slots: one call at a time (never full), and batches of 1,000 (10 run, 990 queue)
+  const bwBulkhead = new Bulkhead({ name: 'bench-bulkhead', maxConcurrent: BULKHEAD_LIMIT, registry: false });
+  const ckBulkhead = cockatielBulkhead(BULKHEAD_LIMIT);
+  const pLimited = pLimit(BULKHEAD_LIMIT);
+  const bwQueued = new Bulkhead({
+    name: 'bench-bulkhead-queued',
+    maxConcurrent: BULKHEAD_LIMIT,
+    maxQueue: CONCURRENT_CALLS,
+    registry: false,
+  });
+  const ckQueued = cockatielBulkhead(BULKHEAD_LIMIT, CONCURRENT_CALLS);
+  const pLimitedQueued = pLimit(BULKHEAD_LIMIT);
+  const bwQueuedCall: Call = () => bwQueued.execute(operation);
+  const ckQueuedCall: Call = () => ckQueued.execute(operation);
+  const pLimitQueuedCall: Call = () => pLimitedQueued(operation);
+
   const cases: BenchCase[] = [
     { group: BARE_GROUP, library: 'baseline', fn: () => operation() },
 
@@ -382,10 +508,82 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
         check((error as { code?: unknown }).code === 'EOPENBREAKER', `opossum rejected with ${String(error)}`);
       },
     },
+
+    { group: 'bulkhead', library: 'bulwark', fn: () => bwBulkhead.execute(operation) },
+    { group: 'bulkhead', library: 'cockatiel', fn: () => ckBulkhead.execute(operation) },
+    { group: 'bulkhead', library: 'p-limit', fn: () => pLimited(operation) },
+
+    {
+      group: BULKHEAD_CONCURRENT_GROUP,
+      library: 'bulwark',
+      fn: () => fireConcurrently(bwQueuedCall),
+      verify: () => verifyLimit('bulwark', (op) => bwQueued.execute(op)),
+    },
+    {
+      group: BULKHEAD_CONCURRENT_GROUP,
+      library: 'cockatiel',
+      fn: () => fireConcurrently(ckQueuedCall),
+      verify: () => verifyLimit('cockatiel', (op) => ckQueued.execute(op)),
+    },
+    {
+      group: BULKHEAD_CONCURRENT_GROUP,
+      library: 'p-limit',
+      fn: () => fireConcurrently(pLimitQueuedCall),
+      verify: () => verifyLimit('p-limit', (op) => pLimitedQueued(op)),
+    },
   ];
+
+  // The adaptive limiter, when the measured build exports it (a stale `BENCH_BULWARK=dist` may not).
+  if ('AdaptiveConcurrencyLimiter' in bulwark) {
+    const limiter = new bulwark.AdaptiveConcurrencyLimiter({
+      name: 'bench-adaptive',
+      algorithm: 'aimd',
+      initialLimit: 1000,
+      registry: false,
+    });
+    const initialLimit = limiter.limit;
+    // Every call must be admitted at once, and the limit must not move (see the group description):
+    // checked before measuring, and at the end of each phase (not again by `dispose`).
+    let inPhase = false;
+    const startPhase = (): void => {
+      inPhase = true;
+    };
+    const endPhase = (): void => {
+      if (!inPhase) return;
+      inPhase = false;
+      checkLimiter();
+    };
+    const checkLimiter = (): void => {
+      const stats = limiter.stats();
+      check(stats.rejected === 0, `adaptive limiter rejected ${stats.rejected} calls`);
+      check(stats.limit === initialLimit, `adaptive limiter's limit moved from ${initialLimit} to ${stats.limit}`);
+      check(stats.inFlight === 0, `adaptive limiter still has ${stats.inFlight} permits out`);
+    };
+    cases.push(
+      {
+        group: 'adaptive-acquire',
+        library: 'bulwark',
+        fn: () => acquireAndRelease(limiter),
+        verify: async () => checkLimiter(),
+        setup: startPhase,
+        teardown: endPhase,
+      },
+      {
+        group: 'adaptive-execute',
+        library: 'bulwark',
+        fn: () => limiter.execute(operation),
+        verify: async () => checkLimiter(),
+        setup: startPhase,
+        teardown: endPhase,
+      },
+    );
+  } else {
+    notes.push('adaptive-acquire, adaptive-execute: not measured, the measured bulwark does not export AdaptiveConcurrencyLimiter');
+  }
 
   return {
     cases: sortByGroup(cases),
+    notes,
     dispose: () => {
       for (const c of cases) c.teardown?.();
     },

@@ -1,17 +1,18 @@
 /**
  * The performance goals of the project, stated against cockatiel (and, for the circuit breaker,
- * against bulwark itself), and their evaluation: each goal is the median over the runs of a
+ * against bulwark itself; for the bulkhead, against p-limit too), and their evaluation: each goal is the median over the runs of a
  * same-run ratio, compared with a maximum.
  * @module
  */
 import { median, type RowRun, type RowSummary } from './analysis';
-import { BREAKER_OPEN_GROUP } from './cases';
+import { BREAKER_OPEN_GROUP, BULKHEAD_CONCURRENT_GROUP, type Library } from './cases';
 
 /**
- * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group),
- * or `timeVsGroup`, bulwark's `meanNs` in `group` divided by bulwark's `meanNs` in `versus`.
+ * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group);
+ * `timeVsGroup`, bulwark's `meanNs` in `group` divided by bulwark's `meanNs` in `versus`; or
+ * `timeVsLibrary`, bulwark's `meanNs` in `group` divided by `versusLibrary`'s `meanNs` in `group`.
  */
-export type GoalMetric = 'overheadVsCockatiel' | 'timeVsCockatiel' | 'timeVsGroup';
+export type GoalMetric = 'overheadVsCockatiel' | 'timeVsCockatiel' | 'timeVsGroup' | 'timeVsLibrary';
 
 /** One goal: bulwark's row in `group` must keep `metric` at or below `max` (below, when `strict`). */
 export interface Goal {
@@ -21,6 +22,8 @@ export interface Goal {
   readonly metric: GoalMetric;
   /** For `timeVsGroup`: the group whose bulwark row is the denominator. */
   readonly versus?: string;
+  /** For `timeVsLibrary`: the library whose row of `group` is the denominator. */
+  readonly versusLibrary?: Library;
   /** Largest acceptable value of the ratio (excluded when `strict`). */
   readonly max: number;
   /** Whether the ratio must stay strictly below `max` ("cheaper than"), rather than at or below it. */
@@ -44,7 +47,8 @@ export interface GoalResult extends Goal {
  * it ≤ 0.1× cockatiel's time (ns per call, bare call included); a closed CircuitBreaker's overhead
  * ≤ 0.5× cockatiel's in both modes; an open breaker's rejection cheaper than cockatiel's, and
  * cheaper than a call through a closed bulwark breaker (the rejection path must not cost more than
- * the call it saves).
+ * the call it saves); a Bulkhead faster than both cockatiel's bulkhead and p-limit, one call at a
+ * time and 1,000 calls at once (time per call).
  */
 export const GOALS: readonly Goal[] = [
   { group: 'retry', metric: 'overheadVsCockatiel', max: 0.5, text: 'Retry overhead ≤ 0.5× cockatiel overhead' },
@@ -84,6 +88,30 @@ export const GOALS: readonly Goal[] = [
     strict: true,
     text: 'CircuitBreaker open: rejection time < closed (consecutive) call time',
   },
+  { group: 'bulkhead', metric: 'timeVsCockatiel', max: 1, strict: true, text: 'Bulkhead, 1 call: time < cockatiel time' },
+  {
+    group: 'bulkhead',
+    metric: 'timeVsLibrary',
+    versusLibrary: 'p-limit',
+    max: 1,
+    strict: true,
+    text: 'Bulkhead, 1 call: time < p-limit time',
+  },
+  {
+    group: BULKHEAD_CONCURRENT_GROUP,
+    metric: 'timeVsCockatiel',
+    max: 1,
+    strict: true,
+    text: 'Bulkhead, 1,000 concurrent: time per call < cockatiel time',
+  },
+  {
+    group: BULKHEAD_CONCURRENT_GROUP,
+    metric: 'timeVsLibrary',
+    versusLibrary: 'p-limit',
+    max: 1,
+    strict: true,
+    text: 'Bulkhead, 1,000 concurrent: time per call < p-limit time',
+  },
 ];
 
 /**
@@ -92,12 +120,14 @@ export const GOALS: readonly Goal[] = [
  * @param goals - the goals to judge
  */
 export function evaluateGoals(rows: readonly RowSummary[], goals: readonly Goal[] = GOALS): GoalResult[] {
-  const bulwarkRow = (group: string | undefined) => rows.find((r) => r.group === group && r.library === 'bulwark');
+  const findRow = (group: string | undefined, library: Library | undefined) =>
+    group === undefined || library === undefined ? undefined : rows.find((r) => r.group === group && r.library === library);
   return goals.map((goal) => {
-    const row = bulwarkRow(goal.group);
+    const row = findRow(goal.group, 'bulwark');
     let perRun: (number | undefined)[];
-    if (goal.metric === 'timeVsGroup') {
-      const versus = bulwarkRow(goal.versus);
+    if (goal.metric === 'timeVsGroup' || goal.metric === 'timeVsLibrary') {
+      const versus =
+        goal.metric === 'timeVsGroup' ? findRow(goal.versus, 'bulwark') : findRow(goal.group, goal.versusLibrary);
       perRun =
         row === undefined || versus === undefined
           ? []

@@ -5,7 +5,9 @@
  * One call costs tens of ns to a few µs, too little to time one by one: each tinybench iteration
  * awaits {@link MeasureOptions.batch} calls in a row and reports the batch's mean per call as its
  * sample (`overriddenDuration`), so `mean` is the mean cost of a call and `p50` is the median of
- * the batch means.
+ * the batch means. A row whose `fn` makes several calls at once (its group's `callsPerOp`, e.g.
+ * 1,000 concurrent calls) awaits `batch / callsPerOp` of them per sample (at least one) and
+ * divides by the calls made, so its numbers are per call too.
  *
  * A full garbage collection runs before each row's warmup and before its measurement, so that
  * garbage left by one library is not collected on the next one's clock; each row pays for the
@@ -15,7 +17,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
-import { caseId, type BenchCase } from './cases';
+import { callsPerOp, caseId, type BenchCase } from './cases';
 
 /** Settings of one measured run. */
 export interface MeasureOptions {
@@ -23,7 +25,7 @@ export interface MeasureOptions {
   readonly timeMs: number;
   /** Warmup budget per row, in ms, spent before the row is measured. */
   readonly warmupMs: number;
-  /** Calls per tinybench iteration (one latency sample). */
+  /** Calls per tinybench iteration (one latency sample); see the module comment for `callsPerOp`. */
   readonly batch: number;
   /**
    * Rotates the order in which rows run by this many places, so that no library always runs
@@ -80,18 +82,18 @@ export async function measureRun(cases: readonly BenchCase[], options: MeasureOp
     throws: true,
     setup: () => collectGarbage?.(),
   });
-  const batch = options.batch;
   const now = (): number => bench.now();
   const order = rotate(cases, options.rotate);
   for (const c of order) {
     const fn = c.fn;
+    const { ops, calls } = sampleSize(c, options.batch);
     bench.add(
       caseId(c),
       async () => {
         const start = now();
-        for (let i = 0; i < batch; i++) await fn();
+        for (let i = 0; i < ops; i++) await fn();
         const elapsed = now() - start;
-        return { overriddenDuration: elapsed / batch, overriddenIterationCost: elapsed };
+        return { overriddenDuration: elapsed / calls, overriddenIterationCost: elapsed };
       },
       {
         async: true,
@@ -115,9 +117,19 @@ export async function measureRun(cases: readonly BenchCase[], options: MeasureOp
       meanNs: latency.mean * 1e6,
       p50Ns: latency.p50 * 1e6,
       rmePct: latency.rme,
-      calls: latency.samplesCount * batch,
+      calls: latency.samplesCount * sampleSize(c, options.batch).calls,
     };
   });
+}
+
+/**
+ * How many times one sample of row `c` awaits its `fn` (`ops`), and the calls of the operation
+ * that makes (`calls`): `batch` calls, or as close as whole ops of the row's `callsPerOp` allow.
+ */
+function sampleSize(c: BenchCase, batch: number): { ops: number; calls: number } {
+  const perOp = callsPerOp(c.group);
+  const ops = Math.max(1, Math.round(batch / perOp));
+  return { ops, calls: ops * perOp };
 }
 
 function rotate<T>(items: readonly T[], by: number): T[] {

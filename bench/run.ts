@@ -23,7 +23,7 @@ import { bulwarkSourceFromEnv, loadBulwark } from './bulwark';
 import { BARE_GROUP, GROUPS, createCases, operation, type BenchCase } from './cases';
 import { evaluateGoals } from './goals';
 import { forcesGc, measureRun, type Measurement } from './measure';
-import { formatGoals, formatResultsTable } from './table';
+import { formatGoals, formatPerOpNotes, formatResultsTable } from './table';
 
 /** Settings of a benchmark session, from the environment. */
 interface Settings {
@@ -146,15 +146,17 @@ async function main(): Promise<void> {
   const out: string[] = [];
   out.push(
     `bulwark bench — node ${process.version}, ${cpu} ×${cpus().length}; ${settings.runs} run(s) × ${settings.timeMs} ms/row ` +
-      `(+${settings.warmupMs} ms warmup), ${settings.batch} awaited calls per sample, ` +
+      `(+${settings.warmupMs} ms warmup), ${settings.batch} awaited calls per sample (one batch for rows of concurrent calls), ` +
       `${forcesGc ? 'full GC before each row' : 'no forced GC (gc unavailable)'}; ${elapsedS.toFixed(1)} s`,
   );
   out.push(`bulwark measured from: ${bulwark.description}${bulwark.warning === undefined ? '' : ` — WARNING: ${bulwark.warning}`}`);
   const partial = cases.length < caseSet.cases.length;
   if (partial) out.push(`PARTIAL RUN: only the groups in BENCH_GROUPS (${process.env['BENCH_GROUPS'] ?? ''}) and the bare call`);
+  for (const note of caseSet.notes) out.push(`NOTE: ${note}`);
   out.push('');
   out.push(formatResultsTable(rows, GROUPS));
   out.push('');
+  out.push(...formatPerOpNotes(rows, GROUPS));
   out.push(
     'ns/op: mean per call; p50 ns: median of per-sample means; ±rme: 95% margin of the mean within a run; ' +
       'run spread: (max − min) / median of the runs\' means.',
@@ -164,8 +166,8 @@ async function main(): Promise<void> {
       'ovh ÷ best peer compares with the fastest OTHER library of the row group.',
   );
   out.push(
-    'Calls are sequential (one in flight) and no other timer runs between rows, so a Timeout\'s setTimeout ' +
-      'creates and drops Node\'s 1000 ms timer list on every call: the worst case for timers.',
+    'Calls are sequential (one in flight; but for the groups of concurrent calls above) and no other timer runs between rows, ' +
+      'so a Timeout\'s setTimeout creates and drops Node\'s 1000 ms timer list on every call: the worst case for timers.',
   );
   out.push('');
   out.push(formatGoals(goals));
@@ -186,6 +188,7 @@ async function main(): Promise<void> {
     groups: GROUPS,
     rows,
     goals,
+    notes: caseSet.notes,
     raw,
     warnings: Object.fromEntries(warnings),
   };

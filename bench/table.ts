@@ -94,6 +94,29 @@ export function formatResultsTable(rows: readonly RowSummary[], groups: readonly
 }
 
 /**
+ * One line per group whose op makes several calls (its `callsPerOp`): what a row's unit is, and
+ * each row's time per op (e.g. per batch of 1,000 concurrent calls), since the table shows ns per call.
+ * @param rows - summarised rows, in display order
+ * @param groups - group metadata
+ * @returns the lines; none when no such group was measured
+ */
+export function formatPerOpNotes(rows: readonly RowSummary[], groups: readonly Group[]): string[] {
+  const lines: string[] = [];
+  for (const group of groups) {
+    const perOp = group.callsPerOp ?? 1;
+    const measured = rows.filter((row) => row.group === group.id);
+    if (perOp <= 1 || measured.length === 0) continue;
+    const count = perOp.toLocaleString('en-US');
+    const times = measured.map((row) => `${row.library} ${formatNs(row.meanNs * perOp)} ns`).join(', ');
+    lines.push(
+      `${group.label}: each op fires ${count} calls at once and awaits them all; its ns/op, overhead and ratios are PER CALL ` +
+        `(batch time ÷ ${count}). Per batch of ${count}: ${times}.`,
+    );
+  }
+  return lines;
+}
+
+/**
  * One `PASS` / `MISS` line per goal, with the value of each run.
  * @param results - {@link evaluateGoals}'s output
  */
