@@ -222,6 +222,18 @@ export const GROUPS: readonly Group[] = [
     label: 'AIMD execute',
     description: 'the same limiter as `adaptive-acquire`: `limiter.execute(fn)`; no peer: read the overhead against the bare call',
   },
+  {
+    id: 'load-shedder',
+    label: 'load shedder, admitted',
+    description:
+      "bulwark `new LoadShedder({ maxInFlight: 1000, registry: false })`, far from its thresholds (no signals): the cost of admission; no peer: read the overhead against the bare call",
+  },
+  {
+    id: 'backpressure',
+    label: 'backpressure, not paused',
+    description:
+      'bulwark `new Backpressure({ highWaterMark: 1000, registry: false })`, never paused: the cost of counting; no peer: read the overhead against the bare call',
+  },
 ];
 
 /** Calls that one `fn` of group `groupId`'s rows makes; see {@link Group.callsPerOp}. */
@@ -533,8 +545,7 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
     },
   ];
 
-  // The adaptive limiter, when the measured build exports it (a stale `BENCH_BULWARK=dist` may not).
-  if ('AdaptiveConcurrencyLimiter' in bulwark) {
+  {
     const limiter = new bulwark.AdaptiveConcurrencyLimiter({
       name: 'bench-adaptive',
       algorithm: 'aimd',
@@ -577,9 +588,14 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
         teardown: endPhase,
       },
     );
-  } else {
-    notes.push('adaptive-acquire, adaptive-execute: not measured, the measured bulwark does not export AdaptiveConcurrencyLimiter');
   }
+
+  const shedder = new bulwark.LoadShedder({ name: 'bench-load-shedder', maxInFlight: 1_000, registry: false });
+  const backpressure = new bulwark.Backpressure({ name: 'bench-backpressure', highWaterMark: 1_000, registry: false });
+  cases.push(
+    { group: 'load-shedder', library: 'bulwark', fn: () => shedder.execute(operation) },
+    { group: 'backpressure', library: 'bulwark', fn: () => backpressure.execute(operation) },
+  );
 
   return {
     cases: sortByGroup(cases),
