@@ -21,6 +21,7 @@ export {
   type BulkheadRejectionReason,
   ErrorCode,
   isBulwarkError,
+  isRejectedError,
   type ConfigIssue,
 } from './core/errors';
 export {

@@ -11,6 +11,7 @@ import {
   ConcurrencyLimitError,
   ErrorCode,
   isBulwarkError,
+  isRejectedError,
   rejectionText,
   stacklessRejection,
 } from '../core/errors';
@@ -310,6 +311,7 @@ export class AdaptiveConcurrencyLimiter implements Policy {
   #classify(error: unknown, ctx: InternalContext): OutcomeCode {
     const scope = ctx.scope;
     if (scope !== undefined && scope.aborted && scope.abortedByCaller) return IGNORED;
+    if (isRejectedError(error)) return IGNORED;
     const handler = this.#handler;
     if (handler.ignores(error)) return IGNORED;
     if (!isBulwarkError(error, ErrorCode.OperationTimeout) && !handler.handles(error)) return SUCCESS;

@@ -15,7 +15,8 @@ import {
   type BulkheadRejectionReason,
 } from '../core/errors';
 import { EventHub, type EventEmitter } from '../core/events';
-import { ExceptionHandler, isPromiseLike } from '../core/exceptions';
+import { ExceptionHandler } from '../core/exceptions';
+import { isPromiseLike } from '../core/promise-like';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { registerInstance } from '../core/registry';
 import { quietRejection } from '../core/rejection';

@@ -10,12 +10,14 @@ import {
   CircuitOpenError,
   circuitOpenMessage,
   ErrorCode,
+  isRejectedError,
   rejectionText,
   stacklessRejection,
   type RejectingCircuitState,
 } from '../core/errors';
 import { EventHub, type EventEmitter } from '../core/events';
-import { ExceptionHandler, isPromiseLike } from '../core/exceptions';
+import { ExceptionHandler } from '../core/exceptions';
+import { isPromiseLike } from '../core/promise-like';
 import { getLogger } from '../core/logger';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { registerInstance } from '../core/registry';
@@ -186,8 +188,9 @@ export class CircuitBreaker implements Policy {
   [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     const state = this.#state;
     if (state !== CircuitState.Closed && state !== CircuitState.Disabled) return this.#admit(fn, ctx);
-    if (ctx.scope !== undefined || this.#slowCallDurationMs !== undefined || this.#hub.has('success') || this.#hub.has('failure')) {
-      return this.#runTracked(fn, ctx, this.#clock.now(), undefined);
+    const timed = this.#slowCallDurationMs !== undefined || this.#hub.has('success') || this.#hub.has('failure');
+    if (timed || ctx.scope !== undefined) {
+      return this.#runTracked(fn, ctx, timed ? this.#clock.now() : undefined, undefined);
     }
     let value: T | PromiseLike<T>;
     try {
@@ -248,6 +251,7 @@ export class CircuitBreaker implements Policy {
   /** Stops the breaker's timers (recovery, time-window slices); none keeps the process alive anyway. */
   dispose(): void {
     this.#clearRecoveryTimer();
+    this.#recoveryDue = true;
     this.#health.dispose();
   }
 
@@ -282,7 +286,7 @@ export class CircuitBreaker implements Policy {
   }
 
   /** Runs `fn` keeping what its settlement needs: start time, state, context and probe. */
-  #runTracked<T>(fn: Operation<T>, ctx: InternalContext, startedAt: number, probe: Probe | undefined): Promise<T> {
+  #runTracked<T>(fn: Operation<T>, ctx: InternalContext, startedAt: number | undefined, probe: Probe | undefined): Promise<T> {
     const epoch = this.#epoch;
     const state = this.#state;
     let value: T | PromiseLike<T>;
@@ -343,10 +347,11 @@ export class CircuitBreaker implements Policy {
       return;
     }
     const failure = verdict === FAILURE;
-    const durationMs = startedAt === undefined ? 0 : this.#clock.now() - startedAt;
+    const now = startedAt === undefined ? 0 : this.#clock.now();
+    const durationMs = startedAt === undefined ? 0 : now - startedAt;
     const slow = this.#slowCallDurationMs !== undefined && durationMs > this.#slowCallDurationMs;
     this.#count(failure, slow);
-    if (startedAt !== undefined) this.#emitOutcome(failure, state, durationMs, outcome);
+    if (startedAt !== undefined) this.#emitOutcome(failure, state, durationMs, outcome, now);
     if (!current) {
       this.#lateResults++;
       if (failure) this.#report('callFailed', outcome, state);
@@ -362,6 +367,7 @@ export class CircuitBreaker implements Policy {
     if (ok) return this.#isFailureResult !== undefined && this.#judgeResult(outcome) ? FAILURE : SUCCESS;
     const scope = ctx?.scope;
     if (scope !== undefined && scope.aborted && scope.abortedByCaller) return NEITHER;
+    if (isRejectedError(outcome)) return NEITHER;
     if (this.#handler.handles(outcome)) return FAILURE;
     return this.#handler.ignores(outcome) ? NEITHER : SUCCESS;
   }
@@ -518,8 +524,7 @@ export class CircuitBreaker implements Policy {
       : oldest.startedAt + this.#maxHalfOpenWaitMs;
   }
 
-  #emitOutcome(failure: boolean, state: CircuitState, durationMs: number, outcome: unknown): void {
-    const now = this.#clock.now();
+  #emitOutcome(failure: boolean, state: CircuitState, durationMs: number, outcome: unknown, now: number): void {
     if (failure) {
       if (this.#hub.has('failure')) this.#hub.emit('failure', now, { state, durationMs, error: outcome });
     } else if (this.#hub.has('success')) {

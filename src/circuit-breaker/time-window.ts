@@ -74,8 +74,9 @@ export class TimeWindow implements OutcomeWindow {
     return this.#slot;
   }
 
-  /** Stops the boundary timer. */
+  /** Stops the boundary timer; a later call reads the clock and starts a new one. */
   dispose(): void {
+    this.#stale = true;
     if (this.#boundaryTimer === undefined) return;
     this.#clock.clearTimeout(this.#boundaryTimer);
     this.#boundaryTimer = undefined;

@@ -10,7 +10,19 @@ import { z } from 'zod';
 import type { Clock } from './clock';
 import { ConfigError, type ConfigIssue } from './errors';
 import type { ErrorClass, ExceptionConfig } from './exceptions';
-import { Registry } from './registry';
+import { processWide } from './process-wide';
+import type { Registry } from './registry';
+
+/** A Registry from any loaded copy of bulwark (the default registry may come from another copy). */
+function isRegistry(value: unknown): value is Registry {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    ['register', 'unregister', 'get', 'list', 'health'].every(
+      (method) => typeof (value as Record<string, unknown>)[method] === 'function',
+    )
+  );
+}
 
 /** A function of the given signature, accepted as it is (zod does not wrap it). */
 export const functionSchema = <F extends (...args: never[]) => unknown>() =>
@@ -58,7 +70,9 @@ export const commonOptionsShape = {
   name: z.string().min(1, { message: 'must not be empty' }).optional(),
   exceptions: exceptionsSchema.optional(),
   clock: clockSchema.optional(),
-  registry: z.union([z.instanceof(Registry), z.literal(false)]).optional(),
+  registry: z
+    .union([z.custom<Registry>(isRegistry, { message: 'expected a Registry or false' }), z.literal(false)])
+    .optional(),
 };
 
 /** Options shared by every pattern. */
@@ -115,7 +129,7 @@ function describe(value: unknown): string {
   return inspect(value, { depth: 1, breakLength: Infinity, maxStringLength: 40, maxArrayLength: 5 });
 }
 
-const counters = new Map<string, number>();
+const counters = processWide('nameCounters', () => new Map<string, number>());
 
 /** The default name of the next instance of `patternType`: `retry-1`, `retry-2`, … @internal */
 export function defaultName(patternType: string): string {

@@ -11,6 +11,9 @@ import type { LoadLevel } from './load-level';
 /** Brand shared by every copy of bulwark loaded in a process, so that checks survive duplicates. */
 const BULWARK_ERROR = Symbol.for('bulwark.error');
 
+/** Brand of the {@link RejectedError} family, shared the same way. */
+const REJECTED_ERROR = Symbol.for('bulwark.rejectedError');
+
 /** The stable codes carried by {@link BulwarkError.code}. */
 export const ErrorCode = {
   /** A pattern was constructed with invalid options: {@link ConfigError}. */
@@ -172,6 +175,17 @@ export class RejectedError extends BulwarkError {
   override get name(): string {
     return 'RejectedError';
   }
+}
+
+Object.defineProperty(RejectedError.prototype, REJECTED_ERROR, { value: true });
+
+/**
+ * Tells whether `error` is a refusal by a bulwark policy (any loaded copy): the function never
+ * ran, so the refusal says nothing about the dependency's health. Circuit breakers and adaptive
+ * limiters count such errors from inner policies neither as failures nor as successes.
+ */
+export function isRejectedError(error: unknown): error is RejectedError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[REJECTED_ERROR] === true;
 }
 
 /** The states a {@link CircuitOpenError} can be raised in. */

@@ -9,6 +9,8 @@
  */
 import mitt, { type Emitter, type EventHandlerMap, type Handler, type WildcardHandler } from 'mitt';
 import { getLogger } from './logger';
+import { processWide } from './process-wide';
+import { isPromiseLike } from './promise-like';
 
 /** The kind of pattern an instance is; the prefix of its events on the bus. */
 export type PatternType =
@@ -41,22 +43,22 @@ export type EventEmitter<Events extends Record<string, unknown>> = Emitter<Event
  * Bumped on every `on`/`off` of any bulwark emitter, so that {@link EventHub.has} can cache its
  * answer and cost one comparison per call.
  */
-let listenerVersion = 0;
+const listenerChanges = processWide('listenerVersion', () => ({ version: 0 }));
 
 /** mitt's handler map, invalidating the listener caches when changed directly (e.g. `all.clear()`). */
 class HandlerMap<K, V> extends Map<K, V> {
   override set(key: K, value: V): this {
-    listenerVersion++;
+    listenerChanges.version++;
     return super.set(key, value);
   }
 
   override delete(key: K): boolean {
-    listenerVersion++;
+    listenerChanges.version++;
     return super.delete(key);
   }
 
   override clear(): void {
-    listenerVersion++;
+    listenerChanges.version++;
     super.clear();
   }
 }
@@ -71,11 +73,11 @@ function createEmitter<Events extends Record<string, unknown>>(): Emitter<Events
     all: inner.all,
     on(type: keyof Events | '*', handler: Handler<never> | WildcardHandler<Events>) {
       inner.on(type as keyof Events, handler as Handler<Events[keyof Events]>);
-      listenerVersion++;
+      listenerChanges.version++;
     },
     off(type: keyof Events | '*', handler?: Handler<never> | WildcardHandler<Events>) {
       inner.off(type as keyof Events, handler as Handler<Events[keyof Events]>);
-      listenerVersion++;
+      listenerChanges.version++;
     },
     emit(type: keyof Events, event?: unknown) {
       dispatch(inner.all as unknown as EventHandlerMap<Record<string, unknown>>, type as string, event);
@@ -99,11 +101,17 @@ function dispatch(all: EventHandlerMap<Record<string, unknown>>, type: string, e
 
 function callSafely(handler: Handler | WildcardHandler, type: string, event: unknown, wildcard: boolean): void {
   try {
-    if (wildcard) (handler as WildcardHandler)(type, event as Record<string, unknown>[string]);
-    else (handler as Handler)(event);
+    const result: unknown = wildcard
+      ? (handler as WildcardHandler)(type, event as Record<string, unknown>[string])
+      : (handler as Handler)(event);
+    if (isPromiseLike(result)) result.then(undefined, (error: unknown) => logListenerError(error, type));
   } catch (error) {
-    getLogger().error({ err: error, event: type }, 'bulwark: an event listener threw; the call is unaffected');
+    logListenerError(error, type);
   }
+}
+
+function logListenerError(error: unknown, type: string): void {
+  getLogger().error({ err: error, event: type }, 'bulwark: an event listener threw; the call is unaffected');
 }
 
 /**
@@ -111,7 +119,9 @@ function callSafely(handler: Handler | WildcardHandler, type: string, event: unk
  * pattern (core cannot import patterns).
  * @internal
  */
-export const globalBus: Emitter<Record<string, BulwarkEvent>> = createEmitter();
+export const globalBus: Emitter<Record<string, BulwarkEvent>> = processWide('bus', () =>
+  createEmitter<Record<string, BulwarkEvent>>(),
+);
 
 function hasHandlers(all: EventHandlerMap<Record<string, unknown>>, type: string): boolean {
   const handlers = all.get(type);
@@ -167,9 +177,9 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
   }
 
   #listenersOf(type: string): number {
-    if (this.#cacheVersion !== listenerVersion) {
+    if (this.#cacheVersion !== listenerChanges.version) {
       this.#listeners = {};
-      this.#cacheVersion = listenerVersion;
+      this.#cacheVersion = listenerChanges.version;
     }
     let listeners = this.#listeners[type];
     if (listeners === undefined) {

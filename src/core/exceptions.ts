@@ -5,6 +5,7 @@
  */
 import type { PatternType } from './events';
 import { getLogger } from './logger';
+import { isPromiseLike } from './promise-like';
 
 /** A class of errors, matched with `instanceof`. */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -75,10 +76,22 @@ export class ExceptionHandler {
     this.#onException = config?.onException;
   }
 
-  /** Whether `error` counts as a failure: not ignored, and handled (every error by default). */
+  /**
+   * Whether `error` counts as a failure: not ignored, and handled (every error by default). A
+   * `handle` predicate that throws is logged, and the error counts as handled.
+   */
   handles(error: unknown): boolean {
     if (this.#ignore !== undefined && isInstanceOfAny(error, this.#ignore)) return false;
-    return this.#handle === undefined || this.#handle(error) === true;
+    if (this.#handle === undefined) return true;
+    try {
+      return this.#handle(error) === true;
+    } catch (predicateError) {
+      getLogger().error(
+        { err: predicateError, patternType: this.#patternType, patternName: this.#patternName },
+        'bulwark: exceptions.handle threw; the error counts as handled',
+      );
+      return true;
+    }
   }
 
   /**
@@ -144,13 +157,4 @@ export class ExceptionHandler {
 function isInstanceOfAny(error: unknown, classes: readonly ErrorClass[]): boolean {
   for (const errorClass of classes) if (error instanceof errorClass) return true;
   return false;
-}
-
-/** Whether `value` has a callable `then`. @internal */
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

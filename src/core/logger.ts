@@ -3,6 +3,7 @@
  * pino's shape (a pino logger, a pino child logger, or your own adapter).
  * @module
  */
+import { processWide } from './process-wide';
 
 /** One logging method of pino's shape: a merge object first, then an optional message. */
 export type LogMethod = (object: object, message?: string) => void;
@@ -24,7 +25,8 @@ const noop: LogMethod = () => {};
 /** The default logger: every method is a no-op. */
 export const silentLogger: Logger = Object.freeze({ error: noop, warn: noop, info: noop, debug: noop });
 
-let current: Logger = silentLogger;
+/** The logger in use, shared by every copy of bulwark in the process. */
+const current = processWide('logger', () => ({ logger: silentLogger as Logger }));
 
 /**
  * Sets the process-wide logger used by every bulwark instance; call with no argument to silence
@@ -37,10 +39,10 @@ let current: Logger = silentLogger;
  * ```
  */
 export function setLogger(logger?: Logger): void {
-  current = logger ?? silentLogger;
+  current.logger = logger ?? silentLogger;
 }
 
 /** The logger set by {@link setLogger}, or {@link silentLogger}. */
 export function getLogger(): Logger {
-  return current;
+  return current.logger;
 }

@@ -5,6 +5,7 @@
  */
 import type { PatternType } from './events';
 import { getLogger } from './logger';
+import { processWide } from './process-wide';
 
 /** What a registry holds: any bulwark pattern instance. */
 export interface Registrable {
@@ -117,7 +118,7 @@ export class Registry {
 }
 
 /** The registry every instance joins unless its options say otherwise. */
-export const defaultRegistry = new Registry();
+export const defaultRegistry: Registry = processWide('defaultRegistry', () => new Registry());
 
 /**
  * Registers `instance` as its options ask: in `registry`, in {@link defaultRegistry} when that is

@@ -49,7 +49,8 @@ export function backoffDelay(
   const { kind, initialDelayMs, maxDelayMs, random } = settings;
   if (typeof kind === 'function') return clamp(kind(attempt, error), maxDelayMs);
   if (settings.jitter === 'decorrelated') {
-    const upper = Math.max(initialDelayMs, previousDelayMs * 3);
+    const previous = previousDelayMs > 0 ? previousDelayMs : initialDelayMs;
+    const upper = Math.max(initialDelayMs, previous * 3);
     return clamp(initialDelayMs + random() * (upper - initialDelayMs), maxDelayMs);
   }
   const base = clamp(baseDelay(kind, initialDelayMs, settings.multiplier, attempt), maxDelayMs);

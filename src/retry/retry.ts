@@ -7,8 +7,10 @@ import { systemClock, type Clock } from '../core/clock';
 import { defaultName, parseOptions } from '../core/config';
 import { withAttempt, type ExecutionContext, type InternalContext } from '../core/context';
 import { EventHub, type EventEmitter } from '../core/events';
+import { getLogger } from '../core/logger';
 import { registerInstance } from '../core/registry';
-import { ExceptionHandler, isPromiseLike } from '../core/exceptions';
+import { ExceptionHandler } from '../core/exceptions';
+import { isPromiseLike } from '../core/promise-like';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { backoffDelay, type BackoffSettings } from './backoff';
 import { RetryBudget } from './budget';
@@ -164,7 +166,7 @@ export class Retry implements Policy {
   }
 
   #afterFirstResult<T>(fn: Operation<T>, ctx: InternalContext, value: T): T | Promise<T> {
-    if (this.#retryOnResult !== undefined && this.#retryOnResult(value) === true) {
+    if (this.#retryOnResult !== undefined && this.#rejectsResult(value)) {
       return this.#retryFrom(fn, ctx, 1, { ok: true, value });
     }
     return this.#countFirstSuccess(value) as T;
@@ -185,21 +187,31 @@ export class Retry implements Policy {
       const stop = canRetry ? this.#whyNotRetryAfter(ctx, delayMs) : 'maxAttempts';
       if (stop !== undefined) return this.#exhaust(attempt, stop, outcome);
       if (!outcome.ok && this.#handler.reports) this.#handler.report('callFailed', error, { attempt });
-      this.#retries++;
       if (this.#hub.has('retry')) this.#hub.emit('retry', this.#clock.now(), { attempt, delayMs, error });
       try {
         await this.#clock.sleep(delayMs, ctx.scope?.signal);
       } catch (abortReason) {
         return this.#fail(attempt, abortReason);
       }
+      this.#retries++;
       previousDelayMs = delayMs;
       attempt++;
       outcome = await this.#try(fn, withAttempt(ctx, attempt));
-      if (outcome.ok && (this.#retryOnResult === undefined || this.#retryOnResult(outcome.value) !== true)) {
+      if (outcome.ok && (this.#retryOnResult === undefined || !this.#rejectsResult(outcome.value))) {
         this.#succeededAfterRetry++;
         if (this.#hub.has('success')) this.#hub.emit('success', this.#clock.now(), { attempts: attempt });
         return outcome.value;
       }
+    }
+  }
+
+  /** Whether `retryOnResult` asks for a retry; one that throws is logged and asks for none. */
+  #rejectsResult(value: unknown): boolean {
+    try {
+      return (this.#retryOnResult as (result: unknown) => boolean)(value) === true;
+    } catch (error) {
+      getLogger().error({ err: error, patternName: this.name }, 'bulwark: retryOnResult threw; the result is returned as it is');
+      return false;
     }
   }
 

@@ -83,6 +83,6 @@ export class DeadlineList {
       head.expire();
       head = this.#head;
     }
-    if (head !== undefined && this.#timer === undefined) this.#arm(head.expiresAt, now);
+    if (head !== undefined && (this.#timer === undefined || head.expiresAt < this.#timerAt)) this.#arm(head.expiresAt, now);
   }
 }

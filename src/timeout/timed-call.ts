@@ -10,7 +10,7 @@
  * @internal
  */
 import type { AbortListener, CancelScope, InternalContext, Priority } from '../core/context';
-import { isPromiseLike } from '../core/exceptions';
+import { isPromiseLike } from '../core/promise-like';
 import type { DeadlineEntry } from './deadline-list';
 
 /** What a TimedCall needs from the Timeout that owns it. */

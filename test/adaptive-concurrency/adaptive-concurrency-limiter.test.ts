@@ -522,3 +522,30 @@ describe('AdaptiveConcurrencyLimiter events, registry and config', () => {
     expect(() => new AdaptiveConcurrencyLimiter({ minLimit: 20, initialLimit: 10 })).toThrow(/initialLimit: must be ≥ minLimit \(20\), got 10/);
   });
 });
+
+describe('AdaptiveConcurrencyLimiter robustness', () => {
+  it("ignores an inner policy's refusal instead of dropping the limit", async () => {
+    const { AdaptiveConcurrencyLimiter, CircuitBreaker, compose } = await import('../../src/index');
+    const limiter = new AdaptiveConcurrencyLimiter({ algorithm: 'aimd', initialLimit: 100, registry: false });
+    const breaker = new CircuitBreaker({ failureThreshold: 1, registry: false });
+    await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+    const pipeline = compose(limiter, breaker);
+    for (let i = 0; i < 50; i++) await pipeline.execute(() => 'never runs').catch(() => {});
+    expect(limiter.limit).toBe(100);
+    expect(limiter.inFlight).toBe(0);
+  });
+
+  it('releases the permit when a handle predicate throws on the error', async () => {
+    const { AdaptiveConcurrencyLimiter } = await import('../../src/index');
+    const limiter = new AdaptiveConcurrencyLimiter({
+      algorithm: 'aimd',
+      initialLimit: 1,
+      minLimit: 1,
+      registry: false,
+      exceptions: { handle: (e) => (e as { code: string }).code === 'ECONNRESET' },
+    });
+    await expect(limiter.execute(() => Promise.reject(null))).rejects.toBeNull();
+    expect(limiter.inFlight).toBe(0);
+    await expect(limiter.execute(() => 'next')).resolves.toBe('next');
+  });
+});

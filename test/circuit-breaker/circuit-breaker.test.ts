@@ -428,3 +428,47 @@ describe('CircuitBreaker options', () => {
     }
   });
 });
+
+describe('CircuitBreaker in compositions', () => {
+  it("counts an inner policy's refusal neither way: the dependency was never called", async () => {
+    const { Bulkhead, compose } = await import('../../src/index');
+    const { breaker } = breakerOnClock({ failureThreshold: 2 });
+    const bulkhead = new Bulkhead({ maxConcurrent: 1, registry: false });
+    const pipeline = compose(breaker, bulkhead);
+    let release: (() => void) | undefined;
+    const holding = pipeline.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    for (let i = 0; i < 5; i++) {
+      await expect(pipeline.execute(() => 'never runs')).rejects.toMatchObject({ code: 'BULKHEAD_REJECTED' });
+    }
+    expect(breaker.state).toBe('closed');
+    expect(breaker.stats().totals.ignored).toBe(5);
+    release?.();
+    await holding;
+  });
+
+  it('frees a probe whose error makes a handle predicate throw', async () => {
+    const { breaker, clock } = breakerOnClock({
+      failureThreshold: 1,
+      recoveryTimeoutMs: 100,
+      exceptions: { handle: (e) => (e as { code: string }).code === 'ECONNRESET' },
+    });
+    await outcome(breaker, () => Promise.reject(null));
+    expect(breaker.state).toBe('open');
+    await clock.advance(100);
+    expect(await outcome(breaker, () => Promise.reject(undefined))).toBe('failure');
+    expect(breaker.state).toBe('open');
+    await clock.advance(100);
+    expect(await outcome(breaker, succeed)).toBe('success');
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('still recovers after dispose() cleared its recovery timer', async () => {
+    const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100 });
+    await outcome(breaker, fail);
+    breaker.dispose();
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(100);
+    expect(await outcome(breaker, succeed)).toBe('success');
+    expect(breaker.state).toBe('closed');
+  });
+});

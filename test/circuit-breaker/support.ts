@@ -19,7 +19,7 @@ export async function outcome(breaker: CircuitBreaker, fn: () => Promise<unknown
     await breaker.execute(fn);
     return 'success';
   } catch (error) {
-    return (error as { code?: string }).code === 'CIRCUIT_OPEN' ? 'rejected' : 'failure';
+    return (error as { code?: string } | null)?.code === 'CIRCUIT_OPEN' ? 'rejected' : 'failure';
   }
 }
 

@@ -102,3 +102,22 @@ it('notices listeners removed by clearing the handler map directly', async () =>
   await retry.execute(() => 2);
   expect(emit).toHaveBeenCalledTimes(1);
 });
+
+it('logs an async listener that rejects, without an unhandled rejection', async () => {
+  const logger = capturingLogger();
+  setLogger(logger);
+  const unhandled = vi.fn();
+  process.on('unhandledRejection', unhandled);
+  try {
+    const retry = new Retry();
+    retry.events.on('success', async () => {
+      throw new Error('async listener bug');
+    });
+    await expect(retry.execute(() => 42)).resolves.toBe(42);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(unhandled).not.toHaveBeenCalled();
+    expect(logger.errors[0]?.[0]).toMatchObject({ event: 'success' });
+  } finally {
+    process.off('unhandledRejection', unhandled);
+  }
+});

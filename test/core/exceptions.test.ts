@@ -65,3 +65,17 @@ describe('ExceptionHandler', () => {
     expect(handler.toCallerError('retryExhausted', error)).toBe(error);
   });
 });
+
+describe('ExceptionHandler with a throwing handle predicate', () => {
+  it('logs it and counts the error as handled', () => {
+    const logged = vi.fn();
+    setLogger({ error: logged, warn: vi.fn(), info: vi.fn(), debug: vi.fn() });
+    try {
+      const handler = new ExceptionHandler({ handle: (e) => (e as { code: string }).code === 'ECONNRESET' }, 'retry', 'r');
+      expect(handler.handles(null)).toBe(true);
+      expect(logged).toHaveBeenCalledWith(expect.objectContaining({ patternName: 'r' }), expect.stringContaining('handle threw'));
+    } finally {
+      setLogger();
+    }
+  });
+});

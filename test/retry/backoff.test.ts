@@ -53,11 +53,27 @@ describe('backoffDelay', () => {
         const decorrelated = { ...settings, jitter: 'decorrelated' as const };
         const delay = backoffDelay(decorrelated, 2, previous, undefined);
         const low = Math.min(settings.initialDelayMs, settings.maxDelayMs);
-        const high = Math.min(Math.max(settings.initialDelayMs, previous * 3), settings.maxDelayMs);
+        const effectivePrevious = previous > 0 ? previous : settings.initialDelayMs;
+        const high = Math.min(Math.max(settings.initialDelayMs, effectivePrevious * 3), settings.maxDelayMs);
         expect(delay).toBeGreaterThanOrEqual(low);
         expect(delay).toBeLessThanOrEqual(high);
       }),
     );
+  });
+
+  it('jitters the first decorrelated retry too, between the initial delay and three times it', () => {
+    const draws = [0, 0.5, 0.999];
+    const delays = draws.map((draw) =>
+      backoffDelay(
+        { kind: 'exponential', initialDelayMs: 100, multiplier: 2, maxDelayMs: 10_000, jitter: 'decorrelated', random: () => draw },
+        1,
+        0,
+        undefined,
+      ),
+    );
+    expect(delays[0]).toBe(100);
+    expect(delays[1]).toBe(200);
+    expect(delays[2]).toBeCloseTo(299.8);
   });
 
   it('grows exponential delays by the multiplier until the cap', () => {

@@ -331,3 +331,22 @@ describe('Retry', () => {
     ]);
   });
 });
+
+describe('Retry robustness', () => {
+  it('returns the result when retryOnResult throws', async () => {
+    const retry = new Retry({ maxAttempts: 3, retryOnResult: (r) => (r as { status: number }).status === 503 });
+    await expect(retry.execute(() => undefined)).resolves.toBeUndefined();
+    await expect(retry.execute(async () => null)).resolves.toBeNull();
+  });
+
+  it('does not count a retry whose backoff sleep the caller aborted', async () => {
+    const clock = new ManualClock();
+    const controller = new AbortController();
+    const retry = new Retry({ maxAttempts: 3, initialDelayMs: 1_000, jitter: 'none', clock });
+    const result = retry.execute(() => Promise.reject(new TransientError('down')), { signal: controller.signal });
+    await clock.advance(10);
+    controller.abort(new Error('gone'));
+    await expect(result).rejects.toThrow('gone');
+    expect(retry.stats()).toMatchObject({ retries: 0, failedWithoutRetry: 1 });
+  });
+});

@@ -262,3 +262,26 @@ describe('Timeout options', () => {
     expect(() => new Timeout({ timeoutMs: 5, strategy: 'polite' as never })).toThrow(/strategy: /);
   });
 });
+
+describe('Timeout shared timer', () => {
+  it('keeps every deadline when a timeout listener starts another call on the same Timeout', async () => {
+    const clock = new ManualClock();
+    const timeout = new Timeout({ timeoutMs: 100, clock });
+    const firedAt: number[] = [];
+    let started = false;
+    timeout.events.on('timeout', () => {
+      firedAt.push(clock.now());
+      if (!started) {
+        started = true;
+        void timeout.execute(never).catch(() => {});
+      }
+    });
+    const start = clock.now();
+    const first = timeout.execute(never).catch(() => {});
+    await clock.advance(50);
+    const second = timeout.execute(never).catch(() => {});
+    await clock.advance(300);
+    await Promise.all([first, second]);
+    expect(firedAt.map((t) => t - start)).toEqual([100, 150, 200]);
+  });
+});
