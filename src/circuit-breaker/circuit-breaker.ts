@@ -3,7 +3,7 @@
  * again.
  * @module
  */
-import { systemClock, type Clock, type TimerHandle } from '../core/clock';
+import { systemClock, unrefTimer, type Clock, type TimerHandle } from '../core/clock';
 import { defaultName, parseOptions } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
 import {
@@ -505,7 +505,7 @@ export class CircuitBreaker implements Policy {
       if (this.#autoHalfOpen) this.#transition(CircuitState.HalfOpen, 'recoveryTimeout', this.#clock.now());
       else this.#recoveryDue = true;
     }, delayMs);
-    (timer as { unref?: () => void } | undefined)?.unref?.();
+    unrefTimer(timer);
     this.#recoveryTimer = timer;
   }
 

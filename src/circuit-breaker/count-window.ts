@@ -22,10 +22,6 @@ export class CountWindow implements OutcomeWindow {
     this.#slots = new Uint8Array(size);
   }
 
-  get capacity(): number {
-    return this.#slots.length;
-  }
-
   add(failure: boolean, slow: boolean): void {
     const index = this.#next;
     const evicted = this.#slots[index] as number;

@@ -13,7 +13,7 @@
  * @module
  * @internal
  */
-import type { Clock, TimerHandle } from '../core/clock';
+import { unrefTimer, type Clock, type TimerHandle } from '../core/clock';
 import type { OutcomeWindow } from './outcome-window';
 
 /** See the module comment. */
@@ -61,8 +61,8 @@ export class TimeWindow implements OutcomeWindow {
     }
   }
 
-  /** Drops the slices that fell out of the window; returns the slot of the current slice. */
-  advance(): number {
+  /** Drops the slices that fell out of the window and moves to the current slice. */
+  advance(): void {
     const buckets = this.#calls.length;
     const current = Math.floor(this.#clock.now() / this.#sliceMs);
     if (current > this.#newest) {
@@ -71,7 +71,6 @@ export class TimeWindow implements OutcomeWindow {
       this.#newest = current;
       this.#slot = current % buckets;
     }
-    return this.#slot;
   }
 
   /** Stops the boundary timer; a later call reads the clock and starts a new one. */
@@ -88,7 +87,7 @@ export class TimeWindow implements OutcomeWindow {
     this.#stale = false;
     const endsInMs = (this.#newest + 1) * this.#sliceMs - this.#clock.now();
     const timer = this.#clock.setTimeout(this.#markStale, Math.max(0, endsInMs));
-    (timer as { unref?: () => void } | undefined)?.unref?.();
+    unrefTimer(timer);
     this.#boundaryTimer = timer;
   }
 

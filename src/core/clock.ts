@@ -47,6 +47,14 @@ export const systemClock: Clock = {
 };
 
 /**
+ * Lets a timer made by a {@link Clock} not keep the process alive, when the clock's handles
+ * support it (Node's do; a test clock's need not).
+ */
+export function unrefTimer(handle: TimerHandle): void {
+  (handle as { unref?: () => void } | null | undefined)?.unref?.();
+}
+
+/**
  * Resolves after `ms` milliseconds of `clock` time, or rejects with `signal.reason` as soon as
  * `signal` aborts (at once if it already has). The timer and the abort listener are both removed
  * when the sleep ends either way, so a long-lived signal collects no listeners.

@@ -89,14 +89,6 @@ export class WaitQueue {
     return true;
   }
 
-  /** Rejects every waiter with `reason` (e.g. on dispose). */
-  rejectAll(reason: unknown): void {
-    for (let waiter = this.#head; waiter !== undefined; waiter = this.#head) {
-      this.remove(waiter);
-      waiter.reject(reason);
-    }
-  }
-
   /**
    * Takes `waiter` out of the queue and releases its timer and listener; false when it had
    * already left (granted, aborted or timed out).

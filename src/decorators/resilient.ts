@@ -48,7 +48,13 @@ export function resilient<This>(...args: [PolicyFactory<This>] | Policy[]): Resi
       );
     }
     return function resilientMethod(this: T, ...methodArgs: Args): Promise<Result> {
-      return policyFor(this).execute(() => method.apply(this, methodArgs));
+      let policy: Policy;
+      try {
+        policy = policyFor(this);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return policy.execute(() => method.apply(this, methodArgs));
     };
   };
 }

@@ -3,7 +3,7 @@
  * does accept still completes in time.
  * @module
  */
-import { systemClock, type Clock } from '../core/clock';
+import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../core/clock';
 import { defaultName, parseOptions } from '../core/config';
 import type { ExecutionContext, InternalContext, Priority } from '../core/context';
 import { EventHub, type EventEmitter } from '../core/events';
@@ -29,11 +29,6 @@ import type { LoadShedderStats } from './stats';
 
 type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
 
-/**
- * The longest delay Node's timers accept (2³¹ − 1 ms, about 24.8 days); a longer one fires after
- * 1 ms instead. A wait bounded only beyond it (e.g. `timeoutMs: Infinity`) is left unbounded.
- */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Admits a call while the load is below its priority's threshold, and sheds it at once with
@@ -269,7 +264,8 @@ export class LoadShedder implements Policy {
       }
     }
     if (budgetMs !== undefined && budgetMs <= 0) throw this.#shedError(rank, reason, this.#level);
-    if (budgetMs !== undefined && budgetMs > MAX_TIMER_MS) budgetMs = undefined;
+    // A bound beyond the longest timer delay (e.g. `queueTimeoutMs: Infinity`) leaves the wait unbounded.
+    if (budgetMs !== undefined && budgetMs > MAX_TIMER_DELAY_MS) budgetMs = undefined;
     this.#queuedTotal++;
     let timedOut = false;
     const onTimeout = (): unknown => {

@@ -9,7 +9,7 @@
  * @module
  * @internal
  */
-import type { Clock, TimerHandle } from '../core/clock';
+import { unrefTimer, type Clock, type TimerHandle } from '../core/clock';
 import { getLogger } from '../core/logger';
 import type { LoadSignalReader, LoadSignalSource } from './load-signals';
 import type { LoadSignalReadings } from './stats';
@@ -107,7 +107,7 @@ export class SignalSampler {
 
   #schedule(): void {
     const timer = this.#clock.setTimeout(this.#sample, this.#intervalMs);
-    (timer as { unref?: () => void } | undefined)?.unref?.();
+    unrefTimer(timer);
     this.#timer = timer;
   }
 

@@ -49,12 +49,4 @@ describe('WaitQueue', () => {
     await expect(queue.wait(undefined, 0, () => 'no time')).rejects.toBe('no time');
     expect(queue.length).toBe(0);
   });
-
-  it('rejects every waiter with rejectAll', async () => {
-    const queue = new WaitQueue(new ManualClock());
-    const waits = [queue.wait(undefined, 50), queue.wait(undefined, undefined)];
-    queue.rejectAll(new Error('disposed'));
-    await expect(Promise.all(waits)).rejects.toThrow('disposed');
-    expect(queue.length).toBe(0);
-  });
 });

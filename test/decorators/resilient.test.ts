@@ -69,6 +69,20 @@ describe('@resilient (compiled by vitest)', () => {
     }).toThrow(/is a getter/);
   });
 
+  it('rejects the call, without throwing, when the policy factory fails', async () => {
+    class Broken {
+      @resilient(() => {
+        throw new Error('no policy today');
+      })
+      async call(): Promise<number> {
+        return 1;
+      }
+    }
+    const call = new Broken().call();
+    expect(call).toBeInstanceOf(Promise);
+    await expect(call).rejects.toThrow('no policy today');
+  });
+
   it('refuses arguments that are not policies', () => {
     expect(() => resilient({} as never)).toThrow(TypeError);
   });
