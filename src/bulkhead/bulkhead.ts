@@ -16,7 +16,7 @@ import {
 } from '../core/errors';
 import { EventHub, type EventEmitter } from '../core/events';
 import { ExceptionHandler } from '../core/exceptions';
-import { isPromiseLike } from '../core/promise-like';
+import { SlotRunner } from '../core/slot-runner';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { registerInstance } from '../core/registry';
 import { quietRejection } from '../core/rejection';
@@ -89,17 +89,7 @@ export class Bulkhead implements Policy {
   #rejectedQueueTimeout = 0;
   #cancelledWhileQueued = 0;
 
-  /** Frees the slot of a call whose promise fulfilled; shared by every call. */
-  readonly #releaseFulfilled = (value: unknown): unknown => {
-    this.#release();
-    return value;
-  };
-
-  /** Frees the slot of a call whose promise rejected; shared by every call. */
-  readonly #releaseRejected = (error: unknown): never => {
-    this.#release();
-    throw error;
-  };
+  readonly #slots = new SlotRunner(() => this.#release());
 
   /**
    * @param options - see {@link BulkheadOptions}; every field is optional
@@ -172,18 +162,7 @@ export class Bulkhead implements Policy {
 
   /** Runs `fn` in a slot this call already holds, and frees the slot when `fn` settles. */
   #runHoldingSlot<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    let value: T | PromiseLike<T>;
-    try {
-      value = fn(ctx);
-    } catch (error) {
-      this.#release();
-      return Promise.reject(error);
-    }
-    if (isPromiseLike(value)) {
-      return Promise.resolve(value).then(this.#releaseFulfilled as (value: T) => T, this.#releaseRejected);
-    }
-    this.#release();
-    return Promise.resolve(value);
+    return this.#slots.run(fn, ctx);
   }
 
   /**

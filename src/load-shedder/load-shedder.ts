@@ -8,7 +8,7 @@ import { defaultName, parseOptions } from '../core/config';
 import type { ExecutionContext, InternalContext, Priority } from '../core/context';
 import { EventHub, type EventEmitter } from '../core/events';
 import { ExceptionHandler } from '../core/exceptions';
-import { isPromiseLike } from '../core/promise-like';
+import { SlotRunner } from '../core/slot-runner';
 import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
 import { registerInstance } from '../core/registry';
 import { quietRejection } from '../core/rejection';
@@ -80,15 +80,7 @@ export class LoadShedder implements Policy {
   readonly #clock: Clock;
   readonly #handler: ExceptionHandler;
   readonly #hub: EventHub<LoadShedderEvents>;
-  /** Settlement handlers shared by every call, so that a call allocates no closure of its own. */
-  readonly #onFulfilled = (value: unknown): unknown => {
-    this.#release();
-    return value;
-  };
-  readonly #onRejected = (error: unknown): never => {
-    this.#release();
-    throw error;
-  };
+  readonly #slots = new SlotRunner(() => this.#release());
   #inFlight = 0;
   /** How many ranks (from `low`) the latest signal sample sheds. */
   #signalRanks = 0;
@@ -234,18 +226,7 @@ export class LoadShedder implements Policy {
 
   /** Runs an admitted call that holds a slot, and frees the slot when it settles. */
   #run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    let value: T | PromiseLike<T>;
-    try {
-      value = fn(ctx);
-    } catch (error) {
-      this.#release();
-      return Promise.reject(error);
-    }
-    if (isPromiseLike(value)) {
-      return Promise.resolve(value).then(this.#onFulfilled as (value: T) => T, this.#onRejected);
-    }
-    this.#release();
-    return Promise.resolve(value);
+    return this.#slots.run(fn, ctx);
   }
 
   /**
