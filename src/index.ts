@@ -17,6 +17,7 @@ export {
   LoadShedError,
   BackpressureTimeoutError,
   ConcurrencyLimitError,
+  RateLimitError,
   type RejectingCircuitState,
   type BulkheadRejectionReason,
   ErrorCode,

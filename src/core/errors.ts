@@ -30,6 +30,8 @@ export const ErrorCode = {
   BackpressureTimeout: 'BACKPRESSURE_TIMEOUT',
   /** An adaptive concurrency limit was reached: {@link ConcurrencyLimitError}. */
   ConcurrencyLimit: 'CONCURRENCY_LIMIT',
+  /** A rate limit was reached: {@link RateLimitError}. */
+  RateLimited: 'RATE_LIMITED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
@@ -353,5 +355,33 @@ export class ConcurrencyLimitError extends RejectedError {
 
   override get name(): string {
     return 'ConcurrencyLimitError';
+  }
+}
+
+/** The message of a {@link RateLimitError}. @internal */
+export function rateLimitMessage(policyName: string, limit: number): string {
+  return `Rate limiter "${policyName}" allows ${limit} per window: the call was not made`;
+}
+
+/** A rate limiter refused the call: its window (or one of its windows) has no room left. */
+export class RateLimitError extends RejectedError {
+  /** The limit of the window that refused the call. */
+  readonly limit: number;
+  /** What is left in that window: always 0. */
+  readonly remaining: 0;
+
+  /**
+   * @param policyName - name of the rate limiter
+   * @param limit - the limit of the window that refused
+   * @param retryAfterMs - ms until the call would be admitted
+   */
+  constructor(policyName: string, limit: number, retryAfterMs: number) {
+    super(ErrorCode.RateLimited, rateLimitMessage(policyName, limit), policyName, retryAfterMs);
+    this.limit = limit;
+    this.remaining = 0;
+  }
+
+  override get name(): string {
+    return 'RateLimitError';
   }
 }
