@@ -4,7 +4,7 @@
  * @module
  */
 import { systemClock, type Clock } from '../core/clock';
-import { defaultName, parseOptions } from '../core/config';
+import { allChecks, defaultName, parseOptions, unusedExceptionFields } from '../core/config';
 import { SignalScope, type ExecutionContext, type InternalContext } from '../core/context';
 import { BackpressureTimeoutError } from '../core/errors';
 import { EventHub, type EventEmitter } from '../core/events';
@@ -113,7 +113,15 @@ export class Backpressure implements Policy {
    * is not below `highWaterMark`)
    */
   constructor(options: BackpressureOptions) {
-    const resolved = parseOptions(backpressureOptionsSchema, options, 'Backpressure options', backpressureCrossCheck);
+    const resolved = parseOptions(
+      backpressureOptionsSchema,
+      options,
+      'Backpressure options',
+      allChecks(
+        backpressureCrossCheck,
+        unusedExceptionFields(['handle', 'ignore'], 'Backpressure never classifies the errors of the function it runs'),
+      ),
+    );
     this.name = resolved.name ?? defaultName('backpressure');
     this.highWaterMark = resolved.highWaterMark;
     this.lowWaterMark = resolved.lowWaterMark ?? defaultLowWaterMark(resolved.highWaterMark);

@@ -4,7 +4,7 @@
  * @module
  */
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../core/clock';
-import { defaultName, parseOptions } from '../core/config';
+import { defaultName, parseOptions, unusedExceptionFields } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
 import {
   bulkheadRejectedMessage,
@@ -96,7 +96,12 @@ export class Bulkhead implements Policy {
    * @throws {@link ConfigError} naming every invalid option
    */
   constructor(options: BulkheadOptions = {}) {
-    const resolved = parseOptions(bulkheadOptionsSchema, options, 'Bulkhead options');
+    const resolved = parseOptions(
+      bulkheadOptionsSchema,
+      options,
+      'Bulkhead options',
+      unusedExceptionFields(['handle', 'ignore'], 'a Bulkhead never classifies the errors of the function it runs'),
+    );
     this.name = resolved.name ?? defaultName('bulkhead');
     this.maxConcurrent = resolved.maxConcurrent ?? BULKHEAD_DEFAULTS.maxConcurrent;
     this.maxQueue = resolved.maxQueue ?? BULKHEAD_DEFAULTS.maxQueue;

@@ -93,6 +93,27 @@ export interface CommonOptions {
 /** Finds problems that involve several fields of the raw options; see {@link parseOptions}. */
 export type CrossFieldCheck = (input: Readonly<Record<string, unknown>>) => ConfigIssue[];
 
+/** Runs several cross-field checks, listing every issue they find. */
+export function allChecks(...checks: CrossFieldCheck[]): CrossFieldCheck {
+  return (input) => checks.flatMap((check) => check(input));
+}
+
+/**
+ * Refuses `exceptions` fields that a pattern does not apply (e.g. `handle` on a Bulkhead, which
+ * never classifies `fn`'s errors), so that a setting that would silently do nothing is an error.
+ * @param fields - the `exceptions` fields the pattern ignores
+ * @param why - the reason, ending the message
+ */
+export function unusedExceptionFields(fields: ReadonlyArray<keyof ExceptionConfig>, why: string): CrossFieldCheck {
+  return (input) => {
+    const exceptions = input['exceptions'];
+    if (typeof exceptions !== 'object' || exceptions === null) return [];
+    return fields
+      .filter((field) => (exceptions as Record<string, unknown>)[field] !== undefined)
+      .map((field) => ({ path: `exceptions.${field}`, message: `has no effect here: ${why}` }));
+  };
+}
+
 /**
  * Parses `input` with `schema`, or throws a {@link ConfigError} naming every bad field.
  * Cross-field checks run on the raw input even when single fields are invalid (zod skips its

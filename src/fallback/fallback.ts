@@ -3,7 +3,7 @@
  * @module
  */
 import { systemClock, type Clock } from '../core/clock';
-import { defaultName, parseOptions } from '../core/config';
+import { defaultName, parseOptions, unusedExceptionFields } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
 import { EventHub, type EventEmitter } from '../core/events';
 import { registerInstance } from '../core/registry';
@@ -44,7 +44,12 @@ export class Fallback<R = unknown> implements Policy {
    * @throws {@link ConfigError} naming every invalid option
    */
   constructor(options: FallbackOptions<R>) {
-    const resolved = parseOptions(fallbackOptionsSchema, options, 'Fallback options');
+    const resolved = parseOptions(
+      fallbackOptionsSchema,
+      options,
+      'Fallback options',
+      unusedExceptionFields(['transform'], 'a Fallback replaces handled failures and passes the rest through unchanged'),
+    );
     this.name = resolved.name ?? defaultName('fallback');
     const fallback = resolved.fallback;
     this.#fallback = typeof fallback === 'function' ? (fallback as FallbackFunction<R>) : () => fallback as R;

@@ -4,7 +4,7 @@
  * @module
  */
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../core/clock';
-import { defaultName, parseOptions } from '../core/config';
+import { allChecks, defaultName, parseOptions, unusedExceptionFields } from '../core/config';
 import type { ExecutionContext, InternalContext, Priority } from '../core/context';
 import { EventHub, type EventEmitter } from '../core/events';
 import { ExceptionHandler } from '../core/exceptions';
@@ -97,7 +97,15 @@ export class LoadShedder implements Policy {
    * @throws {@link ConfigError} naming every invalid option
    */
   constructor(options: LoadShedderOptions) {
-    const resolved = parseOptions(loadShedderOptionsSchema, options, 'LoadShedder options', loadShedderCrossCheck);
+    const resolved = parseOptions(
+      loadShedderOptionsSchema,
+      options,
+      'LoadShedder options',
+      allChecks(
+        loadShedderCrossCheck,
+        unusedExceptionFields(['handle', 'ignore'], 'a LoadShedder never classifies the errors of the function it runs'),
+      ),
+    );
     const defaults = LOAD_SHEDDER_DEFAULTS;
     this.name = resolved.name ?? defaultName('loadShedder');
     this.#clock = resolved.clock ?? systemClock;

@@ -3,7 +3,7 @@
  * @module
  */
 import { systemClock, type Clock } from '../core/clock';
-import { defaultName, parseOptions } from '../core/config';
+import { defaultName, parseOptions, unusedExceptionFields } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
 import { OperationTimeoutError } from '../core/errors';
 import { EventHub, type EventEmitter } from '../core/events';
@@ -55,7 +55,12 @@ export class Timeout implements Policy {
    * @throws {@link ConfigError} naming every invalid option
    */
   constructor(options: TimeoutOptions) {
-    const resolved = parseOptions(timeoutOptionsSchema, options, 'Timeout options');
+    const resolved = parseOptions(
+      timeoutOptionsSchema,
+      options,
+      'Timeout options',
+      unusedExceptionFields(['handle', 'ignore'], 'a Timeout never classifies the errors of the function it runs'),
+    );
     this.name = resolved.name ?? defaultName('timeout');
     this.timeoutMs = resolved.timeoutMs;
     this.strategy = resolved.strategy ?? TIMEOUT_DEFAULTS.strategy;

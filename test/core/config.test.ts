@@ -65,3 +65,21 @@ describe('ConfigError', () => {
     expect(new Timeout({ timeoutMs: 1 }).name).toMatch(/^timeout-\d+$/);
   });
 });
+
+describe('exceptions fields a pattern does not apply', () => {
+  it('are refused with a ConfigError instead of silently doing nothing', async () => {
+    const { Backpressure, Bulkhead, LoadShedder } = await import('../../src/index');
+    class Gone extends Error {}
+    const notClassifying = [
+      () => new Timeout({ timeoutMs: 10, exceptions: { handle: [Gone] } }),
+      () => new Bulkhead({ exceptions: { ignore: [Gone] } }),
+      () => new Backpressure({ highWaterMark: 10, exceptions: { handle: () => true } }),
+      () => new LoadShedder({ maxInFlight: 10, exceptions: { ignore: [Gone] } }),
+    ];
+    for (const build of notClassifying) expect(build).toThrow(/exceptions\.(handle|ignore): has no effect here/);
+    expect(() => new Fallback({ fallback: 0, exceptions: { transform: (e) => e } })).toThrow(
+      /exceptions\.transform: has no effect here: a Fallback replaces handled failures/,
+    );
+    expect(() => new Bulkhead({ exceptions: { onException: () => {}, transform: (e) => e } })).not.toThrow();
+  });
+});
