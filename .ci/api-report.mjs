@@ -1,0 +1,28 @@
+// The public API report: every name the built `bulwark` entry exports, value or type, one per
+// line. CI compares it with the checked-in api/bulwark.api.txt so that an API change is always a
+// visible diff; after an intended change run `node .ci/api-report.mjs --update` and commit.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const declarations = readFileSync(`${root}dist/index.d.ts`, 'utf8');
+const exported = [...declarations.matchAll(/^export \{([^}]*)\};$/gm)].at(-1)?.[1];
+if (exported === undefined) throw new Error('dist/index.d.ts has no export list: run npm run build first');
+const report = `${exported
+  .split(',')
+  .map((name) => name.trim())
+  .filter(Boolean)
+  .map((name) => (name.startsWith('type ') ? `type  ${name.slice(5)}` : `value ${name}`))
+  .sort((a, b) => a.slice(6).localeCompare(b.slice(6)))
+  .join('\n')}\n`;
+
+const reportPath = `${root}api/bulwark.api.txt`;
+if (process.argv.includes('--update')) {
+  writeFileSync(reportPath, report);
+  console.log(`api-report: wrote ${reportPath}`);
+} else if (readFileSync(reportPath, 'utf8') !== report) {
+  console.error('api-report: the public API differs from api/bulwark.api.txt; if intended, run `node .ci/api-report.mjs --update` and commit');
+  process.exit(1);
+} else {
+  console.log('api-report: the public API matches api/bulwark.api.txt');
+}
