@@ -54,7 +54,8 @@ type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
  * - When it gives up, the caller receives the last error itself, not a wrapper (or what
  *   `exceptions.transform` makes of it).
  *
- * The first try costs no timer, clock read or allocation beyond the call's own promise.
+ * The first try reads no clock and sets no timer; it allocates its context, one rejection handler
+ * and the promise it returns.
  *
  * @example
  * ```ts
