@@ -9,6 +9,7 @@ import type { CircuitBreakerEvents } from './circuit-breaker/events';
 import { globalBus, type EventEmitter } from './core/events';
 import type { FallbackEvents } from './fallback/events';
 import type { LoadShedderEvents } from './load-shedder/events';
+import type { RateLimiterEvents } from './rate-limiter/events';
 import type { RetryEvents } from './retry/events';
 import type { TimeoutEvents } from './timeout/events';
 
@@ -25,7 +26,8 @@ export type BulwarkEventMap = PrefixedEvents<'circuitBreaker', CircuitBreakerEve
   PrefixedEvents<'bulkhead', BulkheadEvents> &
   PrefixedEvents<'backpressure', BackpressureEvents> &
   PrefixedEvents<'loadShedder', LoadShedderEvents> &
-  PrefixedEvents<'adaptiveConcurrency', AdaptiveConcurrencyLimiterEvents>;
+  PrefixedEvents<'adaptiveConcurrency', AdaptiveConcurrencyLimiterEvents> &
+  PrefixedEvents<'rateLimiter', RateLimiterEvents>;
 
 /**
  * The process-wide bus: every event of every instance, as `` `${patternType}:${eventName}` ``;

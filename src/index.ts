@@ -134,4 +134,23 @@ export {
   type ConcurrencyRejectedEvent,
   type ConcurrencyRejectionReason,
 } from './adaptive-concurrency/index';
+export {
+  RateLimiter,
+  RATE_LIMITER_DEFAULTS,
+  MemoryStore,
+  MEMORY_STORE_DEFAULTS,
+  type RateLimiterOptions,
+  type MemoryStoreOptions,
+  type RateLimitMode,
+  type StoreErrorPolicy,
+  type RateLimitAlgorithm,
+  type RateLimitResult,
+  type RateLimitRule,
+  type RateLimitStore,
+  type RateWindow,
+  type RateLimiterStats,
+  type RateLimiterEvents,
+  type RateLimitRejectedEvent,
+  type RateLimitStoreErrorEvent,
+} from './rate-limiter/index';
 export { resilient, type AsyncMethod, type PolicyFactory, type ResilientDecorator } from './decorators/index';

@@ -1,0 +1,215 @@
+/**
+ * MemoryStore: the in-process {@link RateLimitStore}, bounded in keys.
+ * @module
+ */
+import { systemClock, type Clock } from '../core/clock';
+import { parseOptions, positiveInt } from '../core/config';
+import { z } from 'zod';
+import { SlidingLog } from './sliding-log';
+import { SlidingWindowCounter } from './sliding-window';
+import type { RateLimitResult, RateLimitRule, RateLimitStore } from './store';
+import type { WindowCounter } from './window-counter';
+
+/** Options of a {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Most keys kept; using a new key beyond it forgets the least recently used one (whose limits
+   * then start afresh), so that a flood of distinct keys cannot exhaust memory.
+   * @defaultValue 10000
+   */
+  maxKeys?: number;
+  /**
+   * Time source. A RateLimiter's default store uses the limiter's clock.
+   * @defaultValue {@link systemClock}
+   */
+  clock?: Clock;
+}
+
+/** Defaults of {@link MemoryStoreOptions}. */
+export const MEMORY_STORE_DEFAULTS = {
+  /** Most keys kept. */
+  maxKeys: 10_000,
+} as const;
+
+const memoryStoreOptionsSchema = z.strictObject({
+  maxKeys: positiveInt.optional(),
+  clock: z
+    .custom<Clock>((value) => typeof value === 'object' && value !== null && typeof (value as Clock).now === 'function', {
+      message: 'expected a Clock',
+    })
+    .optional(),
+});
+
+/** Expired keys dropped from the least recently used end per decision, at most. */
+const SWEEP_PER_DECISION = 2;
+
+/** The counters of one key, for the rule they were made for; a node of the recency list. */
+class KeyState {
+  readonly key: string;
+  readonly rule: RateLimitRule;
+  readonly counters: WindowCounter[];
+  /** The next less recently used key. */
+  older: KeyState | undefined = undefined;
+  /** The next more recently used key. */
+  newer: KeyState | undefined = undefined;
+
+  constructor(key: string, rule: RateLimitRule) {
+    this.key = key;
+    this.rule = rule;
+    const Counter = rule.algorithm === 'sliding-log' ? SlidingLog : SlidingWindowCounter;
+    this.counters = rule.windows.map((window) => new Counter(window.limit, window.windowMs));
+  }
+
+  /** When every counter is empty again. */
+  expiresAt(): number {
+    let at = -Infinity;
+    for (const counter of this.counters) at = Math.max(at, counter.expiresAt());
+    return at;
+  }
+}
+
+/**
+ * Counts admissions in this process's memory; the default store of a {@link RateLimiter}.
+ * Decisions are synchronous (no promise, one result object) and atomic across the rule's windows.
+ *
+ * - Keys live in a `Map` for lookup and a doubly linked list in recency order (O(1) touch and
+ *   eviction; a `Map`'s own insertion order is not used, because V8 walks over the holes that
+ *   deleting its oldest entries leaves), at most `maxKeys` of them.
+ * - Nothing runs in the background: a key whose windows are all empty is dropped when it reaches
+ *   the least recently used end and a later decision looks at it (up to two per decision), or
+ *   when evicted; no interval timer keeps the process alive.
+ * - `sliding-log` costs O(1) amortised per decision (O(cost) when refusing a cost above 1) and
+ *   O(limit) memory per key and window; `sliding-window` O(1) of both.
+ *
+ * @example
+ * ```ts
+ * const limiter = new RateLimiter({ limit: 100, windowMs: 60_000, store: new MemoryStore({ maxKeys: 50_000 }) });
+ * ```
+ */
+export class MemoryStore implements RateLimitStore {
+  /** Most keys kept. */
+  readonly maxKeys: number;
+  readonly #clock: Clock;
+  readonly #keys = new Map<string, KeyState>();
+  #oldest: KeyState | undefined = undefined;
+  #newest: KeyState | undefined = undefined;
+
+  /**
+   * @param options - see {@link MemoryStoreOptions}
+   * @throws {@link ConfigError} naming every invalid option
+   */
+  constructor(options: MemoryStoreOptions = {}) {
+    const resolved = parseOptions(memoryStoreOptionsSchema, options, 'MemoryStore options');
+    this.maxKeys = resolved.maxKeys ?? MEMORY_STORE_DEFAULTS.maxKeys;
+    this.#clock = resolved.clock ?? systemClock;
+  }
+
+  /** Keys held now, expired ones not yet dropped included. */
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  /** Decides one request; see {@link RateLimitStore.consume}. */
+  consume(key: string, cost: number, rule: RateLimitRule): RateLimitResult {
+    const now = this.#clock.now();
+    const state = this.#touch(key, rule);
+    const counters = state.counters;
+    const windows = rule.windows;
+    let refusing = -1;
+    let retryAfterMs = 0;
+    for (let i = 0; i < counters.length; i++) {
+      const wait = (counters[i] as WindowCounter).retryAfterMs(now, cost);
+      if (wait > 0 && wait >= retryAfterMs) {
+        retryAfterMs = wait;
+        refusing = i;
+      }
+    }
+    if (refusing >= 0) {
+      const counter = counters[refusing] as WindowCounter;
+      return {
+        allowed: false,
+        limit: (windows[refusing] as { limit: number }).limit,
+        remaining: counter.remaining(now),
+        resetMs: counter.resetMs(now),
+        retryAfterMs,
+      };
+    }
+    let tightest = 0;
+    let remaining = Infinity;
+    for (let i = 0; i < counters.length; i++) {
+      const counter = counters[i] as WindowCounter;
+      counter.add(now, cost);
+      const left = counter.remaining(now);
+      if (left < remaining) {
+        remaining = left;
+        tightest = i;
+      }
+    }
+    this.#sweep(now);
+    return {
+      allowed: true,
+      limit: (windows[tightest] as { limit: number }).limit,
+      remaining,
+      resetMs: (counters[tightest] as WindowCounter).resetMs(now),
+      retryAfterMs: 0,
+    };
+  }
+
+  /** Forgets every key. */
+  clear(): void {
+    this.#keys.clear();
+    this.#oldest = undefined;
+    this.#newest = undefined;
+  }
+
+  /** The state of `key` for `rule`, made most recently used; evicts the least recently used key when full. */
+  #touch(key: string, rule: RateLimitRule): KeyState {
+    const keys = this.#keys;
+    let state = keys.get(key);
+    if (state !== undefined && state.rule === rule) {
+      if (state !== this.#newest) {
+        this.#unlink(state);
+        this.#append(state);
+      }
+      return state;
+    }
+    if (state !== undefined) this.#unlink(state);
+    state = new KeyState(key, rule);
+    keys.set(key, state);
+    this.#append(state);
+    if (keys.size > this.maxKeys) this.#drop(this.#oldest as KeyState);
+    return state;
+  }
+
+  /** Drops up to {@link SWEEP_PER_DECISION} expired keys from the least recently used end. */
+  #sweep(now: number): void {
+    for (let i = 0; i < SWEEP_PER_DECISION; i++) {
+      const oldest = this.#oldest;
+      if (oldest === undefined || oldest.expiresAt() > now) return;
+      this.#drop(oldest);
+    }
+  }
+
+  #drop(state: KeyState): void {
+    this.#unlink(state);
+    this.#keys.delete(state.key);
+  }
+
+  #append(state: KeyState): void {
+    state.older = this.#newest;
+    state.newer = undefined;
+    if (this.#newest === undefined) this.#oldest = state;
+    else this.#newest.newer = state;
+    this.#newest = state;
+  }
+
+  #unlink(state: KeyState): void {
+    const { older, newer } = state;
+    if (older === undefined) this.#oldest = newer;
+    else older.newer = newer;
+    if (newer === undefined) this.#newest = older;
+    else newer.older = older;
+    state.older = undefined;
+    state.newer = undefined;
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * RateLimiter: admits at most `limit` units per `windowMs` per key, across one or several
+ * windows, counted in a pluggable store.
+ * @module
+ */
+import { systemClock, type Clock } from '../core/clock';
+import { allChecks, defaultName, parseOptions, unusedExceptionFields } from '../core/config';
+import type { ExecutionContext, InternalContext } from '../core/context';
+import { ErrorCode, RateLimitError, rateLimitMessage, rejectionText, stacklessRejection } from '../core/errors';
+import { EventHub, type EventEmitter } from '../core/events';
+import { ExceptionHandler } from '../core/exceptions';
+import { getLogger } from '../core/logger';
+import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
+import { isPromiseLike } from '../core/promise-like';
+import { registerInstance } from '../core/registry';
+import { quietRejection } from '../core/rejection';
+import type { RateLimiterEvents } from './events';
+import { MemoryStore } from './memory-store';
+import {
+  RATE_LIMITER_DEFAULTS,
+  rateLimiterCrossCheck,
+  rateLimiterOptionsSchema,
+  type RateLimiterOptions,
+  type RateLimitMode,
+  type StoreErrorPolicy,
+} from './options';
+import type { RateLimiterStats } from './stats';
+import type { RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from './store';
+
+type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
+
+/** What a store call gives: a result now, or later. */
+type Decision = RateLimitResult | Promise<RateLimitResult>;
+
+/**
+ * Admits at most `limit` units per `windowMs` for each key (a user, a tenant, an API token), or
+ * within every window of `limits`. `consume(key, cost)` decides one request and reports the
+ * numbers a middleware needs for its headers; `execute(fn, { key })` runs `fn` when admitted and
+ * otherwise rejects with {@link RateLimitError}, or in `mode: 'wait'` waits `retryAfterMs` and
+ * tries again, for at most `maxWaitMs`.
+ *
+ * - The key of an `execute` is its `options.key` (`ctx.key` inside a composition), else the
+ *   `key` option (a string or a function of the context), else `'default'`.
+ * - A refused request consumes from no window; `cost` > 1 is consumed atomically.
+ * - When the store throws or rejects, `onStoreError` decides: admit, refuse, or decide with a
+ *   local fallback MemoryStore. The `storeError` event and a warning log line come once per
+ *   outage; the store is tried again on every call, and used again as soon as it answers.
+ * - `fn`'s own results and errors pass through unchanged: the limiter judges no outcome;
+ *   `onException` and `transform` apply to its rejections (reason `rateLimited`).
+ * - Waiting (`mode: 'wait'`) is not a queue: each waiter sleeps its own `retryAfterMs` and asks
+ *   again, so a newcomer may take room a waiter was waiting for. A caller's abort ends the wait
+ *   at once with its reason; a wait that would reach the caller's deadline is not started.
+ *
+ * Cost with the default MemoryStore: one synchronous store decision (one result object), no
+ * timer, promise or closure beyond `fn`'s own until a request must wait.
+ *
+ * @example
+ * ```ts
+ * const limiter = new RateLimiter({ limits: [{ limit: 10, windowMs: 1_000 }, { limit: 500, windowMs: 60_000 }] });
+ * const result = await limiter.consume(userId);
+ * if (!result.allowed) reply.header('Retry-After', Math.ceil(result.retryAfterMs / 1000)).status(429);
+ *
+ * await limiter.execute(() => api.call(), { key: userId }); // or RateLimitError
+ * ```
+ */
+export class RateLimiter implements Policy {
+  /** Instance name, used in events, errors, logs and the registry. */
+  readonly name: string;
+  /** The kind of pattern: `'rateLimiter'`. */
+  readonly patternType = 'rateLimiter' as const;
+  /** Typed emitter of this instance's events: rejected, storeError. */
+  readonly events: EventEmitter<RateLimiterEvents>;
+  /** What the store enforces: the algorithm and the windows. */
+  readonly rule: RateLimitRule;
+  /** What `execute` does with a refused request. */
+  readonly mode: RateLimitMode;
+  /** With `mode: 'wait'`, the longest wait in all, in ms. */
+  readonly maxWaitMs: number;
+  /** What happens when the store fails. */
+  readonly onStoreError: StoreErrorPolicy;
+  readonly #store: RateLimitStore;
+  readonly #clock: Clock;
+  readonly #handler: ExceptionHandler;
+  readonly #hub: EventHub<RateLimiterEvents>;
+  readonly #key: string | ((ctx: ExecutionContext) => string);
+  readonly #cost: number | ((ctx: ExecutionContext) => number);
+  readonly #captureRejectionStacks: boolean;
+  /** The answer while the store fails and `onStoreError` is `allow` or `deny`. */
+  readonly #storeErrorResult: RateLimitResult;
+  /** The local store and rule for `onStoreError: 'fallback'`. */
+  readonly #fallback: { readonly store: MemoryStore; readonly rule: RateLimitRule } | undefined;
+  readonly #rejectionText = new Map<number, { readonly message: string; readonly stack: string }>();
+  #storeFailing = false;
+  #admitted = 0;
+  #rejected = 0;
+  #storeErrors = 0;
+
+  /**
+   * @param options - see {@link RateLimiterOptions}; `limit` and `windowMs`, or `limits`, are required
+   * @throws {@link ConfigError} naming every invalid option
+   */
+  constructor(options: RateLimiterOptions) {
+    const resolved = parseOptions(
+      rateLimiterOptionsSchema,
+      options,
+      'RateLimiter options',
+      allChecks(
+        rateLimiterCrossCheck,
+        unusedExceptionFields(['handle', 'ignore'], 'a RateLimiter never classifies the errors of the function it runs'),
+      ),
+    );
+    this.name = resolved.name ?? defaultName('rateLimiter');
+    this.#clock = resolved.clock ?? systemClock;
+    const windows: readonly RateWindow[] = resolved.limits ?? [
+      { limit: resolved.limit as number, windowMs: resolved.windowMs as number },
+    ];
+    this.rule = freezeRule(resolved.algorithm ?? RATE_LIMITER_DEFAULTS.algorithm, windows);
+    this.mode = resolved.mode ?? RATE_LIMITER_DEFAULTS.mode;
+    this.maxWaitMs = resolved.maxWaitMs ?? Math.max(...windows.map((window) => window.windowMs));
+    this.onStoreError = resolved.onStoreError ?? RATE_LIMITER_DEFAULTS.onStoreError;
+    this.#store = resolved.store ?? new MemoryStore({ clock: this.#clock });
+    this.#key = resolved.key ?? RATE_LIMITER_DEFAULTS.key;
+    this.#cost = resolved.cost ?? RATE_LIMITER_DEFAULTS.cost;
+    this.#captureRejectionStacks = resolved.captureRejectionStacks ?? false;
+    this.#storeErrorResult = storeErrorResult(this.onStoreError, windows);
+    if (this.onStoreError === 'fallback') {
+      const instances = resolved.expectedInstances ?? RATE_LIMITER_DEFAULTS.expectedInstances;
+      const fallbackWindows = windows.map((window) => ({
+        limit: resolved.fallbackLimit ?? Math.max(1, Math.floor(window.limit / instances)),
+        windowMs: window.windowMs,
+      }));
+      this.#fallback = { store: new MemoryStore({ clock: this.#clock }), rule: freezeRule(this.rule.algorithm, fallbackWindows) };
+    }
+    this.#handler = new ExceptionHandler(resolved.exceptions, 'rateLimiter', this.name);
+    this.#hub = new EventHub('rateLimiter', this.name);
+    this.events = this.#hub.emitter;
+    registerInstance(this, resolved.registry);
+  }
+
+  /**
+   * Decides one request for `key` and consumes `cost` units when admitted; for middleware, which
+   * sets its headers from the result. Never rejects for a refusal (see `allowed`).
+   * @param key - the partition key
+   * @param cost - units to consume, an integer ≥ 1 @defaultValue 1
+   * @throws RangeError (as a rejection) when `cost` is not an integer ≥ 1
+   */
+  consume(key: string, cost = 1): Promise<RateLimitResult> {
+    if (!isCost(cost)) return Promise.reject(costError(cost));
+    const decision = this.#decide(key, cost);
+    if (isPromiseLike(decision)) return decision.then((result) => this.#count(result, key, cost));
+    return Promise.resolve(this.#count(decision, key, cost));
+  }
+
+  /**
+   * Runs `fn` when the limit admits the call.
+   * @throws {@link RateLimitError} when refused (in `mode: 'wait'`: when the wait would exceed
+   * `maxWaitMs` or reach the deadline), or what `exceptions.transform` makes of it
+   * @throws the caller's `signal.reason` when it aborts before `fn` runs
+   * @throws the error of a `key` or `cost` function, or RangeError for a cost that is not an integer ≥ 1
+   * @throws `fn`'s own error, unchanged
+   */
+  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
+    return this[runInContext](fn, rootContext(options, this.#clock));
+  }
+
+  /** @internal */
+  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+    const scope = ctx.scope;
+    if (scope !== undefined && scope.aborted) return Promise.reject(scope.reason);
+    let key: string;
+    let cost: number;
+    try {
+      key = ctx.key ?? (typeof this.#key === 'string' ? this.#key : this.#key(ctx));
+      cost = typeof this.#cost === 'number' ? this.#cost : this.#cost(ctx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!isCost(cost)) return Promise.reject(costError(cost));
+    const decision = this.#decide(key, cost);
+    if (isPromiseLike(decision)) return decision.then((result) => this.#admitOrRefuse(fn, ctx, key, cost, result, 0));
+    return this.#admitOrRefuse(fn, ctx, key, cost, decision, 0);
+  }
+
+  /** Counters; see {@link RateLimiterStats}. */
+  stats(): RateLimiterStats {
+    return {
+      windows: this.rule.windows,
+      algorithm: this.rule.algorithm,
+      admitted: this.#admitted,
+      rejected: this.#rejected,
+      storeErrors: this.#storeErrors,
+      storeFailing: this.#storeFailing,
+    };
+  }
+
+  /** Runs `fn` for an admitted call; otherwise waits or rejects, as the mode says. */
+  #admitOrRefuse<T>(
+    fn: Operation<T>,
+    ctx: InternalContext,
+    key: string,
+    cost: number,
+    result: RateLimitResult,
+    waitedMs: number,
+  ): Promise<T> {
+    if (result.allowed) {
+      this.#admitted++;
+      const scope = ctx.scope;
+      if (scope !== undefined && scope.aborted) return Promise.reject(scope.reason);
+      try {
+        return Promise.resolve(fn(ctx));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (this.mode === 'wait') {
+      // At least 1 ms, so that a store answering a refusal with retryAfterMs 0 cannot make a waiter spin.
+      const delayMs = Math.max(1, result.retryAfterMs);
+      if (this.#mayWait(ctx, delayMs, waitedMs)) return this.#waitThenRetry(fn, ctx, key, cost, delayMs, waitedMs);
+    }
+    this.#count(result, key, cost, waitedMs);
+    return quietRejection(this.#error(result, key, cost, waitedMs));
+  }
+
+  /** Whether a wait of `retryAfterMs` fits in `maxWaitMs` and ends before the deadline. */
+  #mayWait(ctx: InternalContext, retryAfterMs: number, waitedMs: number): boolean {
+    if (waitedMs + retryAfterMs > this.maxWaitMs) return false;
+    return ctx.deadline === undefined || this.#clock.now() + retryAfterMs < ctx.deadline;
+  }
+
+  /** The slow path of `mode: 'wait'`: sleeps (abortably), then asks the store again. */
+  async #waitThenRetry<T>(
+    fn: Operation<T>,
+    ctx: InternalContext,
+    key: string,
+    cost: number,
+    delayMs: number,
+    waitedMs: number,
+  ): Promise<T> {
+    await this.#clock.sleep(delayMs, ctx.scope?.signal);
+    const result = await this.#decide(key, cost);
+    return this.#admitOrRefuse(fn, ctx, key, cost, result, waitedMs + delayMs);
+  }
+
+  /** Asks the store, applying `onStoreError` when it throws or rejects. */
+  #decide(key: string, cost: number): Decision {
+    let answer: RateLimitResult | PromiseLike<RateLimitResult>;
+    try {
+      answer = this.#store.consume(key, cost, this.rule);
+    } catch (error) {
+      return this.#storeFailed(error, key, cost);
+    }
+    if (!isPromiseLike(answer)) return this.#storeWorked(answer);
+    return Promise.resolve(answer).then(
+      (result) => this.#storeWorked(result),
+      (error: unknown) => this.#storeFailed(error, key, cost),
+    );
+  }
+
+  /** Ends an outage, if one was under way. */
+  #storeWorked(result: RateLimitResult): RateLimitResult {
+    if (this.#storeFailing) {
+      this.#storeFailing = false;
+      getLogger().info({ patternType: this.patternType, patternName: this.name }, 'bulwark: rate limiter store works again');
+    }
+    return result;
+  }
+
+  /** Counts a store failure, announces it once per outage, and decides without the store. */
+  #storeFailed(error: unknown, key: string, cost: number): RateLimitResult {
+    this.#storeErrors++;
+    if (!this.#storeFailing) {
+      this.#storeFailing = true;
+      getLogger().warn(
+        { err: error, patternType: this.patternType, patternName: this.name, onStoreError: this.onStoreError },
+        `bulwark: rate limiter store failed; until it works again: ${this.onStoreError}`,
+      );
+      if (this.#hub.has('storeError')) {
+        this.#hub.emit('storeError', this.#clock.now(), { error, onStoreError: this.onStoreError });
+      }
+    }
+    const fallback = this.#fallback;
+    return fallback === undefined ? this.#storeErrorResult : fallback.store.consume(key, cost, fallback.rule);
+  }
+
+  /** Counts a `consume` decision (and an `execute` refusal), announcing refusals. */
+  #count(result: RateLimitResult, key: string, cost: number, waitedMs = 0): RateLimitResult {
+    if (result.allowed) {
+      this.#admitted++;
+      return result;
+    }
+    this.#rejected++;
+    if (this.#hub.has('rejected')) {
+      const { limit, retryAfterMs } = result;
+      this.#hub.emit('rejected', this.#clock.now(), { key, cost, limit, retryAfterMs, waitedMs });
+    }
+    return result;
+  }
+
+  /** The error an `execute` refusal rejects with (or what `exceptions.transform` makes of it). */
+  #error(result: RateLimitResult, key: string, cost: number, waitedMs: number): unknown {
+    const { limit, retryAfterMs } = result;
+    let error: RateLimitError;
+    if (this.#captureRejectionStacks) error = new RateLimitError(this.name, limit, retryAfterMs);
+    else {
+      let text = this.#rejectionText.get(limit);
+      if (text === undefined) {
+        text = rejectionText('RateLimitError', rateLimitMessage(this.name, limit));
+        this.#rejectionText.set(limit, text);
+      }
+      error = stacklessRejection(RateLimitError, {
+        ...text,
+        code: ErrorCode.RateLimited,
+        policyName: this.name,
+        retryAfterMs,
+        limit,
+        remaining: 0,
+      });
+    }
+    if (!this.#handler.reports && !this.#handler.transforms) return error;
+    const metadata = { key, cost, limit, retryAfterMs, waitedMs };
+    this.#handler.report('rateLimited', error, metadata);
+    return this.#handler.toCallerError('rateLimited', error, metadata);
+  }
+}
+
+/** A frozen rule, so that stores may cache what they derive from it. */
+function freezeRule(algorithm: RateLimitRule['algorithm'], windows: readonly RateWindow[]): RateLimitRule {
+  return Object.freeze({
+    algorithm,
+    windows: Object.freeze(windows.map((window) => Object.freeze({ limit: window.limit, windowMs: window.windowMs }))),
+  });
+}
+
+/** The fixed answer while the store fails, for `allow` (full limit) and `deny` (retry after the shortest window). */
+function storeErrorResult(policy: StoreErrorPolicy, windows: readonly RateWindow[]): RateLimitResult {
+  let shortest = windows[0] as RateWindow;
+  for (const window of windows) if (window.windowMs < shortest.windowMs) shortest = window;
+  const allowed = policy !== 'deny';
+  return Object.freeze({
+    allowed,
+    limit: shortest.limit,
+    remaining: allowed ? shortest.limit : 0,
+    resetMs: allowed ? 0 : shortest.windowMs,
+    retryAfterMs: allowed ? 0 : shortest.windowMs,
+  });
+}
+
+function isCost(cost: number): boolean {
+  return Number.isInteger(cost) && cost >= 1;
+}
+
+function costError(cost: unknown): RangeError {
+  return new RangeError(`RateLimiter cost must be an integer ≥ 1, got ${String(cost)}`);
+}
