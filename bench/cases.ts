@@ -50,10 +50,11 @@ import {
 import OpossumBreaker from 'opossum';
 import pLimit from 'p-limit';
 import pRetry from 'p-retry';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { BulwarkModule } from './bulwark';
 
 /** Libraries that appear in the table; `baseline` is the bare call without any policy. */
-export type Library = 'baseline' | 'bulwark' | 'cockatiel' | 'p-retry' | 'p-limit' | 'opossum';
+export type Library = 'baseline' | 'bulwark' | 'cockatiel' | 'p-retry' | 'p-limit' | 'opossum' | 'rate-limiter-flexible';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {
@@ -130,6 +131,23 @@ export const CONCURRENT_CALLS = 1000;
 
 /** Concurrent calls every bulkhead row lets run at once. */
 const BULKHEAD_LIMIT = 10;
+
+/** Distinct keys the `rate-limit-10k-keys*` rows cycle through. */
+export const RATE_LIMIT_KEYS = 10_000;
+
+/**
+ * Window of the sliding-log rows, in ms. A sliding log keeps one entry per distinct ms with an
+ * admission in the window (admissions in the same ms share one), so its memory is
+ * O(min(limit, windowMs)) per key: 100 ms keeps ≤ 100 entries per key (≤ ~16 MB for 10,000 keys),
+ * where a 60 s window would keep up to 60,000 per key.
+ */
+const SLIDING_LOG_WINDOW_MS = 100;
+
+/** A limit no row can reach in one window: every call is admitted. */
+const NEVER_REACHED = 1e9;
+
+const rateLimitPeer =
+  'rate-limiter-flexible `new RateLimiterMemory({ points: 1e9, duration: 60 })` (a fixed-window counter), `consume(key)`';
 
 /** Every group, in display order. */
 export const GROUPS: readonly Group[] = [
@@ -233,6 +251,36 @@ export const GROUPS: readonly Group[] = [
     label: 'backpressure, not paused',
     description:
       'bulwark `new Backpressure({ highWaterMark: 1000, registry: false })`, never paused: the cost of counting; no peer: read the overhead against the bare call',
+  },
+  {
+    id: 'rate-limit-1-key',
+    label: 'rate limit, 1 key',
+    description:
+      "every call admitted, one key: bulwark `new RateLimiter({ limit: 1e9, windowMs: 60_000, algorithm: 'sliding-window', registry: false })` " +
+      "(default MemoryStore), `await limiter.consume('user-1')`; " +
+      `${rateLimitPeer}. sliding-window (O(1) per key) is the fair match for a fixed-window counter; ` +
+      'the default sliding-log is measured in `rate-limit-1-key-log`',
+  },
+  {
+    id: 'rate-limit-10k-keys',
+    label: 'rate limit, 10,000 keys',
+    description:
+      `as \`rate-limit-1-key\`, cycling through ${RATE_LIMIT_KEYS.toLocaleString('en-US')} precomputed keys ('user-0' …): ` +
+      'bulwark with `store: new MemoryStore({ maxKeys: 20_000 })` (no key is ever evicted)',
+  },
+  {
+    id: 'rate-limit-1-key-log',
+    label: 'rate limit, 1 key, sliding-log',
+    description:
+      `as \`rate-limit-1-key\`, bulwark with its default (exact) sliding-log: \`limit: 1e9, windowMs: ${SLIDING_LOG_WINDOW_MS}\`. ` +
+      'A sliding log keeps an entry per distinct ms with admissions in the window (O(min(limit, windowMs)) per key), ' +
+      `so a 60 s window would hold up to 60,000 entries per key; ${SLIDING_LOG_WINDOW_MS} ms keeps it ≤ ${SLIDING_LOG_WINDOW_MS} while a limit of 1e9 ` +
+      'per window is never reached. Peer: the same rate-limiter-flexible configuration (a fresh instance)',
+  },
+  {
+    id: 'rate-limit-10k-keys-log',
+    label: 'rate limit, 10,000 keys, sliding-log',
+    description: 'as `rate-limit-1-key-log`, cycling through the keys of `rate-limit-10k-keys`; bulwark with `MemoryStore({ maxKeys: 20_000 })`',
   },
 ];
 
@@ -597,6 +645,8 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
     { group: 'backpressure', library: 'bulwark', fn: () => backpressure.execute(operation) },
   );
 
+  cases.push(...rateLimitCases(bulwark));
+
   return {
     cases: sortByGroup(cases),
     notes,
@@ -604,6 +654,60 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
       for (const c of cases) c.teardown?.();
     },
   };
+}
+
+/**
+ * The rows of the `rate-limit-*` groups: bulwark's RateLimiter (MemoryStore) against
+ * rate-limiter-flexible's RateLimiterMemory. Each row awaits one `consume` and maps an admission
+ * to 1, a refusal to 0 (bulwark resolves `{ allowed: false }`; rate-limiter-flexible rejects).
+ * Every limit is out of reach, so every call is admitted: checked before measuring (by `run.ts`'s
+ * first call) and at the end of each phase (bulwark's `stats().rejected`; a rate-limiter-flexible
+ * refusal would reject the call and fail the run).
+ *
+ * rate-limiter-flexible starts one unref'd 60 s timer per new key (to forget it); that is a
+ * 60 000 ms timer list, not the 1000 ms one the timeout rows use (see the module comment).
+ */
+function rateLimitCases(bulwark: BulwarkModule): BenchCase[] {
+  const { MemoryStore, RateLimiter } = bulwark;
+  const keys = Array.from({ length: RATE_LIMIT_KEYS }, (_, i) => `user-${i}`);
+  const allowedToOne = (result: { readonly allowed: boolean }): number => (result.allowed ? 1 : 0);
+  const resolvedToOne = (): number => 1;
+  const cycling = (consume: (key: string) => Promise<number>): (() => Promise<number>) => {
+    let index = 0;
+    return () => {
+      const key = keys[index] as string;
+      index = index + 1 === RATE_LIMIT_KEYS ? 0 : index + 1;
+      return consume(key);
+    };
+  };
+  const rows: BenchCase[] = [];
+  const pair = (group: string, bwOptions: ConstructorParameters<typeof RateLimiter>[0], manyKeys: boolean): void => {
+    const limiter = new RateLimiter({ ...bwOptions, registry: false });
+    const peer = new RateLimiterMemory({ points: NEVER_REACHED, duration: 60 });
+    const bwConsume = (key: string): Promise<number> => limiter.consume(key).then(allowedToOne);
+    const peerConsume = (key: string): Promise<number> => peer.consume(key).then(resolvedToOne);
+    const checkAdmitted = (): void => {
+      const { rejected } = limiter.stats();
+      check(rejected === 0, `${group}: bulwark refused ${rejected} calls`);
+    };
+    rows.push(
+      {
+        group,
+        library: 'bulwark',
+        fn: manyKeys ? cycling(bwConsume) : () => bwConsume('user-1'),
+        verify: async () => checkAdmitted(),
+        teardown: checkAdmitted,
+      },
+      { group, library: 'rate-limiter-flexible', fn: manyKeys ? cycling(peerConsume) : () => peerConsume('user-1') },
+    );
+  };
+  const window = { limit: NEVER_REACHED, windowMs: 60_000, algorithm: 'sliding-window' } as const;
+  const log = { limit: NEVER_REACHED, windowMs: SLIDING_LOG_WINDOW_MS, algorithm: 'sliding-log' } as const;
+  pair('rate-limit-1-key', { name: 'bench-rl-1', ...window }, false);
+  pair('rate-limit-10k-keys', { name: 'bench-rl-10k', ...window, store: new MemoryStore({ maxKeys: 20_000 }) }, true);
+  pair('rate-limit-1-key-log', { name: 'bench-rl-1-log', ...log }, false);
+  pair('rate-limit-10k-keys-log', { name: 'bench-rl-10k-log', ...log, store: new MemoryStore({ maxKeys: 20_000 }) }, true);
+  return rows;
 }
 
 /** Stable sort of `cases` into {@link GROUPS} order. */

@@ -1,6 +1,7 @@
 /**
  * The performance goals of the project, stated against cockatiel (and, for the circuit breaker,
- * against bulwark itself; for the bulkhead, against p-limit too), and their evaluation: each goal is the median over the runs of a
+ * against bulwark itself; for the bulkhead, against p-limit too; for the rate limiter, against
+ * rate-limiter-flexible), and their evaluation: each goal is the median over the runs of a
  * same-run ratio, compared with a maximum.
  * @module
  */
@@ -48,7 +49,8 @@ export interface GoalResult extends Goal {
  * ≤ 0.5× cockatiel's in both modes; an open breaker's rejection cheaper than cockatiel's, and
  * cheaper than a call through a closed bulwark breaker (the rejection path must not cost more than
  * the call it saves); a Bulkhead faster than both cockatiel's bulkhead and p-limit, one call at a
- * time and 1,000 calls at once (time per call).
+ * time and 1,000 calls at once (time per call); a RateLimiter on its MemoryStore (sliding-window)
+ * ≤ 0.8× rate-limiter-flexible's RateLimiterMemory time, with one key and with 10,000 keys.
  */
 export const GOALS: readonly Goal[] = [
   { group: 'retry', metric: 'overheadVsCockatiel', max: 0.5, text: 'Retry overhead ≤ 0.5× cockatiel overhead' },
@@ -111,6 +113,20 @@ export const GOALS: readonly Goal[] = [
     max: 1,
     strict: true,
     text: 'Bulkhead, 1,000 concurrent: time per call < p-limit time',
+  },
+  {
+    group: 'rate-limit-1-key',
+    metric: 'timeVsLibrary',
+    versusLibrary: 'rate-limiter-flexible',
+    max: 0.8,
+    text: 'RateLimiter (MemoryStore), 1 key: time ≤ 0.8× rate-limiter-flexible time',
+  },
+  {
+    group: 'rate-limit-10k-keys',
+    metric: 'timeVsLibrary',
+    versusLibrary: 'rate-limiter-flexible',
+    max: 0.8,
+    text: 'RateLimiter (MemoryStore), 10,000 keys: time ≤ 0.8× rate-limiter-flexible time',
   },
 ];
 

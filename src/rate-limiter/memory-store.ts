@@ -145,7 +145,7 @@ export class MemoryStore implements RateLimitStore {
         tightest = i;
       }
     }
-    this.#sweep(now);
+    this.#sweep(now, state);
     return {
       allowed: true,
       limit: (windows[tightest] as { limit: number }).limit,
@@ -181,11 +181,14 @@ export class MemoryStore implements RateLimitStore {
     return state;
   }
 
-  /** Drops up to {@link SWEEP_PER_DECISION} expired keys from the least recently used end. */
-  #sweep(now: number): void {
+  /**
+   * Drops up to {@link SWEEP_PER_DECISION} expired keys from the least recently used end; never
+   * `current`, the key this decision just used.
+   */
+  #sweep(now: number, current: KeyState): void {
     for (let i = 0; i < SWEEP_PER_DECISION; i++) {
       const oldest = this.#oldest;
-      if (oldest === undefined || oldest.expiresAt() > now) return;
+      if (oldest === undefined || oldest === current || oldest.expiresAt() > now) return;
       this.#drop(oldest);
     }
   }

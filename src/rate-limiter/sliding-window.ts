@@ -69,6 +69,7 @@ export class SlidingWindowCounter implements WindowCounter {
   /** Moves to the bucket holding `now`, when time has left the current one. */
   #roll(now: number): void {
     const windowMs = this.#windowMs;
+    if (now >= this.#start && now < this.#start + windowMs) return;
     const start = Math.floor(now / windowMs) * windowMs;
     if (start === this.#start) return;
     this.#previous = start - this.#start === windowMs ? this.#current : 0;
