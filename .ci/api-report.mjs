@@ -2,17 +2,20 @@
 // line. CI compares it with the checked-in api/bulwark.api.txt so that an API change is always a
 // visible diff; after an intended change run `node .ci/api-report.mjs --update` and commit.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const declarations = readFileSync(`${root}dist/index.d.ts`, 'utf8');
 const exported = [...declarations.matchAll(/^export \{([^}]*)\};$/gm)].at(-1)?.[1];
 if (exported === undefined) throw new Error('dist/index.d.ts has no export list: run npm run build first');
+// A name is a value when the built module has it at run time; the declaration bundle alone cannot
+// tell (a type re-exported from a shared chunk loses its `type` keyword).
+const values = new Set(Object.keys(await import(pathToFileURL(`${root}dist/index.js`).href)));
 const report = `${exported
   .split(',')
-  .map((name) => name.trim())
+  .map((name) => name.trim().replace(/^type /, ''))
   .filter(Boolean)
-  .map((name) => (name.startsWith('type ') ? `type  ${name.slice(5)}` : `value ${name}`))
+  .map((name) => (values.has(name) ? `value ${name}` : `type  ${name}`))
   .sort((a, b) => a.slice(6).localeCompare(b.slice(6)))
   .join('\n')}\n`;
 

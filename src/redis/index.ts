@@ -1,0 +1,9 @@
+/**
+ * `bulwark/redis`: the Redis store of the RateLimiter. Importing `bulwark` alone never loads
+ * ioredis; this entry needs it (an optional peer dependency, ioredis ≥ 5).
+ * @module
+ */
+export { RedisStore } from './redis-store';
+export { RedisStoreError } from './errors';
+export { REDIS_STORE_DEFAULTS, type RedisStoreOptions, type RedisTimeSource } from './options';
+export { MAX_USER_KEY_BYTES } from './keys';

@@ -1,0 +1,78 @@
+/**
+ * Options of a RedisStore, their defaults and their schema.
+ * @module
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { z } from 'zod';
+import { positiveDurationMs } from '../core/config';
+
+/** Where a RedisStore's scripts read the time: see {@link RedisStoreOptions.timeSource}. */
+export type RedisTimeSource = 'server' | 'client';
+
+/** Options of a {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * The connection: an ioredis `Redis` or `Cluster`. Create it with `enableOfflineQueue: false`
+   * (the store also refuses to send while its `status` is not `'ready'`, so that no decision is
+   * queued and replayed after a reconnect).
+   */
+  redis: Redis | Cluster;
+  /**
+   * First part of every key. Must not contain `{` or `}`.
+   * @defaultValue `'bulwark:rl'`
+   */
+  prefix?: string;
+  /**
+   * Second part of every key: the name of the limiter (or group of limiters) this store counts
+   * for, so that two limiters sharing a Redis and a user key count apart. Must not contain `{`
+   * or `}`.
+   * @defaultValue `'default'`
+   */
+  name?: string;
+  /**
+   * Longest wait for Redis per decision, in ms; past it the decision fails with a
+   * {@link RedisStoreError} (the command may still run on the server later).
+   * @defaultValue 100
+   */
+  timeoutMs?: number;
+  /**
+   * `'server'`: the script reads Redis's `TIME`, so processes with skewed clocks share one window.
+   * `'client'`: this process sends `Date.now()`, for managed Redis flavours that refuse `TIME` in
+   * scripts; processes whose clocks disagree then count in windows shifted by the skew.
+   * @defaultValue `'server'`
+   */
+  timeSource?: RedisTimeSource;
+}
+
+/** Defaults of {@link RedisStoreOptions}. */
+export const REDIS_STORE_DEFAULTS = {
+  /** First part of every key. */
+  prefix: 'bulwark:rl',
+  /** Second part of every key. */
+  name: 'default',
+  /** Longest wait for Redis per decision, in ms. */
+  timeoutMs: 100,
+  /** Where the time comes from. */
+  timeSource: 'server',
+} as const;
+
+const keyPart = z
+  .string()
+  .min(1, { message: 'must not be empty' })
+  .refine((value) => !/[{}]/.test(value), { message: 'must not contain { or }' });
+
+/** Schema of {@link RedisStoreOptions}. */
+export const redisStoreOptionsSchema = z.strictObject({
+  redis: z.custom<Redis | Cluster>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Redis).defineCommand === 'function' &&
+      typeof (value as Redis).status === 'string',
+    { message: 'expected an ioredis Redis or Cluster' },
+  ),
+  prefix: keyPart.optional(),
+  name: keyPart.optional(),
+  timeoutMs: positiveDurationMs.optional(),
+  timeSource: z.enum(['server', 'client']).optional(),
+});

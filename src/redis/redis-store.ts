@@ -1,0 +1,168 @@
+/**
+ * RedisStore: a {@link RateLimitStore} shared by every process using the same Redis.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { parseOptions } from '../core/config';
+import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore } from '../rate-limiter/store';
+import { RedisStoreError } from './errors';
+import { baseKey } from './keys';
+import { REDIS_STORE_DEFAULTS, redisStoreOptionsSchema, type RedisStoreOptions, type RedisTimeSource } from './options';
+import { SLIDING_LOG_SCRIPT } from './scripts/sliding-log';
+import { SLIDING_WINDOW_SCRIPT } from './scripts/sliding-window';
+
+/** A script command as ioredis's `defineCommand` adds it to the connection. */
+type ScriptCommand = (this: Redis | Cluster, ...keysThenArgs: string[]) => Promise<unknown>;
+
+/** What a store derives once from a rule: the command to call, key suffixes and window arguments. */
+interface PreparedRule {
+  readonly command: string;
+  readonly suffixes: readonly string[];
+  readonly windowArgs: readonly string[];
+}
+
+const SCRIPTS: Record<RateLimitAlgorithm, { readonly lua: string; readonly command: string; readonly suffix: string }> = {
+  'sliding-log': { lua: SLIDING_LOG_SCRIPT, command: 'bulwarkRateLimitLog', suffix: 'log' },
+  'sliding-window': { lua: SLIDING_WINDOW_SCRIPT, command: 'bulwarkRateLimitWindow', suffix: 'sw' },
+};
+
+/** Identifies this process in sorted-set members; a counter makes them unique within it. */
+const PROCESS_NONCE = randomBytes(6).toString('hex');
+let requestCounter = 0;
+
+/**
+ * Counts admissions in Redis, so that every process and machine using the same Redis (and the
+ * same `prefix` and `name`) shares one limit. Ships from `bulwark/redis`.
+ *
+ * - One round trip per decision: one Lua script (`sliding-log` or `sliding-window`), registered
+ *   with ioredis `defineCommand` and run with EVALSHA; ioredis falls back to EVAL on NOSCRIPT
+ *   (after `SCRIPT FLUSH` or a failover) by itself.
+ * - Time comes from the server's `TIME` (or the client with `timeSource: 'client'`).
+ * - Keys: `prefix:name:{userKey}:windowMs:log|sw`, one per window; the hash tag puts every key of
+ *   a decision in one Cluster slot. Every key gets a PEXPIRE of at least its window.
+ * - A decision fails with {@link RedisStoreError} at once when the connection is not ready, after
+ *   `timeoutMs` without a reply, or on any error or unexpected reply; it is never queued.
+ *
+ * @example
+ * ```ts
+ * const redis = new Redis({ enableOfflineQueue: false });
+ * const limiter = new RateLimiter({ limit: 100, windowMs: 60_000, store: new RedisStore({ redis, name: 'api' }) });
+ * ```
+ */
+export class RedisStore implements RateLimitStore {
+  /** First part of every key. */
+  readonly prefix: string;
+  /** Second part of every key. */
+  readonly name: string;
+  /** Longest wait for Redis per decision, in ms. */
+  readonly timeoutMs: number;
+  /** Where the scripts read the time. */
+  readonly timeSource: RedisTimeSource;
+  readonly #redis: Redis | Cluster;
+  readonly #namespace: string;
+  readonly #prepared = new WeakMap<RateLimitRule, PreparedRule>();
+
+  /**
+   * @param options - see {@link RedisStoreOptions}
+   * @throws ConfigError (from `bulwark`) naming every invalid option
+   */
+  constructor(options: RedisStoreOptions) {
+    const resolved = parseOptions(redisStoreOptionsSchema, options, 'RedisStore options');
+    this.#redis = resolved.redis;
+    this.prefix = resolved.prefix ?? REDIS_STORE_DEFAULTS.prefix;
+    this.name = resolved.name ?? REDIS_STORE_DEFAULTS.name;
+    this.timeoutMs = resolved.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
+    this.timeSource = resolved.timeSource ?? REDIS_STORE_DEFAULTS.timeSource;
+    this.#namespace = `${this.prefix}:${this.name}`;
+  }
+
+  /**
+   * The Redis keys a decision for `key` under `rule` touches, one per window, in window order.
+   * @param key - the user key
+   * @param rule - the rule of the limiter
+   */
+  keysFor(key: string, rule: RateLimitRule): string[] {
+    const base = baseKey(this.#namespace, key);
+    return this.#prepare(rule).suffixes.map((suffix) => base + suffix);
+  }
+
+  /**
+   * Decides one request in one script run; see {@link RateLimitStore.consume}.
+   * @throws {@link RedisStoreError} (as a rejection) when Redis is not ready, slow or failing
+   */
+  consume(key: string, cost: number, rule: RateLimitRule): Promise<RateLimitResult> {
+    const redis = this.#redis;
+    if (redis.status !== 'ready') {
+      return Promise.reject(new RedisStoreError(`Redis connection is not ready (status: ${redis.status})`));
+    }
+    const prepared = this.#prepare(rule);
+    const base = baseKey(this.#namespace, key);
+    const suffixes = prepared.suffixes;
+    const argv: string[] = [];
+    for (const suffix of suffixes) argv.push(base + suffix);
+    argv.push(this.timeSource === 'server' ? '' : String(Date.now()), String(cost), `${PROCESS_NONCE}${(requestCounter++).toString(36)}`);
+    for (const arg of prepared.windowArgs) argv.push(arg);
+
+    let reply: Promise<unknown>;
+    try {
+      reply = (redis as unknown as Record<string, ScriptCommand>)[prepared.command]!.apply(redis, argv);
+    } catch (error) {
+      return Promise.reject(new RedisStoreError('Redis command could not be sent', error));
+    }
+    const timeoutMs = this.timeoutMs;
+    return new Promise<RateLimitResult>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RedisStoreError(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+      reply.then(
+        (value) => {
+          clearTimeout(timer);
+          try {
+            resolve(parseReply(value, rule));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(new RedisStoreError(`Redis rate limit script failed: ${(error as Error)?.message ?? String(error)}`, error));
+        },
+      );
+    });
+  }
+
+  /** The command, key suffixes and window arguments of `rule`, derived once per rule object. */
+  #prepare(rule: RateLimitRule): PreparedRule {
+    let prepared = this.#prepared.get(rule);
+    if (prepared !== undefined) return prepared;
+    const script = SCRIPTS[rule.algorithm];
+    const count = rule.windows.length;
+    const command = `${script.command}${count}`;
+    const redis = this.#redis as Redis & Record<string, unknown>;
+    if (typeof redis[command] !== 'function') redis.defineCommand(command, { numberOfKeys: count, lua: script.lua });
+    prepared = {
+      command,
+      suffixes: rule.windows.map((window) => `:${window.windowMs}:${script.suffix}`),
+      windowArgs: rule.windows.flatMap((window) => [String(window.limit), String(window.windowMs)]),
+    };
+    this.#prepared.set(rule, prepared);
+    return prepared;
+  }
+}
+
+/** The result a script reply `[allowed, window index, remaining, resetMs, retryAfterMs]` stands for. */
+function parseReply(value: unknown, rule: RateLimitRule): RateLimitResult {
+  if (Array.isArray(value) && value.length === 5 && value.every((item) => Number.isInteger(item))) {
+    const [allowed, index, remaining, resetMs, retryAfterMs] = value as number[];
+    const window = rule.windows[(index as number) - 1];
+    if ((allowed === 0 || allowed === 1) && window !== undefined && (retryAfterMs as number) >= -1) {
+      return {
+        allowed: allowed === 1,
+        limit: window.limit,
+        remaining: remaining as number,
+        resetMs: resetMs as number,
+        retryAfterMs: retryAfterMs === -1 ? Infinity : (retryAfterMs as number),
+      };
+    }
+  }
+  throw new RedisStoreError(`unexpected reply from the Redis rate limit script: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RateLimitRule } from '../../src/rate-limiter/index';
+import { RedisStore } from '../../src/redis/index';
+import { redisCommands, startRedisServer, type RedisServerHandle } from '../support/redis-server';
+import { sleep } from './support';
+
+const MASTERS = 3;
+
+/** Starts `MASTERS` throw-away cluster-enabled servers and joins them into one cluster with redis-cli. */
+async function startCluster(): Promise<RedisServerHandle[]> {
+  const servers: RedisServerHandle[] = [];
+  try {
+    for (let i = 0; i < MASTERS; i++) {
+      servers.push(await startRedisServer({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] }));
+    }
+    const created = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...servers.map((server) => `${server.host}:${server.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    for (let attempt = 0; ; attempt++) {
+      const states = await Promise.all(servers.map((server) => redisCommands(server.url, [['CLUSTER', 'INFO']])));
+      if (states.every(([info]) => typeof info === 'string' && info.includes('cluster_state:ok'))) return servers;
+      if (attempt > 100) throw new Error('cluster did not reach cluster_state:ok');
+      await sleep(100);
+    }
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.stop()));
+    throw error;
+  }
+}
+
+describe('RedisStore on a 3-master Redis Cluster', () => {
+  let servers: RedisServerHandle[] = [];
+  const clients: Cluster[] = [];
+
+  beforeAll(async () => {
+    servers = await startCluster();
+    for (const autoPipelining of [false, true]) {
+      const cluster = new Cluster(
+        servers.map((server) => ({ host: server.host, port: server.port })),
+        { enableOfflineQueue: false, enableAutoPipelining: autoPipelining, lazyConnect: true },
+      );
+      await cluster.connect();
+      clients.push(cluster);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const cluster of clients) cluster.disconnect();
+    await Promise.all(servers.map((server) => server.stop()));
+  });
+
+  for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+    it(`decides multi-window rules for keys in every slot without CROSSSLOT, with auto-pipelining off and on (${algorithm})`, async () => {
+      const rule: RateLimitRule = {
+        algorithm,
+        windows: [
+          { limit: 3, windowMs: 10_000 },
+          { limit: 5, windowMs: 60_000 },
+        ],
+      };
+      for (const [index, cluster] of clients.entries()) {
+        const store = new RedisStore({ redis: cluster, name: `c${index}`, timeoutMs: 2_000 });
+        const users = Array.from({ length: 30 }, (_, i) => `user-${i}`);
+        const results = await Promise.all(users.flatMap((user) => Array.from({ length: 5 }, () => store.consume(user, 1, rule))));
+        expect(results.filter((result) => result.allowed)).toHaveLength(30 * 3);
+        const nodes = new Set(
+          users.map((user) => cluster.slots[Number(slotOf(store.keysFor(user, rule)[0] as string))]?.[0]),
+        );
+        expect(nodes.size).toBe(MASTERS);
+      }
+    });
+  }
+
+  it('admits exactly limit of 200 concurrent consume() calls on one key', async () => {
+    const store = new RedisStore({ redis: clients[0] as Cluster, name: 'burst', timeoutMs: 5_000 });
+    const rule: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 50, windowMs: 30_000 }] };
+    const results = await Promise.all(Array.from({ length: 200 }, () => store.consume('hot', 1, rule)));
+    expect(results.filter((result) => result.allowed)).toHaveLength(50);
+  });
+});
+
+/** The Cluster slot of `key` (CRC16 of its hash tag, mod 16384). */
+function slotOf(key: string): number {
+  const open = key.indexOf('{');
+  const close = open >= 0 ? key.indexOf('}', open + 1) : -1;
+  const tagged = open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
+  let crc = 0;
+  for (const byte of Buffer.from(tagged)) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}

@@ -1,0 +1,169 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/index';
+import type { RateLimitRule } from '../../src/rate-limiter/index';
+import { RedisStore, RedisStoreError } from '../../src/redis/index';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
+import { connect, sleep } from './support';
+
+const rule: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 5, windowMs: 10_000 }] };
+
+/** Resolves to the rejection of `promise`, or undefined if it fulfils. */
+function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+describe('RedisStore on a throw-away server', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = await connect(server.url);
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await server.stop();
+  });
+
+  it('loads its script again by itself after SCRIPT FLUSH, keeping the counts', async () => {
+    const store = new RedisStore({ redis, prefix: 'flush', timeoutMs: 2_000 });
+    expect((await store.consume('k', 3, rule)).remaining).toBe(2);
+    await redis.script('FLUSH');
+    expect(await store.consume('k', 1, rule)).toMatchObject({ allowed: true, remaining: 1 });
+    await redis.script('FLUSH');
+    const all = await Promise.all(Array.from({ length: 5 }, () => store.consume('k', 1, rule)));
+    expect(all.filter((result) => result.allowed)).toHaveLength(1);
+  });
+
+  it('stays exact when SCRIPT FLUSH lands between concurrent decisions', async () => {
+    const store = new RedisStore({ redis, prefix: 'flush-mid', timeoutMs: 2_000 });
+    const wide: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 100, windowMs: 10_000 }] };
+    const first = Array.from({ length: 100 }, () => store.consume('k', 1, wide));
+    const flushed = redis.script('FLUSH');
+    const second = Array.from({ length: 100 }, () => store.consume('k', 1, wide));
+    await flushed;
+    const results = await Promise.all([...first, ...second]);
+    expect(results.filter((result) => result.allowed)).toHaveLength(100);
+  });
+
+  it('fails a decision after timeoutMs when Redis does not answer', async () => {
+    const store = new RedisStore({ redis, prefix: 'slow', timeoutMs: 50 });
+    await store.consume('k', 1, rule);
+    await redis.call('CLIENT', 'PAUSE', '300', 'ALL');
+    const started = Date.now();
+    const failure = await failureOf(store.consume('k', 1, rule));
+    expect(Date.now() - started).toBeLessThan(50 + 40);
+    expect(failure).toBeInstanceOf(RedisStoreError);
+    expect((failure as Error).message).toMatch(/within 50 ms/);
+    await sleep(350);
+    expect((await store.consume('k', 1, rule)).allowed).toBe(true);
+  });
+});
+
+describe('RedisStore when the server is gone', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    server = await startRedisServer();
+    redis = await connect(server.url);
+    redis.on('error', () => {});
+  });
+
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    redis.disconnect();
+    await server.stop();
+  });
+
+  it('fails fast while not ready, and each onStoreError policy answers within timeoutMs', async () => {
+    const store = new RedisStore({ redis, prefix: 'gone', timeoutMs: 100 });
+    const allow = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'allow' });
+    const deny = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'deny' });
+    expect((await allow.consume('k')).allowed).toBe(true);
+    expect((await allow.consume('k')).allowed).toBe(false);
+
+    // Load in flight while the server dies: every call still answers within timeoutMs + a margin.
+    let loading = true;
+    const slowest: number[] = [];
+    const load = Array.from({ length: 20 }, async (_, i) => {
+      while (loading) {
+        const started = Date.now();
+        await (i % 2 === 0 ? allow : deny).consume(`load-${i}`);
+        slowest.push(Date.now() - started);
+        await sleep(1);
+      }
+    });
+    await sleep(30);
+    await server.stop();
+    for (let i = 0; i < 50 && redis.status === 'ready'; i++) await sleep(10);
+    expect(redis.status).not.toBe('ready');
+    await sleep(30);
+    loading = false;
+    await Promise.all(load);
+    expect(Math.max(...slowest)).toBeLessThan(100 + 50);
+
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? allow : deny).consume('k')));
+    expect(Date.now() - started).toBeLessThan(100 + 50);
+    expect(answers.filter((_, i) => i % 2 === 0).every((answer) => answer.allowed)).toBe(true);
+    expect(answers.filter((_, i) => i % 2 === 1).every((answer) => !answer.allowed)).toBe(true);
+    await expect(deny.execute(() => 'ran', { key: 'k' })).rejects.toMatchObject({ name: 'RateLimitError' });
+    expect(await allow.execute(() => 'ran', { key: 'k' })).toBe('ran');
+    const failure = await failureOf(store.consume('k', 1, rule));
+    expect(failure).toBeInstanceOf(RedisStoreError);
+    expect((failure as Error).message).toMatch(/not ready/);
+    await sleep(20);
+    expect(unhandled).toEqual([]);
+  });
+});
+
+describe('RedisStore when the server restarts', () => {
+  it('decides with the fallback while it is down, and shares decisions again once it is back', async () => {
+    let server = await startRedisServer();
+    const port = server.port;
+    const [one, two] = [await connect(server.url), await connect(server.url)];
+    for (const connection of [one, two]) connection.on('error', () => {});
+    try {
+      const make = (redis: Redis): RateLimiter =>
+        new RateLimiter({
+          limit: 4,
+          windowMs: 10_000,
+          store: new RedisStore({ redis, prefix: 'restart', timeoutMs: 200 }),
+          onStoreError: 'fallback',
+          expectedInstances: 2,
+        });
+      const [a, b] = [make(one), make(two)];
+      expect((await a.consume('k')).allowed).toBe(true);
+
+      await server.stop();
+      for (let i = 0; i < 50 && one.status === 'ready'; i++) await sleep(10);
+      // Each process enforces its share: 4 / 2 = 2 locally.
+      const local = [await a.consume('k'), await a.consume('k'), await a.consume('k')];
+      expect(local.map((answer) => answer.allowed)).toEqual([true, true, false]);
+      expect(a.stats()).toMatchObject({ storeFailing: true });
+
+      server = await startRedisServer({ port });
+      for (let i = 0; i < 200 && (one.status !== 'ready' || two.status !== 'ready'); i++) await sleep(10);
+      expect([one.status, two.status]).toEqual(['ready', 'ready']);
+      // A fresh server: the counts start afresh, and both processes share them again.
+      const shared = [await a.consume('k'), await b.consume('k'), await a.consume('k'), await b.consume('k'), await a.consume('k')];
+      expect(shared.map((answer) => answer.allowed)).toEqual([true, true, true, true, false]);
+      expect(a.stats()).toMatchObject({ storeFailing: false });
+    } finally {
+      one.disconnect();
+      two.disconnect();
+      await server.stop();
+    }
+  });
+});

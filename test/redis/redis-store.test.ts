@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ConfigError, RateLimiter } from '../../src/index';
+import type { RateLimitRule } from '../../src/rate-limiter/index';
+import { RedisStore, RedisStoreError } from '../../src/redis/index';
+import { connect, deleteUnder, keysUnder, uniquePrefix } from './support';
+
+let redis: Redis;
+const prefixes: string[] = [];
+
+/** A prefix for one test, deleted after the file. */
+function prefixFor(label: string): string {
+  const prefix = uniquePrefix(label);
+  prefixes.push(prefix);
+  return prefix;
+}
+
+beforeAll(async () => {
+  redis = await connect(inject('redisUrl'));
+});
+
+afterAll(async () => {
+  for (const prefix of prefixes) await deleteUnder(redis, prefix);
+  redis.disconnect();
+});
+
+const rule = (algorithm: RateLimitRule['algorithm'], ...windows: [number, number][]): RateLimitRule => ({
+  algorithm,
+  windows: windows.map(([limit, windowMs]) => ({ limit, windowMs })),
+});
+
+describe('RedisStore options', () => {
+  it('rejects unknown keys, wrong types, a braced prefix and a non-positive timeout, naming each field', () => {
+    const bad = { redis, prefix: 'a{b}', name: '', timeoutMs: 0, timeSource: 'moon', extra: 1 };
+    expect(() => new RedisStore(bad as never)).toThrow(ConfigError);
+    try {
+      new RedisStore(bad as never);
+    } catch (error) {
+      const fields = (error as ConfigError).issues.map((issue) => issue.path);
+      for (const field of ['prefix', 'name', 'timeoutMs', 'timeSource', 'extra']) expect(fields.join(' ')).toContain(field);
+    }
+  });
+
+  it('requires an ioredis connection', () => {
+    expect(() => new RedisStore({} as never)).toThrow(/redis/);
+    expect(() => new RedisStore({ redis: {} } as never)).toThrow(/ioredis/);
+  });
+
+  it('applies the documented defaults', () => {
+    const store = new RedisStore({ redis });
+    expect(store).toMatchObject({ prefix: 'bulwark:rl', name: 'default', timeoutMs: 100, timeSource: 'server' });
+  });
+});
+
+describe('RedisStore keys', () => {
+  it('names keys prefix:name:{userKey}:windowMs:algorithm, all in one hash tag', () => {
+    const store = new RedisStore({ redis, prefix: 'p', name: 'api' });
+    expect(store.keysFor('user-1', rule('sliding-log', [10, 1_000], [100, 60_000]))).toEqual([
+      'p:api:{user-1}:1000:log',
+      'p:api:{user-1}:60000:log',
+    ]);
+    expect(store.keysFor('user-1', rule('sliding-window', [10, 1_000]))).toEqual(['p:api:{user-1}:1000:sw']);
+  });
+
+  it('hashes user keys longer than 128 bytes, and keys holding }, with sha256', async () => {
+    const prefix = prefixFor('long');
+    const store = new RedisStore({ redis, prefix });
+    const long = 'é'.repeat(65); // 130 bytes
+    const hex = createHash('sha256').update(long).digest('hex');
+    expect(store.keysFor(long, rule('sliding-log', [1, 1_000]))).toEqual([`${prefix}:default:{${hex}}:1000:log`]);
+    expect(store.keysFor('x'.repeat(128), rule('sliding-log', [1, 1_000]))[0]).toContain(`{${'x'.repeat(128)}}`);
+    expect(store.keysFor('}a', rule('sliding-log', [1, 1_000]))[0]).toMatch(/\{[0-9a-f]{64}\}/);
+    await store.consume(long, 1, rule('sliding-log', [1, 1_000]));
+    expect(await keysUnder(redis, prefix)).toEqual([`${prefix}:default:{${hex}}:1000:log`]);
+  });
+
+  it('gives every key it writes a TTL of at least its window, for both algorithms', async () => {
+    const prefix = prefixFor('ttl');
+    const store = new RedisStore({ redis, prefix });
+    for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+      const windows = rule(algorithm, [5, 2_000], [50, 30_000]);
+      for (let i = 0; i < 8; i++) await store.consume(`user-${i % 3}`, 1, windows);
+    }
+    const keys = await keysUnder(redis, prefix);
+    expect(keys).toHaveLength(12);
+    for (const key of keys) {
+      const ttl = await redis.pttl(key);
+      const windowMs = Number(key.split(':').at(-2));
+      expect(ttl).toBeGreaterThan(windowMs - 1_000);
+      expect(ttl).toBeLessThanOrEqual(2 * windowMs);
+    }
+  });
+
+  it('leaves no key behind once the window has passed', async () => {
+    const prefix = prefixFor('expire');
+    const store = new RedisStore({ redis, prefix });
+    await store.consume('a', 1, rule('sliding-log', [5, 50]));
+    await store.consume('a', 1, rule('sliding-window', [5, 50]));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await keysUnder(redis, prefix)).toEqual([]);
+  });
+});
+
+describe('RedisStore decisions', () => {
+  for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+    it(`checks several windows and a cost atomically: a refused request writes nothing (${algorithm})`, async () => {
+      const prefix = prefixFor('atomic');
+      const store = new RedisStore({ redis, prefix });
+      const windows = rule(algorithm, [5, 10_000], [8, 60_000]);
+      expect(await store.consume('k', 4, windows)).toMatchObject({ allowed: true, limit: 5, remaining: 1 });
+      const before = await Promise.all(store.keysFor('k', windows).map((key) => redis.dump(key)));
+      expect(await store.consume('k', 2, windows)).toMatchObject({ allowed: false, limit: 5 });
+      const after = await Promise.all(store.keysFor('k', windows).map((key) => redis.dump(key)));
+      expect(after).toEqual(before);
+      expect(await store.consume('k', 1, windows)).toMatchObject({ allowed: true, remaining: 0 });
+    });
+  }
+
+  it('keeps one sorted-set member per admitted unit, unique even within one millisecond, and none for refusals', async () => {
+    const prefix = prefixFor('members');
+    const store = new RedisStore({ redis, prefix });
+    const windows = rule('sliding-log', [30, 10_000]);
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.consume('k', 2, windows)));
+    expect(results.filter((result) => result.allowed)).toHaveLength(15);
+    const [key] = store.keysFor('k', windows);
+    expect(await redis.zcard(key as string)).toBe(30);
+  });
+
+  it('reports a wrong-type key as a store error, never as an admission', async () => {
+    const prefix = prefixFor('wrongtype');
+    const store = new RedisStore({ redis, prefix });
+    const windows = rule('sliding-log', [5, 10_000]);
+    await redis.set(store.keysFor('k', windows)[0] as string, 'not a sorted set');
+    const failure = await store.consume('k', 1, windows).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(RedisStoreError);
+    expect(String((failure as RedisStoreError).message)).toMatch(/WRONGTYPE/);
+  });
+
+  it('rejects every reply that is not a decision instead of admitting', async () => {
+    const windows = rule('sliding-log', [5, 10_000]);
+    for (const garbled of [null, 'OK', [1, 0, 0, 0], [1, 2, 0, 0, 0], [2, 1, 0, 0, 0], [1, 1, '0', 0, 0], [0, 1, 0, 0, -2]]) {
+      const fake = {
+        status: 'ready',
+        defineCommand(this: Record<string, unknown>, command: string) {
+          this[command] = () => Promise.resolve(garbled);
+        },
+      };
+      const store = new RedisStore({ redis: fake as never });
+      const failure = await store.consume('k', 1, windows).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(RedisStoreError);
+      expect((failure as Error).message).toMatch(/unexpected reply/);
+    }
+  });
+
+  it('counts limiters with different names apart on the same user key', async () => {
+    const prefix = prefixFor('names');
+    const windows = rule('sliding-log', [1, 10_000]);
+    const a = new RedisStore({ redis, prefix, name: 'a' });
+    const b = new RedisStore({ redis, prefix, name: 'b' });
+    expect((await a.consume('k', 1, windows)).allowed).toBe(true);
+    expect((await a.consume('k', 1, windows)).allowed).toBe(false);
+    expect((await b.consume('k', 1, windows)).allowed).toBe(true);
+  });
+
+  it('serves a RateLimiter end to end, shared by two limiters on two connections', async () => {
+    const prefix = prefixFor('limiter');
+    const other = await connect(inject('redisUrl'));
+    try {
+      const make = (connection: Redis): RateLimiter =>
+        new RateLimiter({ limit: 3, windowMs: 10_000, store: new RedisStore({ redis: connection, prefix, timeoutMs: 1_000 }) });
+      const [one, two] = [make(redis), make(other)];
+      const answers = [await one.consume('u'), await two.consume('u'), await one.consume('u'), await two.consume('u')];
+      expect(answers.map((answer) => answer.allowed)).toEqual([true, true, true, false]);
+      await expect(two.execute(() => 'ran', { key: 'u' })).rejects.toMatchObject({ name: 'RateLimitError' });
+      expect(await one.execute(() => 'ran', { key: 'v' })).toBe('ran');
+    } finally {
+      other.disconnect();
+    }
+  });
+});
