@@ -114,7 +114,7 @@ export class RateLimiter implements Policy {
     const windows: readonly RateWindow[] = resolved.limits ?? [
       { limit: resolved.limit as number, windowMs: resolved.windowMs as number },
     ];
-    this.rule = freezeRule(resolved.algorithm ?? RATE_LIMITER_DEFAULTS.algorithm, windows);
+    this.rule = freezeRule(this.name, resolved.algorithm ?? RATE_LIMITER_DEFAULTS.algorithm, windows);
     this.mode = resolved.mode ?? RATE_LIMITER_DEFAULTS.mode;
     this.maxWaitMs = resolved.maxWaitMs ?? Math.max(...windows.map((window) => window.windowMs));
     this.onStoreError = resolved.onStoreError ?? RATE_LIMITER_DEFAULTS.onStoreError;
@@ -129,7 +129,7 @@ export class RateLimiter implements Policy {
         limit: resolved.fallbackLimit ?? Math.max(1, Math.floor(window.limit / instances)),
         windowMs: window.windowMs,
       }));
-      this.#fallback = { store: new MemoryStore({ clock: this.#clock }), rule: freezeRule(this.rule.algorithm, fallbackWindows) };
+      this.#fallback = { store: new MemoryStore({ clock: this.#clock }), rule: freezeRule(this.name, this.rule.algorithm, fallbackWindows) };
     }
     this.#handler = new ExceptionHandler(resolved.exceptions, 'rateLimiter', this.name);
     this.#hub = new EventHub('rateLimiter', this.name);
@@ -324,8 +324,9 @@ export class RateLimiter implements Policy {
 }
 
 /** A frozen rule, so that stores may cache what they derive from it. */
-function freezeRule(algorithm: RateLimitRule['algorithm'], windows: readonly RateWindow[]): RateLimitRule {
+function freezeRule(name: string, algorithm: RateLimitRule['algorithm'], windows: readonly RateWindow[]): RateLimitRule {
   return Object.freeze({
+    name,
     algorithm,
     windows: Object.freeze(windows.map((window) => Object.freeze({ limit: window.limit, windowMs: window.windowMs }))),
   });

@@ -22,6 +22,11 @@ export interface RateWindow {
  * call, so a store may cache anything it derives from it (a prepared script, sorted windows).
  */
 export interface RateLimitRule {
+  /**
+   * The limiter's name. A store shared between processes puts it in its keys, so that two
+   * limiters count the same user key apart (RedisStore does, unless its own `name` is set).
+   */
+  readonly name?: string;
   /** How to count. */
   readonly algorithm: RateLimitAlgorithm;
   /** The windows, at least one; all must admit. */

@@ -23,10 +23,9 @@ export interface RedisStoreOptions {
    */
   prefix?: string;
   /**
-   * Second part of every key: the name of the limiter (or group of limiters) this store counts
-   * for, so that two limiters sharing a Redis and a user key count apart. Must not contain `{`
-   * or `}`.
-   * @defaultValue `'default'`
+   * Second part of every key, shared by every limiter that uses this store (for limiters in
+   * different processes that must count together under different names). Must not contain `{`
+   * or `}`. @defaultValue each limiter's own `name` (braces replaced), or `'default'` without one
    */
   name?: string;
   /**
@@ -48,7 +47,7 @@ export interface RedisStoreOptions {
 export const REDIS_STORE_DEFAULTS = {
   /** First part of every key. */
   prefix: 'bulwark:rl',
-  /** Second part of every key. */
+  /** Second part of every key when neither the store nor the limiter names one. */
   name: 'default',
   /** Longest wait for Redis per decision, in ms. */
   timeoutMs: 100,

@@ -17,6 +17,8 @@ type ScriptCommand = (this: Redis | Cluster, ...keysThenArgs: string[]) => Promi
 
 /** What a store derives once from a rule: the command to call, key suffixes and window arguments. */
 interface PreparedRule {
+  /** `prefix:name`, the start of every key. */
+  readonly namespace: string;
   readonly command: string;
   readonly suffixes: readonly string[];
   readonly windowArgs: readonly string[];
@@ -53,14 +55,13 @@ let requestCounter = 0;
 export class RedisStore implements RateLimitStore {
   /** First part of every key. */
   readonly prefix: string;
-  /** Second part of every key. */
-  readonly name: string;
+  /** Second part of every key, when set; otherwise each limiter's name is. */
+  readonly name: string | undefined;
   /** Longest wait for Redis per decision, in ms. */
   readonly timeoutMs: number;
   /** Where the scripts read the time. */
   readonly timeSource: RedisTimeSource;
   readonly #redis: Redis | Cluster;
-  readonly #namespace: string;
   readonly #prepared = new WeakMap<RateLimitRule, PreparedRule>();
 
   /**
@@ -71,10 +72,9 @@ export class RedisStore implements RateLimitStore {
     const resolved = parseOptions(redisStoreOptionsSchema, options, 'RedisStore options');
     this.#redis = resolved.redis;
     this.prefix = resolved.prefix ?? REDIS_STORE_DEFAULTS.prefix;
-    this.name = resolved.name ?? REDIS_STORE_DEFAULTS.name;
+    this.name = resolved.name;
     this.timeoutMs = resolved.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
     this.timeSource = resolved.timeSource ?? REDIS_STORE_DEFAULTS.timeSource;
-    this.#namespace = `${this.prefix}:${this.name}`;
   }
 
   /**
@@ -83,8 +83,9 @@ export class RedisStore implements RateLimitStore {
    * @param rule - the rule of the limiter
    */
   keysFor(key: string, rule: RateLimitRule): string[] {
-    const base = baseKey(this.#namespace, key);
-    return this.#prepare(rule).suffixes.map((suffix) => base + suffix);
+    const prepared = this.#prepare(rule);
+    const base = baseKey(prepared.namespace, key);
+    return prepared.suffixes.map((suffix) => base + suffix);
   }
 
   /**
@@ -97,7 +98,7 @@ export class RedisStore implements RateLimitStore {
       return Promise.reject(new RedisStoreError(`Redis connection is not ready (status: ${redis.status})`));
     }
     const prepared = this.#prepare(rule);
-    const base = baseKey(this.#namespace, key);
+    const base = baseKey(prepared.namespace, key);
     const suffixes = prepared.suffixes;
     const argv: string[] = [];
     for (const suffix of suffixes) argv.push(base + suffix);
@@ -139,7 +140,9 @@ export class RedisStore implements RateLimitStore {
     const command = `${script.command}${count}`;
     const redis = this.#redis as Redis & Record<string, unknown>;
     if (typeof redis[command] !== 'function') redis.defineCommand(command, { numberOfKeys: count, lua: script.lua });
+    const name = this.name ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.name;
     prepared = {
+      namespace: `${this.prefix}:${name}`,
       command,
       suffixes: rule.windows.map((window) => `:${window.windowMs}:${script.suffix}`),
       windowArgs: rule.windows.flatMap((window) => [String(window.limit), String(window.windowMs)]),

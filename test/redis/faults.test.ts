@@ -137,6 +137,8 @@ describe('RedisStore when the server restarts', () => {
     try {
       const make = (redis: Redis): RateLimiter =>
         new RateLimiter({
+          name: 'restart-api',
+          registry: false,
           limit: 4,
           windowMs: 10_000,
           store: new RedisStore({ redis, prefix: 'restart', timeoutMs: 200 }),

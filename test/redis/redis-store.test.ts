@@ -49,7 +49,13 @@ describe('RedisStore options', () => {
 
   it('applies the documented defaults', () => {
     const store = new RedisStore({ redis });
-    expect(store).toMatchObject({ prefix: 'bulwark:rl', name: 'default', timeoutMs: 100, timeSource: 'server' });
+    expect(store).toMatchObject({ prefix: 'bulwark:rl', name: undefined, timeoutMs: 100, timeSource: 'server' });
+    expect(store.keysFor('u', { name: 'api', algorithm: 'sliding-log', windows: [{ limit: 1, windowMs: 10 }] })[0]).toMatch(
+      /^bulwark:rl:api:\{u\}/,
+    );
+    expect(store.keysFor('u', { algorithm: 'sliding-log', windows: [{ limit: 1, windowMs: 10 }] })[0]).toMatch(
+      /^bulwark:rl:default:\{u\}/,
+    );
   });
 });
 
@@ -169,12 +175,31 @@ describe('RedisStore decisions', () => {
     expect((await b.consume('k', 1, windows)).allowed).toBe(true);
   });
 
-  it('serves a RateLimiter end to end, shared by two limiters on two connections', async () => {
+  it('keeps the counts of differently named limiters apart on one store', async () => {
+    const prefix = prefixFor('names');
+    const store = new RedisStore({ redis, prefix, timeoutMs: 1_000 });
+    const login = new RateLimiter({ name: 'login', limit: 1, windowMs: 10_000, store, registry: false });
+    const search = new RateLimiter({ name: 'search', limit: 1, windowMs: 10_000, store, registry: false });
+    expect((await login.consume('u')).allowed).toBe(true);
+    expect((await search.consume('u')).allowed).toBe(true);
+    expect((await login.consume('u')).allowed).toBe(false);
+    expect(await keysUnder(redis, prefix)).toEqual(
+      expect.arrayContaining([expect.stringContaining(`${prefix}:login:`), expect.stringContaining(`${prefix}:search:`)]),
+    );
+  });
+
+  it('serves a RateLimiter end to end, shared by two same-named limiters on two connections', async () => {
     const prefix = prefixFor('limiter');
     const other = await connect(inject('redisUrl'));
     try {
       const make = (connection: Redis): RateLimiter =>
-        new RateLimiter({ limit: 3, windowMs: 10_000, store: new RedisStore({ redis: connection, prefix, timeoutMs: 1_000 }) });
+        new RateLimiter({
+          name: 'shared-api',
+          registry: false,
+          limit: 3,
+          windowMs: 10_000,
+          store: new RedisStore({ redis: connection, prefix, timeoutMs: 1_000 }),
+        });
       const [one, two] = [make(redis), make(other)];
       const answers = [await one.consume('u'), await two.consume('u'), await one.consume('u'), await two.consume('u')];
       expect(answers.map((answer) => answer.allowed)).toEqual([true, true, true, false]);
