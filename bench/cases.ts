@@ -50,11 +50,21 @@ import {
 import OpossumBreaker from 'opossum';
 import pLimit from 'p-limit';
 import pRetry from 'p-retry';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { BulwarkModule } from './bulwark';
 
 /** Libraries that appear in the table; `baseline` is the bare call without any policy. */
-export type Library = 'baseline' | 'bulwark' | 'cockatiel' | 'p-retry' | 'p-limit' | 'opossum' | 'rate-limiter-flexible';
+export type Library =
+  | 'baseline'
+  | 'bulwark'
+  | 'bulwark-sliding-log'
+  | 'cockatiel'
+  | 'p-retry'
+  | 'p-limit'
+  | 'opossum'
+  | 'rate-limiter-flexible'
+  | 'ioredis-evalsha';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {
@@ -148,6 +158,34 @@ const NEVER_REACHED = 1e9;
 
 const rateLimitPeer =
   'rate-limiter-flexible `new RateLimiterMemory({ points: 1e9, duration: 60 })` (a fixed-window counter), `consume(key)`';
+
+/** Id of the group whose rows make one Redis rate-limit call at a time. */
+export const REDIS_SEQUENTIAL_GROUP = 'redis-rl-sequential';
+
+/** Id of the group whose rows each fire {@link REDIS_IN_FLIGHT} Redis rate-limit calls at once. */
+export const REDIS_IN_FLIGHT_GROUP = 'redis-rl-100-in-flight';
+
+/** Calls that one `fn` of the {@link REDIS_IN_FLIGHT_GROUP} rows fires at once. */
+export const REDIS_IN_FLIGHT = 100;
+
+/** Distinct keys the {@link REDIS_IN_FLIGHT_GROUP} rows cycle through. */
+const REDIS_KEYS = 1_000;
+
+/** The Redis the `redis-rl-*` rows talk to. */
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/**
+ * First part of every Redis key this run creates (unique per run, no `{`/`}`); every key under
+ * it is deleted (SCAN + DEL) at the end of each phase of the `redis-rl-*` rows.
+ */
+const REDIS_PREFIX = `bulwark-bench-${process.pid}-${Date.now().toString(36)}-`;
+
+const redisRows =
+  "bulwark `new RateLimiter({ limit: 1e9, windowMs: 60_000, algorithm: 'sliding-window', store: new RedisStore({ redis, prefix }) })`; " +
+  "bulwark-sliding-log: the same with `algorithm: 'sliding-log', windowMs: 100`; " +
+  'rate-limiter-flexible `new RateLimiterRedis({ storeClient: redis, keyPrefix, points: 1e9, duration: 60 })`; ' +
+  "ioredis-evalsha: the ceiling, a `defineCommand` script `return 1` (EVALSHA) on the same connection. " +
+  'One ioredis connection per group, shared by its rows';
 
 /** Every group, in display order. */
 export const GROUPS: readonly Group[] = [
@@ -281,6 +319,19 @@ export const GROUPS: readonly Group[] = [
     id: 'rate-limit-10k-keys-log',
     label: 'rate limit, 10,000 keys, sliding-log',
     description: 'as `rate-limit-1-key-log`, cycling through the keys of `rate-limit-10k-keys`; bulwark with `MemoryStore({ maxKeys: 20_000 })`',
+  },
+  {
+    id: REDIS_SEQUENTIAL_GROUP,
+    label: 'redis rate limit, 1 key, sequential',
+    description: `one call at a time, key 'user-1', against ${REDIS_URL}: ${redisRows}`,
+  },
+  {
+    id: REDIS_IN_FLIGHT_GROUP,
+    label: `redis rate limit, ${REDIS_IN_FLIGHT} in flight (per call)`,
+    description:
+      `each op fires ${REDIS_IN_FLIGHT} calls at once over ${REDIS_KEYS.toLocaleString('en-US')} keys (cycling) and awaits them all; ` +
+      `ns/op is PER CALL (batch time ÷ ${REDIS_IN_FLIGHT}). As \`${REDIS_SEQUENTIAL_GROUP}\`: ${redisRows}`,
+    callsPerOp: REDIS_IN_FLIGHT,
   },
 ];
 
@@ -646,6 +697,7 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
   );
 
   cases.push(...rateLimitCases(bulwark));
+  cases.push(...redisRateLimitCases(bulwark, notes));
 
   return {
     cases: sortByGroup(cases),
@@ -707,6 +759,145 @@ function rateLimitCases(bulwark: BulwarkModule): BenchCase[] {
   pair('rate-limit-10k-keys', { name: 'bench-rl-10k', ...window, store: new MemoryStore({ maxKeys: 20_000 }) }, true);
   pair('rate-limit-1-key-log', { name: 'bench-rl-1-log', ...log }, false);
   pair('rate-limit-10k-keys-log', { name: 'bench-rl-10k-log', ...log, store: new MemoryStore({ maxKeys: 20_000 }) }, true);
+  return rows;
+}
+
+/** Whether {@link REDIS_URL} answered a PING when this module loaded (the `redis-rl-*` rows need it). */
+const redisAnswers: boolean = await (async () => {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', noop);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+})();
+
+/** Deletes every key under {@link REDIS_PREFIX} (SCAN + DEL; never FLUSHDB). */
+async function deleteBenchKeys(redis: Redis): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/**
+ * The rows of the `redis-rl-*` groups, or none (and a note) when Redis does not answer. Each
+ * group has one ioredis client shared by its rows: connected in a row's `setup` (each phase),
+ * and in its `teardown` the keys of the run are deleted and the connection closed (the next
+ * `setup` waits for that first). Every limit is out of reach: every call is admitted, checked at
+ * the end of each phase (bulwark's `stats()`: no refusal, no store error) and by each call's value.
+ */
+function redisRateLimitCases(bulwark: BulwarkModule, notes: string[]): BenchCase[] {
+  const redisModule = bulwark.redis;
+  if (redisModule === undefined) {
+    notes.push('redis-rl-* groups skipped: the measured bulwark has no redis entry');
+    return [];
+  }
+  if (!redisAnswers) {
+    notes.push(`redis-rl-* groups skipped: Redis at ${REDIS_URL} did not answer`);
+    return [];
+  }
+  const { RedisStore } = redisModule;
+  const { RateLimiter } = bulwark;
+  const keys = Array.from({ length: REDIS_KEYS }, (_, i) => `user-${i}`);
+  const rows: BenchCase[] = [];
+  const group = (id: string, inFlight: boolean, tag: string): void => {
+    type BenchRedis = Redis & { benchNoop(): Promise<number> };
+    const redis = new Redis(REDIS_URL, { lazyConnect: true }) as BenchRedis;
+    redis.on('error', noop);
+    redis.defineCommand('benchNoop', { numberOfKeys: 0, lua: 'return 1' });
+    let closing: Promise<void> = Promise.resolve();
+    // Whether this group's connection is open and not yet being closed (teardown runs once per phase).
+    let open = false;
+    const setup = async (): Promise<void> => {
+      await closing;
+      if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+      open = true;
+    };
+    const teardown = (): void => {
+      if (!open) return;
+      open = false;
+      // `quit()` resolves on Redis's OK, before the client reaches `end` (when it may connect again).
+      const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
+      closing = deleteBenchKeys(redis)
+        .then(
+          () => redis.quit().then(noop),
+          (error: unknown) => {
+            redis.disconnect();
+            throw error;
+          },
+        )
+        .then(() => ended);
+    };
+    const prefix = `${REDIS_PREFIX}${tag}`;
+    const window = new RateLimiter({
+      name: 'bench-redis',
+      registry: false,
+      limit: NEVER_REACHED,
+      windowMs: 60_000,
+      algorithm: 'sliding-window',
+      store: new RedisStore({ redis, prefix }),
+    });
+    const log = new RateLimiter({
+      name: 'bench-redis-log',
+      registry: false,
+      limit: NEVER_REACHED,
+      windowMs: SLIDING_LOG_WINDOW_MS,
+      algorithm: 'sliding-log',
+      store: new RedisStore({ redis, prefix }),
+    });
+    const peer = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}rlf`, points: NEVER_REACHED, duration: 60 });
+    const allowedToOne = (result: { readonly allowed: boolean }): number => (result.allowed ? 1 : 0);
+    const resolvedToOne = (): number => 1;
+    const consumers: Record<'bulwark' | 'bulwark-sliding-log' | 'rate-limiter-flexible' | 'ioredis-evalsha', (key: string) => Promise<number>> = {
+      bulwark: (key) => window.consume(key).then(allowedToOne),
+      'bulwark-sliding-log': (key) => log.consume(key).then(allowedToOne),
+      'rate-limiter-flexible': (key) => peer.consume(key).then(resolvedToOne),
+      'ioredis-evalsha': () => redis.benchNoop(),
+    };
+    const checked = (library: string, limiter: InstanceType<typeof RateLimiter> | undefined) => (): void => {
+      if (limiter === undefined) return;
+      const { rejected, storeErrors } = limiter.stats();
+      check(rejected === 0 && storeErrors === 0, `${id}/${library}: ${rejected} refused, ${storeErrors} store errors`);
+    };
+    for (const library of ['bulwark', 'bulwark-sliding-log', 'rate-limiter-flexible', 'ioredis-evalsha'] as const) {
+      const consume = consumers[library];
+      const limiter = library === 'bulwark' ? window : library === 'bulwark-sliding-log' ? log : undefined;
+      const checkAdmitted = checked(library, limiter);
+      let index = 0;
+      const fn = inFlight
+        ? async (): Promise<number> => {
+            const calls = new Array<Promise<number>>(REDIS_IN_FLIGHT);
+            for (let i = 0; i < REDIS_IN_FLIGHT; i++) {
+              calls[i] = consume(keys[index] as string);
+              index = index + 1 === REDIS_KEYS ? 0 : index + 1;
+            }
+            const values = await Promise.all(calls);
+            for (let i = 0; i < REDIS_IN_FLIGHT; i++) if (values[i] !== 1) return 0;
+            return 1;
+          }
+        : () => consume('user-1');
+      rows.push({
+        group: id,
+        library,
+        fn,
+        setup,
+        verify: async () => checkAdmitted(),
+        teardown: () => {
+          teardown();
+          checkAdmitted();
+        },
+      });
+    }
+  };
+  group(REDIS_SEQUENTIAL_GROUP, false, 'seq-');
+  group(REDIS_IN_FLIGHT_GROUP, true, 'inflight-');
   return rows;
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { median, type RowRun, type RowSummary } from './analysis';
-import { BREAKER_OPEN_GROUP, BULKHEAD_CONCURRENT_GROUP, type Library } from './cases';
+import { BREAKER_OPEN_GROUP, BULKHEAD_CONCURRENT_GROUP, REDIS_IN_FLIGHT_GROUP, type Library } from './cases';
 
 /**
  * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group);
@@ -19,6 +19,8 @@ export type GoalMetric = 'overheadVsCockatiel' | 'timeVsCockatiel' | 'timeVsGrou
 export interface Goal {
   /** Group whose bulwark row is judged. */
   readonly group: string;
+  /** Row of `group` that is judged (the numerator); `bulwark` unless set. */
+  readonly library?: Library;
   /** The ratio bounded. */
   readonly metric: GoalMetric;
   /** For `timeVsGroup`: the group whose bulwark row is the denominator. */
@@ -50,7 +52,9 @@ export interface GoalResult extends Goal {
  * cheaper than a call through a closed bulwark breaker (the rejection path must not cost more than
  * the call it saves); a Bulkhead faster than both cockatiel's bulkhead and p-limit, one call at a
  * time and 1,000 calls at once (time per call); a RateLimiter on its MemoryStore (sliding-window)
- * ≤ 0.8× rate-limiter-flexible's RateLimiterMemory time, with one key and with 10,000 keys.
+ * ≤ 0.8× rate-limiter-flexible's RateLimiterMemory time, with one key and with 10,000 keys; on a
+ * RedisStore with 100 calls in flight, a sliding-window RateLimiter at ≥ 85% of the throughput of a
+ * raw EVALSHA on the same connection, and a sliding-log one faster than RateLimiterRedis.
  */
 export const GOALS: readonly Goal[] = [
   { group: 'retry', metric: 'overheadVsCockatiel', max: 0.5, text: 'Retry overhead ≤ 0.5× cockatiel overhead' },
@@ -128,6 +132,22 @@ export const GOALS: readonly Goal[] = [
     max: 0.8,
     text: 'RateLimiter (MemoryStore), 10,000 keys: time ≤ 0.8× rate-limiter-flexible time',
   },
+  {
+    group: REDIS_IN_FLIGHT_GROUP,
+    metric: 'timeVsLibrary',
+    versusLibrary: 'ioredis-evalsha',
+    max: 1 / 0.85,
+    text: 'RateLimiter (RedisStore, sliding-window), 100 in flight: throughput ≥ 85% of raw EVALSHA (time ≤ ceiling ÷ 0.85)',
+  },
+  {
+    group: REDIS_IN_FLIGHT_GROUP,
+    library: 'bulwark-sliding-log',
+    metric: 'timeVsLibrary',
+    versusLibrary: 'rate-limiter-flexible',
+    max: 1,
+    strict: true,
+    text: 'RateLimiter (RedisStore, sliding-log), 100 in flight: time < rate-limiter-flexible (RateLimiterRedis) time',
+  },
 ];
 
 /**
@@ -139,7 +159,7 @@ export function evaluateGoals(rows: readonly RowSummary[], goals: readonly Goal[
   const findRow = (group: string | undefined, library: Library | undefined) =>
     group === undefined || library === undefined ? undefined : rows.find((r) => r.group === group && r.library === library);
   return goals.map((goal) => {
-    const row = findRow(goal.group, 'bulwark');
+    const row = findRow(goal.group, goal.library ?? 'bulwark');
     let perRun: (number | undefined)[];
     if (goal.metric === 'timeVsGroup' || goal.metric === 'timeVsLibrary') {
       const versus =
