@@ -5,28 +5,32 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { parseOptions } from '../core/config';
-import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore } from '../rate-limiter/store';
+import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from '../rate-limiter/store';
 import { RedisStoreError } from './errors';
 import { baseKey } from './keys';
 import { REDIS_STORE_DEFAULTS, redisStoreOptionsSchema, type RedisStoreOptions, type RedisTimeSource } from './options';
-import { SLIDING_LOG_SCRIPT } from './scripts/sliding-log';
-import { SLIDING_WINDOW_SCRIPT } from './scripts/sliding-window';
+import { SLIDING_LOG_SCRIPTS } from './scripts/sliding-log';
+import { SLIDING_WINDOW_SCRIPTS } from './scripts/sliding-window';
 
 /** A script command as ioredis's `defineCommand` adds it to the connection. */
 type ScriptCommand = (this: Redis | Cluster, ...keysThenArgs: string[]) => Promise<unknown>;
 
-/** What a store derives once from a rule: the command to call, key suffixes and window arguments. */
+/** What a store derives once from a rule: the command to call, key suffixes and arguments. */
 interface PreparedRule {
   /** `prefix:name`, the start of every key. */
   readonly namespace: string;
+  /** The `…Buffer` variant of the defined command: the reply holds integers only, nothing to decode. */
   readonly command: string;
   readonly suffixes: readonly string[];
+  /** Whether the script takes a nonce (sliding-log names its members with it). */
+  readonly nonce: boolean;
+  /** `limit1, windowMs1, limit2, windowMs2, …` as text. */
   readonly windowArgs: readonly string[];
 }
 
-const SCRIPTS: Record<RateLimitAlgorithm, { readonly lua: string; readonly command: string; readonly suffix: string }> = {
-  'sliding-log': { lua: SLIDING_LOG_SCRIPT, command: 'bulwarkRateLimitLog', suffix: 'log' },
-  'sliding-window': { lua: SLIDING_WINDOW_SCRIPT, command: 'bulwarkRateLimitWindow', suffix: 'sw' },
+const SCRIPTS: Record<RateLimitAlgorithm, { readonly lua: Readonly<Record<RedisTimeSource, string>>; readonly command: string; readonly suffix: string }> = {
+  'sliding-log': { lua: SLIDING_LOG_SCRIPTS, command: 'bulwarkRateLimitLog', suffix: 'log' },
+  'sliding-window': { lua: SLIDING_WINDOW_SCRIPTS, command: 'bulwarkRateLimitWindow', suffix: 'sw' },
 };
 
 /** Identifies this process in sorted-set members; a counter makes them unique within it. */
@@ -83,7 +87,7 @@ export class RedisStore implements RateLimitStore {
    * @param rule - the rule of the limiter
    */
   keysFor(key: string, rule: RateLimitRule): string[] {
-    const prepared = this.#prepare(rule);
+    const prepared = this.#prepared.get(rule) ?? this.#prepare(rule);
     const base = baseKey(prepared.namespace, key);
     return prepared.suffixes.map((suffix) => base + suffix);
   }
@@ -97,17 +101,18 @@ export class RedisStore implements RateLimitStore {
     if (redis.status !== 'ready') {
       return Promise.reject(new RedisStoreError(`Redis connection is not ready (status: ${redis.status})`));
     }
-    const prepared = this.#prepare(rule);
+    const prepared = this.#prepared.get(rule) ?? this.#prepare(rule);
     const base = baseKey(prepared.namespace, key);
-    const suffixes = prepared.suffixes;
-    const argv: string[] = [];
-    for (const suffix of suffixes) argv.push(base + suffix);
-    argv.push(this.timeSource === 'server' ? '' : String(Date.now()), String(cost), `${PROCESS_NONCE}${(requestCounter++).toString(36)}`);
-    for (const arg of prepared.windowArgs) argv.push(arg);
+    const args: string[] = [];
+    for (const suffix of prepared.suffixes) args.push(base + suffix);
+    if (this.timeSource === 'client') args.push(String(Date.now()));
+    args.push(String(cost));
+    if (prepared.nonce) args.push(PROCESS_NONCE + (requestCounter++).toString(36));
+    for (const arg of prepared.windowArgs) args.push(arg);
 
     let reply: Promise<unknown>;
     try {
-      reply = (redis as unknown as Record<string, ScriptCommand>)[prepared.command]!.apply(redis, argv);
+      reply = (redis as unknown as Record<string, ScriptCommand>)[prepared.command]!.apply(redis, args);
     } catch (error) {
       return Promise.reject(new RedisStoreError('Redis command could not be sent', error));
     }
@@ -117,11 +122,9 @@ export class RedisStore implements RateLimitStore {
       reply.then(
         (value) => {
           clearTimeout(timer);
-          try {
-            resolve(parseReply(value, rule));
-          } catch (error) {
-            reject(error);
-          }
+          const result = parseReply(value, rule);
+          if (result === undefined) reject(unexpectedReply(value));
+          else resolve(result);
         },
         (error: unknown) => {
           clearTimeout(timer);
@@ -133,18 +136,19 @@ export class RedisStore implements RateLimitStore {
 
   /** The command, key suffixes and window arguments of `rule`, derived once per rule object. */
   #prepare(rule: RateLimitRule): PreparedRule {
-    let prepared = this.#prepared.get(rule);
-    if (prepared !== undefined) return prepared;
     const script = SCRIPTS[rule.algorithm];
     const count = rule.windows.length;
-    const command = `${script.command}${count}`;
+    const command = `${script.command}${this.timeSource === 'client' ? 'ClientTime' : ''}${count}`;
     const redis = this.#redis as Redis & Record<string, unknown>;
-    if (typeof redis[command] !== 'function') redis.defineCommand(command, { numberOfKeys: count, lua: script.lua });
+    if (typeof redis[command] !== 'function') {
+      redis.defineCommand(command, { numberOfKeys: count, lua: script.lua[this.timeSource] });
+    }
     const name = this.name ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.name;
-    prepared = {
+    const prepared: PreparedRule = {
       namespace: `${this.prefix}:${name}`,
-      command,
+      command: `${command}Buffer`,
       suffixes: rule.windows.map((window) => `:${window.windowMs}:${script.suffix}`),
+      nonce: rule.algorithm === 'sliding-log',
       windowArgs: rule.windows.flatMap((window) => [String(window.limit), String(window.windowMs)]),
     };
     this.#prepared.set(rule, prepared);
@@ -152,20 +156,40 @@ export class RedisStore implements RateLimitStore {
   }
 }
 
-/** The result a script reply `[allowed, window index, remaining, resetMs, retryAfterMs]` stands for. */
-function parseReply(value: unknown, rule: RateLimitRule): RateLimitResult {
-  if (Array.isArray(value) && value.length === 5 && value.every((item) => Number.isInteger(item))) {
-    const [allowed, index, remaining, resetMs, retryAfterMs] = value as number[];
-    const window = rule.windows[(index as number) - 1];
-    if ((allowed === 0 || allowed === 1) && window !== undefined && (retryAfterMs as number) >= -1) {
-      return {
-        allowed: allowed === 1,
-        limit: window.limit,
-        remaining: remaining as number,
-        resetMs: resetMs as number,
-        retryAfterMs: retryAfterMs === -1 ? Infinity : (retryAfterMs as number),
-      };
-    }
+/**
+ * The result a script reply stands for, or undefined when the reply is not a decision. Admitted:
+ * `[remaining, resetMs]`, plus the tightest window's index when the rule has several; refused:
+ * `[remaining, resetMs, window index, retryAfterMs]` (`retryAfterMs` -1 for never).
+ */
+function parseReply(value: unknown, rule: RateLimitRule): RateLimitResult | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const length = value.length;
+  const windows = rule.windows;
+  const remaining: unknown = value[0];
+  const resetMs: unknown = value[1];
+  if (!isCount(remaining) || !isCount(resetMs)) return undefined;
+  if (length === 2) {
+    return windows.length === 1 ? { allowed: true, limit: (windows[0] as RateWindow).limit, remaining, resetMs, retryAfterMs: 0 } : undefined;
   }
-  throw new RedisStoreError(`unexpected reply from the Redis rate limit script: ${JSON.stringify(value)}`);
+  const window: RateWindow | undefined = Number.isInteger(value[2]) ? windows[(value[2] as number) - 1] : undefined;
+  if (window === undefined || (length === 3 && windows.length === 1)) return undefined;
+  if (length === 3) return { allowed: true, limit: window.limit, remaining, resetMs, retryAfterMs: 0 };
+  const retryAfterMs: unknown = value[3];
+  if (length !== 4 || !(retryAfterMs === -1 || (isCount(retryAfterMs) && retryAfterMs > 0))) return undefined;
+  return { allowed: false, limit: window.limit, remaining, resetMs, retryAfterMs: retryAfterMs === -1 ? Infinity : retryAfterMs };
+}
+
+/** Whether `value` is an integer ≥ 0. */
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
+}
+
+function unexpectedReply(value: unknown): RedisStoreError {
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = String(value);
+  }
+  return new RedisStoreError(`unexpected reply from the Redis rate limit script: ${text}`);
 }

@@ -98,6 +98,20 @@ describe('RedisStore keys', () => {
     }
   });
 
+  it('decides windows of a fractional windowMs, with a TTL rounded up to whole ms', async () => {
+    const prefix = prefixFor('fraction');
+    const store = new RedisStore({ redis, prefix });
+    for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+      const windows = rule(algorithm, [2, 1_500.5]);
+      expect((await store.consume('k', 1, windows)).allowed).toBe(true);
+      expect((await store.consume('k', 1, windows)).allowed).toBe(true);
+      expect(await store.consume('k', 1, windows)).toMatchObject({ allowed: false, limit: 2, remaining: 0 });
+      const ttl = await redis.pttl(store.keysFor('k', windows)[0] as string);
+      expect(ttl).toBeGreaterThan(1_000);
+      expect(ttl).toBeLessThanOrEqual(3_001);
+    }
+  });
+
   it('leaves no key behind once the window has passed', async () => {
     const prefix = prefixFor('expire');
     const store = new RedisStore({ redis, prefix });
@@ -146,23 +160,70 @@ describe('RedisStore decisions', () => {
     expect(String((failure as RedisStoreError).message)).toMatch(/WRONGTYPE/);
   });
 
+  /** A store whose connection answers every script call with `reply`, as ioredis would define it. */
+  const storeAnswering = (reply: unknown): RedisStore => {
+    const fake = {
+      status: 'ready',
+      defineCommand(this: Record<string, unknown>, command: string) {
+        this[command] = () => Promise.resolve(reply);
+        this[`${command}Buffer`] = () => Promise.resolve(reply);
+      },
+    };
+    return new RedisStore({ redis: fake as never });
+  };
+
   it('rejects every reply that is not a decision instead of admitting', async () => {
-    const windows = rule('sliding-log', [5, 10_000]);
-    for (const garbled of [null, 'OK', [1, 0, 0, 0], [1, 2, 0, 0, 0], [2, 1, 0, 0, 0], [1, 1, '0', 0, 0], [0, 1, 0, 0, -2]]) {
-      const fake = {
-        status: 'ready',
-        defineCommand(this: Record<string, unknown>, command: string) {
-          this[command] = () => Promise.resolve(garbled);
-        },
-      };
-      const store = new RedisStore({ redis: fake as never });
-      const failure = await store.consume('k', 1, windows).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      expect(failure).toBeInstanceOf(RedisStoreError);
+    const one = rule('sliding-log', [5, 10_000]);
+    const two = rule('sliding-window', [5, 10_000], [50, 60_000]);
+    const garbled: [unknown, RateLimitRule][] = [
+      [null, one],
+      ['OK', one],
+      [[], one],
+      [[4], one],
+      [[-1, 0], one],
+      [[1.5, 0], one],
+      [['4', 0], one],
+      [[Buffer.from('4'), 0], one],
+      [[4, 100, 1], one], // an index is only sent for rules of several windows
+      [[4, 100], two], // … and always for them
+      [[4, 100, 3], two],
+      [[4, 100, 0], two],
+      [[0, 100, 1, 0], one], // a refusal always has a wait
+      [[0, 100, 1, -2], one],
+      [[0, 100, 2, 50], one],
+      [[0, 100, 1, 50, 0], one],
+    ];
+    for (const [reply, windows] of garbled) {
+      const failure = await storeAnswering(reply)
+        .consume('k', 1, windows)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(failure, JSON.stringify(reply)).toBeInstanceOf(RedisStoreError);
       expect((failure as Error).message).toMatch(/unexpected reply/);
     }
+  });
+
+  it('reads every reply shape the scripts send', async () => {
+    const one = rule('sliding-log', [5, 10_000]);
+    const two = rule('sliding-window', [5, 10_000], [50, 60_000]);
+    expect(await storeAnswering([4, 10_000]).consume('k', 1, one)).toEqual({
+      allowed: true,
+      limit: 5,
+      remaining: 4,
+      resetMs: 10_000,
+      retryAfterMs: 0,
+    });
+    expect(await storeAnswering([30, 60_000, 2]).consume('k', 1, two)).toMatchObject({ allowed: true, limit: 50, remaining: 30 });
+    expect(await storeAnswering([0, 900, 1, 250]).consume('k', 1, two)).toEqual({
+      allowed: false,
+      limit: 5,
+      remaining: 0,
+      resetMs: 900,
+      retryAfterMs: 250,
+    });
+    expect(await storeAnswering([5, 0, 1, -1]).consume('k', 9, one)).toMatchObject({ allowed: false, retryAfterMs: Infinity });
   });
 
   it('counts limiters with different names apart on the same user key', async () => {

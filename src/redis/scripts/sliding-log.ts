@@ -3,69 +3,90 @@
  * unit, scored by its admission time in ms (µs precision).
  * @module
  */
-import { SCRIPT_PREAMBLE } from './preamble';
+import type { RedisTimeSource } from '../options';
+import { ADMITTED_REPLY, KEEP_LONGEST_WAIT, TIME_PREAMBLE } from './shared-lua';
 
 /**
- * KEYS: one sorted set per window. ARGV: see {@link SCRIPT_PREAMBLE}.
+ * The body after {@link TIME_PREAMBLE}. KEYS: one sorted set per window. ARGV after the time:
+ * `cost, nonce, limit1, windowMs1, limit2, windowMs2, …`.
  *
  * Drops the members older than each window, refuses (writing nothing) when any window lacks room
- * for `cost` units, else adds `cost` members unique to this request (time in µs, the caller's
- * nonce and the unit's index: two hits in one ms never collapse into one) and sets PEXPIRE to the
- * window on every set (members are added at most 1,000 per ZADD, within Lua's stack). Replies `{allowed, window index, remaining, resetMs, retryAfterMs}`
- * (`retryAfterMs` -1 for never).
+ * for `cost` units, else adds `cost` members and sets PEXPIRE to the window on every set. The
+ * nonce is unique to the request (process id + counter), so one unit's member is the nonce
+ * itself and a unit of a larger cost is `nonce:unit`: two hits in one ms never collapse into one
+ * member. Members are added at most 1,000 per ZADD, within Lua's stack.
+ *
+ * Cost per decision: `TIME`, then per window `ZREMRANGEBYSCORE`, `ZCARD`, `ZADD` and `PEXPIRE`
+ * (a refusal reads one or two `ZRANGE`s instead of writing). An integer `windowMs` goes to
+ * PEXPIRE as the text the client sent, so that Redis formats no number for it (and a fractional
+ * one is rounded up: PEXPIRE takes integers). `state` holds three numbers per window (limit,
+ * windowMs, count), sized for one window up front.
  */
-export const SLIDING_LOG_SCRIPT = `${SCRIPT_PREAMBLE}
+const BODY = `local cost = tonumber(ARGV[a + 1])
+local nonce = ARGV[a + 2]
+local n = #KEYS
+local ceil = math.ceil
 local ZADD_BATCH = 1000
-local counts = {}
+local state = {0, 0, 0}
 local refusing, wait = 0, 0
 for i = 1, n do
-  local limit, window = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+  local limit, window = tonumber(ARGV[a + 1 + 2 * i]), tonumber(ARGV[a + 2 + 2 * i])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
   local count = redis.call('ZCARD', KEYS[i])
-  counts[i] = count
-  local w = 0
-  if cost > limit then
-    w = -1
-  elseif count + cost > limit then
-    local oldest = redis.call('ZRANGE', KEYS[i], count + cost - limit - 1, count + cost - limit - 1, 'WITHSCORES')
-    w = math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+  local j = 3 * i
+  state[j - 2], state[j - 1], state[j] = limit, window, count
+  if count + cost > limit then
+    local w = -1
+    if cost <= limit then
+      local oldest = redis.call('ZRANGE', KEYS[i], count + cost - limit - 1, count + cost - limit - 1, 'WITHSCORES')
+      w = ceil(tonumber(oldest[2]) + window - now)
+      if w < 1 then w = 1 end
+    end
+    ${KEEP_LONGEST_WAIT}
   end
-  if w == -1 or (w > 0 and wait ~= -1 and w >= wait) then
-    wait = w
-    refusing = i
-  end
-end
-local function resetOf(i, window)
-  local newest = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
-  if newest[2] == nil then return 0 end
-  return math.max(0, math.ceil(tonumber(newest[2]) + window - now))
 end
 if refusing > 0 then
-  local limit, window = tonumber(ARGV[2 + 2 * refusing]), tonumber(ARGV[3 + 2 * refusing])
-  return {0, refusing, limit - counts[refusing], resetOf(refusing, window), wait}
+  local j = 3 * refusing
+  local newest = redis.call('ZRANGE', KEYS[refusing], -1, -1, 'WITHSCORES')
+  local reset = 0
+  if newest[2] then reset = ceil(tonumber(newest[2]) + state[j - 1] - now) end
+  if reset < 0 then reset = 0 end
+  return {state[j - 2] - state[j], reset, refusing, wait}
 end
-local function addUnits(key)
-  local members, size = {}, 0
-  for u = 1, cost do
-    members[size + 1] = now
-    members[size + 2] = stamp .. ':' .. nonce .. ':' .. u
-    size = size + 2
-    if size == 2 * ZADD_BATCH or u == cost then
-      redis.call('ZADD', key, unpack(members, 1, size))
-      size = 0
+local tightest, remaining, reset = 0, 0, 0
+for i = 1, n do
+  local j = 3 * i
+  local window = state[j - 1]
+  if cost == 1 then
+    redis.call('ZADD', KEYS[i], now, nonce)
+  else
+    local members, size = {}, 0
+    for u = 1, cost do
+      members[size + 1] = now
+      members[size + 2] = nonce .. ':' .. u
+      size = size + 2
+      if size == 2 * ZADD_BATCH or u == cost then
+        redis.call('ZADD', KEYS[i], unpack(members, 1, size))
+        size = 0
+      end
     end
   end
-end
-local tightest, remaining = 1, math.huge
-for i = 1, n do
-  local limit, window = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
-  addUnits(KEYS[i])
-  redis.call('PEXPIRE', KEYS[i], window)
-  local left = limit - counts[i] - cost
-  if left < remaining then
-    remaining = left
-    tightest = i
+  local ttl = ceil(window)
+  if ttl == window then ttl = ARGV[a + 2 + 2 * i] end
+  redis.call('PEXPIRE', KEYS[i], ttl)
+  local left = state[j - 2] - state[j] - cost
+  if tightest == 0 or left < remaining then
+    tightest, remaining, reset = i, left, ceil(window)
   end
 end
-return {1, tightest, remaining, math.ceil(tonumber(ARGV[3 + 2 * tightest])), 0}
-`;
+${ADMITTED_REPLY}`;
+
+/**
+ * The `sliding-log` script for each time source. Replies as {@link ADMITTED_REPLY} says when
+ * admitted, `{remaining, resetMs, window index, retryAfterMs}` when refused (`retryAfterMs` -1 for
+ * never: a cost above the limit).
+ */
+export const SLIDING_LOG_SCRIPTS: Readonly<Record<RedisTimeSource, string>> = {
+  server: `${TIME_PREAMBLE.server}\n${BODY}`,
+  client: `${TIME_PREAMBLE.client}\n${BODY}`,
+};

@@ -1,76 +1,95 @@
 /**
- * The Lua script of a `sliding-window` decision: per window one hash holding the start of the
- * current bucket (`s`), its count (`c`) and the previous bucket's count (`p`).
+ * The Lua script of a `sliding-window` decision: per window one string holding the start of the
+ * current bucket, its count and the previous bucket's count, packed as three little-endian
+ * doubles (24 bytes).
  * @module
  */
-import { SCRIPT_PREAMBLE } from './preamble';
+import type { RedisTimeSource } from '../options';
+import { ADMITTED_REPLY, KEEP_LONGEST_WAIT, TIME_PREAMBLE } from './shared-lua';
 
 /**
- * KEYS: one hash per window. ARGV: see {@link SCRIPT_PREAMBLE}.
+ * The body after {@link TIME_PREAMBLE}. KEYS: one string per window. ARGV after the time:
+ * `cost, limit1, windowMs1, limit2, windowMs2, …`.
  *
  * Rolls each window's buckets to `now`, estimates the units in the last `windowMs` as
  * `previous × (overlap of the previous bucket) + current`, refuses (writing nothing) when any
- * window lacks room for `cost`, else adds `cost` to every current bucket and sets PEXPIRE to when
- * the bucket stops counting (≥ the window). The same arithmetic as the in-memory
- * `SlidingWindowCounter`. Replies `{allowed, window index, remaining, resetMs, retryAfterMs}`
- * (`retryAfterMs` -1 for never).
+ * window lacks room for `cost`, else writes `cost` more in every current bucket with one
+ * `SET … PX` (value and TTL in one command: until the bucket stops counting, ≥ the window). The
+ * same arithmetic as the in-memory `SlidingWindowCounter`.
+ *
+ * Cost per decision: `TIME`, then one `GET` and one `SET` per window. Every `redis.call` costs
+ * about a µs of script overhead, and a number passed to one is formatted as text; the packed
+ * state (Redis's `struct` library) needs neither a hash nor a separate PEXPIRE, nor number
+ * formatting but for the TTL. `state` holds six numbers per window (limit, windowMs, bucket
+ * start, current, previous, estimate), sized for one window up front.
  */
-export const SLIDING_WINDOW_SCRIPT = `${SCRIPT_PREAMBLE}
-local starts, currents, previouses, estimates = {}, {}, {}, {}
+const BODY = `local cost = tonumber(ARGV[a + 1])
+local n = #KEYS
+local floor, ceil = math.floor, math.ceil
+local state = {0, 0, 0, 0, 0, 0}
 local refusing, wait = 0, 0
 for i = 1, n do
-  local limit, window = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
-  local state = redis.call('HMGET', KEYS[i], 's', 'c', 'p')
-  local start = math.floor(now / window) * window
-  local current, previous = tonumber(state[2]) or 0, tonumber(state[3]) or 0
-  local oldStart = tonumber(state[1])
-  if oldStart ~= start then
-    if oldStart ~= nil and start - oldStart == window then previous = current else previous = 0 end
-    current = 0
+  local limit, window = tonumber(ARGV[a + 2 * i]), tonumber(ARGV[a + 1 + 2 * i])
+  local start = floor(now / window) * window
+  local current, previous = 0, 0
+  local packed = redis.call('GET', KEYS[i])
+  if packed then
+    local oldStart, oldCurrent, oldPrevious = struct.unpack('<ddd', packed)
+    if oldStart == start then
+      current, previous = oldCurrent, oldPrevious
+    elseif start - oldStart == window then
+      previous = oldCurrent
+    end
   end
   local estimate = previous * (window - (now - start)) / window + current
-  starts[i], currents[i], previouses[i], estimates[i] = start, current, previous, estimate
-  local w = 0
-  if cost > limit then
-    w = -1
-  elseif estimate + cost > limit then
-    local fraction
-    if current + cost > limit then
-      fraction = 1 + (1 - (limit - cost) / current)
+  local j = 6 * i
+  state[j - 5], state[j - 4], state[j - 3], state[j - 2], state[j - 1], state[j] = limit, window, start, current, previous, estimate
+  if estimate + cost > limit then
+    local w
+    if cost > limit then
+      w = -1
     else
-      fraction = 1 - (limit - current - cost) / previous
+      local fraction
+      if current + cost > limit then
+        fraction = 2 - (limit - cost) / current
+      else
+        fraction = 1 - (limit - current - cost) / previous
+      end
+      w = ceil(start + fraction * window - now)
+      if w < 1 then w = 1 end
     end
-    w = math.max(1, math.ceil(start + fraction * window - now))
+    ${KEEP_LONGEST_WAIT}
   end
-  if w == -1 or (w > 0 and wait ~= -1 and w >= wait) then
-    wait = w
-    refusing = i
-  end
-end
-local function resetOf(i, window, current, previous)
-  local at = -1
-  if current > 0 then at = starts[i] + 2 * window elseif previous > 0 then at = starts[i] + window end
-  if at < 0 then return 0 end
-  return math.max(0, math.ceil(at - now))
 end
 if refusing > 0 then
-  local i = refusing
-  local limit, window = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
-  return {0, i, math.max(0, math.floor(limit - estimates[i])), resetOf(i, window, currents[i], previouses[i]), wait}
+  local j = 6 * refusing
+  local window, start = state[j - 4], state[j - 3]
+  local at = now
+  if state[j - 2] > 0 then at = start + 2 * window elseif state[j - 1] > 0 then at = start + window end
+  local left = floor(state[j - 5] - state[j])
+  if left < 0 then left = 0 end
+  return {left, ceil(at - now), refusing, wait}
 end
-local tightest, remaining = 1, math.huge
+local tightest, remaining, reset = 0, 0, 0
 for i = 1, n do
-  local limit, window = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
-  local current = currents[i] + cost
-  redis.call('HSET', KEYS[i], 's', starts[i], 'c', current, 'p', previouses[i])
-  redis.call('PEXPIRE', KEYS[i], math.ceil(starts[i] + 2 * window - now))
-  local left = math.max(0, math.floor(limit - estimates[i] - cost))
-  if left < remaining then
-    remaining = left
-    tightest = i
+  local j = 6 * i
+  local window, start = state[j - 4], state[j - 3]
+  local ttl = ceil(start + 2 * window - now)
+  redis.call('SET', KEYS[i], struct.pack('<ddd', start, state[j - 2] + cost, state[j - 1]), 'PX', ttl)
+  local left = floor(state[j - 5] - state[j] - cost)
+  if left < 0 then left = 0 end
+  if tightest == 0 or left < remaining then
+    tightest, remaining, reset = i, left, ttl
   end
-  currents[i] = current
 end
-local window = tonumber(ARGV[3 + 2 * tightest])
-return {1, tightest, remaining, resetOf(tightest, window, currents[tightest], previouses[tightest]), 0}
-`;
+${ADMITTED_REPLY}`;
+
+/**
+ * The `sliding-window` script for each time source. Replies as {@link ADMITTED_REPLY} says when
+ * admitted, `{remaining, resetMs, window index, retryAfterMs}` when refused (`retryAfterMs` -1 for
+ * never: a cost above the limit).
+ */
+export const SLIDING_WINDOW_SCRIPTS: Readonly<Record<RedisTimeSource, string>> = {
+  server: `${TIME_PREAMBLE.server}\n${BODY}`,
+  client: `${TIME_PREAMBLE.client}\n${BODY}`,
+};
