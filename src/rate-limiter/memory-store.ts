@@ -137,9 +137,7 @@ export class MemoryStore implements RateLimitStore {
     let tightest = 0;
     let remaining = Infinity;
     for (let i = 0; i < counters.length; i++) {
-      const counter = counters[i] as WindowCounter;
-      counter.add(now, cost);
-      const left = counter.remaining(now);
+      const left = (counters[i] as WindowCounter).add(now, cost);
       if (left < remaining) {
         remaining = left;
         tightest = i;

@@ -79,6 +79,12 @@ export class RateLimiter implements Policy {
   /** What happens when the store fails. */
   readonly onStoreError: StoreErrorPolicy;
   readonly #store: RateLimitStore;
+  /**
+   * The store again when it is a MemoryStore of this copy of bulwark, whose answers are never
+   * promises: its decisions skip the thenable check, whose property lookup turns megamorphic in
+   * a process where other code checks many kinds of values.
+   */
+  readonly #memoryStore: MemoryStore | undefined;
   readonly #clock: Clock;
   readonly #handler: ExceptionHandler;
   readonly #hub: EventHub<RateLimiterEvents>;
@@ -119,6 +125,7 @@ export class RateLimiter implements Policy {
     this.maxWaitMs = resolved.maxWaitMs ?? Math.max(...windows.map((window) => window.windowMs));
     this.onStoreError = resolved.onStoreError ?? RATE_LIMITER_DEFAULTS.onStoreError;
     this.#store = resolved.store ?? new MemoryStore({ clock: this.#clock });
+    this.#memoryStore = this.#store instanceof MemoryStore ? this.#store : undefined;
     this.#key = resolved.key ?? RATE_LIMITER_DEFAULTS.key;
     this.#cost = resolved.cost ?? RATE_LIMITER_DEFAULTS.cost;
     this.#captureRejectionStacks = resolved.captureRejectionStacks ?? false;
@@ -147,7 +154,7 @@ export class RateLimiter implements Policy {
   consume(key: string, cost = 1): Promise<RateLimitResult> {
     if (!isCost(cost)) return Promise.reject(costError(cost));
     const decision = this.#decide(key, cost);
-    if (isPromiseLike(decision)) return decision.then((result) => this.#count(result, key, cost));
+    if (decision instanceof Promise) return decision.then((result) => this.#count(result, key, cost));
     return Promise.resolve(this.#count(decision, key, cost));
   }
 
@@ -177,7 +184,7 @@ export class RateLimiter implements Policy {
     }
     if (!isCost(cost)) return Promise.reject(costError(cost));
     const decision = this.#decide(key, cost);
-    if (isPromiseLike(decision)) return decision.then((result) => this.#admitOrRefuse(fn, ctx, key, cost, result, 0));
+    if (decision instanceof Promise) return decision.then((result) => this.#admitOrRefuse(fn, ctx, key, cost, result, 0));
     return this.#admitOrRefuse(fn, ctx, key, cost, decision, 0);
   }
 
@@ -241,10 +248,15 @@ export class RateLimiter implements Policy {
     return this.#admitOrRefuse(fn, ctx, key, cost, result, waitedMs + delayMs);
   }
 
-  /** Asks the store, applying `onStoreError` when it throws or rejects. */
+  /**
+   * Asks the store, applying `onStoreError` when it throws or rejects: a result, or a native
+   * Promise of one when the store answers later.
+   */
   #decide(key: string, cost: number): Decision {
     let answer: RateLimitResult | PromiseLike<RateLimitResult>;
     try {
+      const memory = this.#memoryStore;
+      if (memory !== undefined) return this.#storeWorked(memory.consume(key, cost, this.rule));
       answer = this.#store.consume(key, cost, this.rule);
     } catch (error) {
       return this.#storeFailed(error, key, cost);

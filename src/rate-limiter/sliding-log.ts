@@ -50,12 +50,13 @@ export class SlidingLog implements WindowCounter {
     }
   }
 
-  add(now: number, cost: number): void {
+  add(now: number, cost: number): number {
     const log = this.#log;
     const last = log.length - 2;
     if (last >= this.#head && log[last] === now) log[last + 1] = (log[last + 1] as number) + cost;
     else log.push(now, cost);
     this.#used += cost;
+    return this.#limit - this.#used;
   }
 
   remaining(now: number): number {

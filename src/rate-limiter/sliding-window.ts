@@ -46,9 +46,10 @@ export class SlidingWindowCounter implements WindowCounter {
     return Math.max(1, Math.ceil(this.#start + fraction * windowMs - now));
   }
 
-  add(now: number, cost: number): void {
+  add(now: number, cost: number): number {
     this.#roll(now);
     this.#current += cost;
+    return Math.max(0, Math.floor(this.#limit - this.#estimate(now)));
   }
 
   remaining(now: number): number {

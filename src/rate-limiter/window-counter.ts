@@ -8,8 +8,12 @@
 export interface WindowCounter {
   /** Ms until `cost` more units fit: 0 when they fit now, `Infinity` when `cost` exceeds the limit. */
   retryAfterMs(now: number, cost: number): number;
-  /** Records `cost` admitted units; call only after {@link WindowCounter.retryAfterMs} returned 0. */
-  add(now: number, cost: number): void;
+  /**
+   * Records `cost` admitted units and returns the units that still fit (what `remaining(now)`
+   * would say, without a second look); call only right after {@link WindowCounter.retryAfterMs}
+   * returned 0 for the same `now`.
+   */
+  add(now: number, cost: number): number;
   /** Units that still fit now. */
   remaining(now: number): number;
   /** Ms until the window is back to its full limit. */

@@ -9,7 +9,7 @@ import {
   Timeout,
   type ExceptionContext,
 } from '../../src/index';
-import { MemoryStore, RateLimiter } from '../../src/rate-limiter/index';
+import { MemoryStore, RateLimiter, type RateLimitResult, type RateLimitRule } from '../../src/rate-limiter/index';
 import { limiterOnClock } from './support';
 
 afterEach(() => {
@@ -49,6 +49,30 @@ describe('RateLimiter.consume', () => {
     const { limiter } = limiterOnClock({ limit: 5, windowMs: 1_000 });
     await expect(limiter.consume('a', 0)).rejects.toBeInstanceOf(RangeError);
     await expect(limiter.consume('a', 1.5)).rejects.toThrow(/integer ≥ 1, got 1.5/);
+  });
+});
+
+describe('RateLimiter stores', () => {
+  it('takes answers from any store that returns a result, a promise or another thenable', async () => {
+    const memory = new MemoryStore();
+    type Answer = 'sync' | 'promise' | 'thenable';
+    let answer: Answer = 'sync';
+    const store = {
+      consume(key: string, cost: number, rule: RateLimitRule): RateLimitResult | PromiseLike<RateLimitResult> {
+        const result = memory.consume(key, cost, rule);
+        if (answer === 'sync') return result;
+        if (answer === 'promise') return Promise.resolve(result);
+        return { then: (resolve) => Promise.resolve(resolve?.(result)) } as PromiseLike<RateLimitResult>;
+      },
+    };
+    const limiter = new RateLimiter({ limit: 6, windowMs: 60_000, store, registry: false });
+    for (const kind of ['sync', 'promise', 'thenable'] as const) {
+      answer = kind;
+      expect(await limiter.consume('k')).toMatchObject({ allowed: true });
+      expect(await limiter.execute(() => kind, { key: 'k' })).toBe(kind);
+    }
+    await expect(limiter.execute(() => 'ran', { key: 'k' })).rejects.toBeInstanceOf(RateLimitError);
+    expect(limiter.stats()).toMatchObject({ admitted: 6, rejected: 1 });
   });
 });
 

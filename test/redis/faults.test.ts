@@ -86,20 +86,22 @@ describe('RedisStore when the server is gone', () => {
     await server.stop();
   });
 
-  it('fails fast while not ready, and each onStoreError policy answers within timeoutMs', async () => {
+  it('fails fast while not ready, and each onStoreError policy (allow, deny, fallback) answers within timeoutMs', async () => {
     const store = new RedisStore({ redis, prefix: 'gone', timeoutMs: 100 });
     const allow = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'allow' });
     const deny = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'deny' });
+    const fallback = new RateLimiter({ limit: 4, windowMs: 10_000, store, onStoreError: 'fallback', expectedInstances: 2 });
+    const limiters = [allow, deny, fallback];
     expect((await allow.consume('k')).allowed).toBe(true);
     expect((await allow.consume('k')).allowed).toBe(false);
 
     // Load in flight while the server dies: every call still answers within timeoutMs + a margin.
     let loading = true;
     const slowest: number[] = [];
-    const load = Array.from({ length: 20 }, async (_, i) => {
+    const load = Array.from({ length: 21 }, async (_, i) => {
       while (loading) {
         const started = Date.now();
-        await (i % 2 === 0 ? allow : deny).consume(`load-${i}`);
+        await (limiters[i % 3] as RateLimiter).consume(`load-${i}`);
         slowest.push(Date.now() - started);
         await sleep(1);
       }
@@ -114,10 +116,13 @@ describe('RedisStore when the server is gone', () => {
     expect(Math.max(...slowest)).toBeLessThan(100 + 50);
 
     const started = Date.now();
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? allow : deny).consume('k')));
+    const answers = await Promise.all(Array.from({ length: 21 }, (_, i) => (limiters[i % 3] as RateLimiter).consume('k')));
     expect(Date.now() - started).toBeLessThan(100 + 50);
-    expect(answers.filter((_, i) => i % 2 === 0).every((answer) => answer.allowed)).toBe(true);
-    expect(answers.filter((_, i) => i % 2 === 1).every((answer) => !answer.allowed)).toBe(true);
+    const allowedBy = (policy: number): boolean[] => answers.filter((_, i) => i % 3 === policy).map((answer) => answer.allowed);
+    expect(allowedBy(0).every(Boolean)).toBe(true);
+    expect(allowedBy(1).some(Boolean)).toBe(false);
+    // The fallback decides locally with limit / expectedInstances = 2 per window.
+    expect(allowedBy(2)).toEqual([true, true, false, false, false, false, false]);
     await expect(deny.execute(() => 'ran', { key: 'k' })).rejects.toMatchObject({ name: 'RateLimitError' });
     expect(await allow.execute(() => 'ran', { key: 'k' })).toBe('ran');
     const failure = await failureOf(store.consume('k', 1, rule));
