@@ -12,12 +12,19 @@
  * A full garbage collection runs before each row's warmup and before its measurement, so that
  * garbage left by one library is not collected on the next one's clock; each row pays for the
  * garbage it makes itself.
+ *
+ * Rows of a group with {@link Group.slices} (those that talk to a shared Redis server, whose speed
+ * drifts with everything else the machine does) are measured after the others, in that many
+ * alternating slices of `timeMs / slices` each (A B C D, D C B A, A B C D, …): a slow second then
+ * hits every row of the group alike instead of the one that happened to run in it, so the
+ * group's same-run ratios measure the libraries, not the machine. A row's numbers are those of
+ * all its slices' samples pooled.
  * @module
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
-import { callsPerOp, caseId, type BenchCase } from './cases';
+import { callsPerOp, caseId, slicesOf, type BenchCase } from './cases';
 
 /** Settings of one measured run. */
 export interface MeasureOptions {
@@ -66,60 +73,109 @@ export interface Measurement {
 }
 
 /**
- * Runs every row once under tinybench, in rotated order, each call awaited before the next.
+ * Runs every row once under tinybench, in rotated order, each call awaited before the next; the
+ * rows of sliced groups last, slice by slice (see the module comment).
  * @param cases - the rows
  * @param options - time budgets, batch size and rotation
  * @returns one measurement per row, in the order of `cases`
  * @throws when a row errors (a row must never fail: that would measure the error path)
  */
 export async function measureRun(cases: readonly BenchCase[], options: MeasureOptions): Promise<Measurement[]> {
+  const order = rotate(cases, options.rotate);
+  const measured = new Map<string, Measurement>();
+  const whole = order.filter((c) => slicesOf(c.group) === 1);
+  await runTasks(whole, options, 1, measured);
+  for (const group of new Set(order.map((c) => c.group))) {
+    const slices = slicesOf(group);
+    if (slices > 1) await runTasks(order.filter((c) => c.group === group), options, slices, measured);
+  }
+  return cases.map((c) => {
+    const measurement = measured.get(caseId(c));
+    if (measurement === undefined) throw new Error(`bench row ${caseId(c)} was not measured`);
+    return measurement;
+  });
+}
+
+/**
+ * Measures `rows` in one tinybench `Bench`: each row once, or in `slices` alternating slices of
+ * `timeMs / slices` whose samples are pooled; adds the measurements to `measured`.
+ */
+async function runTasks(rows: readonly BenchCase[], options: MeasureOptions, slices: number, measured: Map<string, Measurement>): Promise<void> {
   const bench = new Bench({
-    time: options.timeMs,
+    time: options.timeMs / slices,
     warmup: true,
-    warmupTime: options.warmupMs,
+    warmupTime: Math.max(50, options.warmupMs / slices),
     warmupIterations: 16,
     iterations: 16,
     throws: true,
+    retainSamples: slices > 1,
     setup: () => collectGarbage?.(),
   });
   const now = (): number => bench.now();
-  const order = rotate(cases, options.rotate);
-  for (const c of order) {
-    const fn = c.fn;
-    const { ops, calls } = sampleSize(c, options.batch);
-    bench.add(
-      caseId(c),
-      async () => {
-        const start = now();
-        for (let i = 0; i < ops; i++) await fn();
-        const elapsed = now() - start;
-        return { overriddenDuration: elapsed / calls, overriddenIterationCost: elapsed };
-      },
-      {
-        async: true,
-        ...(c.setup === undefined ? {} : { beforeAll: c.setup }),
-        ...(c.teardown === undefined ? {} : { afterAll: c.teardown }),
-      },
-    );
+  const taskId = (c: BenchCase, slice: number): string => (slices === 1 ? caseId(c) : `${caseId(c)}#${slice}`);
+  for (let slice = 0; slice < slices; slice++) {
+    for (const c of slice % 2 === 0 ? rows : [...rows].reverse()) {
+      const fn = c.fn;
+      const { ops, calls } = sampleSize(c, options.batch);
+      bench.add(
+        taskId(c, slice),
+        async () => {
+          const start = now();
+          for (let i = 0; i < ops; i++) await fn();
+          const elapsed = now() - start;
+          return { overriddenDuration: elapsed / calls, overriddenIterationCost: elapsed };
+        },
+        {
+          async: true,
+          ...(c.setup === undefined ? {} : { beforeAll: c.setup }),
+          ...(c.teardown === undefined ? {} : { afterAll: c.teardown }),
+        },
+      );
+    }
   }
   await bench.run();
 
-  return cases.map((c) => {
-    const id = caseId(c);
-    const result = bench.getTask(id)?.result;
-    if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
-      const error = result !== undefined && result.state === 'errored' ? result.error : undefined;
-      throw new Error(`bench row ${id} did not complete (${result?.state ?? 'missing'})`, { cause: error });
+  for (const c of rows) {
+    const latencies = Array.from({ length: slices }, (_, slice) => {
+      const id = taskId(c, slice);
+      const result = bench.getTask(id)?.result;
+      if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
+        const error = result !== undefined && result.state === 'errored' ? result.error : undefined;
+        throw new Error(`bench row ${id} did not complete (${result?.state ?? 'missing'})`, { cause: error });
+      }
+      return result.latency;
+    });
+    const perSample = sampleSize(c, options.batch).calls;
+    if (slices === 1) {
+      const latency = latencies[0] as (typeof latencies)[number];
+      measured.set(caseId(c), {
+        id: caseId(c),
+        meanNs: latency.mean * 1e6,
+        p50Ns: latency.p50 * 1e6,
+        rmePct: latency.rme,
+        calls: latency.samplesCount * perSample,
+      });
+    } else {
+      const samples = latencies.flatMap((latency) => [...(latency.samples ?? [])]);
+      measured.set(caseId(c), { id: caseId(c), ...pooled(samples), calls: samples.length * perSample });
     }
-    const latency = result.latency;
-    return {
-      id,
-      meanNs: latency.mean * 1e6,
-      p50Ns: latency.p50 * 1e6,
-      rmePct: latency.rme,
-      calls: latency.samplesCount * sampleSize(c, options.batch).calls,
-    };
-  });
+  }
+}
+
+/**
+ * Mean, median and relative 95% margin of error (normal approximation: pooled slices hold
+ * hundreds of samples) of samples in ms, in ns.
+ * @throws when there are no samples
+ */
+function pooled(samples: readonly number[]): Pick<Measurement, 'meanNs' | 'p50Ns' | 'rmePct'> {
+  const n = samples.length;
+  if (n === 0) throw new Error('a sliced bench row produced no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / n;
+  const middle = Math.floor(n / 2);
+  const p50 = n % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  const variance = n < 2 ? 0 : sorted.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1);
+  return { meanNs: mean * 1e6, p50Ns: p50 * 1e6, rmePct: mean === 0 ? 0 : (100 * 1.96 * Math.sqrt(variance / n)) / mean };
 }
 
 /**

@@ -169,6 +169,14 @@ async function main(): Promise<void> {
     'Calls are sequential (one in flight; but for the groups of concurrent calls above) and no other timer runs between rows, ' +
       'so a Timeout\'s setTimeout creates and drops Node\'s 1000 ms timer list on every call: the worst case for timers.',
   );
+  const sliced = GROUPS.filter((group) => (group.slices ?? 1) > 1 && cases.some((c) => c.group === group.id));
+  if (sliced.length > 0) {
+    out.push(
+      `Rows of ${sliced.map((group) => `\`${group.id}\``).join(', ')} are measured last in each run, in ` +
+        `${sliced.map((group) => group.slices).join(' / ')} alternating slices per row (A B C D, D C B A, …), so that a shared server's ` +
+        'drift hits every row of the group alike; their numbers pool the samples of all slices.',
+    );
+  }
   out.push('');
   out.push(formatGoals(goals));
   if (warnings.size > 0) {
