@@ -261,7 +261,8 @@ export class RateLimiter implements Policy {
     } catch (error) {
       return this.#storeFailed(error, key, cost);
     }
-    if (!isPromiseLike(answer)) return this.#storeWorked(answer);
+    // A native promise (RedisStore's answer) is recognised without looking up `then`.
+    if (!(answer instanceof Promise) && !isPromiseLike(answer)) return this.#storeWorked(answer);
     return Promise.resolve(answer).then(
       (result) => this.#storeWorked(result),
       (error: unknown) => this.#storeFailed(error, key, cost),

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Redis as Redis5 } from 'ioredis5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/index';
 import type { RateLimitRule } from '../../src/rate-limiter/index';
@@ -38,6 +39,20 @@ describe('RedisStore on a throw-away server', () => {
     await redis.script('FLUSH');
     const all = await Promise.all(Array.from({ length: 5 }, () => store.consume('k', 1, rule)));
     expect(all.filter((result) => result.allowed)).toHaveLength(1);
+  });
+
+  it('loads its scripts again after SCRIPT FLUSH on ioredis 5 too', async () => {
+    const redis5 = new Redis5(server.url, { enableOfflineQueue: false, lazyConnect: true });
+    await redis5.connect();
+    try {
+      const store = new RedisStore({ redis: redis5 as never, prefix: 'flush-5', timeoutMs: 2_000 });
+      const windows: RateLimitRule = { algorithm: 'sliding-window', windows: [{ limit: 3, windowMs: 10_000 }] };
+      expect((await store.consume('k', 1, windows)).remaining).toBe(2);
+      await redis5.script('FLUSH');
+      expect((await store.consume('k', 1, windows)).remaining).toBe(1);
+    } finally {
+      redis5.disconnect();
+    }
   });
 
   it('stays exact when SCRIPT FLUSH lands between concurrent decisions', async () => {
