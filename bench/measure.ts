@@ -100,7 +100,12 @@ export async function measureRun(cases: readonly BenchCase[], options: MeasureOp
  * Measures `rows` in one tinybench `Bench`: each row once, or in `slices` alternating slices of
  * `timeMs / slices` whose samples are pooled; adds the measurements to `measured`.
  */
-async function runTasks(rows: readonly BenchCase[], options: MeasureOptions, slices: number, measured: Map<string, Measurement>): Promise<void> {
+async function runTasks(
+  rows: readonly BenchCase[],
+  options: MeasureOptions,
+  slices: number,
+  measured: Map<string, Measurement>,
+): Promise<void> {
   const bench = new Bench({
     time: options.timeMs / slices,
     warmup: true,

@@ -28,7 +28,14 @@ interface PreparedRule {
   readonly windowArgs: readonly string[];
 }
 
-const SCRIPTS: Record<RateLimitAlgorithm, { readonly lua: Readonly<Record<RedisTimeSource, string>>; readonly command: string; readonly suffix: string }> = {
+/** The scripts of an algorithm (one per time source), the stem of their command names and the key suffix. */
+interface AlgorithmScripts {
+  readonly lua: Readonly<Record<RedisTimeSource, string>>;
+  readonly command: string;
+  readonly suffix: string;
+}
+
+const SCRIPTS: Record<RateLimitAlgorithm, AlgorithmScripts> = {
   'sliding-log': { lua: SLIDING_LOG_SCRIPTS, command: 'bulwarkRateLimitLog', suffix: 'log' },
   'sliding-window': { lua: SLIDING_WINDOW_SCRIPTS, command: 'bulwarkRateLimitWindow', suffix: 'sw' },
 };
@@ -46,7 +53,7 @@ let requestCounter = 0;
  *   (after `SCRIPT FLUSH` or a failover) by itself.
  * - Time comes from the server's `TIME` (or the client with `timeSource: 'client'`).
  * - Keys: `prefix:name:{userKey}:windowMs:log|sw`, one per window; the hash tag puts every key of
- *   a decision in one Cluster slot. Every key gets a PEXPIRE of at least its window.
+ *   a decision in one Cluster slot. Every key gets a TTL of at least its window.
  * - A decision fails with {@link RedisStoreError} at once when the connection is not ready, after
  *   `timeoutMs` without a reply, or on any error or unexpected reply; it is never queued.
  *
@@ -169,7 +176,8 @@ function parseReply(value: unknown, rule: RateLimitRule): RateLimitResult | unde
   const resetMs: unknown = value[1];
   if (!isCount(remaining) || !isCount(resetMs)) return undefined;
   if (length === 2) {
-    return windows.length === 1 ? { allowed: true, limit: (windows[0] as RateWindow).limit, remaining, resetMs, retryAfterMs: 0 } : undefined;
+    if (windows.length !== 1) return undefined;
+    return { allowed: true, limit: (windows[0] as RateWindow).limit, remaining, resetMs, retryAfterMs: 0 };
   }
   const window: RateWindow | undefined = Number.isInteger(value[2]) ? windows[(value[2] as number) - 1] : undefined;
   if (window === undefined || (length === 3 && windows.length === 1)) return undefined;
