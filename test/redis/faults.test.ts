@@ -110,7 +110,7 @@ describe('RedisStore when the server is gone', () => {
     expect((await allow.consume('k')).allowed).toBe(true);
     expect((await allow.consume('k')).allowed).toBe(false);
 
-    // Load in flight while the server dies: every call still answers within timeoutMs + a margin.
+    // Load in flight while the server is killed: every call still answers within timeoutMs + a margin.
     let loading = true;
     const slowest: number[] = [];
     const load = Array.from({ length: 21 }, async (_, i) => {
@@ -122,7 +122,7 @@ describe('RedisStore when the server is gone', () => {
       }
     });
     await sleep(30);
-    await server.stop();
+    await server.stop({ kill: true });
     for (let i = 0; i < 50 && redis.status === 'ready'; i++) await sleep(10);
     expect(redis.status).not.toBe('ready');
     await sleep(30);

@@ -66,8 +66,11 @@ export interface RedisServerHandle {
   output(): string;
   /** Whether the process is still running. */
   isRunning(): boolean;
-  /** SIGTERM this server, SIGKILL it after the grace period, and wait until it has exited. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM this server, SIGKILL it after the grace period, and wait until it has exited; with
+   * `{ kill: true }`, SIGKILL at once (a crash: no shutdown, connections cut). Idempotent.
+   */
+  stop(options?: { kill?: boolean }): Promise<void>;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 10_000;
@@ -345,12 +348,12 @@ async function startOnce(options: StartRedisServerOptions, port: number): Promis
 
   const isRunning = (): boolean => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (stopOptions: { kill?: boolean } = {}): Promise<void> => {
     stopping ??= (async () => {
       // ChildProcess.kill() signals only this child, and is a no-op once it has exited and been
       // reaped, so a reused pid is never signalled.
       if (isRunning()) {
-        child.kill('SIGTERM');
+        child.kill(stopOptions.kill === true ? 'SIGKILL' : 'SIGTERM');
         if (!(await exitsWithin(child, stopGraceMs))) {
           child.kill('SIGKILL');
           await exited(child);
