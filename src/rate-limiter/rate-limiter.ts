@@ -29,9 +29,6 @@ import type { RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from 
 
 type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
 
-/** What a store call gives: a result now, or later. */
-type Decision = RateLimitResult | Promise<RateLimitResult>;
-
 /**
  * Admits at most `limit` units per `windowMs` for each key (a user, a tenant, an API token), or
  * within every window of `limits`. `consume(key, cost)` decides one request and reports the
@@ -79,11 +76,7 @@ export class RateLimiter implements Policy {
   /** What happens when the store fails. */
   readonly onStoreError: StoreErrorPolicy;
   readonly #store: RateLimitStore;
-  /**
-   * The store again when it is a MemoryStore of this copy of bulwark, whose answers are never
-   * promises: its decisions skip the thenable check, whose property lookup turns megamorphic in
-   * a process where other code checks many kinds of values.
-   */
+  /** The store again when it is a MemoryStore of this copy of bulwark, whose answers are never promises. */
   readonly #memoryStore: MemoryStore | undefined;
   readonly #clock: Clock;
   readonly #handler: ExceptionHandler;
@@ -153,9 +146,10 @@ export class RateLimiter implements Policy {
    */
   consume(key: string, cost = 1): Promise<RateLimitResult> {
     if (!isCost(cost)) return Promise.reject(costError(cost));
-    const decision = this.#decide(key, cost);
-    if (decision instanceof Promise) return decision.then((result) => this.#count(result, key, cost));
-    return Promise.resolve(this.#count(decision, key, cost));
+    const memory = this.#memoryStore;
+    if (memory !== undefined) return Promise.resolve(this.#count(this.#decideInMemory(memory, key, cost), key, cost));
+    const counted = this.#decide(key, cost, (result) => this.#count(result, key, cost));
+    return counted instanceof Promise ? counted : Promise.resolve(counted);
   }
 
   /**
@@ -183,9 +177,9 @@ export class RateLimiter implements Policy {
       return Promise.reject(error);
     }
     if (!isCost(cost)) return Promise.reject(costError(cost));
-    const decision = this.#decide(key, cost);
-    if (decision instanceof Promise) return decision.then((result) => this.#admitOrRefuse(fn, ctx, key, cost, result, 0));
-    return this.#admitOrRefuse(fn, ctx, key, cost, decision, 0);
+    const memory = this.#memoryStore;
+    if (memory !== undefined) return this.#admitOrRefuse(fn, ctx, key, cost, this.#decideInMemory(memory, key, cost), 0);
+    return this.#decide(key, cost, (result) => this.#admitOrRefuse(fn, ctx, key, cost, result, 0));
   }
 
   /** Counters; see {@link RateLimiterStats}. */
@@ -244,29 +238,45 @@ export class RateLimiter implements Policy {
     waitedMs: number,
   ): Promise<T> {
     await this.#clock.sleep(delayMs, ctx.scope?.signal);
-    const result = await this.#decide(key, cost);
-    return this.#admitOrRefuse(fn, ctx, key, cost, result, waitedMs + delayMs);
+    return this.#decide(key, cost, (result) => this.#admitOrRefuse(fn, ctx, key, cost, result, waitedMs + delayMs));
   }
 
   /**
-   * Asks the store, applying `onStoreError` when it throws or rejects: a result, or a native
-   * Promise of one when the store answers later.
+   * Asks the store, applying `onStoreError` when it throws or rejects, and hands the result to
+   * `next`: at once when the store answers synchronously, else in the one `then` of its answer
+   * (no second promise between the store and the caller).
    */
-  #decide(key: string, cost: number): Decision {
+  #decide<T>(key: string, cost: number, next: (result: RateLimitResult) => T): T | Promise<Awaited<T>> {
     let answer: RateLimitResult | PromiseLike<RateLimitResult>;
     try {
-      const memory = this.#memoryStore;
-      if (memory !== undefined) return this.#storeWorked(memory.consume(key, cost, this.rule));
       answer = this.#store.consume(key, cost, this.rule);
+    } catch (error) {
+      return next(this.#storeFailed(error, key, cost));
+    }
+    // A native promise (RedisStore's answer) is recognised without looking up `then`.
+    if (answer instanceof Promise || isPromiseLike(answer)) {
+      // `then` adopts a promise that `next` returns: the result is a promise of T's value.
+      return Promise.resolve(answer).then(
+        (result) => next(this.#storeWorked(result)),
+        (error: unknown) => next(this.#storeFailed(error, key, cost)),
+      ) as Promise<Awaited<T>>;
+    }
+    return next(this.#storeWorked(answer));
+  }
+
+  /**
+   * {@link RateLimiter.#decide} for a MemoryStore, whose answer is never a promise: no callback,
+   * and no lookup of `then`, which turns megamorphic in a process where other code checks many
+   * kinds of values.
+   */
+  #decideInMemory(memory: MemoryStore, key: string, cost: number): RateLimitResult {
+    let result: RateLimitResult;
+    try {
+      result = memory.consume(key, cost, this.rule);
     } catch (error) {
       return this.#storeFailed(error, key, cost);
     }
-    // A native promise (RedisStore's answer) is recognised without looking up `then`.
-    if (!(answer instanceof Promise) && !isPromiseLike(answer)) return this.#storeWorked(answer);
-    return Promise.resolve(answer).then(
-      (result) => this.#storeWorked(result),
-      (error: unknown) => this.#storeFailed(error, key, cost),
-    );
+    return this.#storeWorked(result);
   }
 
   /** Ends an outage, if one was under way. */
