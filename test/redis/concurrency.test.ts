@@ -31,7 +31,7 @@ describe('RedisStore under real concurrency', () => {
   it('never admits more than limit in any window of windowMs by server time, with 200 consumers on two connections', async () => {
     const limit = 20;
     const windowMs = 100;
-    // The second, generous window keeps every admitted unit with its server timestamp as the score.
+    // The second, generous window keeps every admitted unit with its server time (µs) as the score.
     const rule: RateLimitRule = {
       algorithm: 'sliding-log',
       windows: [
@@ -52,7 +52,7 @@ describe('RedisStore under real concurrency', () => {
     );
     const logKey = (stores[0] as RedisStore).keysFor('hot', rule)[1] as string;
     const scored = await redis.zrange(logKey, '0', '-1', 'WITHSCORES');
-    const times = scored.filter((_, index) => index % 2 === 1).map(Number);
+    const times = scored.filter((_, index) => index % 2 === 1).map((score) => Number(score) / 1_000); // µs → ms
     expect(times).toHaveLength(admitted);
     for (let i = 0; i + limit < times.length; i++) {
       expect((times[i + limit] as number) - (times[i] as number)).toBeGreaterThanOrEqual(windowMs);

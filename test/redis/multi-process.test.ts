@@ -24,7 +24,7 @@ it('never admits more than limit in any window by server time, with 4 processes 
   const limit = 30;
   const windowMs = 200;
   const durationMs = 2_000;
-  // The second, generous window keeps every admitted unit with its server timestamp as the score.
+  // The second, generous window keeps every admitted unit with its server time (µs) as the score.
   const rule: RateLimitRule = {
     algorithm: 'sliding-log',
     windows: [
@@ -51,7 +51,7 @@ it('never admits more than limit in any window by server time, with 4 processes 
 
   const logKey = new RedisStore({ redis, prefix }).keysFor('hot', rule)[1] as string;
   const scored = await redis.zrange(logKey, '0', '-1', 'WITHSCORES');
-  const times = scored.filter((_, index) => index % 2 === 1).map(Number);
+  const times = scored.filter((_, index) => index % 2 === 1).map((score) => Number(score) / 1_000); // µs → ms
   expect(times).toHaveLength(total);
   for (let i = 0; i + limit < times.length; i++) {
     expect((times[i + limit] as number) - (times[i] as number)).toBeGreaterThanOrEqual(windowMs);

@@ -1,22 +1,8 @@
 /**
- * The Lua shared by the scripts of a RedisStore: where the time comes from, which refusing window
- * a refusal reports, and the reply of an admission.
+ * The Lua shared by the scripts of a RedisStore: which refusing window a refusal reports, and the
+ * reply of an admission.
  * @module
  */
-import type { RedisTimeSource } from '../options';
-
-/**
- * Lua that defines `now`, the time in ms (µs precision), and `a`, the number of ARGV entries
- * before the script's own arguments: the server's `TIME` and no argument, or the client's time as
- * `ARGV[1]`. Sending no placeholder in server mode keeps the hot path one argument shorter.
- */
-export const TIME_PREAMBLE: Readonly<Record<RedisTimeSource, string>> = {
-  server: `local t = redis.call('TIME')
-local now = t[1] * 1000 + t[2] / 1000
-local a = 0`,
-  client: `local now = tonumber(ARGV[1])
-local a = 1`,
-};
 
 /**
  * Lua that returns the reply of an admitted request: `{remaining, resetMs}`, followed by the

@@ -5,10 +5,23 @@
  * @module
  */
 import type { RedisTimeSource } from '../options';
-import { ADMITTED_REPLY, KEEP_LONGEST_WAIT, TIME_PREAMBLE } from './shared-lua';
+import { ADMITTED_REPLY, KEEP_LONGEST_WAIT } from './shared-lua';
 
 /**
- * The body after {@link TIME_PREAMBLE}. KEYS: one string per window. ARGV after the time:
+ * Lua that defines `now`, the time in ms (µs precision), and `a`, the number of ARGV entries
+ * before the script's own arguments: the server's `TIME` and no argument, or the client's time as
+ * `ARGV[1]`. Sending no placeholder in server mode keeps the hot path one argument shorter.
+ */
+const WINDOW_TIME: Readonly<Record<RedisTimeSource, string>> = {
+  server: `local t = redis.call('TIME')
+local now = t[1] * 1000 + t[2] / 1000
+local a = 0`,
+  client: `local now = tonumber(ARGV[1])
+local a = 1`,
+};
+
+/**
+ * The body after {@link WINDOW_TIME}. KEYS: one string per window. ARGV after the time:
  * `cost, limit1, windowMs1, limit2, windowMs2, …`.
  *
  * Rolls each window's buckets to `now`, estimates the units in the last `windowMs` as
@@ -90,6 +103,6 @@ ${ADMITTED_REPLY}`;
  * never: a cost above the limit).
  */
 export const SLIDING_WINDOW_SCRIPTS: Readonly<Record<RedisTimeSource, string>> = {
-  server: `${TIME_PREAMBLE.server}\n${BODY}`,
-  client: `${TIME_PREAMBLE.client}\n${BODY}`,
+  server: `${WINDOW_TIME.server}\n${BODY}`,
+  client: `${WINDOW_TIME.client}\n${BODY}`,
 };
