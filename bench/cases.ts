@@ -79,11 +79,6 @@ export interface Group {
    * divides each `fn`'s time by it, so that ns/op is per call in every group; see `measure.ts`.
    */
   readonly callsPerOp?: number;
-  /**
-   * Measure the group's rows in this many alternating slices per run, for groups whose speed
-   * depends on a shared server (default 1: each row in one go); see `measure.ts`.
-   */
-  readonly slices?: number;
 }
 
 /** One benchmark row. */
@@ -175,12 +170,6 @@ export const REDIS_IN_FLIGHT = 100;
 
 /** Distinct keys the {@link REDIS_IN_FLIGHT_GROUP} rows cycle through. */
 const REDIS_KEYS = 1_000;
-
-/**
- * Slices per run of the `redis-rl-*` groups: their rows share a Redis server whose speed drifts
- * with the machine's load, so they are measured interleaved (see `measure.ts`).
- */
-const REDIS_SLICES = 4;
 
 /** The Redis the `redis-rl-*` rows talk to. */
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -335,7 +324,6 @@ export const GROUPS: readonly Group[] = [
     id: REDIS_SEQUENTIAL_GROUP,
     label: 'redis rate limit, 1 key, sequential',
     description: `one call at a time, key 'user-1', against ${REDIS_URL}: ${redisRows}`,
-    slices: REDIS_SLICES,
   },
   {
     id: REDIS_IN_FLIGHT_GROUP,
@@ -344,14 +332,8 @@ export const GROUPS: readonly Group[] = [
       `each op fires ${REDIS_IN_FLIGHT} calls at once over ${REDIS_KEYS.toLocaleString('en-US')} keys (cycling) and awaits them all; ` +
       `ns/op is PER CALL (batch time ÷ ${REDIS_IN_FLIGHT}). As \`${REDIS_SEQUENTIAL_GROUP}\`: ${redisRows}`,
     callsPerOp: REDIS_IN_FLIGHT,
-    slices: REDIS_SLICES,
   },
 ];
-
-/** Slices in which group `groupId`'s rows are measured in each run; see {@link Group.slices}. */
-export function slicesOf(groupId: string): number {
-  return GROUPS.find((group) => group.id === groupId)?.slices ?? 1;
-}
 
 /** Calls that one `fn` of group `groupId`'s rows makes; see {@link Group.callsPerOp}. */
 export function callsPerOp(groupId: string): number {
