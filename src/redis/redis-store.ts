@@ -2,7 +2,7 @@
  * RedisStore: a {@link RateLimitStore} shared by every process using the same Redis.
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { parseOptions } from '../core/config';
 import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from '../rate-limiter/store';
@@ -144,12 +144,13 @@ export class RedisStore implements RateLimitStore {
   /** The command, key suffixes and window arguments of `rule`, derived once per rule object. */
   #prepare(rule: RateLimitRule): PreparedRule {
     const script = SCRIPTS[rule.algorithm];
+    const lua = script.lua[this.timeSource];
     const count = rule.windows.length;
-    const command = `${script.command}${this.timeSource === 'client' ? 'ClientTime' : ''}${count}`;
+    // The script's fingerprint in the name: another copy of bulwark sharing the connection, whose
+    // script may differ, defines its own command instead of lending this one a foreign script.
+    const command = `${script.command}${count}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
     const redis = this.#redis as Redis & Record<string, unknown>;
-    if (typeof redis[command] !== 'function') {
-      redis.defineCommand(command, { numberOfKeys: count, lua: script.lua[this.timeSource] });
-    }
+    if (typeof redis[command] !== 'function') redis.defineCommand(command, { numberOfKeys: count, lua });
     const name = this.name ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.name;
     const prepared: PreparedRule = {
       namespace: `${this.prefix}:${name}`,

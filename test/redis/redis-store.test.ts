@@ -226,6 +226,23 @@ describe('RedisStore decisions', () => {
     expect(await storeAnswering([5, 0, 1, -1]).consume('k', 9, one)).toMatchObject({ allowed: false, retryAfterMs: Infinity });
   });
 
+  it('never runs a script another copy of bulwark defined on the same connection', async () => {
+    const prefix = prefixFor('copies');
+    const other = await connect(inject('redisUrl'));
+    try {
+      // What an older copy would have left on the connection under a plain name.
+      for (const stem of ['bulwarkRateLimitWindow1', 'bulwarkRateLimitLog1']) {
+        other.defineCommand(stem, { numberOfKeys: 1, lua: 'return {1, 2, 3, 4, 5}' });
+      }
+      const store = new RedisStore({ redis: other, prefix });
+      for (const algorithm of ['sliding-window', 'sliding-log'] as const) {
+        expect(await store.consume('k', 1, rule(algorithm, [2, 10_000]))).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
+      }
+    } finally {
+      other.disconnect();
+    }
+  });
+
   it('counts limiters with different names apart on the same user key', async () => {
     const prefix = prefixFor('names');
     const windows = rule('sliding-log', [1, 10_000]);
