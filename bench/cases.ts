@@ -79,6 +79,11 @@ export interface Group {
    * divides each `fn`'s time by it, so that ns/op is per call in every group; see `measure.ts`.
    */
   readonly callsPerOp?: number;
+  /**
+   * Measure the group's rows in this many alternating slices per run (default 1: each row in one
+   * go); see `measure.ts`.
+   */
+  readonly slices?: number;
 }
 
 /** One benchmark row. */
@@ -170,6 +175,13 @@ export const REDIS_IN_FLIGHT = 100;
 
 /** Distinct keys the {@link REDIS_IN_FLIGHT_GROUP} rows cycle through. */
 const REDIS_KEYS = 1_000;
+
+/**
+ * Slices per run of the rate limiter groups: their rows keep large stores or share a Redis
+ * server, so their speed drifts with the machine's load; they are measured interleaved (see
+ * `measure.ts`).
+ */
+const RATE_LIMIT_SLICES = 4;
 
 /** The Redis the `redis-rl-*` rows talk to. */
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -298,6 +310,7 @@ export const GROUPS: readonly Group[] = [
       "(default MemoryStore), `await limiter.consume('user-1')`; " +
       `${rateLimitPeer}. sliding-window (O(1) per key) is the fair match for a fixed-window counter; ` +
       'the default sliding-log is measured in `rate-limit-1-key-log`',
+    slices: RATE_LIMIT_SLICES,
   },
   {
     id: 'rate-limit-10k-keys',
@@ -305,6 +318,7 @@ export const GROUPS: readonly Group[] = [
     description:
       `as \`rate-limit-1-key\`, cycling through ${RATE_LIMIT_KEYS.toLocaleString('en-US')} precomputed keys ('user-0' …): ` +
       'bulwark with `store: new MemoryStore({ maxKeys: 20_000 })` (no key is ever evicted)',
+    slices: RATE_LIMIT_SLICES,
   },
   {
     id: 'rate-limit-1-key-log',
@@ -314,16 +328,19 @@ export const GROUPS: readonly Group[] = [
       'A sliding log keeps an entry per distinct ms with admissions in the window (O(min(limit, windowMs)) per key), ' +
       `so a 60 s window would hold up to 60,000 entries per key; ${SLIDING_LOG_WINDOW_MS} ms keeps it ≤ ${SLIDING_LOG_WINDOW_MS} while a limit of 1e9 ` +
       'per window is never reached. Peer: the same rate-limiter-flexible configuration (a fresh instance)',
+    slices: RATE_LIMIT_SLICES,
   },
   {
     id: 'rate-limit-10k-keys-log',
     label: 'rate limit, 10,000 keys, sliding-log',
     description: 'as `rate-limit-1-key-log`, cycling through the keys of `rate-limit-10k-keys`; bulwark with `MemoryStore({ maxKeys: 20_000 })`',
+    slices: RATE_LIMIT_SLICES,
   },
   {
     id: REDIS_SEQUENTIAL_GROUP,
     label: 'redis rate limit, 1 key, sequential',
     description: `one call at a time, key 'user-1', against ${REDIS_URL}: ${redisRows}`,
+    slices: RATE_LIMIT_SLICES,
   },
   {
     id: REDIS_IN_FLIGHT_GROUP,
@@ -332,8 +349,14 @@ export const GROUPS: readonly Group[] = [
       `each op fires ${REDIS_IN_FLIGHT} calls at once over ${REDIS_KEYS.toLocaleString('en-US')} keys (cycling) and awaits them all; ` +
       `ns/op is PER CALL (batch time ÷ ${REDIS_IN_FLIGHT}). As \`${REDIS_SEQUENTIAL_GROUP}\`: ${redisRows}`,
     callsPerOp: REDIS_IN_FLIGHT,
+    slices: RATE_LIMIT_SLICES,
   },
 ];
+
+/** Slices in which group `groupId`'s rows are measured in each run; see {@link Group.slices}. */
+export function slicesOf(groupId: string): number {
+  return GROUPS.find((group) => group.id === groupId)?.slices ?? 1;
+}
 
 /** Calls that one `fn` of group `groupId`'s rows makes; see {@link Group.callsPerOp}. */
 export function callsPerOp(groupId: string): number {

@@ -13,17 +13,20 @@
  * garbage left by one library is not collected on the next one's clock; each row pays for the
  * garbage it makes itself.
  *
- * The rows of one group are measured together, interleaved: in {@link MeasureOptions.slices}
- * alternating slices of `timeMs / slices` each (A B C, C B A, A B C, …), so that a slow second
- * of a shared machine (or of a shared Redis server) hits every row of the group alike instead of
- * the one that happened to run in it, and the group's same-run ratios measure the libraries, not
- * the machine. A row's numbers are those of all its slices' samples pooled.
+ * Rows of a group with {@link Group.slices} (the rate limiters': a store of 10,000 keys, or a
+ * shared Redis server, makes their speed drift with everything else the machine does) are
+ * measured after the others, in that many alternating slices of `timeMs / slices` each (A B C D,
+ * D C B A, A B C D, …): a slow second then hits every row of the group alike instead of the one
+ * that happened to run in it, so the group's same-run ratios measure the libraries, not the
+ * machine. A row's numbers are those of all its slices' samples pooled. Groups whose rows build
+ * fresh state in `setup` (a newly tripped breaker) are not sliced: each slice would measure a new
+ * instance's warm-up.
  * @module
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
-import { callsPerOp, caseId, type BenchCase } from './cases';
+import { callsPerOp, caseId, slicesOf, type BenchCase } from './cases';
 
 /** Settings of one measured run. */
 export interface MeasureOptions {
@@ -38,8 +41,6 @@ export interface MeasureOptions {
    * first (or last) in every run.
    */
   readonly rotate: number;
-  /** Alternating slices in which each group's rows are measured (1: each row in one go). */
-  readonly slices: number;
 }
 
 /**
@@ -74,22 +75,21 @@ export interface Measurement {
 }
 
 /**
- * Runs every row once under tinybench, group by group in rotated order, each group's rows
- * interleaved in slices (see the module comment), each call awaited before the next.
+ * Runs every row once under tinybench, in rotated order, each call awaited before the next; the
+ * rows of sliced groups last, slice by slice (see the module comment).
  * @param cases - the rows
- * @param options - time budgets, batch size, rotation and slices
+ * @param options - time budgets, batch size and rotation
  * @returns one measurement per row, in the order of `cases`
  * @throws when a row errors (a row must never fail: that would measure the error path)
  */
 export async function measureRun(cases: readonly BenchCase[], options: MeasureOptions): Promise<Measurement[]> {
   const order = rotate(cases, options.rotate);
   const measured = new Map<string, Measurement>();
+  const whole = order.filter((c) => slicesOf(c.group) === 1);
+  await runTasks(whole, options, 1, measured);
   for (const group of new Set(order.map((c) => c.group))) {
-    await runTasks(
-      order.filter((c) => c.group === group),
-      options,
-      measured,
-    );
+    const slices = slicesOf(group);
+    if (slices > 1) await runTasks(order.filter((c) => c.group === group), options, slices, measured);
   }
   return cases.map((c) => {
     const measurement = measured.get(caseId(c));
@@ -99,11 +99,15 @@ export async function measureRun(cases: readonly BenchCase[], options: MeasureOp
 }
 
 /**
- * Measures `rows` in one tinybench `Bench`: each row once, or in `options.slices` alternating
- * slices of `timeMs / slices` whose samples are pooled; adds the measurements to `measured`.
+ * Measures `rows` in one tinybench `Bench`: each row once, or in `slices` alternating slices of
+ * `timeMs / slices` whose samples are pooled; adds the measurements to `measured`.
  */
-async function runTasks(rows: readonly BenchCase[], options: MeasureOptions, measured: Map<string, Measurement>): Promise<void> {
-  const slices = options.slices;
+async function runTasks(
+  rows: readonly BenchCase[],
+  options: MeasureOptions,
+  slices: number,
+  measured: Map<string, Measurement>,
+): Promise<void> {
   const bench = new Bench({
     time: options.timeMs / slices,
     warmup: true,

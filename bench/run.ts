@@ -7,8 +7,6 @@
  * - `BENCH_TIME_MS` — time budget per row and run, in ms (default 1000)
  * - `BENCH_WARMUP_MS` — warmup per row and run, in ms (default a quarter of the time budget)
  * - `BENCH_BATCH` — calls per latency sample (default 100)
- * - `BENCH_SLICES` — alternating slices in which each group's rows are measured per run (default
- *   4; 1 measures each row in one go); see `measure.ts`
  * - `BENCH_BULWARK` — which bulwark code to measure: `build` (default), `dist` or `src`; see `bulwark.ts`
  * - `BENCH_GROUPS` — comma-separated group ids to measure (default: every group); the bare call is
  *   always measured, and goals on groups left out read `N/A`. For focused reruns only: the
@@ -32,7 +30,6 @@ interface Settings {
   readonly runs: number;
   readonly timeMs: number;
   readonly warmupMs: number;
-  readonly slices: number;
   readonly batch: number;
 }
 
@@ -54,7 +51,6 @@ function readSettings(): Settings {
     runs: envInt('BENCH_RUNS', 3),
     timeMs,
     warmupMs: envInt('BENCH_WARMUP_MS', Math.max(50, Math.round(timeMs / 4))),
-    slices: envInt('BENCH_SLICES', 4),
     batch: envInt('BENCH_BATCH', 100),
   };
 }
@@ -134,7 +130,6 @@ async function main(): Promise<void> {
         warmupMs: settings.warmupMs,
         batch: settings.batch,
         rotate: run * rotateStep,
-        slices: settings.slices,
       });
       raw.push(measurements);
       derived.push(deriveRun(cases, measurements));
@@ -174,10 +169,12 @@ async function main(): Promise<void> {
     'Calls are sequential (one in flight; but for the groups of concurrent calls above) and no other timer runs between rows, ' +
       'so a Timeout\'s setTimeout creates and drops Node\'s 1000 ms timer list on every call: the worst case for timers.',
   );
-  if (settings.slices > 1) {
+  const sliced = GROUPS.filter((group) => (group.slices ?? 1) > 1 && cases.some((c) => c.group === group.id));
+  if (sliced.length > 0) {
     out.push(
-      `Each group's rows are measured together, in ${settings.slices} alternating slices per row and run (A B C, C B A, …), ` +
-        "so that the machine's drift hits every row of a group alike; a row's numbers pool the samples of all its slices.",
+      `Rows of ${sliced.map((group) => `\`${group.id}\``).join(', ')} are measured last in each run, in ` +
+        `${sliced.map((group) => group.slices).join(' / ')} alternating slices per row (A B C D, D C B A, …), so that the machine's (and a shared server's) ` +
+        'drift hits every row of the group alike; their numbers pool the samples of all slices.',
     );
   }
   out.push('');
