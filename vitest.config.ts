@@ -1,13 +1,25 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Suites that run in real time (child processes, servers killed mid-test, long simulations, whole
+ * example programs): the `slow` project. `npm test` runs both projects; `npm run test:fast` only `fast`.
+ */
+const SLOW_SUITES = [
+  'test/adaptive-concurrency/simulation.test.ts',
+  'test/examples.test.ts',
+  'test/process/exits-promptly.test.ts',
+  'test/rate-limiter/exactness.test.ts',
+  'test/redis/faults.test.ts',
+  'test/redis/multi-process.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // Examples import 'bulwark' as users do; in this repo that is the source.
     alias: { bulwark: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
   },
   test: {
-    include: ['test/**/*.test.ts'],
     // Provides inject('redisUrl'): REDIS_URL / 127.0.0.1:6379, or a throw-away redis-server.
     globalSetup: ['./test/support/redis-global-setup.ts'],
     testTimeout: 20_000,
@@ -16,5 +28,11 @@ export default defineConfig({
     restoreMocks: true,
     unstubEnvs: true,
     unstubGlobals: true,
+    projects: [
+      // The fast suites share one module graph per worker (no per-file isolation): they keep no
+      // state between files (instances stay out of the default registry, listeners are removed).
+      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: SLOW_SUITES, isolate: false } },
+      { extends: true, test: { name: 'slow', include: SLOW_SUITES } },
+    ],
   },
 });

@@ -18,7 +18,8 @@ import {
   Timeout,
   type ExceptionContext,
 } from '../../src/index';
-import { deferred, isSettled, limiterOnClock, settled } from './support';
+import { limiterOnClock } from './support';
+import { deferred, isSettled, settled } from '../support/async';
 
 class Transient extends Error {}
 class NotFound extends Error {}

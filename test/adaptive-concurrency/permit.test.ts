@@ -2,7 +2,8 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import * as adaptive from '../../src/adaptive-concurrency/index';
 import { ConcurrencyLimitError } from '../../src/index';
-import { isSettled, limiterOnClock } from './support';
+import { limiterOnClock } from './support';
+import { isSettled } from '../support/async';
 
 describe('ConcurrencyPermit', () => {
   it('holds a slot from acquire to release; releasing twice is a no-op', async () => {

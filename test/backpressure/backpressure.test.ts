@@ -19,8 +19,8 @@ import {
   RejectedError,
   Timeout,
 } from '../../src/index';
-import { flushPromises } from '../support/manual-clock';
 import { Job, onClock, startJobs } from './support';
+import { flushPromises } from '../support/async';
 
 describe('Backpressure hysteresis', () => {
   it('pauses when pending reaches highWaterMark and resumes only when it falls to lowWaterMark', async () => {

@@ -7,8 +7,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Backpressure } from '../../src/backpressure/index';
-import { flushPromises, ManualClock } from '../support/manual-clock';
+import { ManualClock } from '../support/manual-clock';
 import { Job } from './support';
+import { flushPromises } from '../support/async';
 
 type Command =
   | { readonly op: 'call' }

@@ -16,7 +16,8 @@ import {
   type ExceptionContext,
   type Logger,
 } from '../../src/index';
-import { bulkheadOnClock, deferred, settle } from './support';
+import { bulkheadOnClock } from './support';
+import { deferred, flushPromises } from '../support/async';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -484,7 +485,7 @@ describe('Bulkhead events, exceptions and stats', () => {
     gate.resolve('ok');
     other.resolve('ok');
     await Promise.all([holder, otherHolder]);
-    await settle();
+    await flushPromises();
   });
 
   it('reports occupancy and counters in stats() as plain data', async () => {

@@ -9,19 +9,3 @@ export function bulkheadOnClock(options: BulkheadOptions = {}) {
   bulkhead.events.on('rejected', (event) => rejections.push(event));
   return { clock, bulkhead, rejections };
 }
-
-/** A promise settled from outside, for functions that stay running until a test lets them end. */
-export function deferred<T = string>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Lets queued promise callbacks run (a few microtask turns). */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-}

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { Priority } from '../../src/index';
 import { LoadShedder, type LoadLevel } from '../../src/load-shedder/index';
 import { ManualClock } from '../support/manual-clock';
-import { FakeSignals, flush } from './support';
+import { FakeSignals } from './support';
+import { flushPromises } from '../support/async';
 
 const PRIORITIES: Priority[] = ['low', 'normal', 'high', 'critical'];
 const LEVELS: LoadLevel[] = ['normal', 'elevated', 'high', 'critical', 'critical'];
@@ -99,7 +100,7 @@ class Real {
 type System = { model: Model; real: Real };
 
 async function agree(model: Model, real: Real): Promise<void> {
-  await flush();
+  await flushPromises();
   expect([...real.running.keys()].sort((a, b) => a - b)).toEqual([...model.running].sort((a, b) => a - b));
   expect(real.shedder.inFlight).toBe(model.running.length);
   expect(real.shedder.queued).toBe(model.queued);

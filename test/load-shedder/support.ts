@@ -1,3 +1,4 @@
+import { flushPromises } from '../support/async';
 import type { LoadShedderOptions, LoadSignalReader, LoadSignalSource } from '../../src/load-shedder/index';
 import { LoadShedder } from '../../src/load-shedder/index';
 import { ManualClock } from '../support/manual-clock';
@@ -36,13 +37,8 @@ export class HeldCalls {
   /** Settles the oldest running call, then lets promise callbacks run. */
   async release(count = 1): Promise<void> {
     for (let i = 0; i < count; i++) this.#running.shift()?.();
-    await flush();
+    await flushPromises();
   }
-}
-
-/** Lets pending promise callbacks run. */
-export function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** How a call through the shedder ended. */

@@ -43,11 +43,3 @@ export class FlakyStore implements RateLimitStore {
     return this.async ? Promise.resolve(result) : result;
   }
 }
-
-/** Settles `promise` into a tagged outcome. */
-export function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return promise.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}

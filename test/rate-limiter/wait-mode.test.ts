@@ -1,13 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { RateLimitError } from '../../src/index';
-import { limiterOnClock, settle } from './support';
+import { limiterOnClock } from './support';
+import { settled } from '../support/async';
 
 describe("mode: 'wait'", () => {
   it('waits retryAfterMs and then runs fn instead of rejecting', async () => {
     const { limiter, clock } = limiterOnClock({ limit: 1, windowMs: 1_000, mode: 'wait' });
     await limiter.execute(() => 'first');
     const fn = vi.fn(() => 'second');
-    const waiting = settle(limiter.execute(fn));
+    const waiting = settled(limiter.execute(fn));
     await clock.advance(999);
     expect(fn).not.toHaveBeenCalled();
     await clock.advance(1);
@@ -21,8 +22,8 @@ describe("mode: 'wait'", () => {
     limiter.events.on('rejected', (event) => rejected.push(event));
     await limiter.execute(() => 0);
     const fn = vi.fn();
-    const second = settle(limiter.execute(fn));
-    const third = settle(limiter.execute(fn));
+    const second = settled(limiter.execute(fn));
+    const third = settled(limiter.execute(fn));
     await clock.advance(1_000);
     expect(await second).toEqual({ ok: true, value: undefined });
     // The third woke at the same time, found the room taken, and a second wait of 1,000 ms would pass 1,500.
@@ -53,7 +54,7 @@ describe("mode: 'wait'", () => {
     await limiter.execute(() => 0);
     const controller = new AbortController();
     const fn = vi.fn();
-    const waiting = settle(limiter.execute(fn, { signal: controller.signal }));
+    const waiting = settled(limiter.execute(fn, { signal: controller.signal }));
     await clock.advance(100);
     const reason = new Error('caller gave up');
     controller.abort(reason);
@@ -69,7 +70,7 @@ describe("mode: 'wait'", () => {
     await limiter.execute(() => 0);
     await expect(limiter.execute(() => 1, { timeoutMs: 1_000 })).rejects.toMatchObject({ retryAfterMs: 1_000 });
     expect(clock.pendingTimers).toBe(0);
-    const waiting = settle(limiter.execute(() => 2, { deadline: clock.now() + 1_001 }));
+    const waiting = settled(limiter.execute(() => 2, { deadline: clock.now() + 1_001 }));
     await clock.advance(1_000);
     expect(await waiting).toEqual({ ok: true, value: 2 });
   });
@@ -83,7 +84,7 @@ describe("mode: 'wait'", () => {
       // Invariant checked inside each task.
       expect(admittedAt.filter((at) => at > now - 1_000).length).toBeLessThanOrEqual(10);
     };
-    const calls = Array.from({ length: 60 }, () => settle(limiter.execute(task, { key: 'k' })));
+    const calls = Array.from({ length: 60 }, () => settled(limiter.execute(task, { key: 'k' })));
     for (let step = 0; step < 70; step++) await clock.advance(100);
     const outcomes = await Promise.all(calls);
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
@@ -94,7 +95,7 @@ describe("mode: 'wait'", () => {
   it('waits at least 1 ms per try when a store refuses with retryAfterMs 0, so the wait stays bounded', async () => {
     const refuseAlways = { consume: () => ({ allowed: false, limit: 1, remaining: 0, resetMs: 0, retryAfterMs: 0 }) };
     const { limiter, clock } = limiterOnClock({ limit: 1, windowMs: 1_000, mode: 'wait', maxWaitMs: 10, store: refuseAlways });
-    const waiting = settle(limiter.execute(() => 'never'));
+    const waiting = settled(limiter.execute(() => 'never'));
     await clock.advance(10);
     const outcome = await waiting;
     expect(outcome.ok).toBe(false);

@@ -1,4 +1,5 @@
 import { sleep, type Clock, type TimerHandle } from '../../src/core/clock';
+import { flushPromises } from './async';
 
 interface ManualTimer {
   readonly id: number;
@@ -60,7 +61,3 @@ export class ManualClock implements Clock {
   }
 }
 
-/** Lets every pending promise callback run. */
-export function flushPromises(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
