@@ -264,7 +264,7 @@ export const GROUPS: readonly Group[] = [
     id: 'bulkhead',
     label: 'bulkhead, 1 call',
     description:
-      'one call at a time through a bulkhead of 10 slots (never full): bulwark `new Bulkhead({ maxConcurrent: 10, registry: false })`; ' +
+      'one call at a time through a bulkhead of 10 slots (never full): bulwark `new Bulkhead({ maxInFlight: 10, registry: false })`; ' +
       'cockatiel `bulkhead(10)`; p-limit `pLimit(10)`, `limit(fn)`',
   },
   {
@@ -273,7 +273,7 @@ export const GROUPS: readonly Group[] = [
     description:
       `each op fires ${CONCURRENT_CALLS} calls at once through a bulkhead of 10 slots (10 run, 990 queue) and awaits them all ` +
       '(`Promise.all`); ns/op is PER CALL: the batch time ÷ 1,000 (per batch: × 1,000). ' +
-      'bulwark `new Bulkhead({ maxConcurrent: 10, maxQueue: 1000, registry: false })`; cockatiel `bulkhead(10, 1000)`; p-limit `pLimit(10)`. ' +
+      'bulwark `new Bulkhead({ maxInFlight: 10, maxQueue: 1000, registry: false })`; cockatiel `bulkhead(10, 1000)`; p-limit `pLimit(10)`. ' +
       "The issue's reference, per batch of 1,000 on its machine: cockatiel 668 555 ns, p-limit 886 945 ns",
     callsPerOp: CONCURRENT_CALLS,
   },
@@ -540,12 +540,12 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
   };
 
   // bulkheads of 10 slots: one call at a time (never full), and batches of 1,000 (10 run, 990 queue)
-  const bwBulkhead = new Bulkhead({ name: 'bench-bulkhead', maxConcurrent: BULKHEAD_LIMIT, registry: false });
+  const bwBulkhead = new Bulkhead({ name: 'bench-bulkhead', maxInFlight: BULKHEAD_LIMIT, registry: false });
   const ckBulkhead = cockatielBulkhead(BULKHEAD_LIMIT);
   const pLimited = pLimit(BULKHEAD_LIMIT);
   const bwQueued = new Bulkhead({
     name: 'bench-bulkhead-queued',
-    maxConcurrent: BULKHEAD_LIMIT,
+    maxInFlight: BULKHEAD_LIMIT,
     maxQueue: CONCURRENT_CALLS,
     registry: false,
   });

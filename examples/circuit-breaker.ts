@@ -4,8 +4,8 @@
  * - Window mode: the breaker opens when at least half of the last 10 calls failed (once it has
  *   seen 4 calls). Only `ServiceUnavailableError` counts as a failure; a `NotFoundError` is an
  *   answer from a healthy service, so it passes through unchanged and counts as a success.
- * - While open, calls are refused at once with `CircuitOpenError` (code `CIRCUIT_OPEN`, with
- *   `retryAfterMs`) and the service receives nothing.
+ * - While open, calls are refused at once with `CircuitOpenError` (code `CIRCUIT_OPEN`, reason
+ *   `circuitOpen`, with `retryAfterMs`) and the service receives nothing.
  * - After `recoveryTimeoutMs`, one probe at a time is let through (half-open): a failed probe
  *   re-opens the circuit, two successful ones close it.
  * - A call that the caller aborts counts neither way.
@@ -55,6 +55,7 @@ export type Outcome =
   | {
       readonly result: 'rejected';
       readonly code: string;
+      readonly reason: string;
       readonly state: string;
       readonly retryAfterMs: number;
       readonly message: string;
@@ -99,8 +100,8 @@ export async function main(): Promise<CircuitBreakerResult> {
     } catch (error) {
       if (error instanceof CircuitOpenError) {
         // Refused without calling the service: answer from elsewhere, or 503 + Retry-After.
-        const { code, state, retryAfterMs, message } = error;
-        outcomes.push({ result: 'rejected', code, state, retryAfterMs, message });
+        const { code, reason, state, retryAfterMs, message } = error;
+        outcomes.push({ result: 'rejected', code, reason, state, retryAfterMs, message });
       } else {
         // The service's own error (or the caller's abort reason), unchanged.
         outcomes.push({ result: 'error', name: (error as Error).name, message: (error as Error).message });

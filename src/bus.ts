@@ -1,5 +1,6 @@
 /**
- * The process-wide event bus, typed with the events of every pattern.
+ * The process-wide event bus, typed with the events of every pattern. Each pattern declares its
+ * own event map in its folder; this module merges them, so that core never lists a pattern.
  * @module
  */
 import type { AdaptiveConcurrencyLimiterEvents } from './adaptive-concurrency/events';
@@ -13,21 +14,39 @@ import type { RateLimiterEvents } from './rate-limiter/events';
 import type { RetryEvents } from './retry/events';
 import type { TimeoutEvents } from './timeout/events';
 
-/** A pattern's event map with every key prefixed by `${Prefix}:`, as on the {@link bus}. */
-export type PrefixedEvents<Prefix extends string, Events> = {
-  [K in keyof Events & string as `${Prefix}:${K}`]: Events[K];
-};
+/** Every pattern's event map, by its pattern type (the prefix of its events on the {@link bus}). */
+export interface PatternEventMaps {
+  /** Events of a {@link CircuitBreaker}. */
+  circuitBreaker: CircuitBreakerEvents;
+  /** Events of a {@link Retry}. */
+  retry: RetryEvents;
+  /** Events of a {@link Timeout}. */
+  timeout: TimeoutEvents;
+  /** Events of a {@link Fallback}. */
+  fallback: FallbackEvents;
+  /** Events of a {@link Bulkhead}. */
+  bulkhead: BulkheadEvents;
+  /** Events of a {@link LoadShedder}. */
+  loadShedder: LoadShedderEvents;
+  /** Events of a {@link Backpressure}. */
+  backpressure: BackpressureEvents;
+  /** Events of an {@link AdaptiveConcurrencyLimiter}. */
+  adaptiveConcurrency: AdaptiveConcurrencyLimiterEvents;
+  /** Events of a {@link RateLimiter}. */
+  rateLimiter: RateLimiterEvents;
+}
+
+/** The kind of pattern an instance is: `'circuitBreaker'`, `'retry'`, …; the prefix of its events on the bus. */
+export type PatternType = keyof PatternEventMaps;
 
 /** Every event of every pattern, keyed `${patternType}:${eventName}` as published on {@link bus}. */
-export type BulwarkEventMap = PrefixedEvents<'circuitBreaker', CircuitBreakerEvents> &
-  PrefixedEvents<'retry', RetryEvents> &
-  PrefixedEvents<'timeout', TimeoutEvents> &
-  PrefixedEvents<'fallback', FallbackEvents> &
-  PrefixedEvents<'bulkhead', BulkheadEvents> &
-  PrefixedEvents<'backpressure', BackpressureEvents> &
-  PrefixedEvents<'loadShedder', LoadShedderEvents> &
-  PrefixedEvents<'adaptiveConcurrency', AdaptiveConcurrencyLimiterEvents> &
-  PrefixedEvents<'rateLimiter', RateLimiterEvents>;
+export type BulwarkEventMap = {
+  [Type in { [P in PatternType]: `${P}:${keyof PatternEventMaps[P] & string}` }[PatternType]]: Type extends `${
+    infer P extends PatternType
+  }:${infer E}`
+    ? PatternEventMaps[P][E & keyof PatternEventMaps[P]]
+    : never;
+};
 
 /**
  * The process-wide bus: every event of every instance, as `` `${patternType}:${eventName}` ``;

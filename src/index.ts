@@ -5,43 +5,55 @@
  * decorate methods with {@link resilient}, and watch everything on the {@link bus}.
  * @module
  */
-export { compose, wrap, type Policy, type ExecuteOptions, type ExecutionContext, type Priority } from './core/policy';
+export {
+  compose,
+  wrap,
+  type Policy,
+  type Pipeline,
+  type LayerStats,
+  type ExecuteOptions,
+  type ExecutionContext,
+  type Priority,
+} from './core/policy';
 export { systemClock, sleep, type Clock, type TimerHandle } from './core/clock';
 export {
   BulwarkError,
   ConfigError,
-  OperationTimeoutError,
   RejectedError,
-  CircuitOpenError,
-  BulkheadRejectedError,
-  LoadShedError,
-  BackpressureTimeoutError,
-  ConcurrencyLimitError,
-  RateLimitError,
-  type RejectingCircuitState,
-  type BulkheadRejectionReason,
   ErrorCode,
   isBulwarkError,
   isRejectedError,
   type ConfigIssue,
 } from './core/errors';
+export { OperationTimeoutError } from './timeout/operation-timeout-error';
+export {
+  CircuitOpenError,
+  type CircuitRejectionReason,
+  type RejectingCircuitState,
+} from './circuit-breaker/circuit-open-error';
+export { BulkheadRejectedError, type BulkheadRejectionReason } from './bulkhead/bulkhead-rejected-error';
+export { LoadShedError, type ShedReason } from './load-shedder/load-shed-error';
+export { BackpressureTimeoutError, type BackpressureRejectionReason } from './backpressure/backpressure-timeout-error';
+export { ConcurrencyLimitError, type ConcurrencyRejectionReason } from './adaptive-concurrency/concurrency-limit-error';
+export { RateLimitError, type RateLimitRejectionReason } from './rate-limiter/rate-limit-error';
 export {
   ExceptionHandler,
   type ExceptionConfig,
   type ExceptionContext,
   type ErrorClass,
 } from './core/exceptions';
-export type { BulwarkEvent, EventEmitter, PatternType } from './core/events';
+export type { BulwarkEvent, EventEmitter } from './core/events';
 export type { CommonOptions } from './core/config';
 export {
   Registry,
   defaultRegistry,
   type Registrable,
+  type PatternHealth,
   type HealthReport,
   type InstanceHealth,
 } from './core/registry';
 export { setLogger, getLogger, silentLogger, type Logger, type LogMethod } from './core/logger';
-export { bus, type BulwarkEventMap, type PrefixedEvents } from './bus';
+export { bus, type BulwarkEventMap, type PatternEventMaps, type PatternType } from './bus';
 export {
   Retry,
   RetryBudget,
@@ -65,10 +77,18 @@ export {
   TIMEOUT_DEFAULTS,
   type TimeoutOptions,
   type TimeoutStrategy,
+  type TimeoutStats,
   type TimeoutEvents,
   type TimeoutEvent,
 } from './timeout/index';
-export { Fallback, type FallbackOptions, type FallbackFunction, type FallbackEvents, type FallbackEvent } from './fallback/index';
+export {
+  Fallback,
+  type FallbackOptions,
+  type FallbackFunction,
+  type FallbackStats,
+  type FallbackEvents,
+  type FallbackEvent,
+} from './fallback/index';
 export {
   CircuitBreaker,
   CircuitState,
@@ -102,7 +122,7 @@ export {
   type BackpressureEvents,
   type BackpressurePauseEvent,
   type BackpressureResumeEvent,
-  type BackpressureTimeoutEvent,
+  type BackpressureRejectedEvent,
 } from './backpressure/index';
 export {
   LoadShedder,
@@ -116,9 +136,8 @@ export {
   type LoadShedderStats,
   type LoadSignalReadings,
   type LoadShedderEvents,
-  type ShedEvent,
+  type LoadShedderRejectedEvent,
   type LoadLevelChangeEvent,
-  type ShedReason,
 } from './load-shedder/index';
 export {
   AdaptiveConcurrencyLimiter,
@@ -132,7 +151,6 @@ export {
   type LimitChangeEvent,
   type LimitChangeReason,
   type ConcurrencyRejectedEvent,
-  type ConcurrencyRejectionReason,
 } from './adaptive-concurrency/index';
 export {
   RateLimiter,

@@ -262,6 +262,7 @@ describe('examples/circuit-breaker.ts', () => {
     expect(rejected).toHaveLength(1);
     expect(rejected[0]).toMatchObject({
       code: 'CIRCUIT_OPEN',
+      reason: 'circuitOpen',
       state: 'open',
       message: 'Circuit "pricing" is open: the call was not made',
     });
@@ -296,10 +297,12 @@ describe('examples/health-check.ts', () => {
     expect(result.healthy.report.instances['payments']).toMatchObject({
       patternType: 'circuitBreaker',
       state: 'closed',
+      healthy: true,
       stats: { state: 'closed', totals: { successes: 1 } },
     });
     expect(result.healthy.report.instances['payments-retry']).toEqual({
       patternType: 'retry',
+      healthy: true,
       stats: expect.objectContaining({ succeededWithoutRetry: 1 }),
     });
     expect(typeof result.healthy.report.timestamp).toBe('number');
@@ -310,6 +313,7 @@ describe('examples/health-check.ts', () => {
     expect(result.degraded.report.status).toBe('degraded');
     expect(result.degraded.report.instances['redis']).toMatchObject({
       state: 'open',
+      healthy: false,
       stats: { failures: 2, consecutiveFailures: 2, nextProbeAt: expect.any(Number) },
     });
   });

@@ -3,27 +3,20 @@
  * calls go, and refuses (or queues) the calls beyond that.
  * @module
  */
-import { systemClock, type Clock } from '../core/clock';
-import { defaultName, parseOptions } from '../core/config';
-import type { ExecutionContext, InternalContext } from '../core/context';
-import {
-  concurrencyLimitMessage,
-  ConcurrencyLimitError,
-  ErrorCode,
-  isBulwarkError,
-  isRejectedError,
-  rejectionText,
-  stacklessRejection,
-} from '../core/errors';
-import { EventHub, type EventEmitter } from '../core/events';
-import { ExceptionHandler } from '../core/exceptions';
-import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
-import { registerInstance } from '../core/registry';
-import { quietRejection } from '../core/rejection';
+import { systemClock } from '../core/clock';
+import { parseOptions } from '../core/config';
+import type { InternalContext } from '../core/context';
+import { ErrorCode, isBulwarkError } from '../core/errors';
+import type { Operation } from '../core/operation';
+import { FAILURE, IGNORED, OutcomeClassifier, SUCCESS, type Verdict } from '../core/outcome';
+import { Pattern } from '../core/pattern';
+import { rootContext, type ExecuteOptions } from '../core/policy';
+import { quietRejection, Rejections } from '../core/rejection';
 import { WaitQueue } from '../core/wait-queue';
 import { AimdLimit } from './aimd';
 import type { LimitAlgorithm } from './algorithm';
-import type { AdaptiveConcurrencyLimiterEvents, ConcurrencyRejectionReason } from './events';
+import { ConcurrencyLimitError, type ConcurrencyRejectionReason } from './concurrency-limit-error';
+import type { AdaptiveConcurrencyLimiterEvents } from './events';
 import { Gradient2Limit } from './gradient2';
 import {
   ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS,
@@ -34,27 +27,29 @@ import {
   type LimitAlgorithmName,
   type ResolvedAdaptiveConcurrencyLimiterOptions,
 } from './options';
-import { DROPPED, IGNORED, Permit, SUCCESS, type ConcurrencyPermit, type OutcomeCode, type PermitOwner } from './permit';
+import { Permit, type ConcurrencyPermit, type PermitOwner } from './permit';
 import { WindowedLimit, type SampleWindowSettings } from './sample-window';
 import type { AdaptiveConcurrencyLimiterStats } from './stats';
 import { VegasLimit } from './vegas';
 
-type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
+/** A Timeout's error, by code (patterns do not import each other): always a drop. */
+const isOperationTimeout = (error: unknown): boolean => isBulwarkError(error, ErrorCode.OperationTimeout);
 
 /**
  * Limits concurrent calls to a limit that it keeps adjusting from what it observes, like Netflix
  * concurrency-limits: `'aimd'` (the default) grows it on successes and cuts it on drops,
  * `'gradient2'` and `'vegas'` read round-trip times to see queueing before anything fails.
  *
- * - A call over the limit is rejected at once with {@link ConcurrencyLimitError} (built without a
- *   stack trace unless `captureRejectionStacks` is set), or waits in a FIFO queue for up to
- *   `maxWaitMs` (never past its deadline) when that is set; a caller's abort removes it from the
+ * - A call over the limit is rejected at once with {@link ConcurrencyLimitError} (reason
+ *   `atLimit`; built without a stack trace unless `captureRejectionStacks` is set), or waits in a
+ *   FIFO queue for up to `maxWaitMs` (never past its deadline) when that is set, and is rejected
+ *   with reason `queueTimeout` when that time runs out; a caller's abort removes it from the
  *   queue at once. A waiting call keeps the caller's AsyncLocalStorage context.
- * - `execute` measures each call and releases its permit by outcome: a success is a sample; an
- *   error the exception handler handles (every error by default) and an
- *   {@link OperationTimeoutError} are drops; a call its caller aborted, or that failed with an
- *   `ignore`d error, tells nothing (`ignored`); other errors count as successes (the dependency
- *   answered).
+ * - `execute` measures each call and releases its permit by outcome, as core's outcome
+ *   classifier (shared with the circuit breaker) judges it: a success is a sample; an error the
+ *   exception handler handles (every error by default) and an {@link OperationTimeoutError} are
+ *   drops; a call its caller aborted, a refusal by an inner policy, or an `ignore`d error tells
+ *   nothing (`ignored`); other errors count as successes (the dependency answered).
  * - `acquire` hands out a {@link ConcurrencyPermit} for code that cannot be wrapped in a function;
  *   `await using` releases it as `ignored` unless the code released it first.
  *
@@ -64,7 +59,8 @@ type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
  *
  * Cost: under the limit, a call or an `acquire` uses no timer, and allocates nothing of its own
  * beyond its promise (and, for `acquire`, the permit object). Timers: one per waiting call when
- * `maxWaitMs` is set, cleared as it leaves the queue; nothing runs in the background.
+ * `maxWaitMs` is set, cleared as it leaves the queue; nothing runs in the background, so
+ * `dispose()` has nothing to stop.
  *
  * @example
  * ```ts
@@ -73,17 +69,12 @@ type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
  * limiter.events.on('limitChange', (e) => log.info({ from: e.from, to: e.to }, `limit ${e.reason}`));
  * ```
  */
-export class AdaptiveConcurrencyLimiter implements Policy {
-  /** Instance name, used in events, errors, logs and the registry. */
-  readonly name: string;
+export class AdaptiveConcurrencyLimiter extends Pattern<AdaptiveConcurrencyLimiterEvents, AdaptiveConcurrencyLimiterStats> {
   /** The kind of pattern: `'adaptiveConcurrency'`. */
-  readonly patternType = 'adaptiveConcurrency' as const;
-  /** Typed emitter of this instance's events: limitChange, rejected. */
-  readonly events: EventEmitter<AdaptiveConcurrencyLimiterEvents>;
+  declare readonly patternType: 'adaptiveConcurrency';
   /** The algorithm that sets the limit. */
   readonly algorithm: LimitAlgorithmName;
   readonly #algorithm: LimitAlgorithm;
-  readonly #clock: Clock;
   /**
    * Time of admissions and releases as the algorithm reads it: ms for round-trip times (see the
    * class comment), or for `'aimd'` the count of admissions so far.
@@ -91,22 +82,18 @@ export class AdaptiveConcurrencyLimiter implements Policy {
   readonly #stopwatch: () => number;
   /** Longest wait for a permit, in ms; 0 when calls over the limit do not wait. */
   readonly #maxWaitMs: number;
-  readonly #handler: ExceptionHandler;
-  readonly #hub: EventHub<AdaptiveConcurrencyLimiterEvents>;
+  readonly #outcomes: OutcomeClassifier;
   /** Callers waiting for a permit: some only while every permit is taken (see `#grantWaiters`). */
   readonly #waiters: WaitQueue;
   /** What permits report to; one object shared by every permit. */
   readonly #owner: PermitOwner;
   /** Makes the error of a wait that ran out of time; bound once, not per wait. */
   readonly #onWaitTimeout: () => unknown;
-  readonly #captureRejectionStacks: boolean;
-  /** The limit that `#rejectionText` was made for. */
-  #rejectionTextLimit = -1;
-  /** Message and fixed stack of stackless rejections, made again only when the limit has changed. */
-  #rejectionText = { message: '', stack: '' };
+  readonly #errors: Rejections<ConcurrencyLimitError, ConcurrencyRejectionReason>;
   #inFlight = 0;
   #admitted = 0;
-  #rejected = 0;
+  #rejectedAtLimit = 0;
+  #rejectedQueueTimeout = 0;
   #successes = 0;
   #drops = 0;
   #ignored = 0;
@@ -122,9 +109,8 @@ export class AdaptiveConcurrencyLimiter implements Policy {
       'AdaptiveConcurrencyLimiter options',
       adaptiveConcurrencyCrossCheck,
     );
-    this.name = resolved.name ?? defaultName('adaptiveConcurrency');
-    const clock = resolved.clock ?? systemClock;
-    this.#clock = clock;
+    super('adaptiveConcurrency', resolved);
+    const clock = this.clock;
     this.algorithm = resolved.algorithm ?? ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS.algorithm;
     // AIMD needs only the order of admissions and drops: count admissions instead of reading a clock.
     this.#stopwatch =
@@ -135,14 +121,16 @@ export class AdaptiveConcurrencyLimiter implements Policy {
           : () => clock.now();
     this.#algorithm = createAlgorithm(this.algorithm, resolved);
     this.#maxWaitMs = resolved.maxWaitMs ?? 0;
-    this.#captureRejectionStacks = resolved.captureRejectionStacks ?? false;
-    this.#handler = new ExceptionHandler(resolved.exceptions, 'adaptiveConcurrency', this.name);
-    this.#hub = new EventHub('adaptiveConcurrency', this.name);
-    this.events = this.#hub.emitter;
+    this.#outcomes = new OutcomeClassifier(this.exceptions, isOperationTimeout);
     this.#waiters = new WaitQueue(clock);
-    this.#owner = { settle: (startedAt, inFlight, outcome) => this.#settle(startedAt, inFlight, outcome) };
-    this.#onWaitTimeout = () => this.#rejection('waitTimeout');
-    registerInstance(this, resolved.registry);
+    this.#owner = { settle: (startedAt, inFlight, verdict) => this.#settle(startedAt, inFlight, verdict) };
+    this.#onWaitTimeout = () => this.#reject('queueTimeout');
+    const name = this.name;
+    const algorithm = this.#algorithm;
+    this.#errors = new Rejections(
+      (reason) => new ConcurrencyLimitError(name, reason, algorithm.limit),
+      resolved.captureRejectionStacks ?? false,
+    );
   }
 
   /** The current limit: how many calls may hold a permit at once. */
@@ -156,24 +144,16 @@ export class AdaptiveConcurrencyLimiter implements Policy {
   }
 
   /**
-   * Runs `fn` under the limit, and teaches the algorithm how it went.
+   * Runs `fn` under the limit, and teaches the algorithm how it went (see {@link Pattern.execute}).
    * @throws {@link ConcurrencyLimitError} when the limit is reached and the call cannot wait or waited too long
    *   (or what `exceptions.transform` makes of it)
    * @throws the caller's `signal.reason` when it aborts before `fn` starts
    * @throws `fn`'s own error, unchanged
    */
-  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    const ctx = rootContext(options, this.#clock);
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
-    return this[runInContext](fn, ctx);
-  }
-
-  /** @internal */
-  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
+  protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     if (this.#inFlight < this.#algorithm.limit) return this.#run(fn, ctx, ++this.#inFlight);
     const waitMs = this.#waitBudget(ctx.deadline);
-    if (waitMs <= 0) return quietRejection(this.#rejection('atLimit'));
+    if (waitMs <= 0) return quietRejection(this.#reject('atLimit'));
     return this.#waitThenRun(fn, ctx, waitMs);
   }
 
@@ -202,9 +182,9 @@ export class AdaptiveConcurrencyLimiter implements Policy {
     const signal = options?.signal;
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
     if (this.#inFlight < this.#algorithm.limit) return Promise.resolve(this.#permit(++this.#inFlight));
-    const ctx = rootContext(options, this.#clock);
+    const ctx = rootContext(options, this.clock);
     const waitMs = this.#waitBudget(ctx.deadline);
-    if (waitMs <= 0) return quietRejection(this.#rejection('atLimit'));
+    if (waitMs <= 0) return quietRejection(this.#reject('atLimit'));
     return this.#acquireAfterWait(ctx, waitMs);
   }
 
@@ -214,16 +194,22 @@ export class AdaptiveConcurrencyLimiter implements Policy {
       algorithm: this.algorithm,
       limit: this.#algorithm.limit,
       inFlight: this.#inFlight,
-      waiting: this.#waiters.length,
+      queued: this.#waiters.length,
       admitted: this.#admitted,
-      rejected: this.#rejected,
+      rejected: this.#rejectedAtLimit + this.#rejectedQueueTimeout,
+      rejectedByReason: { atLimit: this.#rejectedAtLimit, queueTimeout: this.#rejectedQueueTimeout },
       successes: this.#successes,
       drops: this.#drops,
       ignored: this.#ignored,
     };
   }
 
-  /** Runs `fn` holding the permit already counted in `#inFlight`, then settles it by outcome. */
+  /**
+   * Runs `fn` holding the permit already counted in `#inFlight`, then settles it by outcome. An
+   * async function rather than core's `runOperation` with handlers: settling needs the call's own
+   * start time, in-flight count and context, which handlers made once per policy cannot carry,
+   * and closures made per call would allocate.
+   */
   async #run<T>(fn: Operation<T>, ctx: InternalContext, inFlight: number): Promise<T> {
     this.#admitted++;
     const startedAt = this.#stopwatch();
@@ -231,7 +217,7 @@ export class AdaptiveConcurrencyLimiter implements Policy {
     try {
       value = await fn(ctx);
     } catch (error) {
-      this.#settle(startedAt, inFlight, this.#classify(error, ctx));
+      this.#settle(startedAt, inFlight, this.#judge(error, ctx));
       throw error;
     }
     this.#settle(startedAt, inFlight, SUCCESS);
@@ -276,23 +262,23 @@ export class AdaptiveConcurrencyLimiter implements Policy {
    */
   #waitBudget(deadline: number | undefined): number {
     if (this.#maxWaitMs === 0 || deadline === undefined) return this.#maxWaitMs;
-    return Math.min(this.#maxWaitMs, deadline - this.#clock.now());
+    return Math.min(this.#maxWaitMs, deadline - this.clock.now());
   }
 
   /** A permit was released: the algorithm learns from it, and freed slots go to waiters. */
-  #settle(startedAt: number, inFlight: number, outcome: OutcomeCode): void {
+  #settle(startedAt: number, inFlight: number, verdict: Verdict): void {
     this.#inFlight--;
-    if (outcome === IGNORED) {
+    if (verdict === IGNORED) {
       this.#ignored++;
     } else {
-      const dropped = outcome === DROPPED;
+      const dropped = verdict === FAILURE;
       if (dropped) this.#drops++;
       else this.#successes++;
       const algorithm = this.#algorithm;
       const from = algorithm.limit;
       const to = algorithm.update(this.#stopwatch() - startedAt, inFlight, dropped, startedAt);
-      if (to !== from && this.#hub.has('limitChange')) {
-        this.#hub.emit('limitChange', this.#clock.now(), { from, to, reason: algorithm.reason });
+      if (to !== from && this.hub.has('limitChange')) {
+        this.hub.emit('limitChange', this.clock.now(), { from, to, reason: algorithm.reason });
       }
     }
     this.#grantWaiters();
@@ -307,47 +293,27 @@ export class AdaptiveConcurrencyLimiter implements Policy {
     }
   }
 
-  /** How a failed call counts; see the class comment. */
-  #classify(error: unknown, ctx: InternalContext): OutcomeCode {
-    const scope = ctx.scope;
-    if (scope !== undefined && scope.aborted && scope.abortedByCaller) return IGNORED;
-    if (isRejectedError(error)) return IGNORED;
-    const handler = this.#handler;
-    if (handler.ignores(error)) return IGNORED;
-    if (!isBulwarkError(error, ErrorCode.OperationTimeout) && !handler.handles(error)) return SUCCESS;
-    if (handler.reports) handler.report('callFailed', error, { limit: this.#algorithm.limit, inFlight: this.#inFlight });
-    return DROPPED;
+  /** How a failed call counts (see the class comment); tells `onException` of a drop. */
+  #judge(error: unknown, ctx: InternalContext): Verdict {
+    const verdict = this.#outcomes.classify(error, ctx);
+    const exceptions = this.exceptions;
+    if (verdict === FAILURE && exceptions.reports) {
+      exceptions.report('callFailed', error, { limit: this.#algorithm.limit, inFlight: this.#inFlight });
+    }
+    return verdict;
   }
 
   /** Counts and announces a refusal; returns what the caller receives. */
-  #rejection(reason: ConcurrencyRejectionReason): unknown {
-    this.#rejected++;
+  #reject(reason: ConcurrencyRejectionReason): unknown {
+    if (reason === 'atLimit') this.#rejectedAtLimit++;
+    else this.#rejectedQueueTimeout++;
     const limit = this.#algorithm.limit;
-    const inFlight = this.#inFlight;
-    if (this.#hub.has('rejected')) this.#hub.emit('rejected', this.#clock.now(), { limit, inFlight, reason });
-    const error = this.#captureRejectionStacks
-      ? new ConcurrencyLimitError(this.name, limit)
-      : stacklessRejection(ConcurrencyLimitError, {
-          ...this.#rejectionTextFor(limit),
-          code: ErrorCode.ConcurrencyLimit,
-          policyName: this.name,
-          retryAfterMs: 0,
-          limit,
-        });
-    const handler = this.#handler;
-    if (!handler.reports && !handler.transforms) return error;
-    const metadata = { limit, inFlight, reason };
-    handler.report('concurrencyLimited', error, metadata);
-    return handler.toCallerError('concurrencyLimited', error, metadata);
-  }
-
-  /** The message and fixed stack of a stackless rejection at `limit`, made again when the limit changed. */
-  #rejectionTextFor(limit: number): { readonly message: string; readonly stack: string } {
-    if (limit !== this.#rejectionTextLimit) {
-      this.#rejectionText = rejectionText('ConcurrencyLimitError', concurrencyLimitMessage(this.name, limit));
-      this.#rejectionTextLimit = limit;
-    }
-    return this.#rejectionText;
+    const error = this.#errors.create(reason, { limit });
+    return this.refusal(
+      error,
+      'concurrencyLimited',
+      this.rejectionObserved ? { limit, inFlight: this.#inFlight } : undefined,
+    );
   }
 }
 

@@ -3,6 +3,7 @@
  * @module
  */
 import type { BulwarkEvent } from '../core/events';
+import type { ConcurrencyRejectionReason } from './concurrency-limit-error';
 
 /**
  * Why the limit changed, as reported by the `limitChange` event:
@@ -11,12 +12,6 @@ import type { BulwarkEvent } from '../core/events';
  * - `latency`: `'gradient2'` or `'vegas'` read the round-trip times (either way).
  */
 export type LimitChangeReason = 'success' | 'drop' | 'latency';
-
-/**
- * Why a call was refused: `atLimit` when it could not wait (no `maxWaitMs`, or no time left
- * before its deadline), `waitTimeout` when it waited `maxWaitMs` or until its deadline.
- */
-export type ConcurrencyRejectionReason = 'atLimit' | 'waitTimeout';
 
 /** The limit changed. */
 export interface LimitChangeEvent extends BulwarkEvent<'limitChange'> {
@@ -34,7 +29,10 @@ export interface ConcurrencyRejectedEvent extends BulwarkEvent<'rejected'> {
   readonly limit: number;
   /** Calls in flight when it was refused. */
   readonly inFlight: number;
-  /** Whether it could not wait or waited too long. */
+  /**
+   * `atLimit` when it could not wait, `queueTimeout` when it waited `maxWaitMs` or until its
+   * deadline; the same as the error's `reason`.
+   */
   readonly reason: ConcurrencyRejectionReason;
 }
 

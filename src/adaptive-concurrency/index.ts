@@ -1,4 +1,5 @@
 export { AdaptiveConcurrencyLimiter } from './adaptive-concurrency-limiter';
+export { ConcurrencyLimitError, type ConcurrencyRejectionReason } from './concurrency-limit-error';
 export {
   ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS,
   type AdaptiveConcurrencyLimiterOptions,
@@ -11,5 +12,4 @@ export type {
   LimitChangeEvent,
   LimitChangeReason,
   ConcurrencyRejectedEvent,
-  ConcurrencyRejectionReason,
 } from './events';

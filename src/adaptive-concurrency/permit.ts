@@ -2,6 +2,7 @@
  * The permit that {@link AdaptiveConcurrencyLimiter.acquire} hands out.
  * @module
  */
+import { FAILURE, IGNORED, SUCCESS, type Verdict } from '../core/outcome';
 
 /**
  * How a call that held a permit ended, as the limit algorithm should learn it:
@@ -36,21 +37,16 @@ export interface ConcurrencyPermit {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Outcome codes, internal. @internal */
-export const SUCCESS = 0;
-/** @internal */
-export const DROPPED = 1;
-/** @internal */
-export const IGNORED = 2;
-/** One of {@link SUCCESS}, {@link DROPPED}, {@link IGNORED}. @internal */
-export type OutcomeCode = typeof SUCCESS | typeof DROPPED | typeof IGNORED;
-
-function codeOf(outcome: PermitOutcome): OutcomeCode | undefined {
+/**
+ * The verdict of a released permit, in core's terms: `'success'` is {@link SUCCESS}, `'dropped'`
+ * is {@link FAILURE}, `'ignored'` is {@link IGNORED}; undefined for anything else.
+ */
+function verdictOf(outcome: PermitOutcome): Verdict | undefined {
   switch (outcome) {
     case 'success':
       return SUCCESS;
     case 'dropped':
-      return DROPPED;
+      return FAILURE;
     case 'ignored':
       return IGNORED;
     default:
@@ -60,7 +56,7 @@ function codeOf(outcome: PermitOutcome): OutcomeCode | undefined {
 
 /** What a permit reports its release to: the limiter. @internal */
 export interface PermitOwner {
-  settle(startedAt: number, inFlight: number, outcome: OutcomeCode): void;
+  settle(startedAt: number, inFlight: number, verdict: Verdict): void;
 }
 
 /**
@@ -85,12 +81,12 @@ export class Permit implements ConcurrencyPermit {
 
   release(outcome: PermitOutcome): void {
     if (this.#released) return;
-    const code = codeOf(outcome);
-    if (code === undefined) {
+    const verdict = verdictOf(outcome);
+    if (verdict === undefined) {
       throw new TypeError(`permit.release: outcome must be 'success', 'dropped' or 'ignored', got ${String(outcome)}`);
     }
     this.#released = true;
-    this.#owner.settle(this.#startedAt, this.#inFlight, code);
+    this.#owner.settle(this.#startedAt, this.#inFlight, verdict);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -2,6 +2,7 @@
  * What {@link AdaptiveConcurrencyLimiter.stats} returns.
  * @module
  */
+import type { ConcurrencyRejectionReason } from './concurrency-limit-error';
 import type { LimitAlgorithmName } from './options';
 
 /** State and counters of an {@link AdaptiveConcurrencyLimiter}; plain data, safe to serialise. */
@@ -13,11 +14,16 @@ export interface AdaptiveConcurrencyLimiterStats {
   /** Calls holding a permit now. */
   readonly inFlight: number;
   /** Calls waiting for a permit now. */
-  readonly waiting: number;
+  readonly queued: number;
   /** Permits granted since creation (by `execute` and by `acquire`). */
   readonly admitted: number;
-  /** Calls refused since creation. */
+  /** Calls refused since creation (by `execute` and by `acquire`). */
   readonly rejected: number;
+  /**
+   * `rejected` by reason: `atLimit` (could not wait) and `queueTimeout` (waited `maxWaitMs` or
+   * until its deadline).
+   */
+  readonly rejectedByReason: Readonly<Record<ConcurrencyRejectionReason, number>>;
   /** Permits released as successes. */
   readonly successes: number;
   /** Permits released as drops (failures and timeouts). */

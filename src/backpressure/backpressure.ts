@@ -3,16 +3,13 @@
  * watermarks.
  * @module
  */
-import { systemClock, type Clock } from '../core/clock';
-import { allChecks, defaultName, parseOptions, unusedExceptionFields } from '../core/config';
-import { SignalScope, type ExecutionContext, type InternalContext } from '../core/context';
-import { BackpressureTimeoutError } from '../core/errors';
-import { EventHub, type EventEmitter } from '../core/events';
-import { ExceptionHandler } from '../core/exceptions';
-import { isPromiseLike } from '../core/promise-like';
-import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
-import { registerInstance } from '../core/registry';
+import { allChecks, parseOptions, judgesNoOutcome } from '../core/config';
+import { SignalScope, type InternalContext } from '../core/context';
+import { releasing, runOperation, type Operation, type ReleasingHandlers } from '../core/operation';
+import { Pattern } from '../core/pattern';
+import { Rejections } from '../core/rejection';
 import { WaitQueue } from '../core/wait-queue';
+import { BackpressureTimeoutError, type BackpressureRejectionReason } from './backpressure-timeout-error';
 import type { BackpressureEvents } from './events';
 import {
   backpressureCrossCheck,
@@ -20,25 +17,8 @@ import {
   defaultLowWaterMark,
   type BackpressureOptions,
 } from './options';
+import type { BackpressureStats } from './stats';
 import { WaterLevel } from './water-level';
-
-/** State and counters of a {@link Backpressure}; plain data, safe to serialise. */
-export interface BackpressureStats {
-  /** Units counted and not yet released: running `execute` calls plus what producers acquired. */
-  readonly pending: number;
-  /** Whether it is paused. */
-  readonly paused: boolean;
-  /** Callers waiting for the pause to end: `execute` callers and `ready()` callers together. */
-  readonly waiting: number;
-  /** Highest `pending` since creation; above `highWaterMark` only when producers overshot it. */
-  readonly peakPending: number;
-  /** Times it paused since creation. */
-  readonly pauses: number;
-  /** Waits that ended in a {@link BackpressureTimeoutError} since creation. */
-  readonly timeouts: number;
-}
-
-type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
 
 /** What `ready()` returns while not paused: shared, so that the fast path allocates nothing. */
 const READY: Promise<void> = Promise.resolve();
@@ -46,8 +26,9 @@ const READY: Promise<void> = Promise.resolve();
 /**
  * Counts pending work and pauses new work while too much is pending. Once `pending` reaches
  * `highWaterMark` it is `paused`: new calls wait until `pending` has fallen to `lowWaterMark`
- * (hysteresis), or are rejected with {@link BackpressureTimeoutError} after `timeoutMs` or at
- * their deadline. Nothing is ever rejected for being over the mark: callers only wait.
+ * (hysteresis), or are rejected with {@link BackpressureTimeoutError} after `maxWaitMs` (reason
+ * `queueTimeout`) or at their deadline (reason `deadline`). Nothing is ever rejected for being
+ * over the mark: callers only wait.
  *
  * Two ways in, one count:
  * - `execute(fn)` waits while paused, counts the call as one pending unit while `fn` runs, and
@@ -63,8 +44,9 @@ const READY: Promise<void> = Promise.resolve();
  *
  * Cost: while not paused, `execute` adds no timer, clock read or allocation beyond the settle
  * of `fn`'s promise, and `ready()` returns a shared resolved promise. Waits use the core
- * `WaitQueue`; a wait's timer and abort listener exist only while it waits. No background
- * timer: nothing to dispose.
+ * `WaitQueue`; a wait's timer and abort listener exist only while it waits. A wait that runs out
+ * of time builds its error without a stack trace unless `captureRejectionStacks` is set. No
+ * background timer: `dispose()` has nothing to stop.
  *
  * @example
  * ```ts
@@ -79,33 +61,27 @@ const READY: Promise<void> = Promise.resolve();
  * backpressure.release();
  * ```
  */
-export class Backpressure implements Policy {
-  /** Instance name, used in events, errors, logs and the registry. */
-  readonly name: string;
+export class Backpressure extends Pattern<BackpressureEvents, BackpressureStats> {
   /** The kind of pattern: `'backpressure'`. */
-  readonly patternType = 'backpressure' as const;
-  /** Typed emitter of this instance's events: pause, resume, timeout. */
-  readonly events: EventEmitter<BackpressureEvents>;
+  declare readonly patternType: 'backpressure';
   /** Pending units at which it pauses. */
   readonly highWaterMark: number;
   /** Pending units at or below which a pause ends. */
   readonly lowWaterMark: number;
   /** Longest wait for a pause to end, in ms; undefined when waits are bounded only by signals and deadlines. */
-  readonly timeoutMs: number | undefined;
+  readonly maxWaitMs: number | undefined;
   readonly #level: WaterLevel;
   /** Waiting `execute` callers; each is counted as pending the moment it is let go. */
   readonly #callers: WaitQueue;
   /** Waiting `ready()` callers; letting them go counts nothing. */
   readonly #producers: WaitQueue;
-  readonly #clock: Clock;
-  readonly #handler: ExceptionHandler;
-  readonly #hub: EventHub<BackpressureEvents>;
+  readonly #errors: Rejections<BackpressureTimeoutError, BackpressureRejectionReason>;
   /** Settle handlers of `fn`'s promise, made once so that calls allocate no closure. */
-  readonly #releaseOnFulfilled: (value: unknown) => unknown;
-  readonly #releaseOnRejected: (error: unknown) => never;
+  readonly #release: ReleasingHandlers;
   #pausedAt = 0;
   #pauses = 0;
-  #timeouts = 0;
+  #rejectedQueueTimeout = 0;
+  #rejectedDeadline = 0;
 
   /**
    * @param options - `highWaterMark` is required; see {@link BackpressureOptions}
@@ -119,29 +95,22 @@ export class Backpressure implements Policy {
       'Backpressure options',
       allChecks(
         backpressureCrossCheck,
-        unusedExceptionFields(['handle', 'ignore'], 'Backpressure never classifies the errors of the function it runs'),
+        judgesNoOutcome('Backpressure'),
       ),
     );
-    this.name = resolved.name ?? defaultName('backpressure');
+    super('backpressure', resolved);
     this.highWaterMark = resolved.highWaterMark;
     this.lowWaterMark = resolved.lowWaterMark ?? defaultLowWaterMark(resolved.highWaterMark);
-    this.timeoutMs = resolved.timeoutMs;
-    this.#clock = resolved.clock ?? systemClock;
+    this.maxWaitMs = resolved.maxWaitMs;
     this.#level = new WaterLevel(this.highWaterMark, this.lowWaterMark);
-    this.#callers = new WaitQueue(this.#clock);
-    this.#producers = new WaitQueue(this.#clock);
-    this.#handler = new ExceptionHandler(resolved.exceptions, 'backpressure', this.name);
-    this.#hub = new EventHub('backpressure', this.name);
-    this.events = this.#hub.emitter;
-    this.#releaseOnFulfilled = (value) => {
-      this.#fall(1);
-      return value;
-    };
-    this.#releaseOnRejected = (error) => {
-      this.#fall(1);
-      throw error;
-    };
-    registerInstance(this, resolved.registry);
+    this.#callers = new WaitQueue(this.clock);
+    this.#producers = new WaitQueue(this.clock);
+    const name = this.name;
+    this.#errors = new Rejections(
+      (reason) => new BackpressureTimeoutError(name, reason, 0),
+      resolved.captureRejectionStacks ?? false,
+    );
+    this.#release = releasing(() => this.#fall(1));
   }
 
   /** Units counted and not yet released: running `execute` calls plus what producers acquired. */
@@ -155,23 +124,16 @@ export class Backpressure implements Policy {
   }
 
   /**
-   * Runs `fn` as one pending unit, first waiting while paused.
-   * @throws {@link BackpressureTimeoutError} when the wait outlasts `timeoutMs` or the call's deadline
-   * (or what `exceptions.transform` makes of it)
+   * Runs `fn` as one pending unit, first waiting while paused (see {@link Pattern.execute}).
+   * @throws {@link BackpressureTimeoutError} when the wait outlasts `maxWaitMs` or the call's
+   * deadline (or what `exceptions.transform` makes of it)
    * @throws the caller's `signal.reason` when it aborts while waiting (or before)
    * @throws `fn`'s own error, unchanged
    */
-  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    const ctx = rootContext(options, this.#clock);
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
-    return this[runInContext](fn, ctx);
-  }
-
-  /** @internal */
-  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+  protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     if (this.#level.paused) return this.#waitThenRun(fn, ctx);
     this.#rise(1);
-    return this.#run(fn, ctx);
+    return runOperation(fn, ctx, this.#release.onFulfilled, this.#release.onRejected);
   }
 
   /**
@@ -179,18 +141,19 @@ export class Backpressure implements Policy {
    * pause ends (every waiting `ready()` caller is let go then, in arrival order). Counts nothing:
    * report the work itself with {@link Backpressure.acquire} and {@link Backpressure.release}.
    * @param signal - cancels the wait: the promise rejects with its reason, at once if it has already aborted
-   * @throws {@link BackpressureTimeoutError} when the pause outlasts `timeoutMs` (or what
-   * `exceptions.transform` makes of it)
+   * @throws {@link BackpressureTimeoutError} (reason `queueTimeout`) when the pause outlasts
+   * `maxWaitMs` (or what `exceptions.transform` makes of it)
    */
   ready(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (!this.#level.paused) return READY;
-    const timeoutMs = this.timeoutMs;
-    return this.#producers.wait(
-      signal === undefined ? undefined : new SignalScope(signal),
-      timeoutMs,
-      timeoutMs === undefined ? undefined : () => this.#timedOut(timeoutMs, 'timeout'),
-    );
+    const maxWaitMs = this.maxWaitMs;
+    let onTimeout: (() => unknown) | undefined;
+    if (maxWaitMs !== undefined) {
+      const startedAt = this.clock.now();
+      onTimeout = () => this.#rejectWait('queueTimeout', startedAt);
+    }
+    return this.#producers.wait(signal === undefined ? undefined : new SignalScope(signal), maxWaitMs, onTimeout);
   }
 
   /**
@@ -225,56 +188,45 @@ export class Backpressure implements Policy {
     return {
       pending: this.#level.pending,
       paused: this.#level.paused,
-      waiting: this.#callers.length + this.#producers.length,
+      queued: this.#queued(),
       peakPending: this.#level.peak,
       pauses: this.#pauses,
-      timeouts: this.#timeouts,
+      rejected: this.#rejectedQueueTimeout + this.#rejectedDeadline,
+      rejectedByReason: { queueTimeout: this.#rejectedQueueTimeout, deadline: this.#rejectedDeadline },
     };
   }
 
-  /** The slow path: waits for the pause to end, as long as `timeoutMs` and the deadline allow. */
+  /** The slow path: waits for the pause to end, as long as `maxWaitMs` and the deadline allow. */
   async #waitThenRun<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    let limitMs = this.timeoutMs;
-    let trigger: 'timeout' | 'deadline' = 'timeout';
-    if (ctx.deadline !== undefined) {
-      const leftMs = Math.max(0, ctx.deadline - this.#clock.now());
-      if (limitMs === undefined || leftMs < limitMs) {
-        limitMs = leftMs;
-        trigger = 'deadline';
+    let waitMs = this.maxWaitMs;
+    let onTimeout: (() => unknown) | undefined;
+    if (waitMs !== undefined || ctx.deadline !== undefined) {
+      const startedAt = this.clock.now();
+      let reason: BackpressureRejectionReason = 'queueTimeout';
+      if (ctx.deadline !== undefined) {
+        const leftMs = Math.max(0, ctx.deadline - startedAt);
+        if (waitMs === undefined || leftMs < waitMs) {
+          waitMs = leftMs;
+          reason = 'deadline';
+        }
       }
+      onTimeout = () => this.#rejectWait(reason, startedAt);
     }
-    const waitMs = limitMs;
-    await this.#callers.wait(ctx.scope, waitMs, waitMs === undefined ? undefined : () => this.#timedOut(waitMs, trigger));
+    await this.#callers.wait(ctx.scope, waitMs, onTimeout);
     // Let go by #resume, which has already counted this call.
     if (ctx.scope?.aborted) {
       this.#fall(1);
       throw ctx.scope.reason;
     }
-    return this.#run(fn, ctx);
-  }
-
-  /** Runs `fn`, already counted, and releases its unit when it settles. */
-  #run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    let value: T | PromiseLike<T>;
-    try {
-      value = fn(ctx);
-    } catch (error) {
-      this.#fall(1);
-      return Promise.reject(error);
-    }
-    if (!isPromiseLike(value)) {
-      this.#fall(1);
-      return Promise.resolve(value);
-    }
-    return Promise.resolve(value).then(this.#releaseOnFulfilled as (value: T) => T, this.#releaseOnRejected);
+    return runOperation(fn, ctx, this.#release.onFulfilled, this.#release.onRejected);
   }
 
   #rise(units: number): void {
     if (!this.#level.rise(units)) return;
-    const now = this.#clock.now();
+    const now = this.clock.now();
     this.#pausedAt = now;
     this.#pauses++;
-    if (this.#hub.has('pause')) this.#hub.emit('pause', now, { pending: this.#level.pending });
+    if (this.hub.has('pause')) this.hub.emit('pause', now, { pending: this.#level.pending });
   }
 
   #fall(units: number): void {
@@ -286,25 +238,33 @@ export class Backpressure implements Policy {
    * arrival order, counting each, until none is left or the count reaches the high mark again.
    */
   #resume(): void {
-    if (this.#hub.has('resume')) {
-      const now = this.#clock.now();
-      const waiting = this.#callers.length + this.#producers.length;
-      this.#hub.emit('resume', now, { pending: this.#level.pending, waiting, pausedMs: now - this.#pausedAt });
+    if (this.hub.has('resume')) {
+      const now = this.clock.now();
+      this.hub.emit('resume', now, { pending: this.#level.pending, queued: this.#queued(), pausedMs: now - this.#pausedAt });
     }
     if (this.#level.paused) return; // a resume listener acquired enough to pause again
     while (this.#producers.grantNext());
     while (!this.#level.paused && this.#callers.grantNext()) this.#rise(1);
   }
 
-  /** A wait ran out of time: counts it, tells listeners, and makes what the caller receives. */
-  #timedOut(timeoutMs: number, trigger: 'timeout' | 'deadline'): unknown {
-    this.#timeouts++;
-    if (this.#hub.has('timeout')) this.#hub.emit('timeout', this.#clock.now(), { timeoutMs, trigger });
-    const error = new BackpressureTimeoutError(this.name, timeoutMs);
-    if (!this.#handler.reports && !this.#handler.transforms) return error;
-    const metadata = { timeoutMs, trigger, pending: this.#level.pending };
-    this.#handler.report('backpressureTimeout', error, metadata);
-    return this.#handler.toCallerError('backpressureTimeout', error, metadata);
+  #queued(): number {
+    return this.#callers.length + this.#producers.length;
+  }
+
+  /**
+   * A wait that started at `startedAt` ran out of time (the wait queue has already let it go):
+   * counts it, announces it, and returns what the caller receives.
+   */
+  #rejectWait(reason: BackpressureRejectionReason, startedAt: number): unknown {
+    if (reason === 'deadline') this.#rejectedDeadline++;
+    else this.#rejectedQueueTimeout++;
+    const waitedMs = Math.max(0, this.clock.now() - startedAt);
+    const error = this.#errors.create(reason, { waitedMs });
+    return this.refusal(
+      error,
+      'backpressureTimeout',
+      this.rejectionObserved ? { waitedMs, pending: this.#level.pending, queued: this.#queued() } : undefined,
+    );
   }
 }
 

@@ -3,6 +3,7 @@
  * @module
  */
 import type { BulwarkEvent } from '../core/events';
+import type { BackpressureRejectionReason } from './backpressure-timeout-error';
 
 /** `pending` reached the high watermark: new calls and `ready()` now wait. */
 export interface BackpressurePauseEvent extends BulwarkEvent<'pause'> {
@@ -15,17 +16,27 @@ export interface BackpressureResumeEvent extends BulwarkEvent<'resume'> {
   /** Pending units when it resumed: `lowWaterMark` or less. */
   readonly pending: number;
   /** Callers about to be let go (`execute` callers and `ready()` callers together). */
-  readonly waiting: number;
+  readonly queued: number;
   /** How long it stayed paused, in ms. */
   readonly pausedMs: number;
 }
 
-/** A caller waited for a pause to end until its time ran out, and is rejected. */
-export interface BackpressureTimeoutEvent extends BulwarkEvent<'timeout'> {
-  /** How long it was allowed to wait, in ms. */
-  readonly timeoutMs: number;
-  /** Whether the Backpressure's own `timeoutMs` or the call's deadline set that time. */
-  readonly trigger: 'timeout' | 'deadline';
+/**
+ * A caller waited for a pause to end until its time ran out, and is rejected with
+ * {@link BackpressureTimeoutError}.
+ */
+export interface BackpressureRejectedEvent extends BulwarkEvent<'rejected'> {
+  /**
+   * What ended the wait: `queueTimeout` when it outlasted `maxWaitMs`, `deadline` when the call's
+   * deadline came first. The same as the error's `reason`.
+   */
+  readonly reason: BackpressureRejectionReason;
+  /** How long it waited, in ms (0 when it could not wait at all). */
+  readonly waitedMs: number;
+  /** Pending units when it was rejected. */
+  readonly pending: number;
+  /** Callers still waiting (`execute` callers and `ready()` callers together). */
+  readonly queued: number;
 }
 
 /** Event map of {@link Backpressure.events}. */
@@ -34,6 +45,6 @@ export type BackpressureEvents = {
   pause: BackpressurePauseEvent;
   /** It resumed. */
   resume: BackpressureResumeEvent;
-  /** A waiting caller timed out. */
-  timeout: BackpressureTimeoutEvent;
+  /** A waiting caller ran out of time and was rejected. */
+  rejected: BackpressureRejectedEvent;
 };

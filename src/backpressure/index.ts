@@ -1,3 +1,5 @@
-export { Backpressure, type BackpressureStats } from './backpressure';
+export { Backpressure } from './backpressure';
+export type { BackpressureStats } from './stats';
+export { BackpressureTimeoutError, type BackpressureRejectionReason } from './backpressure-timeout-error';
 export { BACKPRESSURE_DEFAULTS, type BackpressureOptions } from './options';
-export type { BackpressureEvents, BackpressurePauseEvent, BackpressureResumeEvent, BackpressureTimeoutEvent } from './events';
+export type { BackpressureEvents, BackpressurePauseEvent, BackpressureResumeEvent, BackpressureRejectedEvent } from './events';

@@ -20,11 +20,18 @@ export interface BackpressureOptions extends CommonOptions {
   lowWaterMark?: number;
   /**
    * Longest wait for a pause to end, in ms, for `execute` and `ready()` alike; then the caller is
-   * rejected with {@link BackpressureTimeoutError}. `0` rejects at once while paused. A call's
-   * deadline (`ctx.deadline`) ends its wait earlier when it comes first.
+   * rejected with {@link BackpressureTimeoutError} (reason `queueTimeout`). `0` rejects at once
+   * while paused. A call's deadline (`ctx.deadline`) ends its wait earlier when it comes first
+   * (reason `deadline`).
    * @defaultValue none: wait until the pause ends, the caller aborts or its deadline passes
    */
-  timeoutMs?: number;
+  maxWaitMs?: number;
+  /**
+   * Capture a stack trace for each {@link BackpressureTimeoutError}. Off by default: while paused,
+   * many waits may run out together, and a stack costs microseconds each.
+   * @defaultValue false
+   */
+  captureRejectionStacks?: boolean;
 }
 
 /** Defaults of {@link BackpressureOptions}. */
@@ -38,7 +45,8 @@ export const backpressureOptionsSchema = z.strictObject({
   ...commonOptionsShape,
   highWaterMark: positiveInt,
   lowWaterMark: z.number().int({ message: 'must be an integer ≥ 0' }).min(0, { message: 'must be an integer ≥ 0' }).optional(),
-  timeoutMs: durationMs.optional(),
+  maxWaitMs: durationMs.optional(),
+  captureRejectionStacks: z.boolean().optional(),
 });
 
 /** `lowWaterMark` must be below `highWaterMark`; the issue names both fields. @internal */

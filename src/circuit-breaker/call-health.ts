@@ -1,10 +1,15 @@
 /**
  * The decision half of a circuit breaker: from recorded outcomes, whether it must open. The
- * state machine (circuit-breaker.ts) asks; the two modes answer differently.
+ * policy (circuit-breaker.ts) asks and tells the state machine (circuit-controller.ts); the two
+ * modes answer differently.
  * @module
  * @internal
  */
+import type { Clock } from '../core/clock';
+import { CountWindow } from './count-window';
+import { CIRCUIT_BREAKER_DEFAULTS, type ResolvedCircuitBreakerOptions } from './options';
 import type { OutcomeWindow } from './outcome-window';
+import { TimeWindow } from './time-window';
 
 /** Why recorded outcomes open the circuit. */
 export type TripReason = 'failureThreshold' | 'failureRate' | 'slowCallRate';
@@ -103,4 +108,22 @@ export class RateHealth implements CallHealth {
   dispose(): void {
     this.#window.dispose();
   }
+}
+
+/** The health rule the options ask for: consecutive mode without `window`, rates over it with one. */
+export function callHealthOf(options: ResolvedCircuitBreakerOptions, clock: Clock): CallHealth {
+  const defaults = CIRCUIT_BREAKER_DEFAULTS;
+  const window = options.window;
+  if (window === undefined) return new ConsecutiveHealth(options.failureThreshold ?? defaults.failureThreshold);
+  const outcomes =
+    window.type === 'count'
+      ? new CountWindow(window.size)
+      : new TimeWindow(window.durationMs, window.buckets ?? defaults.timeWindowBuckets, clock);
+  const minimumCalls = options.minimumCalls ?? defaults.minimumCalls;
+  return new RateHealth(
+    outcomes,
+    window.type === 'count' ? Math.min(minimumCalls, window.size) : minimumCalls,
+    options.failureRateThreshold ?? defaults.failureRateThreshold,
+    options.slowCallRateThreshold ?? defaults.slowCallRateThreshold,
+  );
 }

@@ -3,51 +3,24 @@
  * again.
  * @module
  */
-import { systemClock, unrefTimer, type Clock, type TimerHandle } from '../core/clock';
-import { defaultName, parseOptions } from '../core/config';
+import { parseOptions } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
-import {
-  CircuitOpenError,
-  circuitOpenMessage,
-  ErrorCode,
-  isRejectedError,
-  rejectionText,
-  stacklessRejection,
-  type RejectingCircuitState,
-} from '../core/errors';
-import { EventHub, type EventEmitter } from '../core/events';
-import { ExceptionHandler } from '../core/exceptions';
-import { isPromiseLike } from '../core/promise-like';
 import { getLogger } from '../core/logger';
-import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
-import { registerInstance } from '../core/registry';
+import { runOperation, type Operation } from '../core/operation';
+import { FAILURE, IGNORED, OutcomeClassifier, SUCCESS, type Verdict } from '../core/outcome';
+import { Pattern } from '../core/pattern';
+import type { ExecuteOptions } from '../core/policy';
+import type { PatternHealth } from '../core/registry';
 import { quietRejection } from '../core/rejection';
-import { ConsecutiveHealth, RateHealth, type CallHealth } from './call-health';
-import { CountWindow } from './count-window';
+import { callHealthOf, type CallHealth } from './call-health';
+import { CallRecord, type SettleCall } from './call-record';
+import { CircuitController } from './circuit-controller';
+import type { CircuitOpenError } from './circuit-open-error';
+import { CircuitRejections } from './circuit-rejections';
 import type { CircuitBreakerEvents } from './events';
-import {
-  CIRCUIT_BREAKER_DEFAULTS,
-  circuitBreakerCrossCheck,
-  circuitBreakerOptionsSchema,
-  type CircuitBreakerOptions,
-} from './options';
+import { circuitBreakerCrossCheck, circuitBreakerOptionsSchema, type CircuitBreakerOptions } from './options';
 import { CircuitState, type StateChangeReason } from './state';
 import type { CircuitBreakerStats } from './stats';
-import { TimeWindow } from './time-window';
-
-const SUCCESS = 0;
-const FAILURE = 1;
-const NEITHER = 2;
-type Verdict = typeof SUCCESS | typeof FAILURE | typeof NEITHER;
-
-/** A call admitted while half-open. */
-interface Probe {
-  readonly startedAt: number;
-  /** Set when it ran past `maxHalfOpenWaitMs` and was counted as failed. */
-  expired: boolean;
-}
-
-type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
 
 /**
  * Opens after too many failures and rejects calls at once with {@link CircuitOpenError} until
@@ -58,13 +31,14 @@ type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
  * - Window mode: opens when the last `size` calls, or the calls of the last `durationMs`, hold at
  *   least `minimumCalls` and their failure rate or slow-call rate reaches its threshold.
  * - Failures are errors the exception handler handles and results `isFailureResult` rejects;
- *   `ignore`d errors and calls the caller aborted count neither way; other errors count as
- *   successes (the dependency answered).
+ *   `ignore`d errors, refusals by inner policies and calls the caller aborted count neither way;
+ *   other errors count as successes (the dependency answered).
  * - Calls that settle after the state they started in has ended (late results) count in
  *   `stats().totals` only: they never trigger a transition nor free a probe slot twice.
  *
  * Cost: in closed state a call allocates nothing of its own when it needs no timing (no slow-call
- * threshold, no success/failure listener, no signal); rejection builds no stack trace.
+ * threshold, no success/failure listener, no signal); while open a refusal reads no clock and
+ * builds no stack trace.
  *
  * @example
  * ```ts
@@ -72,44 +46,18 @@ type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
  * const value = await breaker.execute(({ signal }) => redis.get(key, { signal }));
  * ```
  */
-export class CircuitBreaker implements Policy {
-  /** Instance name, used in events, errors, logs and the registry. */
-  readonly name: string;
+export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreakerStats> {
   /** The kind of pattern: `'circuitBreaker'`. */
-  readonly patternType = 'circuitBreaker' as const;
-  /** Typed emitter of this instance's events: stateChange, success, failure, rejected. */
-  readonly events: EventEmitter<CircuitBreakerEvents>;
+  declare readonly patternType: 'circuitBreaker';
+  readonly #controller: CircuitController;
   readonly #health: CallHealth;
+  readonly #classifier: OutcomeClassifier;
+  readonly #errors: CircuitRejections;
   readonly #slowCallDurationMs: number | undefined;
-  readonly #baseRecoveryMs: number;
-  readonly #backoff: { readonly multiplier: number; readonly maxMs: number } | undefined;
-  readonly #halfOpenMaxCalls: number;
-  readonly #successThreshold: number;
-  readonly #maxHalfOpenWaitMs: number;
-  readonly #autoHalfOpen: boolean;
   readonly #isFailureResult: ((result: unknown) => boolean) | undefined;
-  readonly #captureRejectionStacks: boolean;
-  readonly #clock: Clock;
-  readonly #handler: ExceptionHandler;
-  readonly #hub: EventHub<CircuitBreakerEvents>;
-  readonly #rejection: Record<RejectingCircuitState, { readonly message: string; readonly stack: string }>;
-  #state: CircuitState = CircuitState.Closed;
-  /** Incremented on every transition; a call whose epoch is not current is a late result. */
-  #epoch = 0;
-  #recoveryMs: number;
-  #openUntil = 0;
-  /**
-   * Set by the recovery timer once `#openUntil` has passed; until then an open breaker rejects
-   * without reading the clock.
-   */
-  #recoveryDue = false;
-  #recoveryTimer: TimerHandle | undefined;
-  /** The prototype of this open period's rejections; see {@link CircuitBreaker.#rejectOpen}. */
-  #openRejection: CircuitOpenError | undefined;
-  #probes: Probe[] = [];
-  #probeSuccesses = 0;
-  #onFreeSuccess!: (value: unknown) => unknown;
-  #onFreeFailure!: (error: unknown) => Promise<never>;
+  readonly #settleCall: SettleCall;
+  /** Settles the untracked calls of the current epoch; made once per transition. */
+  #untracked: CallRecord;
   #rejected = 0;
   #calls = 0;
   #successes = 0;
@@ -124,111 +72,60 @@ export class CircuitBreaker implements Policy {
    */
   constructor(options: CircuitBreakerOptions = {}) {
     const resolved = parseOptions(circuitBreakerOptionsSchema, options, 'CircuitBreaker options', circuitBreakerCrossCheck);
-    const defaults = CIRCUIT_BREAKER_DEFAULTS;
-    this.name = resolved.name ?? defaultName('circuitBreaker');
-    this.#clock = resolved.clock ?? systemClock;
-    const window = resolved.window;
-    if (window === undefined) {
-      this.#health = new ConsecutiveHealth(resolved.failureThreshold ?? defaults.failureThreshold);
-    } else {
-      const outcomes =
-        window.type === 'count'
-          ? new CountWindow(window.size)
-          : new TimeWindow(window.durationMs, window.buckets ?? defaults.timeWindowBuckets, this.#clock);
-      const minimumCalls = resolved.minimumCalls ?? defaults.minimumCalls;
-      this.#health = new RateHealth(
-        outcomes,
-        window.type === 'count' ? Math.min(minimumCalls, window.size) : minimumCalls,
-        resolved.failureRateThreshold ?? defaults.failureRateThreshold,
-        resolved.slowCallRateThreshold ?? defaults.slowCallRateThreshold,
-      );
-    }
+    super('circuitBreaker', resolved);
+    this.#health = callHealthOf(resolved, this.clock);
+    this.#controller = new CircuitController(resolved, this.#health, this.clock, {
+      transitioned: (from, to, reason, now) => this.#transitioned(from, to, reason, now),
+      probeExpired: () => this.#count(true, false),
+    });
+    this.#classifier = new OutcomeClassifier(this.exceptions);
     this.#slowCallDurationMs = resolved.slowCallDurationMs;
-    this.#baseRecoveryMs = resolved.recoveryTimeoutMs ?? defaults.recoveryTimeoutMs;
-    this.#recoveryMs = this.#baseRecoveryMs;
-    this.#backoff = resolved.recoveryBackoff;
-    this.#halfOpenMaxCalls = resolved.halfOpenMaxCalls ?? defaults.halfOpenMaxCalls;
-    this.#successThreshold = resolved.successThreshold ?? defaults.successThreshold;
-    this.#maxHalfOpenWaitMs = resolved.maxHalfOpenWaitMs ?? this.#baseRecoveryMs;
-    this.#autoHalfOpen = resolved.autoHalfOpen ?? false;
     this.#isFailureResult = resolved.isFailureResult;
-    this.#captureRejectionStacks = resolved.captureRejectionStacks ?? false;
-    this.#rejection = {
-      open: rejectionText('CircuitOpenError', circuitOpenMessage(this.name, 'open')),
-      'half-open': rejectionText('CircuitOpenError', circuitOpenMessage(this.name, 'half-open')),
-      isolated: rejectionText('CircuitOpenError', circuitOpenMessage(this.name, 'isolated')),
-    };
-    this.#handler = new ExceptionHandler(resolved.exceptions, 'circuitBreaker', this.name);
-    this.#hub = new EventHub('circuitBreaker', this.name);
-    this.events = this.#hub.emitter;
-    this.#bindFreeHandlers();
-    registerInstance(this, resolved.registry);
+    this.#errors = new CircuitRejections(this.name, resolved.captureRejectionStacks ?? false, this.#controller, this.clock);
+    this.#settleCall = (call, ok, outcome) => this.#settle(call, ok, outcome);
+    this.#untracked = new CallRecord(this.#settleCall, 0, CircuitState.Closed, undefined, undefined, undefined);
   }
 
   /** The current state. */
   get state(): CircuitState {
-    return this.#state;
+    return this.#controller.state;
   }
 
   /**
-   * Runs `fn` if the circuit admits it.
+   * Runs `fn` if the circuit admits it. While open with the recovery timeout still running, the
+   * call is refused before any context is made (a signal that has already aborted still wins: the
+   * kit refuses that call with the signal's reason).
    * @throws {@link CircuitOpenError} when the circuit refuses the call
    * @throws `fn`'s own error, unchanged
    */
-  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    if (this.#state === CircuitState.Open && !this.#recoveryDue && options?.signal?.aborted !== true) {
-      return this.#rejectOpen();
+  override execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
+    const controller = this.#controller;
+    if (controller.state === CircuitState.Open && !controller.recoveryDue && options?.signal?.aborted !== true) {
+      return this.#refuse(this.#errors.open());
     }
-    const ctx = rootContext(options, this.#clock);
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
-    return this[runInContext](fn, ctx);
-  }
-
-  /** @internal */
-  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    const state = this.#state;
-    if (state !== CircuitState.Closed && state !== CircuitState.Disabled) return this.#admit(fn, ctx);
-    const timed = this.#slowCallDurationMs !== undefined || this.#hub.has('success') || this.#hub.has('failure');
-    if (timed || ctx.scope !== undefined) {
-      return this.#runTracked(fn, ctx, timed ? this.#clock.now() : undefined, undefined);
-    }
-    let value: T | PromiseLike<T>;
-    try {
-      value = fn(ctx);
-    } catch (error) {
-      return this.#onFreeFailure(error);
-    }
-    if (isPromiseLike(value)) {
-      return Promise.resolve(value).then(
-        this.#onFreeSuccess as (value: T) => T,
-        this.#onFreeFailure,
-      );
-    }
-    return Promise.resolve(this.#onFreeSuccess(value) as T);
+    return super.execute(fn, options);
   }
 
   /** Holds the circuit open, rejecting every call, until {@link CircuitBreaker.reset}. */
   isolate(): void {
-    this.#transition(CircuitState.Isolated, 'isolated', this.#clock.now());
+    this.#controller.isolate(this.clock.now());
   }
 
   /** Lets every call through, still recording outcomes, until {@link CircuitBreaker.reset}. */
   disable(): void {
-    this.#transition(CircuitState.Disabled, 'disabled', this.#clock.now());
+    this.#controller.disable(this.clock.now());
   }
 
   /** Returns to a fresh closed state: empty window, base recovery timeout. */
   reset(): void {
-    this.#health.reset();
-    this.#recoveryMs = this.#baseRecoveryMs;
-    this.#transition(CircuitState.Closed, 'reset', this.#clock.now());
+    this.#controller.reset(this.clock.now());
   }
 
   /** Counters and rates; see {@link CircuitBreakerStats}. */
   stats(): CircuitBreakerStats {
     const { calls, failures, slowCalls } = this.#health.totals();
     return {
-      state: this.#state,
+      state: this.#controller.state,
       calls,
       failures,
       slowCalls,
@@ -236,7 +133,7 @@ export class CircuitBreaker implements Policy {
       slowCallRate: calls === 0 ? 0 : slowCalls / calls,
       consecutiveFailures: this.#health.consecutiveFailures,
       rejected: this.#rejected,
-      nextProbeAt: this.#nextProbeAt(this.#clock.now()),
+      nextProbeAt: this.#controller.nextProbeAt(this.clock.now()),
       totals: {
         calls: this.#calls,
         successes: this.#successes,
@@ -248,136 +145,104 @@ export class CircuitBreaker implements Policy {
     };
   }
 
+  /**
+   * The state, healthy when closed or disabled; open, half-open and isolated mean that the
+   * dependency is failing or recovering.
+   */
+  override health(): PatternHealth {
+    const state = this.#controller.state;
+    return { state, healthy: state === CircuitState.Closed || state === CircuitState.Disabled };
+  }
+
   /** Stops the breaker's timers (recovery, time-window slices); none keeps the process alive anyway. */
-  dispose(): void {
-    this.#clearRecoveryTimer();
-    this.#recoveryDue = true;
+  override dispose(): void {
+    this.#controller.dispose();
     this.#health.dispose();
   }
 
-  /** Same as {@link CircuitBreaker.dispose}, for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.dispose();
+  /** Runs `fn` in closed or disabled state; asks the controller in the others. */
+  protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+    const controller = this.#controller;
+    const state = controller.state;
+    if (state !== CircuitState.Closed && state !== CircuitState.Disabled) return this.#admit(fn, ctx);
+    const timed = this.#slowCallDurationMs !== undefined || this.hub.has('success') || this.hub.has('failure');
+    const call =
+      timed || ctx.scope !== undefined
+        ? new CallRecord(this.#settleCall, controller.epoch, state, timed ? this.clock.now() : undefined, ctx, undefined)
+        : this.#untracked;
+    return runOperation(fn, ctx, call.onFulfilled as (value: T) => T, call.onRejected);
   }
 
-  /** Open, half-open or isolated (the states that may refuse): reject, or admit a probe. */
+  /** Open, half-open or isolated (the states that may refuse): reject, or run a probe. */
   #admit<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    if (this.#state === CircuitState.Open && !this.#recoveryDue) return this.#rejectOpen();
-    const now = this.#clock.now();
-    if (this.#state === CircuitState.Open) {
-      if (now < this.#openUntil) {
-        this.#armRecoveryTimer(this.#openUntil - now);
-        return this.#rejectOpen();
-      }
-      this.#transition(CircuitState.HalfOpen, 'recoveryTimeout', now);
+    const controller = this.#controller;
+    if (controller.state === CircuitState.Open && !controller.recoveryDue) return this.#refuse(this.#errors.open());
+    const now = this.clock.now();
+    const admission = controller.admit(now);
+    if (admission === 'circuitOpen') return this.#refuse(this.#errors.open());
+    if (admission === 'isolated') return this.#refuse(this.#errors.isolated());
+    if (admission === 'halfOpenFull') {
+      return this.#refuse(this.#errors.halfOpenFull((controller.nextProbeAt(now) as number) - now));
     }
-    if (this.#state === CircuitState.HalfOpen) {
-      this.#expireStaleProbe(now);
-      if ((this.#state as CircuitState) === CircuitState.Open) return this.#rejectOpen();
-      if (this.#probes.length >= this.#halfOpenMaxCalls) {
-        const oldest = this.#probes[0] as Probe;
-        return this.#reject(CircuitState.HalfOpen, oldest.startedAt + this.#maxHalfOpenWaitMs - now);
-      }
-      const probe: Probe = { startedAt: now, expired: false };
-      this.#probes.push(probe);
-      return this.#runTracked(fn, ctx, now, probe);
-    }
-    return this.#reject(CircuitState.Isolated, Number.POSITIVE_INFINITY);
-  }
-
-  /** Runs `fn` keeping what its settlement needs: start time, state, context and probe. */
-  #runTracked<T>(fn: Operation<T>, ctx: InternalContext, startedAt: number | undefined, probe: Probe | undefined): Promise<T> {
-    const epoch = this.#epoch;
-    const state = this.#state;
-    let value: T | PromiseLike<T>;
-    try {
-      value = fn(ctx);
-    } catch (error) {
-      this.#settle(epoch, state, false, error, startedAt, ctx, probe);
-      return Promise.reject(error);
-    }
-    if (!isPromiseLike(value)) {
-      this.#settle(epoch, state, true, value, startedAt, ctx, probe);
-      return Promise.resolve(value);
-    }
-    return Promise.resolve(value).then(
-      (result) => {
-        this.#settle(epoch, state, true, result, startedAt, ctx, probe);
-        return result;
-      },
-      (error: unknown) => {
-        this.#settle(epoch, state, false, error, startedAt, ctx, probe);
-        throw error;
-      },
-    );
+    const call = new CallRecord(this.#settleCall, controller.epoch, CircuitState.HalfOpen, now, ctx, admission);
+    return runOperation(fn, ctx, call.onFulfilled as (value: T) => T, call.onRejected);
   }
 
   /**
-   * The settlement handlers of untracked calls (no timing, no signal) in the current epoch: made
-   * once per transition, not per call, so that such calls allocate nothing of their own.
+   * Counts and announces a refusal. While open, the hot path of an outage, this reads no clock
+   * unless someone hears of refusals (see {@link CircuitRejections}).
    */
-  #bindFreeHandlers(): void {
-    const epoch = this.#epoch;
-    const state = this.#state;
-    this.#onFreeSuccess = (value) => {
-      this.#settle(epoch, state, true, value, undefined, undefined, undefined);
-      return value;
-    };
-    this.#onFreeFailure = (error) => {
-      this.#settle(epoch, state, false, error, undefined, undefined, undefined);
-      return Promise.reject(error);
-    };
+  #refuse<T>(error: CircuitOpenError): Promise<T> {
+    this.#rejected++;
+    const details = this.rejectionObserved ? { state: error.state, retryAfterMs: error.retryAfterMs } : undefined;
+    return quietRejection(this.refusal(error, 'circuitOpen', details));
   }
 
-  #settle(
-    epoch: number,
-    state: CircuitState,
-    ok: boolean,
-    outcome: unknown,
-    startedAt: number | undefined,
-    ctx: InternalContext | undefined,
-    probe: Probe | undefined,
-  ): void {
-    if (probe?.expired === true) return;
-    const current = epoch === this.#epoch;
-    const verdict = this.#judge(ok, outcome, ctx);
-    if (verdict === NEITHER) {
+  /** Counts a call's outcome, and moves the state machine when it is current and decides something. */
+  #settle(call: CallRecord, ok: boolean, outcome: unknown): void {
+    const probe = call.probe;
+    if (probe !== undefined && probe.expired) return;
+    const controller = this.#controller;
+    const current = call.epoch === controller.epoch;
+    const verdict = ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, call.ctx);
+    if (verdict === IGNORED) {
       this.#ignored++;
-      if (current && probe !== undefined) this.#releaseProbe(probe);
+      if (current && probe !== undefined) controller.releaseProbe(probe);
       return;
     }
     const failure = verdict === FAILURE;
-    const now = startedAt === undefined ? 0 : this.#clock.now();
+    const startedAt = call.startedAt;
+    const now = startedAt === undefined ? 0 : this.clock.now();
     const durationMs = startedAt === undefined ? 0 : now - startedAt;
     const slow = this.#slowCallDurationMs !== undefined && durationMs > this.#slowCallDurationMs;
     this.#count(failure, slow);
-    if (startedAt !== undefined) this.#emitOutcome(failure, state, durationMs, outcome, now);
+    if (startedAt !== undefined) this.#emitOutcome(failure, call.state, durationMs, outcome, now);
     if (!current) {
       this.#lateResults++;
-      if (failure) this.#report('callFailed', outcome, state);
+      if (failure) this.#report('callFailed', outcome, call.state);
       return;
     }
-    if (probe !== undefined) return this.#settleProbe(probe, failure, slow, outcome);
+    if (probe !== undefined) {
+      controller.releaseProbe(probe);
+      if (failure) this.#report('callFailed', outcome, CircuitState.HalfOpen);
+      controller.probeEnded(!failure && !slow, this.clock.now());
+      return;
+    }
     const trip = this.#health.record(failure, slow);
-    if (failure) this.#report(trip !== undefined && state === CircuitState.Closed ? 'thresholdExceeded' : 'callFailed', outcome, state);
-    if (trip !== undefined && state === CircuitState.Closed) this.#transition(CircuitState.Open, trip, this.#clock.now());
+    const opens = trip !== undefined && call.state === CircuitState.Closed;
+    if (failure) this.#report(opens ? 'thresholdExceeded' : 'callFailed', outcome, call.state);
+    if (opens) controller.trip(trip, this.clock.now());
   }
 
-  #judge(ok: boolean, outcome: unknown, ctx: InternalContext | undefined): Verdict {
-    if (ok) return this.#isFailureResult !== undefined && this.#judgeResult(outcome) ? FAILURE : SUCCESS;
-    const scope = ctx?.scope;
-    if (scope !== undefined && scope.aborted && scope.abortedByCaller) return NEITHER;
-    if (isRejectedError(outcome)) return NEITHER;
-    if (this.#handler.handles(outcome)) return FAILURE;
-    return this.#handler.ignores(outcome) ? NEITHER : SUCCESS;
-  }
-
-  #judgeResult(result: unknown): boolean {
+  /** A value is a success unless `isFailureResult` says otherwise; a throwing one is logged. */
+  #resultVerdict(result: unknown): Verdict {
+    const isFailureResult = this.#isFailureResult;
+    if (isFailureResult === undefined) return SUCCESS;
     try {
-      return (this.#isFailureResult as (result: unknown) => boolean)(result) === true;
+      return isFailureResult(result) === true ? FAILURE : SUCCESS;
     } catch (error) {
       getLogger().error({ err: error, patternName: this.name }, 'bulwark: isFailureResult threw; the result counts as a success');
-      return false;
+      return SUCCESS;
     }
   }
 
@@ -388,151 +253,22 @@ export class CircuitBreaker implements Policy {
     if (slow) this.#slowCalls++;
   }
 
-  /** A probe ended: a failure, or a slow success (the dependency still struggles), re-opens. */
-  #settleProbe(probe: Probe, failure: boolean, slow: boolean, outcome: unknown): void {
-    this.#releaseProbe(probe);
-    const now = this.#clock.now();
-    if (failure || slow) {
-      if (failure) this.#report('callFailed', outcome, CircuitState.HalfOpen);
-      this.#transition(CircuitState.Open, 'probeFailed', now);
-    } else if (++this.#probeSuccesses >= this.#successThreshold) {
-      this.#transition(CircuitState.Closed, 'probeSucceeded', now);
-    }
-  }
-
-  #releaseProbe(probe: Probe): void {
-    const index = this.#probes.indexOf(probe);
-    if (index >= 0) this.#probes.splice(index, 1);
-  }
-
-  /** Counts a probe that has run past `maxHalfOpenWaitMs` as failed and re-opens the circuit. */
-  #expireStaleProbe(now: number): void {
-    const oldest = this.#probes[0];
-    if (oldest === undefined || now - oldest.startedAt < this.#maxHalfOpenWaitMs) return;
-    oldest.expired = true;
-    this.#count(true, false);
-    this.#transition(CircuitState.Open, 'probeTimedOut', now);
-  }
-
-  /**
-   * Rejects a call while open, the hot path of an outage: no clock read, no stack, no tracked
-   * rejection. Each error inherits everything from one stackless prototype per open period, whose
-   * `retryAfterMs` getter computes the time left when read.
-   */
-  #rejectOpen<T>(): Promise<T> {
-    if (this.#captureRejectionStacks) {
-      return this.#reject(CircuitState.Open, Math.max(0, this.#openUntil - this.#clock.now()));
-    }
-    let prototype = this.#openRejection;
-    if (prototype === undefined) {
-      const until = this.#openUntil;
-      const clock = this.#clock;
-      prototype = stacklessRejection(CircuitOpenError, {
-        ...this.#rejection.open,
-        code: ErrorCode.CircuitOpen,
-        policyName: this.name,
-        state: CircuitState.Open,
-      });
-      Object.defineProperty(prototype, 'retryAfterMs', {
-        get: () => Math.max(0, until - clock.now()),
-        enumerable: true,
-      });
-      this.#openRejection = prototype;
-    }
-    return this.#refuse(CircuitState.Open, Object.create(prototype) as CircuitOpenError);
-  }
-
-  #reject<T>(state: RejectingCircuitState, retryAfterMs: number): Promise<T> {
-    const text = this.#rejection[state];
-    const error = this.#captureRejectionStacks
-      ? new CircuitOpenError(this.name, state, retryAfterMs)
-      : stacklessRejection(CircuitOpenError, {
-          ...text,
-          code: ErrorCode.CircuitOpen,
-          policyName: this.name,
-          retryAfterMs,
-          state,
-        });
-    return this.#refuse(state, error);
-  }
-
-  #refuse<T>(state: RejectingCircuitState, error: CircuitOpenError): Promise<T> {
-    this.#rejected++;
-    if (this.#hub.has('rejected')) {
-      this.#hub.emit('rejected', this.#clock.now(), { state, retryAfterMs: error.retryAfterMs });
-    }
-    if (!this.#handler.reports && !this.#handler.transforms) return quietRejection(error);
-    const metadata = { state, retryAfterMs: error.retryAfterMs };
-    this.#handler.report('circuitOpen', error, metadata);
-    return quietRejection(this.#handler.toCallerError('circuitOpen', error, metadata));
-  }
-
-  #transition(to: CircuitState, reason: StateChangeReason, now: number): void {
-    const from = this.#state;
-    if (from === to) return;
-    this.#state = to;
-    this.#epoch++;
-    this.#clearRecoveryTimer();
-    this.#probes = [];
-    if (to === CircuitState.Open) {
-      if (from === CircuitState.HalfOpen && this.#backoff !== undefined) {
-        this.#recoveryMs = Math.min(this.#recoveryMs * this.#backoff.multiplier, this.#backoff.maxMs);
-      }
-      this.#openUntil = now + this.#recoveryMs;
-      this.#openRejection = undefined;
-      this.#armRecoveryTimer(this.#recoveryMs);
-    } else if (to === CircuitState.HalfOpen) {
-      this.#probeSuccesses = 0;
-    } else if (to === CircuitState.Closed) {
-      this.#health.reset();
-      this.#recoveryMs = this.#baseRecoveryMs;
-    }
-    this.#bindFreeHandlers();
-    if (this.#hub.has('stateChange')) this.#hub.emit('stateChange', now, { from, to, reason });
-  }
-
-  /**
-   * Ends the recovery timeout after `delayMs`: moves to half-open with `autoHalfOpen`, otherwise
-   * lets the next call read the clock and probe. Lifetime: one timer per open period, unref'd so
-   * that it never keeps the process alive, cleared by every transition and by `dispose()`.
-   */
-  #armRecoveryTimer(delayMs: number): void {
-    this.#clearRecoveryTimer();
-    this.#recoveryDue = false;
-    const timer = this.#clock.setTimeout(() => {
-      this.#recoveryTimer = undefined;
-      if (this.#state !== CircuitState.Open) return;
-      if (this.#autoHalfOpen) this.#transition(CircuitState.HalfOpen, 'recoveryTimeout', this.#clock.now());
-      else this.#recoveryDue = true;
-    }, delayMs);
-    unrefTimer(timer);
-    this.#recoveryTimer = timer;
-  }
-
-  #clearRecoveryTimer(): void {
-    if (this.#recoveryTimer === undefined) return;
-    this.#clock.clearTimeout(this.#recoveryTimer);
-    this.#recoveryTimer = undefined;
-  }
-
-  #nextProbeAt(now: number): number | null {
-    if (this.#state === CircuitState.Open) return this.#openUntil;
-    if (this.#state !== CircuitState.HalfOpen) return null;
-    const oldest = this.#probes[0];
-    return this.#probes.length < this.#halfOpenMaxCalls || oldest === undefined
-      ? now
-      : oldest.startedAt + this.#maxHalfOpenWaitMs;
+  /** After every transition: a fresh record for untracked calls of the new epoch, then the event. */
+  #transitioned(from: CircuitState, to: CircuitState, reason: StateChangeReason, now: number): void {
+    this.#untracked = new CallRecord(this.#settleCall, this.#controller.epoch, to, undefined, undefined, undefined);
+    if (this.hub.has('stateChange')) this.hub.emit('stateChange', now, { from, to, reason });
   }
 
   #emitOutcome(failure: boolean, state: CircuitState, durationMs: number, outcome: unknown, now: number): void {
+    const hub = this.hub;
     if (failure) {
-      if (this.#hub.has('failure')) this.#hub.emit('failure', now, { state, durationMs, error: outcome });
-    } else if (this.#hub.has('success')) {
-      this.#hub.emit('success', now, { state, durationMs });
+      if (hub.has('failure')) hub.emit('failure', now, { state, durationMs, error: outcome });
+    } else if (hub.has('success')) {
+      hub.emit('success', now, { state, durationMs });
     }
   }
 
   #report(reason: string, error: unknown, state: CircuitState): void {
-    if (this.#handler.reports) this.#handler.report(reason, error, { state });
+    if (this.exceptions.reports) this.exceptions.report(reason, error, { state });
   }
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import type { BulwarkEvent } from '../core/events';
+import type { CircuitRejectionReason, RejectingCircuitState } from './circuit-open-error';
 import type { CircuitState, StateChangeReason } from './state';
 
 /** The breaker moved from one state to another. */
@@ -35,9 +36,11 @@ export interface CircuitFailureEvent extends BulwarkEvent<'failure'> {
 
 /** A call was refused with {@link CircuitOpenError}. */
 export interface CircuitRejectedEvent extends BulwarkEvent<'rejected'> {
+  /** Why: `circuitOpen`, `halfOpenFull` or `isolated`; the same as the error's `reason`. */
+  readonly reason: CircuitRejectionReason;
   /** The state that refused it. */
-  readonly state: CircuitState;
-  /** When to try again, in ms (`Infinity` when isolated). */
+  readonly state: RejectingCircuitState;
+  /** When to try again, in ms (`Infinity` when isolated), as the error said when it was made. */
   readonly retryAfterMs: number;
 }
 

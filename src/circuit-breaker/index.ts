@@ -1,4 +1,5 @@
 export { CircuitBreaker } from './circuit-breaker';
+export { CircuitOpenError, type CircuitRejectionReason, type RejectingCircuitState } from './circuit-open-error';
 export type { CircuitBreakerStats, CircuitBreakerTotals } from './stats';
 export {
   CIRCUIT_BREAKER_DEFAULTS,

@@ -134,6 +134,9 @@ export const circuitBreakerOptionsSchema = z.strictObject({
   captureRejectionStacks: z.boolean().optional(),
 });
 
+/** {@link CircuitBreakerOptions} as the schema parsed them (defaults not applied). @internal */
+export type ResolvedCircuitBreakerOptions = z.output<typeof circuitBreakerOptionsSchema>;
+
 const windowOnly = ['failureRateThreshold', 'minimumCalls', 'slowCallDurationMs', 'slowCallRateThreshold'] as const;
 
 /** Consecutive-mode and window-mode options do not mix. */

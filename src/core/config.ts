@@ -115,6 +115,15 @@ export function unusedExceptionFields(fields: ReadonlyArray<keyof ExceptionConfi
 }
 
 /**
+ * Refuses `exceptions.handle` and `exceptions.ignore` on a pattern that never judges the outcome
+ * of the function it runs (it only admits, delays or bounds calls).
+ * @param pattern - how the message names the pattern, e.g. `a Bulkhead`
+ */
+export function judgesNoOutcome(pattern: string): CrossFieldCheck {
+  return unusedExceptionFields(['handle', 'ignore'], `${pattern} never classifies the errors of the function it runs`);
+}
+
+/**
  * Parses `input` with `schema`, or throws a {@link ConfigError} naming every bad field.
  * Cross-field checks run on the raw input even when single fields are invalid (zod skips its
  * refinements then), so that one error lists every problem.

@@ -12,24 +12,12 @@ import { getLogger } from './logger';
 import { processWide } from './process-wide';
 import { isPromiseLike } from './promise-like';
 
-/** The kind of pattern an instance is; the prefix of its events on the bus. */
-export type PatternType =
-  | 'circuitBreaker'
-  | 'retry'
-  | 'timeout'
-  | 'fallback'
-  | 'bulkhead'
-  | 'loadShedder'
-  | 'backpressure'
-  | 'adaptiveConcurrency'
-  | 'rateLimiter';
-
 /** Fields carried by every event object. */
 export interface BulwarkEvent<Type extends string = string> {
   /** Event name within its pattern, e.g. `retry`. */
   readonly type: Type;
-  /** The pattern that emitted it. */
-  readonly patternType: PatternType;
+  /** The kind of pattern that emitted it, e.g. `'retry'`. */
+  readonly patternType: string;
   /** The `name` of the instance that emitted it. */
   readonly patternName: string;
   /** When it happened, in ms since the epoch, from the instance's clock. */
@@ -142,14 +130,14 @@ const BUS = 2;
 export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & string> }> {
   /** The instance's own emitter, exposed as `instance.events`. */
   readonly emitter: Emitter<Events>;
-  readonly #patternType: PatternType;
+  readonly #patternType: string;
   readonly #patternName: string;
   readonly #busTypes: Record<string, string> = Object.create(null) as Record<string, string>;
   #cacheVersion = -1;
   /** Who listens, by event type: a plain object (fast properties), rebuilt when listeners change. */
   #listeners: Record<string, number> = {};
 
-  constructor(patternType: PatternType, patternName: string) {
+  constructor(patternType: string, patternName: string) {
     this.emitter = createEmitter<Events>();
     this.#patternType = patternType;
     this.#patternName = patternName;

@@ -3,7 +3,6 @@
  * the error into what the caller receives. Every pattern owns one {@link ExceptionHandler}.
  * @module
  */
-import type { PatternType } from './events';
 import { getLogger } from './logger';
 import { isPromiseLike } from './promise-like';
 
@@ -12,8 +11,8 @@ export type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** What a pattern tells {@link ExceptionConfig.onException} and {@link ExceptionConfig.transform}. */
 export interface ExceptionContext {
-  /** The pattern that saw the failure. */
-  readonly patternType: PatternType;
+  /** The kind of pattern that saw the failure, e.g. `'retry'`. */
+  readonly patternType: string;
   /** The `name` of the instance that saw it. */
   readonly patternName: string;
   /**
@@ -53,7 +52,7 @@ export interface ExceptionConfig {
 
 /** Applies an {@link ExceptionConfig} on behalf of one pattern instance. */
 export class ExceptionHandler {
-  readonly #patternType: PatternType;
+  readonly #patternType: string;
   readonly #patternName: string;
   readonly #handle: ((error: unknown) => boolean) | undefined;
   readonly #ignore: readonly ErrorClass[] | undefined;
@@ -65,7 +64,7 @@ export class ExceptionHandler {
    * @param patternType - the pattern kind, reported in {@link ExceptionContext}
    * @param patternName - the instance name, reported in {@link ExceptionContext}
    */
-  constructor(config: ExceptionConfig | undefined, patternType: PatternType, patternName: string) {
+  constructor(config: ExceptionConfig | undefined, patternType: string, patternName: string) {
     this.#patternType = patternType;
     this.#patternName = patternName;
     const handle = config?.handle;
@@ -113,7 +112,7 @@ export class ExceptionHandler {
   }
 
   /** Tells `onException` of a handled failure; never throws, never waits. */
-  report(reason: string, error: unknown, metadata: Record<string, unknown> = {}): void {
+  report(reason: string, error: unknown, metadata: Readonly<Record<string, unknown>> = {}): void {
     const onException = this.#onException;
     if (onException === undefined) return;
     const context = this.#context(reason, error, metadata);
@@ -128,7 +127,7 @@ export class ExceptionHandler {
   }
 
   /** What the caller receives instead of `error`: the result of `transform`, or `error` itself. */
-  toCallerError(reason: string, error: unknown, metadata: Record<string, unknown> = {}): unknown {
+  toCallerError(reason: string, error: unknown, metadata: Readonly<Record<string, unknown>> = {}): unknown {
     const transform = this.#transform;
     if (transform === undefined) return error;
     try {
@@ -142,7 +141,7 @@ export class ExceptionHandler {
     }
   }
 
-  #context(reason: string, error: unknown, metadata: Record<string, unknown>): ExceptionContext {
+  #context(reason: string, error: unknown, metadata: Readonly<Record<string, unknown>>): ExceptionContext {
     return { patternType: this.#patternType, patternName: this.#patternName, reason, error, metadata };
   }
 

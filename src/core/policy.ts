@@ -5,6 +5,7 @@
  */
 import { systemClock, type Clock } from './clock';
 import { CallContext, SignalScope, type ExecutionContext, type InternalContext, type Priority } from './context';
+import { runOperation } from './operation';
 
 export type { ExecutionContext, Priority } from './context';
 
@@ -34,6 +35,24 @@ export interface Policy {
    * @throws the caller's `signal.reason` when it aborts; `fn`'s own error when the policy gives up
    */
   execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T>;
+}
+
+/** One layer of a {@link Pipeline}, as {@link Pipeline.stats} lists it. */
+export interface LayerStats {
+  /** The policy's name. */
+  readonly name: string;
+  /** What its `stats()` returns; undefined for a policy without one. */
+  readonly stats: object | undefined;
+}
+
+/** What {@link compose} returns: a policy made of layers, which it reports on and disposes. */
+export interface Pipeline extends Policy {
+  /** Each layer's stats, outermost first. */
+  stats(): readonly LayerStats[];
+  /** Disposes every layer that has a `dispose()`, outermost first. */
+  dispose(): void;
+  /** Same as `dispose()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -92,19 +111,50 @@ function toInternal(ctx: ExecutionContext): InternalContext {
 
 let composedCount = 0;
 
-/** Several policies run as one; see {@link compose}. */
-class ComposedPolicy implements ContextualPolicy {
-  readonly name: string;
-  readonly #policies: readonly Policy[];
+/** What a policy may offer beyond {@link Policy}; bulwark's patterns offer both. */
+interface Inspectable {
+  stats?(): object;
+  dispose?(): void;
+}
+
+/** The parts shared by every pipeline: stats and disposal over its layers. */
+abstract class Layers implements ContextualPolicy, Pipeline {
+  abstract readonly name: string;
+  protected readonly policies: readonly Policy[];
 
   constructor(policies: readonly Policy[]) {
-    this.#policies = policies;
+    this.policies = policies;
+  }
+
+  abstract execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T>;
+  abstract [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T>;
+
+  stats(): readonly LayerStats[] {
+    return this.policies.map((policy) => ({ name: policy.name, stats: (policy as Inspectable).stats?.() }));
+  }
+
+  dispose(): void {
+    for (const policy of this.policies) (policy as Inspectable).dispose?.();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
+}
+
+/** Several policies run as one; see {@link compose}. */
+class ComposedPolicy extends Layers {
+  readonly name: string;
+
+  constructor(policies: readonly Policy[]) {
+    super(policies);
     this.name = `compose(${policies.map((policy) => policy.name).join(', ')})#${++composedCount}`;
   }
 
   /** Enters through the outermost policy's `execute`, so that its clock measures `timeoutMs`. */
   execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    const outermost = this.#policies[0] as Policy;
+    const outermost = this.policies[0] as Policy;
+    if (this.policies.length === 1) return outermost.execute(fn, options);
     return outermost.execute((ctx) => this.#runFrom(1, fn, toInternal(ctx)), options);
   }
 
@@ -113,42 +163,38 @@ class ComposedPolicy implements ContextualPolicy {
   }
 
   #runFrom<T>(index: number, fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
-    const policy = this.#policies[index] as Policy;
-    if (index === this.#policies.length - 1) return runPolicy(policy, fn, ctx);
+    const policy = this.policies[index] as Policy;
+    if (index === this.policies.length - 1) return runPolicy(policy, fn, ctx);
     return runPolicy(policy, (inner) => this.#runFrom(index + 1, fn, inner), ctx);
   }
 }
 
 /** Runs `fn` with no policy at all: what composing nothing gives. */
-class PassThroughPolicy implements ContextualPolicy {
+class PassThroughPolicy extends Layers {
   readonly name = 'compose()';
   readonly #clock: Clock;
 
   constructor(clock: Clock) {
+    super([]);
     this.#clock = clock;
   }
 
   execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    const ctx = rootContext(options, this.#clock);
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
-    return this[runInContext](fn, ctx);
+    return this[runInContext](fn, rootContext(options, this.#clock));
   }
 
   [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
-    try {
-      return Promise.resolve(fn(ctx));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
+    return runOperation(fn, ctx);
   }
 }
 
 /**
  * Combines policies into one; the first argument is the outermost. `compose(fallback, retry,
  * timeout)` gives each try its own time limit, retries timed-out tries, and falls back when all
- * fail. Composing nothing gives a pass-through; a composed policy is a Policy and composes again.
+ * fail. Composing nothing gives a pass-through; a pipeline is a Policy and composes again.
  * All layers share one execution context, so the caller's signal, key, priority and deadline reach
- * every layer and `fn`.
+ * every layer and `fn`. The pipeline reports every layer's `stats()` and disposes them all.
  *
  * @param policies - outermost first
  * @example
@@ -157,9 +203,8 @@ class PassThroughPolicy implements ContextualPolicy {
  * const user = await resilient.execute(({ signal }) => fetchUser(id, signal));
  * ```
  */
-export function compose(...policies: Policy[]): Policy {
+export function compose(...policies: Policy[]): Pipeline {
   if (policies.length === 0) return new PassThroughPolicy(systemClock);
-  if (policies.length === 1) return policies[0] as Policy;
   return new ComposedPolicy(policies);
 }
 

@@ -3,26 +3,38 @@
  * {@link defaultRegistry} unless its options say `registry: false` (or name another registry).
  * @module
  */
-import type { PatternType } from './events';
 import { getLogger } from './logger';
 import { processWide } from './process-wide';
+
+/** What an instance says of its own health; see {@link Registrable.health}. */
+export interface PatternHealth {
+  /** Its state, for patterns that have one: a circuit breaker's state, a load shedder's load level. */
+  readonly state?: string;
+  /**
+   * False when the state means trouble: a circuit that is not closed (a dependency is failing or
+   * recovering), a load shedder at `high` or `critical` (the process is overloaded).
+   */
+  readonly healthy: boolean;
+  /** A short explanation, when there is more to say than the state. */
+  readonly detail?: string;
+}
 
 /** What a registry holds: any bulwark pattern instance. */
 export interface Registrable {
   /** Instance name; unique within a registry. */
   readonly name: string;
-  /** The kind of pattern. */
-  readonly patternType: PatternType;
+  /** The kind of pattern, e.g. `'circuitBreaker'`. */
+  readonly patternType: string;
   /** The instance's counters, when it keeps any. */
   stats?(): object;
+  /** Its health; an instance without this method counts as healthy. */
+  health?(): PatternHealth;
 }
 
 /** One instance in a {@link HealthReport}. */
-export interface InstanceHealth {
+export interface InstanceHealth extends PatternHealth {
   /** The kind of pattern. */
-  readonly patternType: PatternType;
-  /** Its state, for patterns that have one: a circuit breaker's state, a load shedder's load level. */
-  readonly state?: string;
+  readonly patternType: string;
   /** Its counters, as `stats()` returns them (plain data). */
   readonly stats?: object;
 }
@@ -30,8 +42,8 @@ export interface InstanceHealth {
 /** A JSON-serialisable snapshot of every registered instance: what `/healthz` can return. */
 export interface HealthReport {
   /**
-   * `degraded` when any circuit breaker is not closed (open, half-open or isolated: a dependency
-   * is failing or recovering) or any load shedder's level is `high` or `critical`. `ok` otherwise.
+   * `degraded` when any instance reports itself unhealthy (a circuit breaker that is not closed, a
+   * load shedder at `high` or `critical`); `ok` otherwise.
    */
   readonly status: 'ok' | 'degraded';
   /** When the snapshot was taken, in ms since the epoch. */
@@ -39,15 +51,6 @@ export interface HealthReport {
   /** Every live instance, by name. */
   readonly instances: Readonly<Record<string, InstanceHealth>>;
 }
-
-/** States that make a {@link HealthReport} `degraded`: a failing dependency, or an overloaded process. */
-const DEGRADED_STATES = new Set([
-  'circuitBreaker:open',
-  'circuitBreaker:half-open',
-  'circuitBreaker:isolated',
-  'loadShedder:high',
-  'loadShedder:critical',
-]);
 
 /**
  * Named instances, held weakly: registering never keeps an instance alive, and an instance that
@@ -104,12 +107,12 @@ export class Registry {
     const instances: Record<string, InstanceHealth> = {};
     let degraded = false;
     for (const instance of this.list()) {
-      const stats = instance.stats?.() as { state?: unknown; loadLevel?: unknown } | undefined;
-      const state = stats?.state ?? stats?.loadLevel;
-      if (typeof state === 'string' && DEGRADED_STATES.has(`${instance.patternType}:${state}`)) degraded = true;
+      const health = instance.health?.() ?? { healthy: true };
+      const stats = instance.stats?.();
+      if (!health.healthy) degraded = true;
       instances[instance.name] = {
         patternType: instance.patternType,
-        ...(typeof state === 'string' ? { state } : {}),
+        ...health,
         ...(stats === undefined ? {} : { stats }),
       };
     }

@@ -78,7 +78,8 @@ function resolvePolicies<This>(args: [PolicyFactory<This>] | Policy[]): (instanc
   for (const policy of args) {
     if (!isPolicy(policy)) throw new TypeError('@resilient takes policies, or one function that makes a policy');
   }
-  const shared = compose(...(args as Policy[]));
+  const policies = args as Policy[];
+  const shared = policies.length === 1 ? (policies[0] as Policy) : compose(...policies);
   return () => shared;
 }
 

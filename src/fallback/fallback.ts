@@ -2,16 +2,13 @@
  * Fallback: replaces a handled failure with a value.
  * @module
  */
-import { systemClock, type Clock } from '../core/clock';
-import { defaultName, parseOptions, unusedExceptionFields } from '../core/config';
-import type { ExecutionContext, InternalContext } from '../core/context';
-import { EventHub, type EventEmitter } from '../core/events';
-import { registerInstance } from '../core/registry';
-import { ExceptionHandler } from '../core/exceptions';
-import { isPromiseLike } from '../core/promise-like';
-import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
+import { parseOptions, unusedExceptionFields } from '../core/config';
+import type { InternalContext } from '../core/context';
+import { runOperation, type Operation } from '../core/operation';
+import { Pattern } from '../core/pattern';
 import type { FallbackEvents } from './events';
 import { fallbackOptionsSchema, type FallbackFunction, type FallbackOptions } from './options';
+import type { FallbackStats } from './stats';
 
 /**
  * Returns `fallback(error, ctx)` (or the fallback value) when the call fails with an error the
@@ -27,17 +24,11 @@ import { fallbackOptionsSchema, type FallbackFunction, type FallbackOptions } fr
  * const prices = await cached.execute(() => pricing.fetchAll());
  * ```
  */
-export class Fallback<R = unknown> implements Policy {
-  /** Instance name, used in events, errors, logs and the registry. */
-  readonly name: string;
+export class Fallback<R = unknown> extends Pattern<FallbackEvents, FallbackStats> {
   /** The kind of pattern: `'fallback'`. */
-  readonly patternType = 'fallback' as const;
-  /** Typed emitter of this instance's events: fallback. */
-  readonly events: EventEmitter<FallbackEvents>;
+  declare readonly patternType: 'fallback';
   readonly #fallback: FallbackFunction<R>;
-  readonly #clock: Clock;
-  readonly #handler: ExceptionHandler;
-  readonly #hub: EventHub<FallbackEvents>;
+  #fallbacks = 0;
 
   /**
    * @param options - `fallback` is required; see {@link FallbackOptions}
@@ -50,44 +41,31 @@ export class Fallback<R = unknown> implements Policy {
       'Fallback options',
       unusedExceptionFields(['transform'], 'a Fallback replaces handled failures and passes the rest through unchanged'),
     );
-    this.name = resolved.name ?? defaultName('fallback');
+    super('fallback', resolved);
     const fallback = resolved.fallback;
     this.#fallback = typeof fallback === 'function' ? (fallback as FallbackFunction<R>) : () => fallback as R;
-    this.#clock = resolved.clock ?? systemClock;
-    this.#handler = new ExceptionHandler(resolved.exceptions, 'fallback', this.name);
-    this.#hub = new EventHub('fallback', this.name);
-    this.events = this.#hub.emitter;
-    registerInstance(this, resolved.registry);
+  }
+
+  /** Counters; see {@link FallbackStats}. */
+  stats(): FallbackStats {
+    return { fallbacks: this.#fallbacks };
   }
 
   /**
-   * Runs `fn`; on a handled failure returns the fallback value instead.
-   * @returns `fn`'s result, or the fallback value (typed as `T`: keep the two compatible)
-   * @throws errors the handler does not handle, the caller's abort reason, or the fallback's own error
+   * Runs `fn`; on a handled failure returns the fallback value instead (typed as `T`: keep the two
+   * compatible). Throws errors the handler does not handle, the caller's abort reason, or the
+   * fallback's own error.
    */
-  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    const ctx = rootContext(options, this.#clock);
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
-    return this[runInContext](fn, ctx);
-  }
-
-  /** @internal */
-  [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
-    let value: T | PromiseLike<T>;
-    try {
-      value = fn(ctx);
-    } catch (error) {
-      return this.#recover(error, ctx);
-    }
-    if (!isPromiseLike(value)) return Promise.resolve(value);
-    return Promise.resolve(value).then(undefined, (error: unknown) => this.#recover<T>(error, ctx));
+  protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+    return runOperation(fn, ctx, undefined, (error) => this.#recover<T>(error, ctx));
   }
 
   async #recover<T>(error: unknown, ctx: InternalContext): Promise<T> {
     if (ctx.scope?.aborted) throw ctx.scope.reason;
-    if (!this.#handler.handles(error)) throw error;
-    this.#handler.report('callFailed', error);
-    if (this.#hub.has('fallback')) this.#hub.emit('fallback', this.#clock.now(), { error });
+    if (!this.exceptions.handles(error)) throw error;
+    this.exceptions.report('callFailed', error);
+    this.#fallbacks++;
+    if (this.hub.has('fallback')) this.hub.emit('fallback', this.clock.now(), { error });
     return (await this.#fallback(error, ctx)) as unknown as T;
   }
 }

@@ -12,7 +12,7 @@
  * @internal
  */
 import type { Priority } from '../core/context';
-import type { LoadLevel } from '../core/load-level';
+import type { LoadLevel } from './load-level';
 
 /**
  * The rank of `priority`, the order in which priorities are shed: `low` 0, `normal` 1, `high` 2,

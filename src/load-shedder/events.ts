@@ -4,23 +4,18 @@
  */
 import type { Priority } from '../core/context';
 import type { BulwarkEvent } from '../core/events';
-import type { LoadLevel } from '../core/load-level';
+import type { LoadLevel } from './load-level';
+import type { ShedReason } from './load-shed-error';
 
-/**
- * Why a call was shed:
- * - `capacity`: in-flight calls and queue were too full for its priority;
- * - `signals`: the Node load signals were too high for its priority;
- * - `queueTimeout`: it waited `queueTimeoutMs` in the queue;
- * - `deadline`: its deadline passed while it waited (or had passed when it had to wait).
- */
-export type ShedReason = 'capacity' | 'signals' | 'queueTimeout' | 'deadline';
-
-/** A call was shed with {@link LoadShedError}. */
-export interface ShedEvent extends BulwarkEvent<'shed'> {
+/** A call was shed with {@link LoadShedError}; its function never ran. */
+export interface LoadShedderRejectedEvent extends BulwarkEvent<'rejected'> {
+  /**
+   * Why it was shed, the same value as the error's `reason`: `capacity`, `signals`,
+   * `queueTimeout` or `deadline` (see {@link ShedReason}).
+   */
+  readonly reason: ShedReason;
   /** The call's priority. */
   readonly priority: Priority;
-  /** Why it was shed. */
-  readonly reason: ShedReason;
   /** The load level when it was shed. */
   readonly loadLevel: LoadLevel;
   /** The hint given to the caller, in ms. */
@@ -42,7 +37,7 @@ export interface LoadLevelChangeEvent extends BulwarkEvent<'loadLevelChange'> {
 /** Event map of {@link LoadShedder.events}. */
 export type LoadShedderEvents = {
   /** A call was shed. */
-  shed: ShedEvent;
+  rejected: LoadShedderRejectedEvent;
   /** The load level changed. */
   loadLevelChange: LoadLevelChangeEvent;
 };

@@ -3,18 +3,17 @@
  * does accept still completes in time.
  * @module
  */
-import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../core/clock';
-import { allChecks, defaultName, parseOptions, unusedExceptionFields } from '../core/config';
-import type { ExecutionContext, InternalContext, Priority } from '../core/context';
-import { EventHub, type EventEmitter } from '../core/events';
-import { ExceptionHandler } from '../core/exceptions';
-import { SlotRunner } from '../core/slot-runner';
-import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
-import { registerInstance } from '../core/registry';
-import { quietRejection } from '../core/rejection';
+import { MAX_TIMER_DELAY_MS } from '../core/clock';
+import { allChecks, parseOptions, judgesNoOutcome } from '../core/config';
+import type { InternalContext, Priority } from '../core/context';
+import { releasing, runOperation, type Operation } from '../core/operation';
+import { Pattern } from '../core/pattern';
+import type { PatternHealth } from '../core/registry';
+import { quietRejection, Rejections } from '../core/rejection';
 import { Admission, PRIORITIES, rankOf } from './admission';
-import type { LoadShedderEvents, ShedReason } from './events';
-import type { LoadLevel } from '../core/load-level';
+import type { LoadShedderEvents } from './events';
+import type { LoadLevel } from './load-level';
+import { LoadShedError, type ShedReason } from './load-shed-error';
 import { nodeLoadSignals } from './load-signals';
 import {
   LOAD_SHEDDER_DEFAULTS,
@@ -23,12 +22,31 @@ import {
   type LoadShedderOptions,
 } from './options';
 import { PriorityQueue } from './priority-queue';
-import { ShedErrorFactory } from './shed-error';
 import { NO_READINGS, SignalSampler } from './signal-sampler';
 import type { LoadShedderStats } from './stats';
 
-type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
+/** The reasons, in the order of their variant numbers (see {@link variantOf}). */
+const REASONS: readonly ShedReason[] = ['capacity', 'signals', 'queueTimeout', 'deadline'];
+const REASON_INDEX: Readonly<Record<ShedReason, number>> = { capacity: 0, signals: 1, queueTimeout: 2, deadline: 3 };
+/** The levels, in the order of their variant numbers. */
+const LEVELS: readonly LoadLevel[] = ['normal', 'elevated', 'high', 'critical'];
+const LEVEL_INDEX: Readonly<Record<LoadLevel, number>> = { normal: 0, elevated: 1, high: 2, critical: 3 };
 
+/**
+ * The error variant of a shed call: one per reason and level (16 at most), so that every error of
+ * a variant shares one prototype with its message, reason and level.
+ */
+function variantOf(reason: ShedReason, loadLevel: LoadLevel): number {
+  return REASON_INDEX[reason] * 4 + LEVEL_INDEX[loadLevel];
+}
+
+/** What {@link LoadShedder.health} says at each level: overloaded from `high` up. */
+const HEALTH_AT: Readonly<Record<LoadLevel, PatternHealth>> = {
+  normal: Object.freeze({ state: 'normal', healthy: true }),
+  elevated: Object.freeze({ state: 'elevated', healthy: true }),
+  high: Object.freeze({ state: 'high', healthy: false }),
+  critical: Object.freeze({ state: 'critical', healthy: false }),
+};
 
 /**
  * Admits a call while the load is below its priority's threshold, and sheds it at once with
@@ -40,47 +58,47 @@ type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
  * - An admitted call runs at once while fewer than `maxInFlight` run; otherwise it waits in the
  *   queue, served `critical` first and FIFO within a priority, until a slot frees, its caller
  *   aborts (it leaves at once with the caller's reason and never runs), its deadline passes or
- *   `queueTimeoutMs` passes (shed).
+ *   `maxWaitMs` passes (shed).
  * - {@link LoadShedder.loadLevel} names what a call arriving now would be shed for: `normal`
  *   (nothing), `elevated` (`low`), `high` (`low`, `normal`), `critical` (all but `critical`).
+ *   {@link LoadShedder.health} reports `high` and `critical` as unhealthy.
+ * - Every shed call is announced by the `rejected` event, whose `reason` (`capacity`, `signals`,
+ *   `queueTimeout`, `deadline`) is the error's.
  * - `fn`'s own errors pass through unchanged; the shedder neither counts nor reports them.
  *
  * Cost: with a free slot, a call reads no clock and allocates nothing of its own beyond its
- * promise; a shed builds no stack trace (unless `captureRejectionStacks`). With `signals`, one
- * unref'd timer samples them; {@link LoadShedder.dispose} stops it.
+ * promise (its settlement handlers are made once per instance); a shed builds no stack trace
+ * (unless `captureRejectionStacks`). With `signals`, one unref'd timer samples them;
+ * {@link LoadShedder.dispose} stops it.
  *
  * @example
  * ```ts
  * const shedder = new LoadShedder({
  *   maxInFlight: 200,
  *   maxQueue: 100,
- *   queueTimeoutMs: 250,
+ *   maxWaitMs: 250,
  *   signals: { maxEventLoopDelayMs: 200 },
  * });
  * const page = await shedder.execute(({ signal }) => render(request, signal), { priority: 'low', signal: request.signal });
  * ```
  */
-export class LoadShedder implements Policy {
-  /** Instance name, used in events, errors, logs and the registry. */
-  readonly name: string;
+export class LoadShedder extends Pattern<LoadShedderEvents, LoadShedderStats> {
   /** The kind of pattern: `'loadShedder'`. */
-  readonly patternType = 'loadShedder' as const;
-  /** Typed emitter of this instance's events: shed, loadLevelChange. */
-  readonly events: EventEmitter<LoadShedderEvents>;
+  declare readonly patternType: 'loadShedder';
   readonly #maxInFlight: number;
   readonly #maxQueue: number;
-  readonly #queueTimeoutMs: number | undefined;
+  readonly #maxWaitMs: number | undefined;
   readonly #retryAfterMs: number;
   readonly #admission: Admission;
   /** Undefined when `maxQueue` is 0: a full shedder then sheds every priority. */
   readonly #queue: PriorityQueue | undefined;
   /** Undefined without `signals`: nothing is measured and no timer runs. */
   readonly #sampler: SignalSampler | undefined;
-  readonly #errors: ShedErrorFactory;
-  readonly #clock: Clock;
-  readonly #handler: ExceptionHandler;
-  readonly #hub: EventHub<LoadShedderEvents>;
-  readonly #slots = new SlotRunner(() => this.#release());
+  /** Variants numbered by {@link variantOf}. */
+  readonly #errors: Rejections<LoadShedError, number>;
+  /** Settlement handlers that free the slot, shared by every call. */
+  readonly #onFulfilled: <T>(value: T) => T;
+  readonly #onRejected: (error: unknown) => never;
   #inFlight = 0;
   /** How many ranks (from `low`) the latest signal sample sheds. */
   #signalRanks = 0;
@@ -88,9 +106,9 @@ export class LoadShedder implements Policy {
   #admitted = 0;
   #queuedTotal = 0;
   #abandoned = 0;
-  #shed = 0;
-  readonly #shedByRank = [0, 0, 0, 0];
-  readonly #shedByReason: Record<ShedReason, number> = { capacity: 0, signals: 0, queueTimeout: 0, deadline: 0 };
+  #rejected = 0;
+  readonly #rejectedByRank = [0, 0, 0, 0];
+  readonly #rejectedByReason: Record<ShedReason, number> = { capacity: 0, signals: 0, queueTimeout: 0, deadline: 0 };
 
   /**
    * @param options - `maxInFlight` is required; see {@link LoadShedderOptions}
@@ -103,24 +121,28 @@ export class LoadShedder implements Policy {
       'LoadShedder options',
       allChecks(
         loadShedderCrossCheck,
-        unusedExceptionFields(['handle', 'ignore'], 'a LoadShedder never classifies the errors of the function it runs'),
+        judgesNoOutcome('a LoadShedder'),
       ),
     );
+    super('loadShedder', resolved);
     const defaults = LOAD_SHEDDER_DEFAULTS;
-    this.name = resolved.name ?? defaultName('loadShedder');
-    this.#clock = resolved.clock ?? systemClock;
     this.#maxInFlight = resolved.maxInFlight;
     this.#maxQueue = resolved.maxQueue ?? defaults.maxQueue;
-    this.#queueTimeoutMs = resolved.queueTimeoutMs;
-    this.#retryAfterMs = resolved.retryAfterMs ?? defaults.retryAfterMs;
+    this.#maxWaitMs = resolved.maxWaitMs;
+    const retryAfterMs = resolved.retryAfterMs ?? defaults.retryAfterMs;
+    this.#retryAfterMs = retryAfterMs;
     const given = resolved.priorityThresholds;
     const thresholds = PRIORITIES.map((priority) => given?.[priority] ?? defaults.priorityThresholds[priority]);
     this.#admission = new Admission(thresholds, this.#maxInFlight + this.#maxQueue);
-    this.#queue = this.#maxQueue > 0 ? new PriorityQueue(this.#clock) : undefined;
-    this.#errors = new ShedErrorFactory(this.name, resolved.captureRejectionStacks ?? false);
-    this.#handler = new ExceptionHandler(resolved.exceptions, 'loadShedder', this.name);
-    this.#hub = new EventHub('loadShedder', this.name);
-    this.events = this.#hub.emitter;
+    this.#queue = this.#maxQueue > 0 ? new PriorityQueue(this.clock) : undefined;
+    const name = this.name;
+    this.#errors = new Rejections(
+      (variant) => new LoadShedError(name, REASONS[variant >> 2] as ShedReason, LEVELS[variant & 3] as LoadLevel, retryAfterMs),
+      resolved.captureRejectionStacks ?? false,
+    );
+    const slot = releasing(() => this.#release());
+    this.#onFulfilled = slot.onFulfilled;
+    this.#onRejected = slot.onRejected;
     const signals = resolved.signals;
     this.#sampler =
       signals === undefined
@@ -133,11 +155,10 @@ export class LoadShedder implements Policy {
             },
             signals.source ?? nodeLoadSignals,
             signals.sampleIntervalMs ?? defaults.sampleIntervalMs,
-            this.#clock,
+            this.clock,
             this.name,
             (pressure) => this.#onSample(pressure),
           );
-    registerInstance(this, resolved.registry);
   }
 
   /** Calls running now. */
@@ -155,41 +176,11 @@ export class LoadShedder implements Policy {
     return this.#level;
   }
 
-  /**
-   * Runs `fn` if the load admits a call of its priority (`options.priority`, default `normal`),
-   * at once or after waiting for a slot.
-   * @throws {@link LoadShedError} when the call is shed (or what `exceptions.transform` makes of it)
-   * @throws the caller's `signal.reason` when it aborts before `fn` starts
-   * @throws `fn`'s own error, unchanged
-   */
-  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    const ctx = rootContext(options, this.#clock);
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
-    return this[runInContext](fn, ctx);
-  }
-
-  /** @internal */
-  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    const rank = rankOf(ctx.priority);
-    const shedRanks = this.#admission.shedRanks(this.#inFlight + this.queued, this.#signalRanks);
-    if (rank < shedRanks) {
-      const reason = rank < this.#signalRanks ? 'signals' : 'capacity';
-      return quietRejection(this.#shedError(rank, reason, Admission.levelOf(shedRanks)));
-    }
-    if (this.#inFlight < this.#maxInFlight) {
-      this.#inFlight++;
-      this.#admitted++;
-      this.#updateLevel();
-      return this.#run(fn, ctx);
-    }
-    return this.#wait(fn, ctx, rank);
-  }
-
   /** State and counters; see {@link LoadShedderStats}. */
   stats(): LoadShedderStats {
     const inFlight = this.#inFlight;
     const queued = this.queued;
-    const byRank = this.#shedByRank;
+    const byRank = this.#rejectedByRank;
     return {
       loadLevel: this.#level,
       inFlight,
@@ -202,39 +193,61 @@ export class LoadShedder implements Policy {
       admitted: this.#admitted,
       queuedTotal: this.#queuedTotal,
       abandoned: this.#abandoned,
-      shed: this.#shed,
-      shedByPriority: {
+      rejected: this.#rejected,
+      rejectedByPriority: {
         critical: byRank[3] as number,
         high: byRank[2] as number,
         normal: byRank[1] as number,
         low: byRank[0] as number,
       },
-      shedByReason: { ...this.#shedByReason },
+      rejectedByReason: { ...this.#rejectedByReason },
     };
+  }
+
+  /**
+   * The load level as the registry's health report shows it: `state` is the level, and the
+   * shedder is healthy at `normal` and `elevated`, unhealthy at `high` and `critical` (the
+   * process is overloaded).
+   */
+  override health(): PatternHealth {
+    return HEALTH_AT[this.#level];
   }
 
   /**
    * Stops sampling the load signals (their timer and Node's monitors) and forgets the last
    * sample, so that admission goes by occupancy alone from now on. Calls in flight and queued are
-   * unaffected. Idempotent; a no-op without `signals`. Call it when done with an instance that
-   * watches signals: until then its sampling timer (unref'd, so never keeping the process alive)
-   * keeps the instance, and its registry entry, alive.
+   * unaffected. Idempotent; a no-op without `signals`. Call it (or `await using`) when done with
+   * an instance that watches signals: until then its sampling timer (unref'd, so never keeping
+   * the process alive) keeps the instance, and its registry entry, alive.
    */
-  dispose(): void {
+  override dispose(): void {
     if (this.#sampler === undefined) return;
     this.#sampler.stop();
     this.#signalRanks = 0;
     this.#updateLevel();
   }
 
-  /** Same as {@link LoadShedder.dispose}, for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.dispose();
-  }
-
-  /** Runs an admitted call that holds a slot, and frees the slot when it settles. */
-  #run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    return this.#slots.run(fn, ctx);
+  /**
+   * Runs `fn` if the load admits a call of its priority (`options.priority`, default `normal`),
+   * at once or after waiting for a slot (see {@link Pattern.execute}).
+   * @throws {@link LoadShedError} when the call is shed (or what `exceptions.transform` makes of it)
+   * @throws the caller's `signal.reason` when it aborts before `fn` starts
+   * @throws `fn`'s own error, unchanged
+   */
+  protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+    const rank = rankOf(ctx.priority);
+    const shedRanks = this.#admission.shedRanks(this.#inFlight + this.queued, this.#signalRanks);
+    if (rank < shedRanks) {
+      const reason = rank < this.#signalRanks ? 'signals' : 'capacity';
+      return quietRejection(this.#reject(rank, reason, Admission.levelOf(shedRanks)));
+    }
+    if (this.#inFlight < this.#maxInFlight) {
+      this.#inFlight++;
+      this.#admitted++;
+      this.#updateLevel();
+      return runOperation(fn, ctx, this.#onFulfilled, this.#onRejected);
+    }
+    return this.#wait(fn, ctx, rank);
   }
 
   /**
@@ -243,24 +256,24 @@ export class LoadShedder implements Policy {
    * it between the grant and this call resuming.
    */
   async #wait<T>(fn: Operation<T>, ctx: InternalContext, rank: number): Promise<T> {
-    let budgetMs = this.#queueTimeoutMs;
+    let budgetMs = this.#maxWaitMs;
     let reason: ShedReason = 'queueTimeout';
     if (ctx.deadline !== undefined) {
-      const leftMs = ctx.deadline - this.#clock.now();
+      const leftMs = ctx.deadline - this.clock.now();
       if (budgetMs === undefined || leftMs <= budgetMs) {
         budgetMs = leftMs;
         reason = 'deadline';
       }
     }
-    if (budgetMs !== undefined && budgetMs <= 0) throw this.#shedError(rank, reason, this.#level);
-    // A bound beyond the longest timer delay (e.g. `queueTimeoutMs: Infinity`) leaves the wait unbounded.
+    if (budgetMs !== undefined && budgetMs <= 0) throw this.#reject(rank, reason, this.#level);
+    // A bound beyond the longest timer delay (e.g. `timeoutMs: Infinity`) leaves the wait unbounded.
     if (budgetMs !== undefined && budgetMs > MAX_TIMER_DELAY_MS) budgetMs = undefined;
     this.#queuedTotal++;
     let timedOut = false;
     const onTimeout = (): unknown => {
       timedOut = true;
       this.#updateLevel();
-      return this.#shedError(rank, reason, this.#level);
+      return this.#reject(rank, reason, this.#level);
     };
     const granted = (this.#queue as PriorityQueue).wait(rank, ctx.scope, budgetMs, onTimeout);
     this.#updateLevel();
@@ -277,7 +290,7 @@ export class LoadShedder implements Policy {
       throw ctx.scope.reason;
     }
     this.#admitted++;
-    return this.#run(fn, ctx);
+    return runOperation(fn, ctx, this.#onFulfilled, this.#onRejected);
   }
 
   /** Frees a slot: hands it to the next waiter, if any, or gives it back. */
@@ -301,30 +314,24 @@ export class LoadShedder implements Policy {
     const from = this.#level;
     if (to === from) return;
     this.#level = to;
-    if (this.#hub.has('loadLevelChange')) this.#hub.emit('loadLevelChange', this.#clock.now(), { from, to });
+    if (this.hub.has('loadLevelChange')) this.hub.emit('loadLevelChange', this.clock.now(), { from, to });
   }
 
   /** Counts and announces a shed call; returns what its caller receives. */
-  #shedError(rank: number, reason: ShedReason, loadLevel: LoadLevel): unknown {
-    const priority = PRIORITIES[rank] as Priority;
-    const retryAfterMs = this.#retryAfterMs;
-    this.#shed++;
-    (this.#shedByRank[rank] as number)++;
-    this.#shedByReason[reason]++;
-    if (this.#hub.has('shed')) {
-      this.#hub.emit('shed', this.#clock.now(), {
-        priority,
-        reason,
-        loadLevel,
-        retryAfterMs,
-        inFlight: this.#inFlight,
-        queued: this.queued,
-      });
-    }
-    const error = this.#errors.create(loadLevel, retryAfterMs);
-    if (!this.#handler.reports && !this.#handler.transforms) return error;
-    const metadata = { priority, reason, loadLevel, inFlight: this.#inFlight, queued: this.queued };
-    this.#handler.report('shed', error, metadata);
-    return this.#handler.toCallerError('shed', error, metadata);
+  #reject(rank: number, reason: ShedReason, loadLevel: LoadLevel): unknown {
+    this.#rejected++;
+    (this.#rejectedByRank[rank] as number)++;
+    this.#rejectedByReason[reason]++;
+    const error = this.#errors.create(variantOf(reason, loadLevel));
+    const details = this.rejectionObserved
+      ? {
+          priority: PRIORITIES[rank] as Priority,
+          loadLevel,
+          retryAfterMs: this.#retryAfterMs,
+          inFlight: this.#inFlight,
+          queued: this.queued,
+        }
+      : undefined;
+    return this.refusal(error, 'shed', details);
   }
 }

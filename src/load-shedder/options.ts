@@ -61,7 +61,7 @@ export interface LoadShedderOptions extends CommonOptions {
    * caller's earlier deadline ends the wait first. @defaultValue none: the wait ends at the
    * deadline, the caller's abort, or a free slot
    */
-  queueTimeoutMs?: number;
+  maxWaitMs?: number;
   /** When each priority is shed; see {@link PriorityThresholds}. */
   priorityThresholds?: PriorityThresholds;
   /** Node load signals that raise the load level; none by default (admission by occupancy only). */
@@ -113,7 +113,7 @@ export const loadShedderOptionsSchema = z.strictObject({
   ...commonOptionsShape,
   maxInFlight: positiveInt,
   maxQueue: z.number().int().min(0, { message: 'must be an integer ≥ 0' }).optional(),
-  queueTimeoutMs: positiveDurationMs.optional(),
+  maxWaitMs: positiveDurationMs.optional(),
   priorityThresholds: z
     .strictObject({
       low: threshold.optional(),
@@ -141,7 +141,7 @@ const SIGNAL_MAXIMA = ['maxEventLoopDelayMs', 'maxEventLoopUtilization', 'maxHea
 
 /**
  * Thresholds must not decrease from `low` to `critical` (defaults filled in); `signals` must
- * configure at least one signal; `queueTimeoutMs` needs a queue.
+ * configure at least one signal; `maxWaitMs` needs a queue.
  */
 export const loadShedderCrossCheck: CrossFieldCheck = (options) => {
   const issues: ConfigIssue[] = [];
@@ -165,8 +165,8 @@ export const loadShedderCrossCheck: CrossFieldCheck = (options) => {
       issues.push({ path: 'signals', message: `sets no signal; set at least one of ${SIGNAL_MAXIMA.join(', ')}` });
     }
   }
-  if (options['queueTimeoutMs'] !== undefined && (options['maxQueue'] === undefined || options['maxQueue'] === 0)) {
-    issues.push({ path: 'queueTimeoutMs', message: 'applies only with a queue; set maxQueue ≥ 1 too' });
+  if (options['maxWaitMs'] !== undefined && (options['maxQueue'] === undefined || options['maxQueue'] === 0)) {
+    issues.push({ path: 'maxWaitMs', message: 'applies only with a queue; set maxQueue ≥ 1 too' });
   }
   return issues;
 };

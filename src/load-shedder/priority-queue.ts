@@ -2,7 +2,7 @@
  * The waiting room of a load shedder: one {@link WaitQueue} per priority, granted from
  * `critical` down to `low`, FIFO within a priority. Enqueue, removal and grant are O(1) (grant
  * looks at four queues at most). A queued `low` call can wait behind a steady stream of higher
- * priorities: its wait is bounded by its deadline, its caller's abort or `queueTimeoutMs`.
+ * priorities: its wait is bounded by its deadline, its caller's abort or `maxWaitMs`.
  * @module
  * @internal
  */

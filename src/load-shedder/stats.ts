@@ -3,8 +3,8 @@
  * @module
  */
 import type { Priority } from '../core/context';
-import type { ShedReason } from './events';
-import type { LoadLevel } from '../core/load-level';
+import type { LoadLevel } from './load-level';
+import type { ShedReason } from './load-shed-error';
 
 /** The latest sample of each Node load signal; `null` for a signal not configured or not yet sampled. */
 export interface LoadSignalReadings {
@@ -40,10 +40,10 @@ export interface LoadShedderStats {
   readonly queuedTotal: number;
   /** Queued calls that left the queue because their caller (or an enclosing policy) aborted. */
   readonly abandoned: number;
-  /** Calls shed since creation. */
-  readonly shed: number;
-  /** Calls shed since creation, by priority. */
-  readonly shedByPriority: Readonly<Record<Priority, number>>;
-  /** Calls shed since creation, by reason. */
-  readonly shedByReason: Readonly<Record<ShedReason, number>>;
+  /** Calls shed (refused with {@link LoadShedError}) since creation. */
+  readonly rejected: number;
+  /** Calls shed since creation, by priority; they add up to `rejected`. */
+  readonly rejectedByPriority: Readonly<Record<Priority, number>>;
+  /** Calls shed since creation, by reason (see {@link ShedReason}); they add up to `rejected`. */
+  readonly rejectedByReason: Readonly<Record<ShedReason, number>>;
 }

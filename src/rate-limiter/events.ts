@@ -4,9 +4,12 @@
  */
 import type { BulwarkEvent } from '../core/events';
 import type { StoreErrorPolicy } from './options';
+import type { RateLimitRejectionReason } from './rate-limit-error';
 
 /** A request was refused: by `consume`, or by `execute` (whose function then never ran). */
 export interface RateLimitRejectedEvent extends BulwarkEvent<'rejected'> {
+  /** Why: `limitReached`, a window had no room for the request; the same as the error's `reason`. */
+  readonly reason: RateLimitRejectionReason;
   /** The key that was limited. */
   readonly key: string;
   /** Units the request asked for. */

@@ -1,4 +1,5 @@
 export { RateLimiter } from './rate-limiter';
+export { RateLimitError, type RateLimitRejectionReason } from './rate-limit-error';
 export { MemoryStore, MEMORY_STORE_DEFAULTS, type MemoryStoreOptions } from './memory-store';
 export {
   RATE_LIMITER_DEFAULTS,

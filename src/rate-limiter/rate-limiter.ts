@@ -3,17 +3,14 @@
  * windows, counted in a pluggable store.
  * @module
  */
-import { systemClock, type Clock } from '../core/clock';
-import { allChecks, defaultName, parseOptions, unusedExceptionFields } from '../core/config';
+import { allChecks, parseOptions, judgesNoOutcome } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
-import { ErrorCode, RateLimitError, rateLimitMessage, rejectionText, stacklessRejection } from '../core/errors';
-import { EventHub, type EventEmitter } from '../core/events';
-import { ExceptionHandler } from '../core/exceptions';
 import { getLogger } from '../core/logger';
-import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
+import { runOperation, type Operation } from '../core/operation';
+import { Pattern } from '../core/pattern';
 import { isPromiseLike } from '../core/promise-like';
-import { registerInstance } from '../core/registry';
-import { quietRejection } from '../core/rejection';
+import type { PatternHealth } from '../core/registry';
+import { quietRejection, Rejections } from '../core/rejection';
 import type { RateLimiterEvents } from './events';
 import { MemoryStore } from './memory-store';
 import {
@@ -24,10 +21,9 @@ import {
   type RateLimitMode,
   type StoreErrorPolicy,
 } from './options';
+import { RateLimitError } from './rate-limit-error';
 import type { RateLimiterStats } from './stats';
 import type { RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from './store';
-
-type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
 
 /**
  * Admits at most `limit` units per `windowMs` for each key (a user, a tenant, an API token), or
@@ -39,17 +35,23 @@ type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
  * - The key of an `execute` is its `options.key` (`ctx.key` inside a composition), else the
  *   `key` option (a string or a function of the context), else `'default'`.
  * - A refused request consumes from no window; `cost` > 1 is consumed atomically.
+ * - Every refusal, by `consume` or `execute`, emits `rejected` with reason `limitReached`.
  * - When the store throws or rejects, `onStoreError` decides: admit, refuse, or decide with a
  *   local fallback MemoryStore. The `storeError` event and a warning log line come once per
- *   outage; the store is tried again on every call, and used again as soon as it answers.
+ *   outage; the store is tried again on every call, and used again as soon as it answers. While
+ *   an outage is under way `health()` says `detail: 'store failing'` (the limiter stays healthy:
+ *   `onStoreError` keeps it deciding).
  * - `fn`'s own results and errors pass through unchanged: the limiter judges no outcome;
  *   `onException` and `transform` apply to its rejections (reason `rateLimited`).
  * - Waiting (`mode: 'wait'`) is not a queue: each waiter sleeps its own `retryAfterMs` and asks
  *   again, so a newcomer may take room a waiter was waiting for. A caller's abort ends the wait
  *   at once with its reason; a wait that would reach the caller's deadline is not started.
+ * - Nothing runs in the background: `dispose()` has nothing to stop.
  *
  * Cost with the default MemoryStore: one synchronous store decision (one result object), no
- * timer, promise or closure beyond `fn`'s own until a request must wait.
+ * `then` lookup on the store's answer, no timer, promise or closure beyond `fn`'s own until a
+ * request must wait. With an asynchronous store: one `then` on its answer. A refusal is a
+ * stackless error (one prototype per window limit) unless `captureRejectionStacks` is set.
  *
  * @example
  * ```ts
@@ -60,13 +62,9 @@ type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
  * await limiter.execute(() => api.call(), { key: userId }); // or RateLimitError
  * ```
  */
-export class RateLimiter implements Policy {
-  /** Instance name, used in events, errors, logs and the registry. */
-  readonly name: string;
+export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
   /** The kind of pattern: `'rateLimiter'`. */
-  readonly patternType = 'rateLimiter' as const;
-  /** Typed emitter of this instance's events: rejected, storeError. */
-  readonly events: EventEmitter<RateLimiterEvents>;
+  declare readonly patternType: 'rateLimiter';
   /** What the store enforces: the algorithm and the windows. */
   readonly rule: RateLimitRule;
   /** What `execute` does with a refused request. */
@@ -78,17 +76,17 @@ export class RateLimiter implements Policy {
   readonly #store: RateLimitStore;
   /** The store again when it is a MemoryStore of this copy of bulwark, whose answers are never promises. */
   readonly #memoryStore: MemoryStore | undefined;
-  readonly #clock: Clock;
-  readonly #handler: ExceptionHandler;
-  readonly #hub: EventHub<RateLimiterEvents>;
   readonly #key: string | ((ctx: ExecutionContext) => string);
   readonly #cost: number | ((ctx: ExecutionContext) => number);
-  readonly #captureRejectionStacks: boolean;
+  /**
+   * The errors of `execute` refusals, one variant per window limit (the limit of a configured
+   * window, or of a fallback window): a handful per limiter, however many calls are refused.
+   */
+  readonly #errors: Rejections<RateLimitError, number>;
   /** The answer while the store fails and `onStoreError` is `allow` or `deny`. */
   readonly #storeErrorResult: RateLimitResult;
   /** The local store and rule for `onStoreError: 'fallback'`. */
   readonly #fallback: { readonly store: MemoryStore; readonly rule: RateLimitRule } | undefined;
-  readonly #rejectionText = new Map<number, { readonly message: string; readonly stack: string }>();
   #storeFailing = false;
   #admitted = 0;
   #rejected = 0;
@@ -105,11 +103,10 @@ export class RateLimiter implements Policy {
       'RateLimiter options',
       allChecks(
         rateLimiterCrossCheck,
-        unusedExceptionFields(['handle', 'ignore'], 'a RateLimiter never classifies the errors of the function it runs'),
+        judgesNoOutcome('a RateLimiter'),
       ),
     );
-    this.name = resolved.name ?? defaultName('rateLimiter');
-    this.#clock = resolved.clock ?? systemClock;
+    super('rateLimiter', resolved);
     const windows: readonly RateWindow[] = resolved.limits ?? [
       { limit: resolved.limit as number, windowMs: resolved.windowMs as number },
     ];
@@ -117,11 +114,12 @@ export class RateLimiter implements Policy {
     this.mode = resolved.mode ?? RATE_LIMITER_DEFAULTS.mode;
     this.maxWaitMs = resolved.maxWaitMs ?? Math.max(...windows.map((window) => window.windowMs));
     this.onStoreError = resolved.onStoreError ?? RATE_LIMITER_DEFAULTS.onStoreError;
-    this.#store = resolved.store ?? new MemoryStore({ clock: this.#clock });
+    this.#store = resolved.store ?? new MemoryStore({ clock: this.clock });
     this.#memoryStore = this.#store instanceof MemoryStore ? this.#store : undefined;
     this.#key = resolved.key ?? RATE_LIMITER_DEFAULTS.key;
     this.#cost = resolved.cost ?? RATE_LIMITER_DEFAULTS.cost;
-    this.#captureRejectionStacks = resolved.captureRejectionStacks ?? false;
+    const name = this.name;
+    this.#errors = new Rejections((limit) => new RateLimitError(name, limit, 0), resolved.captureRejectionStacks ?? false);
     this.#storeErrorResult = storeErrorResult(this.onStoreError, windows);
     if (this.onStoreError === 'fallback') {
       const instances = resolved.expectedInstances ?? RATE_LIMITER_DEFAULTS.expectedInstances;
@@ -129,17 +127,15 @@ export class RateLimiter implements Policy {
         limit: resolved.fallbackLimit ?? Math.max(1, Math.floor(window.limit / instances)),
         windowMs: window.windowMs,
       }));
-      this.#fallback = { store: new MemoryStore({ clock: this.#clock }), rule: freezeRule(this.name, this.rule.algorithm, fallbackWindows) };
+      this.#fallback = { store: new MemoryStore({ clock: this.clock }), rule: freezeRule(this.name, this.rule.algorithm, fallbackWindows) };
     }
-    this.#handler = new ExceptionHandler(resolved.exceptions, 'rateLimiter', this.name);
-    this.#hub = new EventHub('rateLimiter', this.name);
-    this.events = this.#hub.emitter;
-    registerInstance(this, resolved.registry);
   }
 
   /**
    * Decides one request for `key` and consumes `cost` units when admitted; for middleware, which
-   * sets its headers from the result. Never rejects for a refusal (see `allowed`).
+   * sets its headers from the result. Never rejects for a refusal (see `allowed`); a refusal
+   * emits `rejected` (reason `limitReached`) but is no error: `onException` and `transform` do
+   * not apply.
    * @param key - the partition key
    * @param cost - units to consume, an integer ≥ 1 @defaultValue 1
    * @throws RangeError (as a rejection) when `cost` is not an integer ≥ 1
@@ -150,36 +146,6 @@ export class RateLimiter implements Policy {
     if (memory !== undefined) return Promise.resolve(this.#count(this.#decideInMemory(memory, key, cost), key, cost));
     const counted = this.#decide(key, cost, (result) => this.#count(result, key, cost));
     return counted instanceof Promise ? counted : Promise.resolve(counted);
-  }
-
-  /**
-   * Runs `fn` when the limit admits the call.
-   * @throws {@link RateLimitError} when refused (in `mode: 'wait'`: when the wait would exceed
-   * `maxWaitMs` or reach the deadline), or what `exceptions.transform` makes of it
-   * @throws the caller's `signal.reason` when it aborts before `fn` runs
-   * @throws the error of a `key` or `cost` function, or RangeError for a cost that is not an integer ≥ 1
-   * @throws `fn`'s own error, unchanged
-   */
-  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    return this[runInContext](fn, rootContext(options, this.#clock));
-  }
-
-  /** @internal */
-  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    const scope = ctx.scope;
-    if (scope !== undefined && scope.aborted) return Promise.reject(scope.reason);
-    let key: string;
-    let cost: number;
-    try {
-      key = ctx.key ?? (typeof this.#key === 'string' ? this.#key : this.#key(ctx));
-      cost = typeof this.#cost === 'number' ? this.#cost : this.#cost(ctx);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (!isCost(cost)) return Promise.reject(costError(cost));
-    const memory = this.#memoryStore;
-    if (memory !== undefined) return this.#admitOrRefuse(fn, ctx, key, cost, this.#decideInMemory(memory, key, cost), 0);
-    return this.#decide(key, cost, (result) => this.#admitOrRefuse(fn, ctx, key, cost, result, 0));
   }
 
   /** Counters; see {@link RateLimiterStats}. */
@@ -194,6 +160,37 @@ export class RateLimiter implements Policy {
     };
   }
 
+  /**
+   * Healthy, always: while the store fails, `onStoreError` keeps the limiter deciding. During an
+   * outage the health says so in `detail: 'store failing'`.
+   */
+  override health(): PatternHealth {
+    return this.#storeFailing ? STORE_FAILING : super.health();
+  }
+
+  /**
+   * Runs `fn` when the limit admits the call (see {@link Pattern.execute}).
+   * @throws {@link RateLimitError} when refused (in `mode: 'wait'`: when the wait would exceed
+   * `maxWaitMs` or reach the deadline), or what `exceptions.transform` makes of it
+   * @throws the caller's `signal.reason` when it aborts before `fn` runs
+   * @throws the error of a `key` or `cost` function, or RangeError for a cost that is not an integer ≥ 1
+   * @throws `fn`'s own error, unchanged
+   */
+  protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+    let key: string;
+    let cost: number;
+    try {
+      key = ctx.key ?? (typeof this.#key === 'string' ? this.#key : this.#key(ctx));
+      cost = typeof this.#cost === 'number' ? this.#cost : this.#cost(ctx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!isCost(cost)) return Promise.reject(costError(cost));
+    const memory = this.#memoryStore;
+    if (memory !== undefined) return this.#admitOrRefuse(fn, ctx, key, cost, this.#decideInMemory(memory, key, cost), 0);
+    return this.#decide(key, cost, (result) => this.#admitOrRefuse(fn, ctx, key, cost, result, 0));
+  }
+
   /** Runs `fn` for an admitted call; otherwise waits or rejects, as the mode says. */
   #admitOrRefuse<T>(
     fn: Operation<T>,
@@ -205,27 +202,27 @@ export class RateLimiter implements Policy {
   ): Promise<T> {
     if (result.allowed) {
       this.#admitted++;
+      // The caller may have aborted while an asynchronous store decided, or during a wait.
       const scope = ctx.scope;
       if (scope !== undefined && scope.aborted) return Promise.reject(scope.reason);
-      try {
-        return Promise.resolve(fn(ctx));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      return runOperation(fn, ctx);
     }
     if (this.mode === 'wait') {
       // At least 1 ms, so that a store answering a refusal with retryAfterMs 0 cannot make a waiter spin.
       const delayMs = Math.max(1, result.retryAfterMs);
       if (this.#mayWait(ctx, delayMs, waitedMs)) return this.#waitThenRetry(fn, ctx, key, cost, delayMs, waitedMs);
     }
-    this.#count(result, key, cost, waitedMs);
-    return quietRejection(this.#error(result, key, cost, waitedMs));
+    this.#rejected++;
+    const { limit, retryAfterMs } = result;
+    const error = this.#errors.create(limit, { retryAfterMs });
+    const details = this.rejectionObserved ? { key, cost, limit, retryAfterMs, waitedMs } : undefined;
+    return quietRejection(this.refusal(error, 'rateLimited', details));
   }
 
   /** Whether a wait of `retryAfterMs` fits in `maxWaitMs` and ends before the deadline. */
   #mayWait(ctx: InternalContext, retryAfterMs: number, waitedMs: number): boolean {
     if (waitedMs + retryAfterMs > this.maxWaitMs) return false;
-    return ctx.deadline === undefined || this.#clock.now() + retryAfterMs < ctx.deadline;
+    return ctx.deadline === undefined || this.clock.now() + retryAfterMs < ctx.deadline;
   }
 
   /** The slow path of `mode: 'wait'`: sleeps (abortably), then asks the store again. */
@@ -237,7 +234,7 @@ export class RateLimiter implements Policy {
     delayMs: number,
     waitedMs: number,
   ): Promise<T> {
-    await this.#clock.sleep(delayMs, ctx.scope?.signal);
+    await this.clock.sleep(delayMs, ctx.scope?.signal);
     return this.#decide(key, cost, (result) => this.#admitOrRefuse(fn, ctx, key, cost, result, waitedMs + delayMs));
   }
 
@@ -297,54 +294,37 @@ export class RateLimiter implements Policy {
         { err: error, patternType: this.patternType, patternName: this.name, onStoreError: this.onStoreError },
         `bulwark: rate limiter store failed; until it works again: ${this.onStoreError}`,
       );
-      if (this.#hub.has('storeError')) {
-        this.#hub.emit('storeError', this.#clock.now(), { error, onStoreError: this.onStoreError });
+      if (this.hub.has('storeError')) {
+        this.hub.emit('storeError', this.clock.now(), { error, onStoreError: this.onStoreError });
       }
     }
     const fallback = this.#fallback;
     return fallback === undefined ? this.#storeErrorResult : fallback.store.consume(key, cost, fallback.rule);
   }
 
-  /** Counts a `consume` decision (and an `execute` refusal), announcing refusals. */
-  #count(result: RateLimitResult, key: string, cost: number, waitedMs = 0): RateLimitResult {
+  /**
+   * Counts a `consume` decision, announcing a refusal with the same `rejected` event as an
+   * `execute` refusal (but no error: `consume` reports refusals in its result).
+   */
+  #count(result: RateLimitResult, key: string, cost: number): RateLimitResult {
     if (result.allowed) {
       this.#admitted++;
       return result;
     }
     this.#rejected++;
-    if (this.#hub.has('rejected')) {
+    if (this.hub.has('rejected')) {
       const { limit, retryAfterMs } = result;
-      this.#hub.emit('rejected', this.#clock.now(), { key, cost, limit, retryAfterMs, waitedMs });
+      this.hub.emit('rejected', this.clock.now(), { reason: LIMIT_REACHED, key, cost, limit, retryAfterMs, waitedMs: 0 });
     }
     return result;
   }
-
-  /** The error an `execute` refusal rejects with (or what `exceptions.transform` makes of it). */
-  #error(result: RateLimitResult, key: string, cost: number, waitedMs: number): unknown {
-    const { limit, retryAfterMs } = result;
-    let error: RateLimitError;
-    if (this.#captureRejectionStacks) error = new RateLimitError(this.name, limit, retryAfterMs);
-    else {
-      let text = this.#rejectionText.get(limit);
-      if (text === undefined) {
-        text = rejectionText('RateLimitError', rateLimitMessage(this.name, limit));
-        this.#rejectionText.set(limit, text);
-      }
-      error = stacklessRejection(RateLimitError, {
-        ...text,
-        code: ErrorCode.RateLimited,
-        policyName: this.name,
-        retryAfterMs,
-        limit,
-        remaining: 0,
-      });
-    }
-    if (!this.#handler.reports && !this.#handler.transforms) return error;
-    const metadata = { key, cost, limit, retryAfterMs, waitedMs };
-    this.#handler.report('rateLimited', error, metadata);
-    return this.#handler.toCallerError('rateLimited', error, metadata);
-  }
 }
+
+/** The one reason a rate limiter refuses, in its `rejected` event and its errors. */
+const LIMIT_REACHED = 'limitReached';
+
+/** What `health()` says while the store fails: still healthy, with a word on the outage. */
+const STORE_FAILING: PatternHealth = Object.freeze({ healthy: true, detail: 'store failing' });
 
 /** A frozen rule, so that stores may cache what they derive from it. */
 function freezeRule(name: string, algorithm: RateLimitRule['algorithm'], windows: readonly RateWindow[]): RateLimitRule {

@@ -24,7 +24,7 @@ export interface RateWindow {
 export interface RateLimitRule {
   /**
    * The limiter's name. A store shared between processes puts it in its keys, so that two
-   * limiters count the same user key apart (RedisStore does, unless its own `name` is set).
+   * limiters count the same user key apart (RedisStore does, unless its `namespace` is set).
    */
   readonly name?: string;
   /** How to count. */

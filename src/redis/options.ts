@@ -23,11 +23,13 @@ export interface RedisStoreOptions {
    */
   prefix?: string;
   /**
-   * Second part of every key, shared by every limiter that uses this store (for limiters in
-   * different processes that must count together under different names). Must not contain `{`
-   * or `}`. @defaultValue each limiter's own `name` (braces replaced), or `'default'` without one
+   * Second part of every key, after `prefix`: the counting space of every limiter that uses this
+   * store. Without it each limiter counts in its own space, named after the limiter; set it to
+   * make limiters with different names (e.g. in different services) count together, or to keep
+   * the counts of two stores on one Redis apart. Must not be empty or contain `{` or `}`.
+   * @defaultValue each limiter's own `name` (braces replaced by `_`), or `'default'` for a rule without one
    */
-  name?: string;
+  namespace?: string;
   /**
    * Longest wait for Redis per decision, in ms; past it the decision fails with a
    * {@link RedisStoreError} (the command may still run on the server later).
@@ -47,8 +49,8 @@ export interface RedisStoreOptions {
 export const REDIS_STORE_DEFAULTS = {
   /** First part of every key. */
   prefix: 'bulwark:rl',
-  /** Second part of every key when neither the store nor the limiter names one. */
-  name: 'default',
+  /** Second part of every key when neither the store's `namespace` nor the limiter's name gives one. */
+  namespace: 'default',
   /** Longest wait for Redis per decision, in ms. */
   timeoutMs: 100,
   /** Where the time comes from. */
@@ -71,7 +73,7 @@ export const redisStoreOptionsSchema = z.strictObject({
     { message: 'expected an ioredis Redis or Cluster' },
   ),
   prefix: keyPart.optional(),
-  name: keyPart.optional(),
+  namespace: keyPart.optional(),
   timeoutMs: positiveDurationMs.optional(),
   timeSource: z.enum(['server', 'client']).optional(),
 });

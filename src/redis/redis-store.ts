@@ -17,8 +17,8 @@ type ScriptCommand = (this: Redis | Cluster, ...keysThenArgs: string[]) => Promi
 
 /** What a store derives once from a rule: the command to call, key suffixes and arguments. */
 interface PreparedRule {
-  /** `prefix:name`, the start of every key. */
-  readonly namespace: string;
+  /** `prefix:namespace`, the start of every key. */
+  readonly keyStart: string;
   /** The `…Buffer` variant of the defined command: the reply holds integers only, nothing to decode. */
   readonly command: string;
   readonly suffixes: readonly string[];
@@ -46,28 +46,29 @@ let requestCounter = 0;
 
 /**
  * Counts admissions in Redis, so that every process and machine using the same Redis (and the
- * same `prefix` and `name`) shares one limit. Ships from `bulwark/redis`.
+ * same `prefix` and `namespace`) shares one limit. Ships from `bulwark/redis`.
  *
  * - One round trip per decision: one Lua script (`sliding-log` or `sliding-window`), registered
  *   with ioredis `defineCommand` and run with EVALSHA; ioredis falls back to EVAL on NOSCRIPT
  *   (after `SCRIPT FLUSH` or a failover) by itself.
  * - Time comes from the server's `TIME` (or the client with `timeSource: 'client'`).
- * - Keys: `prefix:name:{userKey}:windowMs:log|sw`, one per window; the hash tag puts every key of
- *   a decision in one Cluster slot. Every key gets a TTL of at least its window.
+ * - Keys: `prefix:namespace:{userKey}:windowMs:log|sw`, one per window; the namespace defaults
+ *   to the limiter's name, and the hash tag puts every key of a decision in one Cluster slot.
+ *   Every key gets a TTL of at least its window.
  * - A decision fails with {@link RedisStoreError} at once when the connection is not ready, after
  *   `timeoutMs` without a reply, or on any error or unexpected reply; it is never queued.
  *
  * @example
  * ```ts
  * const redis = new Redis({ enableOfflineQueue: false });
- * const limiter = new RateLimiter({ limit: 100, windowMs: 60_000, store: new RedisStore({ redis, name: 'api' }) });
+ * const limiter = new RateLimiter({ limit: 100, windowMs: 60_000, store: new RedisStore({ redis, namespace: 'api' }) });
  * ```
  */
 export class RedisStore implements RateLimitStore {
   /** First part of every key. */
   readonly prefix: string;
-  /** Second part of every key, when set; otherwise each limiter's name is. */
-  readonly name: string | undefined;
+  /** The `namespace` option: second part of every key when set; otherwise each limiter's name is. */
+  readonly namespace: string | undefined;
   /** Longest wait for Redis per decision, in ms. */
   readonly timeoutMs: number;
   /** Where the scripts read the time. */
@@ -83,7 +84,7 @@ export class RedisStore implements RateLimitStore {
     const resolved = parseOptions(redisStoreOptionsSchema, options, 'RedisStore options');
     this.#redis = resolved.redis;
     this.prefix = resolved.prefix ?? REDIS_STORE_DEFAULTS.prefix;
-    this.name = resolved.name;
+    this.namespace = resolved.namespace;
     this.timeoutMs = resolved.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
     this.timeSource = resolved.timeSource ?? REDIS_STORE_DEFAULTS.timeSource;
   }
@@ -95,7 +96,7 @@ export class RedisStore implements RateLimitStore {
    */
   keysFor(key: string, rule: RateLimitRule): string[] {
     const prepared = this.#prepared.get(rule) ?? this.#prepare(rule);
-    const base = baseKey(prepared.namespace, key);
+    const base = baseKey(prepared.keyStart, key);
     return prepared.suffixes.map((suffix) => base + suffix);
   }
 
@@ -109,7 +110,7 @@ export class RedisStore implements RateLimitStore {
       return Promise.reject(new RedisStoreError(`Redis connection is not ready (status: ${redis.status})`));
     }
     const prepared = this.#prepared.get(rule) ?? this.#prepare(rule);
-    const base = baseKey(prepared.namespace, key);
+    const base = baseKey(prepared.keyStart, key);
     const args: string[] = [];
     for (const suffix of prepared.suffixes) args.push(base + suffix);
     if (this.timeSource === 'client') args.push(String(Date.now()));
@@ -151,9 +152,9 @@ export class RedisStore implements RateLimitStore {
     const command = `${script.command}${count}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
     const redis = this.#redis as Redis & Record<string, unknown>;
     if (typeof redis[command] !== 'function') redis.defineCommand(command, { numberOfKeys: count, lua });
-    const name = this.name ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.name;
+    const namespace = this.namespace ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.namespace;
     const prepared: PreparedRule = {
-      namespace: `${this.prefix}:${name}`,
+      keyStart: `${this.prefix}:${namespace}`,
       command: `${command}Buffer`,
       suffixes: rule.windows.map((window) => `:${window.windowMs}:${script.suffix}`),
       nonce: rule.algorithm === 'sliding-log',

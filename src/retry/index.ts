@@ -1,4 +1,5 @@
-export { Retry, type RetryStats } from './retry';
+export { Retry } from './retry';
+export type { RetryStats } from './stats';
 export { RETRY_DEFAULTS, type RetryOptions, type BackoffOptions } from './options';
 export type { BackoffKind, BackoffFunction, Jitter } from './backoff';
 export { RetryBudget, RETRY_BUDGET_DEFAULTS, type RetryBudgetOptions } from './budget';

@@ -3,41 +3,16 @@
  * an optional retry budget.
  * @module
  */
-import { systemClock, type Clock } from '../core/clock';
-import { defaultName, parseOptions } from '../core/config';
-import { withAttempt, type ExecutionContext, type InternalContext } from '../core/context';
-import { EventHub, type EventEmitter } from '../core/events';
+import { parseOptions } from '../core/config';
+import { withAttempt, type InternalContext } from '../core/context';
 import { getLogger } from '../core/logger';
-import { registerInstance } from '../core/registry';
-import { ExceptionHandler } from '../core/exceptions';
-import { isPromiseLike } from '../core/promise-like';
-import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
+import { runOperation, type Operation } from '../core/operation';
+import { Pattern } from '../core/pattern';
 import { backoffDelay, type BackoffSettings } from './backoff';
 import { RetryBudget } from './budget';
 import type { RetryEvents, RetryExhaustedReason } from './events';
 import { RETRY_DEFAULTS, retryCrossCheck, retryOptionsSchema, type RetryOptions } from './options';
-
-/** Counters of a {@link Retry} since it was created. */
-export interface RetryStats {
-  /** Calls that succeeded at the first try. */
-  readonly succeededWithoutRetry: number;
-  /** Calls that succeeded after one or more retries. */
-  readonly succeededAfterRetry: number;
-  /**
-   * Calls that failed at the first try without being retried: the error was not handled, the
-   * caller aborted, or no retry was allowed. Failed calls include those whose last result
-   * `retryOnResult` still rejected.
-   */
-  readonly failedWithoutRetry: number;
-  /** Calls that failed after one or more retries (including a last result `retryOnResult` rejected). */
-  readonly failedAfterRetry: number;
-  /** Retries made, over all calls. */
-  readonly retries: number;
-  /** Retries refused because the budget had no token left. */
-  readonly retriesDeniedByBudget: number;
-}
-
-type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
+import type { RetryStats } from './stats';
 
 /** How the last try ended. */
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
@@ -63,20 +38,13 @@ type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
  * const value = await retry.execute(({ signal }) => redis.get(key), { signal });
  * ```
  */
-export class Retry implements Policy {
-  /** Instance name, used in events, errors, logs and the registry. */
-  readonly name: string;
+export class Retry extends Pattern<RetryEvents, RetryStats> {
   /** The kind of pattern: `'retry'`. */
-  readonly patternType = 'retry' as const;
-  /** Typed emitter of this instance's events: retry, success, exhausted. */
-  readonly events: EventEmitter<RetryEvents>;
+  declare readonly patternType: 'retry';
   readonly #maxAttempts: number;
   readonly #backoff: BackoffSettings;
   readonly #retryOnResult: ((result: unknown) => boolean) | undefined;
   readonly #budget: RetryBudget | undefined;
-  readonly #clock: Clock;
-  readonly #handler: ExceptionHandler;
-  readonly #hub: EventHub<RetryEvents>;
   /** Settles a first try's value; shared by all calls unless `retryOnResult` needs a closure per call. */
   readonly #onFirstSuccess: ((value: unknown) => unknown) | undefined;
   #succeededWithoutRetry = 0;
@@ -92,8 +60,7 @@ export class Retry implements Policy {
    */
   constructor(options: RetryOptions = {}) {
     const resolved = parseOptions(retryOptionsSchema, options, 'Retry options', retryCrossCheck);
-    this.name = resolved.name ?? defaultName('retry');
-    this.#clock = resolved.clock ?? systemClock;
+    super('retry', resolved);
     this.#maxAttempts = resolved.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
     const backoffObject = typeof resolved.backoff === 'object' ? resolved.backoff : undefined;
     this.#backoff = Object.freeze({
@@ -110,42 +77,20 @@ export class Retry implements Policy {
     this.#retryOnResult = resolved.retryOnResult;
     const budget = resolved.budget;
     this.#budget =
-      budget === undefined ? undefined : budget instanceof RetryBudget ? budget : new RetryBudget(budget, this.#clock);
-    this.#handler = new ExceptionHandler(resolved.exceptions, 'retry', this.name);
-    this.#hub = new EventHub('retry', this.name);
-    this.events = this.#hub.emitter;
-    registerInstance(this, resolved.registry);
+      budget === undefined ? undefined : budget instanceof RetryBudget ? budget : new RetryBudget(budget, this.clock);
     if (this.#retryOnResult === undefined) this.#onFirstSuccess = this.#countFirstSuccess.bind(this);
   }
 
-  /**
-   * Runs `fn`, retrying it as configured.
-   * @throws the caller's `signal.reason` when it aborts; otherwise the last try's error
-   */
-  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    const ctx = rootContext(options, this.#clock);
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
-    return this[runInContext](fn, ctx);
-  }
-
-  /** @internal */
-  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+  /** Runs `fn`, retrying it as configured; when it gives up, rejects with the last try's error. */
+  protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     this.#budget?.deposit();
     const first = ctx.attempt === 1 ? ctx : withAttempt(ctx, 1);
-    let value: T | PromiseLike<T>;
-    try {
-      value = fn(first);
-    } catch (error) {
-      return this.#retryFrom(fn, ctx, 1, { ok: false, error });
-    }
-    if (isPromiseLike(value)) {
-      const onRejected = (error: unknown): Promise<T> => this.#retryFrom(fn, ctx, 1, { ok: false, error });
-      const onFulfilled =
-        (this.#onFirstSuccess as ((value: T) => T) | undefined) ??
-        ((result: T): T | Promise<T> => this.#afterFirstResult(fn, ctx, result));
-      return Promise.resolve(value).then(onFulfilled, onRejected);
-    }
-    return Promise.resolve(this.#afterFirstResult(fn, ctx, value));
+    return runOperation(
+      fn,
+      first,
+      (this.#onFirstSuccess as ((value: T) => T) | undefined) ?? ((result: T) => this.#afterFirstResult(fn, ctx, result)),
+      (error: unknown): Promise<T> => this.#retryFrom(fn, ctx, 1, { ok: false, error }),
+    );
   }
 
   /** Counters since creation; see {@link RetryStats}. */
@@ -162,7 +107,7 @@ export class Retry implements Policy {
 
   #countFirstSuccess(value: unknown): unknown {
     this.#succeededWithoutRetry++;
-    if (this.#hub.has('success')) this.#hub.emit('success', this.#clock.now(), { attempts: 1 });
+    if (this.hub.has('success')) this.hub.emit('success', this.clock.now(), { attempts: 1 });
     return value;
   }
 
@@ -182,15 +127,15 @@ export class Retry implements Policy {
     for (;;) {
       if (ctx.scope?.aborted) return this.#fail(attempt, ctx.scope.reason);
       const error = outcome.ok ? undefined : outcome.error;
-      if (!outcome.ok && !this.#handler.handles(error)) return this.#fail(attempt, error);
+      if (!outcome.ok && !this.exceptions.handles(error)) return this.#fail(attempt, error);
       const canRetry = attempt < this.#maxAttempts;
       const delayMs = canRetry ? this.#delayAfter(attempt, previousDelayMs, error) : 0;
       const stop = canRetry ? this.#whyNotRetryAfter(ctx, delayMs) : 'maxAttempts';
       if (stop !== undefined) return this.#exhaust(attempt, stop, outcome);
-      if (!outcome.ok && this.#handler.reports) this.#handler.report('callFailed', error, { attempt });
-      if (this.#hub.has('retry')) this.#hub.emit('retry', this.#clock.now(), { attempt, delayMs, error });
+      if (!outcome.ok && this.exceptions.reports) this.exceptions.report('callFailed', error, { attempt });
+      if (this.hub.has('retry')) this.hub.emit('retry', this.clock.now(), { attempt, delayMs, error });
       try {
-        await this.#clock.sleep(delayMs, ctx.scope?.signal);
+        await this.clock.sleep(delayMs, ctx.scope?.signal);
       } catch (abortReason) {
         return this.#fail(attempt, abortReason);
       }
@@ -200,7 +145,7 @@ export class Retry implements Policy {
       outcome = await this.#try(fn, withAttempt(ctx, attempt));
       if (outcome.ok && (this.#retryOnResult === undefined || !this.#rejectsResult(outcome.value))) {
         this.#succeededAfterRetry++;
-        if (this.#hub.has('success')) this.#hub.emit('success', this.#clock.now(), { attempts: attempt });
+        if (this.hub.has('success')) this.hub.emit('success', this.clock.now(), { attempts: attempt });
         return outcome.value;
       }
     }
@@ -229,7 +174,7 @@ export class Retry implements Policy {
    * has no token left.
    */
   #whyNotRetryAfter(ctx: InternalContext, delayMs: number): RetryExhaustedReason | undefined {
-    if (ctx.deadline !== undefined && this.#clock.now() + delayMs >= ctx.deadline) return 'deadline';
+    if (ctx.deadline !== undefined && this.clock.now() + delayMs >= ctx.deadline) return 'deadline';
     if (this.#budget !== undefined && !this.#budget.tryWithdraw()) {
       this.#retriesDeniedByBudget++;
       return 'budget';
@@ -245,14 +190,14 @@ export class Retry implements Policy {
 
   #exhaust<T>(attempts: number, reason: RetryExhaustedReason, outcome: Outcome<T>): T {
     const error = outcome.ok ? undefined : outcome.error;
-    if (this.#hub.has('exhausted')) this.#hub.emit('exhausted', this.#clock.now(), { attempts, reason, error });
+    if (this.hub.has('exhausted')) this.hub.emit('exhausted', this.clock.now(), { attempts, reason, error });
     if (outcome.ok) {
       this.#countFailed(attempts);
       return outcome.value;
     }
     const metadata = { attempt: attempts, exhaustedBy: reason };
-    if (this.#handler.reports) this.#handler.report('retryExhausted', error, metadata);
-    return this.#fail(attempts, this.#handler.toCallerError('retryExhausted', error, metadata));
+    if (this.exceptions.reports) this.exceptions.report('retryExhausted', error, metadata);
+    return this.#fail(attempts, this.exceptions.toCallerError('retryExhausted', error, metadata));
   }
 
   #fail(attempts: number, error: unknown): never {

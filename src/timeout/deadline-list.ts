@@ -31,10 +31,16 @@ export class DeadlineList {
   #tail: DeadlineEntry | undefined;
   #timer: TimerHandle | undefined;
   #timerAt = 0;
+  #length = 0;
   readonly #onTimer = (): void => this.#fire();
 
   constructor(clock: Clock) {
     this.#clock = clock;
+  }
+
+  /** Entries in the list now. */
+  get length(): number {
+    return this.#length;
   }
 
   /** Adds `entry`, keeping the list sorted by expiry; `now` is the current clock time. */
@@ -48,6 +54,7 @@ export class DeadlineList {
     if (after === undefined) this.#head = entry;
     else after.nextEntry = entry;
     entry.inList = true;
+    this.#length++;
     if (this.#timer === undefined || entry.expiresAt < this.#timerAt) this.#arm(entry.expiresAt, now);
   }
 
@@ -55,6 +62,7 @@ export class DeadlineList {
   remove(entry: DeadlineEntry): void {
     if (!entry.inList) return;
     entry.inList = false;
+    this.#length--;
     const { previousEntry, nextEntry } = entry;
     if (previousEntry === undefined) this.#head = nextEntry;
     else previousEntry.nextEntry = nextEntry;

@@ -1,3 +1,5 @@
 export { Timeout } from './timeout';
+export { OperationTimeoutError } from './operation-timeout-error';
 export { TIMEOUT_DEFAULTS, type TimeoutOptions, type TimeoutStrategy } from './options';
+export type { TimeoutStats } from './stats';
 export type { TimeoutEvents, TimeoutEvent } from './events';

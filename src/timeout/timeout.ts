@@ -2,17 +2,15 @@
  * Timeout: bounds how long a call may take, and gives a caller's deadline budget teeth.
  * @module
  */
-import { systemClock, type Clock } from '../core/clock';
-import { defaultName, parseOptions, unusedExceptionFields } from '../core/config';
-import type { ExecutionContext, InternalContext } from '../core/context';
-import { OperationTimeoutError } from '../core/errors';
-import { EventHub, type EventEmitter } from '../core/events';
-import { registerInstance } from '../core/registry';
-import { ExceptionHandler } from '../core/exceptions';
-import { rootContext, runInContext, type ExecuteOptions, type Policy } from '../core/policy';
+import { parseOptions, judgesNoOutcome } from '../core/config';
+import type { InternalContext } from '../core/context';
+import type { Operation } from '../core/operation';
+import { Pattern } from '../core/pattern';
 import { DeadlineList } from './deadline-list';
 import type { TimeoutEvents } from './events';
+import { OperationTimeoutError } from './operation-timeout-error';
 import { TIMEOUT_DEFAULTS, timeoutOptionsSchema, type TimeoutOptions, type TimeoutStrategy } from './options';
+import type { TimeoutStats } from './stats';
 import { TimedCall, type TimedCallOwner } from './timed-call';
 
 /**
@@ -33,43 +31,27 @@ import { TimedCall, type TimedCallOwner } from './timed-call';
  * const body = await timeout.execute(({ signal }) => fetch(url, { signal }).then((r) => r.text()));
  * ```
  */
-export class Timeout implements Policy {
-  /** Instance name, used in events, errors, logs and the registry. */
-  readonly name: string;
+export class Timeout extends Pattern<TimeoutEvents, TimeoutStats> {
   /** The kind of pattern: `'timeout'`. */
-  readonly patternType = 'timeout' as const;
-  /** Typed emitter of this instance's events: timeout. */
-  readonly events: EventEmitter<TimeoutEvents>;
+  declare readonly patternType: 'timeout';
   /** The configured limit per call, in ms. */
   readonly timeoutMs: number;
   /** What happens when the time runs out. */
   readonly strategy: TimeoutStrategy;
-  readonly #clock: Clock;
-  readonly #handler: ExceptionHandler;
-  readonly #hub: EventHub<TimeoutEvents>;
   readonly #deadlines: DeadlineList;
   readonly #owner: TimedCallOwner;
+  #timedOut = 0;
 
   /**
    * @param options - `timeoutMs` is required; see {@link TimeoutOptions}
    * @throws {@link ConfigError} naming every invalid option
    */
   constructor(options: TimeoutOptions) {
-    const resolved = parseOptions(
-      timeoutOptionsSchema,
-      options,
-      'Timeout options',
-      unusedExceptionFields(['handle', 'ignore'], 'a Timeout never classifies the errors of the function it runs'),
-    );
-    this.name = resolved.name ?? defaultName('timeout');
+    const resolved = parseOptions(timeoutOptionsSchema, options, 'Timeout options', judgesNoOutcome('a Timeout'));
+    super('timeout', resolved);
     this.timeoutMs = resolved.timeoutMs;
     this.strategy = resolved.strategy ?? TIMEOUT_DEFAULTS.strategy;
-    this.#clock = resolved.clock ?? systemClock;
-    this.#handler = new ExceptionHandler(resolved.exceptions, 'timeout', this.name);
-    this.#hub = new EventHub('timeout', this.name);
-    this.events = this.#hub.emitter;
-    registerInstance(this, resolved.registry);
-    this.#deadlines = new DeadlineList(this.#clock);
+    this.#deadlines = new DeadlineList(this.clock);
     const deadlines = this.#deadlines;
     this.#owner = {
       cooperative: this.strategy === 'cooperative',
@@ -81,21 +63,18 @@ export class Timeout implements Policy {
     };
   }
 
+  /** Counters; see {@link TimeoutStats}. */
+  stats(): TimeoutStats {
+    return { timeoutMs: this.timeoutMs, inFlight: this.#deadlines.length, timedOut: this.#timedOut };
+  }
+
   /**
-   * Runs `fn` with a time limit.
+   * Runs `fn` with a time limit (see {@link Pattern.execute}).
    * @throws {@link OperationTimeoutError} when the time runs out (or what `exceptions.transform` makes of it)
    * @throws the caller's `signal.reason` when it aborts
    */
-  execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    const ctx = rootContext(options, this.#clock);
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
-    return this[runInContext](fn, ctx);
-  }
-
-  /** @internal */
-  [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
-    if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
-    const now = this.#clock.now();
+  protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+    const now = this.clock.now();
     let expiresAt = now + this.timeoutMs;
     const byDeadline = ctx.deadline !== undefined && ctx.deadline < expiresAt;
     if (byDeadline) expiresAt = ctx.deadline as number;
@@ -106,8 +85,9 @@ export class Timeout implements Policy {
 
   /** Emits the timeout event; returns the error that aborts the call's signal. */
   #expired(call: TimedCall): Error {
-    if (this.#hub.has('timeout')) {
-      this.#hub.emit('timeout', this.#clock.now(), { timeoutMs: call.limitMs, trigger: triggerOf(call) });
+    this.#timedOut++;
+    if (this.hub.has('timeout')) {
+      this.hub.emit('timeout', this.clock.now(), { timeoutMs: call.limitMs, trigger: triggerOf(call) });
     }
     return this.#error(call, undefined);
   }
@@ -118,8 +98,8 @@ export class Timeout implements Policy {
 
   #toCaller(call: TimedCall, error: Error): unknown {
     const metadata = { timeoutMs: call.limitMs, trigger: triggerOf(call), strategy: this.strategy };
-    this.#handler.report('timedOut', error, metadata);
-    return this.#handler.toCallerError('timedOut', error, metadata);
+    this.exceptions.report('timedOut', error, metadata);
+    return this.exceptions.toCallerError('timedOut', error, metadata);
   }
 }
 

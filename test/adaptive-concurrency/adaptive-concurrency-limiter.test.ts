@@ -37,12 +37,19 @@ describe('AdaptiveConcurrencyLimiter admission', () => {
     expect(error).toBeInstanceOf(ConcurrencyLimitError);
     expect(error).toBeInstanceOf(RejectedError);
     expect(isBulwarkError(error, 'CONCURRENCY_LIMIT')).toBe(true);
-    expect(error).toMatchObject({ limit: 2, policyName: 'redis-limit', retryAfterMs: 0 });
+    expect(error).toMatchObject({ limit: 2, policyName: 'redis-limit', retryAfterMs: 0, reason: 'atLimit' });
     first.resolve('a');
     second.resolve('b');
     await expect(Promise.all(running)).resolves.toEqual(['a', 'b']);
     expect(limiter.inFlight).toBe(0);
-    expect(limiter.stats()).toMatchObject({ admitted: 2, rejected: 1, successes: 2, inFlight: 0, waiting: 0 });
+    expect(limiter.stats()).toMatchObject({
+      admitted: 2,
+      rejected: 1,
+      rejectedByReason: { atLimit: 1, queueTimeout: 0 },
+      successes: 2,
+      inFlight: 0,
+      queued: 0,
+    });
   });
 
   it('builds its rejections without a stack trace unless captureRejectionStacks is set', async () => {
@@ -50,7 +57,8 @@ describe('AdaptiveConcurrencyLimiter admission', () => {
     const holder = await quiet.acquire();
     const first = (await quiet.acquire().catch((e: unknown) => e)) as ConcurrencyLimitError;
     expect(first).toBeInstanceOf(ConcurrencyLimitError);
-    expect(first.message).toBe('Concurrency limiter "quiet" is at its limit of 1');
+    expect(first.message).toBe('Concurrency limiter "quiet" is at its limit');
+    expect(Object.keys(first)).toEqual(['limit']);
     expect(first.name).toBe('ConcurrencyLimitError');
     expect(first.stack).toMatch(/no stack trace: set captureRejectionStacks/);
     holder.release('ignored');
@@ -62,13 +70,17 @@ describe('AdaptiveConcurrencyLimiter admission', () => {
     held.release('ignored');
   });
 
-  it('names the current limit in each rejection', async () => {
+  it('gives each rejection the current limit as a field of its own, on one error shape per reason', async () => {
     const { limiter } = limiterOnClock({ initialLimit: 1, successThreshold: 1 });
     const holder = await limiter.acquire();
-    await expect(limiter.acquire()).rejects.toMatchObject({ limit: 1, message: expect.stringContaining('limit of 1') });
+    const atOne = (await limiter.acquire().catch((e: unknown) => e)) as ConcurrencyLimitError;
+    expect(atOne).toMatchObject({ limit: 1, reason: 'atLimit' });
     holder.release('success');
     const holders = [await limiter.acquire(), await limiter.acquire()];
-    await expect(limiter.acquire()).rejects.toMatchObject({ limit: 2, message: expect.stringContaining('limit of 2') });
+    const atTwo = (await limiter.acquire().catch((e: unknown) => e)) as ConcurrencyLimitError;
+    expect(atTwo).toMatchObject({ limit: 2, reason: 'atLimit' });
+    expect(atTwo.message).toBe(atOne.message);
+    expect(Object.getPrototypeOf(atTwo)).toBe(Object.getPrototypeOf(atOne));
     for (const permit of holders) permit.release('ignored');
   });
 
@@ -135,12 +147,12 @@ describe('AdaptiveConcurrencyLimiter waiting (maxWaitMs)', () => {
       limiter.execute(() => (order.push('second'), 'b')),
       limiter.execute(() => (order.push('third'), 'c')),
     ];
-    expect(limiter.stats().waiting).toBe(2);
+    expect(limiter.stats().queued).toBe(2);
     expect(order).toEqual([]);
     first.resolve('a');
     await expect(Promise.all(calls)).resolves.toEqual(['a', 'b', 'c']);
     expect(order).toEqual(['second', 'third']);
-    expect(limiter.stats()).toMatchObject({ waiting: 0, inFlight: 0, admitted: 3, rejected: 0 });
+    expect(limiter.stats()).toMatchObject({ queued: 0, inFlight: 0, admitted: 3, rejected: 0 });
   });
 
   it('hands a freed slot to the oldest waiter, never to a call that arrives meanwhile', async () => {
@@ -150,7 +162,7 @@ describe('AdaptiveConcurrencyLimiter waiting (maxWaitMs)', () => {
     holder.release('success');
     expect(limiter.inFlight).toBe(1);
     const newcomer = limiter.acquire();
-    expect(limiter.stats().waiting).toBe(1);
+    expect(limiter.stats().queued).toBe(1);
     const granted = await waiter;
     expect(await isSettled(newcomer)).toBe(false);
     granted.release('success');
@@ -158,7 +170,7 @@ describe('AdaptiveConcurrencyLimiter waiting (maxWaitMs)', () => {
     expect(limiter.inFlight).toBe(0);
   });
 
-  it('rejects a waiting call with ConcurrencyLimitError after maxWaitMs, without calling fn', async () => {
+  it("rejects a waiting call with ConcurrencyLimitError (queueTimeout) after maxWaitMs, without calling fn", async () => {
     const { limiter, clock } = limiterOnClock({ initialLimit: 1, maxWaitMs: 100 });
     const rejections: ConcurrencyRejectedEvent[] = [];
     limiter.events.on('rejected', (e) => rejections.push(e));
@@ -172,8 +184,9 @@ describe('AdaptiveConcurrencyLimiter waiting (maxWaitMs)', () => {
     const outcome = await waiting;
     expect(outcome.ok).toBe(false);
     expect(outcome.ok ? undefined : outcome.error).toBeInstanceOf(ConcurrencyLimitError);
-    expect(rejections).toEqual([expect.objectContaining({ reason: 'waitTimeout', limit: 1, inFlight: 1 })]);
-    expect(limiter.stats()).toMatchObject({ waiting: 0, rejected: 1 });
+    expect(outcome.ok ? undefined : outcome.error).toMatchObject({ reason: 'queueTimeout', limit: 1, retryAfterMs: 0 });
+    expect(rejections).toEqual([expect.objectContaining({ reason: 'queueTimeout', limit: 1, inFlight: 1 })]);
+    expect(limiter.stats()).toMatchObject({ queued: 0, rejected: 1, rejectedByReason: { atLimit: 0, queueTimeout: 1 } });
     expect(clock.pendingTimers).toBe(0);
     holder.resolve('done');
     await held;
@@ -189,6 +202,7 @@ describe('AdaptiveConcurrencyLimiter waiting (maxWaitMs)', () => {
     await clock.advance(1);
     const outcome = await waiting;
     expect(outcome.ok ? undefined : outcome.error).toBeInstanceOf(ConcurrencyLimitError);
+    expect(outcome.ok ? undefined : outcome.error).toMatchObject({ reason: 'queueTimeout' });
     holder.release('success');
   });
 
@@ -197,7 +211,10 @@ describe('AdaptiveConcurrencyLimiter waiting (maxWaitMs)', () => {
     const reasons: string[] = [];
     limiter.events.on('rejected', (e) => reasons.push(e.reason));
     const holder = await limiter.acquire();
-    await expect(limiter.acquire({ deadline: clock.now() - 1 })).rejects.toBeInstanceOf(ConcurrencyLimitError);
+    await expect(limiter.acquire({ deadline: clock.now() - 1 })).rejects.toMatchObject({
+      code: 'CONCURRENCY_LIMIT',
+      reason: 'atLimit',
+    });
     expect(reasons).toEqual(['atLimit']);
     expect(clock.pendingTimers).toBe(0);
     holder.release('success');
@@ -209,10 +226,10 @@ describe('AdaptiveConcurrencyLimiter waiting (maxWaitMs)', () => {
     const controller = new AbortController();
     const fn = vi.fn();
     const waiting = limiter.execute(fn, { signal: controller.signal });
-    expect(limiter.stats().waiting).toBe(1);
+    expect(limiter.stats().queued).toBe(1);
     const reason = new Error('caller gave up');
     controller.abort(reason);
-    expect(limiter.stats().waiting).toBe(0);
+    expect(limiter.stats().queued).toBe(0);
     expect(clock.pendingTimers).toBe(0);
     await expect(waiting).rejects.toBe(reason);
     holder.release('success');
@@ -425,13 +442,15 @@ describe('AdaptiveConcurrencyLimiter events, registry and config', () => {
     const health = defaultRegistry.health();
     expect(JSON.parse(JSON.stringify(health.instances['registered-limiter']))).toEqual({
       patternType: 'adaptiveConcurrency',
+      healthy: true,
       stats: {
         algorithm: 'vegas',
         limit: 20,
         inFlight: 0,
-        waiting: 0,
+        queued: 0,
         admitted: 0,
         rejected: 0,
+        rejectedByReason: { atLimit: 0, queueTimeout: 0 },
         successes: 0,
         drops: 0,
         ignored: 0,
@@ -440,6 +459,43 @@ describe('AdaptiveConcurrencyLimiter events, registry and config', () => {
     defaultRegistry.unregister('registered-limiter');
     const hidden = new AdaptiveConcurrencyLimiter({ name: 'hidden-limiter', registry: false });
     expect(defaultRegistry.get(hidden.name)).toBeUndefined();
+  });
+
+  it('counts rejections by reason, with the same reason on the error, the event and onException', async () => {
+    const reports: ExceptionContext[] = [];
+    const { limiter, clock } = limiterOnClock({
+      initialLimit: 1,
+      maxWaitMs: 20,
+      exceptions: { onException: (ctx) => void reports.push(ctx) },
+    });
+    const events: ConcurrencyRejectedEvent[] = [];
+    limiter.events.on('rejected', (e) => events.push(e));
+    const holder = await limiter.acquire();
+    const waited = limiter.execute(() => 'late').catch((e: unknown) => e);
+    const noTime = limiter.execute(() => 'late', { deadline: clock.now() }).catch((e: unknown) => e);
+    await clock.advance(20);
+    const errors = (await Promise.all([noTime, waited])) as ConcurrencyLimitError[];
+    expect(errors.map((e) => e.reason)).toEqual(['atLimit', 'queueTimeout']);
+    expect(events.map((e) => e.reason)).toEqual(['atLimit', 'queueTimeout']);
+    expect(reports.map((r) => [r.reason, r.metadata['reason']])).toEqual([
+      ['concurrencyLimited', 'atLimit'],
+      ['concurrencyLimited', 'queueTimeout'],
+    ]);
+    expect(limiter.stats()).toMatchObject({ rejected: 2, rejectedByReason: { atLimit: 1, queueTimeout: 1 } });
+    holder.release('success');
+  });
+
+  it('stays healthy, and dispose() (or await using) leaves calls and permits alone', async () => {
+    const { limiter } = limiterOnClock({ initialLimit: 1, maxWaitMs: 1_000 });
+    const holder = await limiter.acquire();
+    const waiting = limiter.execute(() => 'after dispose');
+    expect(limiter.health()).toEqual({ healthy: true });
+    limiter.dispose();
+    await limiter[Symbol.asyncDispose]();
+    holder.release('success');
+    await expect(waiting).resolves.toBe('after dispose');
+    await expect(limiter.execute(() => 'still works')).resolves.toBe('still works');
+    expect(limiter.stats()).toMatchObject({ inFlight: 0, queued: 0, admitted: 3 });
   });
 
   it('needs no options: aimd with its defaults, and a default name', () => {

@@ -24,7 +24,7 @@ describe('AdaptiveConcurrencyLimiter under real concurrency', () => {
     const results = await Promise.all(Array.from({ length: 300 }, (_, i) => limiter.execute(() => task(i))));
     expect(results).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(maxRunning).toBe(8);
-    expect(limiter.stats()).toMatchObject({ inFlight: 0, waiting: 0, admitted: 300, rejected: 0 });
+    expect(limiter.stats()).toMatchObject({ inFlight: 0, queued: 0, admitted: 300, rejected: 0 });
   });
 
   it('keeps its books while the limit moves under 400 concurrent successes, failures and aborts', async () => {
@@ -66,7 +66,7 @@ describe('AdaptiveConcurrencyLimiter under real concurrency', () => {
       else expect(outcome).toBe(i % 7 === 0 ? 'dependency failed' : 'ok');
     });
     const stats = limiter.stats();
-    expect(stats).toMatchObject({ inFlight: 0, waiting: 0, rejected: 0 });
+    expect(stats).toMatchObject({ inFlight: 0, queued: 0, rejected: 0 });
     expect(stats.admitted).toBe(stats.successes + stats.drops + stats.ignored);
   });
 });
@@ -99,11 +99,11 @@ describe('AdaptiveConcurrencyLimiter under any interleaving (fast-check schedule
           const checkBooks = () => {
             expect(running).toBeLessThanOrEqual(limiter.inFlight);
             expect(limiter.inFlight).toBeLessThanOrEqual(peakLimit);
-            if (limiter.stats().waiting > 0) expect(limiter.inFlight).toBeGreaterThanOrEqual(limiter.limit);
+            if (limiter.stats().queued > 0) expect(limiter.inFlight).toBeGreaterThanOrEqual(limiter.limit);
           };
           const calls = ops.map((op, id) => {
             const controller = new AbortController();
-            const waitingBefore = limiter.stats().waiting;
+            const queuedBefore = limiter.stats().queued;
             const call = limiter.execute(
               async ({ signal }) => {
                 running++;
@@ -122,7 +122,7 @@ describe('AdaptiveConcurrencyLimiter under any interleaving (fast-check schedule
               },
               { signal: controller.signal },
             );
-            if (limiter.stats().waiting > waitingBefore) queued.push(id);
+            if (limiter.stats().queued > queuedBefore) queued.push(id);
             if (op === 'abort') void s.schedule(Promise.resolve(), `abort ${id}`).then(() => controller.abort(new Error('aborted')));
             return call.then(
               (value) => value,
@@ -139,7 +139,7 @@ describe('AdaptiveConcurrencyLimiter under any interleaving (fast-check schedule
             else expect(outcomes[id]).toBe(expected);
           });
           const stats = limiter.stats();
-          expect(stats).toMatchObject({ inFlight: 0, waiting: 0, rejected: 0 });
+          expect(stats).toMatchObject({ inFlight: 0, queued: 0, rejected: 0 });
           expect(stats.admitted).toBe(started.length);
           expect(stats.admitted).toBe(stats.successes + stats.drops + stats.ignored);
           const startedFromQueue = started.filter((id) => queued.includes(id));

@@ -175,7 +175,7 @@ export async function simulate(scenario: Scenario): Promise<Trace> {
 
   // Drain: no new work; every call in flight or waiting ends within a few timeouts.
   running = false;
-  while (limiter.inFlight > 0 || limiter.stats().waiting > 0) await clock.advance(server.timeoutMs);
+  while (limiter.inFlight > 0 || limiter.stats().queued > 0) await clock.advance(server.timeoutMs);
   await Promise.all(clients);
   return { scenario, points, successes, timeouts };
 }

@@ -3,12 +3,12 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import {
   Backpressure,
+  BackpressureTimeoutError,
   type BackpressurePauseEvent,
+  type BackpressureRejectedEvent,
   type BackpressureResumeEvent,
-  type BackpressureTimeoutEvent,
 } from '../../src/backpressure/index';
 import {
-  BackpressureTimeoutError,
   bus,
   compose,
   ConfigError,
@@ -77,7 +77,7 @@ describe('Backpressure hysteresis', () => {
     const running = startJobs(backpressure, 3, started, 'running');
     const waiting = startJobs(backpressure, 5, started, 'waiting');
     await flushPromises();
-    expect(backpressure.stats().waiting).toBe(5);
+    expect(backpressure.stats().queued).toBe(5);
     running[0]?.job.finish();
     running[1]?.job.finish();
     await flushPromises();
@@ -91,7 +91,7 @@ describe('Backpressure hysteresis', () => {
     expect(started.slice(3)).toEqual(['waiting1', 'waiting2', 'waiting3', 'waiting4', 'waiting5']);
     for (const entry of [waiting[3], waiting[4]]) entry?.job.finish();
     await expect(Promise.all(waiting.map(({ result }) => result))).resolves.toHaveLength(5);
-    expect(backpressure.stats()).toMatchObject({ pending: 0, paused: false, waiting: 0, peakPending: 3 });
+    expect(backpressure.stats()).toMatchObject({ pending: 0, paused: false, queued: 0, peakPending: 3 });
   });
 
   it('counts units acquired in one step, staying paused until pending is back at lowWaterMark', () => {
@@ -135,22 +135,28 @@ describe('Backpressure hysteresis', () => {
 });
 
 describe('Backpressure waits', () => {
-  it('rejects a waiting call with BackpressureTimeoutError after timeoutMs, leaving no waiter or timer behind', async () => {
-    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, timeoutMs: 100, name: 'ingest' });
+  it('rejects a waiting call with BackpressureTimeoutError (queueTimeout) after maxWaitMs, leaving no waiter or timer behind', async () => {
+    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, maxWaitMs: 100, name: 'ingest' });
     const [running] = startJobs(backpressure, 1);
     const late = new Job('late');
     const signal = new AbortController().signal;
     const result = backpressure.execute(late.fn, { signal });
     const settled = result.catch((error: unknown) => error);
     await clock.advance(99);
-    expect(backpressure.stats().waiting).toBe(1);
+    expect(backpressure.stats().queued).toBe(1);
     await clock.advance(1);
     const error = (await settled) as BackpressureTimeoutError;
     expect(error).toBeInstanceOf(BackpressureTimeoutError);
     expect(error).toBeInstanceOf(RejectedError);
     expect(isBulwarkError(error, 'BACKPRESSURE_TIMEOUT')).toBe(true);
-    expect(error).toMatchObject({ timeoutMs: 100, policyName: 'ingest', retryAfterMs: 0 });
-    expect(backpressure.stats()).toMatchObject({ waiting: 0, timeouts: 1, pending: 1 });
+    expect(error).toMatchObject({ reason: 'queueTimeout', waitedMs: 100, policyName: 'ingest', retryAfterMs: 0 });
+    expect(error.message).toBe('Backpressure "ingest" stayed paused past maxWaitMs: the call was not made');
+    expect(backpressure.stats()).toMatchObject({
+      queued: 0,
+      rejected: 1,
+      rejectedByReason: { queueTimeout: 1, deadline: 0 },
+      pending: 1,
+    });
     expect(clock.pendingTimers).toBe(0);
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
     running?.job.finish();
@@ -159,17 +165,31 @@ describe('Backpressure waits', () => {
     expect(backpressure.pending).toBe(0);
   });
 
-  it('stops waiting at the call deadline when it comes before timeoutMs', async () => {
-    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, timeoutMs: 100 });
-    const timeouts: BackpressureTimeoutEvent[] = [];
-    backpressure.events.on('timeout', (event) => timeouts.push(event));
+  it("stops waiting at the call deadline when it comes before maxWaitMs, with reason 'deadline' on the error and the event", async () => {
+    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, maxWaitMs: 100, name: 'budget' });
+    const rejections: BackpressureRejectedEvent[] = [];
+    backpressure.events.on('rejected', (event) => rejections.push(event));
     backpressure.acquire();
     const result = backpressure.execute(() => 'ran', { timeoutMs: 30 });
-    const settled = expect(result).rejects.toMatchObject({ code: 'BACKPRESSURE_TIMEOUT', timeoutMs: 30 });
+    const settled = result.catch((error: unknown) => error);
     await clock.advance(30);
-    await settled;
-    expect(timeouts.map(({ timeoutMs, trigger }) => ({ timeoutMs, trigger }))).toEqual([{ timeoutMs: 30, trigger: 'deadline' }]);
+    const error = (await settled) as BackpressureTimeoutError;
+    expect(error).toBeInstanceOf(BackpressureTimeoutError);
+    expect(error).toMatchObject({ code: 'BACKPRESSURE_TIMEOUT', reason: 'deadline', waitedMs: 30 });
+    expect(error.message).toBe('Backpressure "budget" stayed paused past its deadline: the call was not made');
+    expect(rejections.map(({ reason, waitedMs, pending, queued }) => ({ reason, waitedMs, pending, queued }))).toEqual([
+      { reason: 'deadline', waitedMs: 30, pending: 1, queued: 0 },
+    ]);
+    expect(backpressure.stats()).toMatchObject({ rejected: 1, rejectedByReason: { queueTimeout: 0, deadline: 1 } });
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("names maxWaitMs ('queueTimeout') when it ends the wait no later than the deadline", async () => {
+    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, maxWaitMs: 30 });
+    backpressure.acquire();
+    const settled = backpressure.execute(() => 'ran', { timeoutMs: 30 }).catch((error: unknown) => error);
+    await clock.advance(30);
+    await expect(settled).resolves.toMatchObject({ reason: 'queueTimeout', waitedMs: 30 });
   });
 
   it('rejects at once a call whose deadline has passed while paused, and runs it while not paused', async () => {
@@ -178,22 +198,23 @@ describe('Backpressure waits', () => {
     backpressure.acquire();
     await expect(backpressure.execute(() => 'ran', { deadline: clock.now() - 1 })).rejects.toMatchObject({
       code: 'BACKPRESSURE_TIMEOUT',
-      timeoutMs: 0,
+      reason: 'deadline',
+      waitedMs: 0,
     });
-    expect(backpressure.stats().waiting).toBe(0);
+    expect(backpressure.stats()).toMatchObject({ queued: 0, rejectedByReason: { queueTimeout: 0, deadline: 1 } });
   });
 
-  it('with timeoutMs 0 rejects at once while paused and runs at once while not', async () => {
-    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, timeoutMs: 0 });
+  it('with maxWaitMs 0 rejects at once while paused and runs at once while not', async () => {
+    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, maxWaitMs: 0 });
     await expect(backpressure.execute(() => 'ran')).resolves.toBe('ran');
     backpressure.acquire();
     await expect(backpressure.execute(() => 'ran')).rejects.toBeInstanceOf(BackpressureTimeoutError);
-    await expect(backpressure.ready()).rejects.toBeInstanceOf(BackpressureTimeoutError);
+    await expect(backpressure.ready()).rejects.toMatchObject({ reason: 'queueTimeout', waitedMs: 0 });
     expect(clock.pendingTimers).toBe(0);
   });
 
   it("removes a waiting call at once when its caller aborts, rejecting with the caller's reason", async () => {
-    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, timeoutMs: 1_000 });
+    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, maxWaitMs: 1_000 });
     const started: string[] = [];
     const [running] = startJobs(backpressure, 1, started, 'running');
     const controller = new AbortController();
@@ -203,7 +224,7 @@ describe('Backpressure waits', () => {
     const reason = new Error('caller gave up');
     controller.abort(reason);
     await expect(result).rejects.toBe(reason);
-    expect(backpressure.stats().waiting).toBe(1);
+    expect(backpressure.stats().queued).toBe(1);
     expect(clock.pendingTimers).toBe(1);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     running?.job.finish();
@@ -211,7 +232,7 @@ describe('Backpressure waits', () => {
     expect(started).toEqual(['running1', 'next1']);
     next?.job.finish();
     await flushPromises();
-    expect(backpressure.stats()).toMatchObject({ pending: 0, waiting: 0, timeouts: 0 });
+    expect(backpressure.stats()).toMatchObject({ pending: 0, queued: 0, rejected: 0 });
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -225,7 +246,7 @@ describe('Backpressure waits', () => {
     await expect(backpressure.execute(fn, { signal })).rejects.toBe('too late');
     await expect(backpressure.ready(signal)).rejects.toBe('too late');
     expect(fn).not.toHaveBeenCalled();
-    expect(backpressure.stats()).toMatchObject({ pending: 1, waiting: 0 });
+    expect(backpressure.stats()).toMatchObject({ pending: 1, queued: 0 });
   });
 
   it('releases the unit of a call whose caller aborts after it was let go but before it ran', async () => {
@@ -255,13 +276,13 @@ describe('Backpressure waits', () => {
     const fn = vi.fn(() => 'ran');
     const settled = pipeline.execute(fn).catch((error: unknown) => error);
     await clock.advance(49);
-    expect(backpressure.stats().waiting).toBe(1);
+    expect(backpressure.stats().queued).toBe(1);
     await clock.advance(1);
     // Both limits fall at the same instant; either policy's error is right, and nothing may remain.
     const error = await settled;
     expect(error instanceof BackpressureTimeoutError || error instanceof OperationTimeoutError).toBe(true);
     expect(fn).not.toHaveBeenCalled();
-    expect(backpressure.stats().waiting).toBe(0);
+    expect(backpressure.stats().queued).toBe(0);
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -297,25 +318,29 @@ describe('Backpressure producers', () => {
     backpressure.acquire(2);
     const order: number[] = [];
     const producers = [1, 2, 3, 4].map((n) => backpressure.ready().then(() => order.push(n)));
-    expect(backpressure.stats().waiting).toBe(4);
+    expect(backpressure.stats().queued).toBe(4);
     backpressure.release();
     await Promise.all(producers);
     expect(order).toEqual([1, 2, 3, 4]);
-    expect(backpressure.stats().waiting).toBe(0);
+    expect(backpressure.stats().queued).toBe(0);
   });
 
-  it("ready() rejects after timeoutMs and on its signal's abort, leaving no waiter, timer or listener behind", async () => {
-    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, timeoutMs: 200 });
+  it("ready() rejects after maxWaitMs and on its signal's abort, leaving no waiter, timer or listener behind", async () => {
+    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, maxWaitMs: 200 });
     backpressure.acquire();
     const controller = new AbortController();
-    const timedOut = expect(backpressure.ready()).rejects.toMatchObject({ code: 'BACKPRESSURE_TIMEOUT', timeoutMs: 200 });
+    const timedOut = expect(backpressure.ready()).rejects.toMatchObject({
+      code: 'BACKPRESSURE_TIMEOUT',
+      reason: 'queueTimeout',
+      waitedMs: 200,
+    });
     const aborted = backpressure.ready(controller.signal);
     controller.abort('stop producing');
     await expect(aborted).rejects.toBe('stop producing');
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     await clock.advance(200);
     await timedOut;
-    expect(backpressure.stats()).toMatchObject({ waiting: 0, timeouts: 1, pending: 1 });
+    expect(backpressure.stats()).toMatchObject({ queued: 0, rejected: 1, rejectedByReason: { queueTimeout: 1, deadline: 0 }, pending: 1 });
     expect(clock.pendingTimers).toBe(0);
   });
 
@@ -366,9 +391,9 @@ describe('Backpressure producers', () => {
 });
 
 describe('Backpressure events, exceptions and stats', () => {
-  it('emits pause, resume and timeout with their fields, on the instance and on the bus', async () => {
-    const { backpressure, clock } = onClock({ highWaterMark: 2, lowWaterMark: 0, timeoutMs: 50, name: 'events' });
-    const local: Array<BackpressurePauseEvent | BackpressureResumeEvent | BackpressureTimeoutEvent> = [];
+  it('emits pause, resume and rejected with their fields, on the instance and on the bus', async () => {
+    const { backpressure, clock } = onClock({ highWaterMark: 2, lowWaterMark: 0, maxWaitMs: 50, name: 'events' });
+    const local: Array<BackpressurePauseEvent | BackpressureResumeEvent | BackpressureRejectedEvent> = [];
     backpressure.events.on('*', (_type, event) => local.push(event));
     const onBus: string[] = [];
     const busListener = (type: string, event: { patternName: string }) => {
@@ -386,18 +411,27 @@ describe('Backpressure events, exceptions and stats', () => {
       backpressure.release(2);
       expect(local).toEqual([
         { type: 'pause', patternType: 'backpressure', patternName: 'events', timestamp: start, pending: 2 },
-        { type: 'timeout', patternType: 'backpressure', patternName: 'events', timestamp: start + 50, timeoutMs: 50, trigger: 'timeout' },
+        {
+          type: 'rejected',
+          patternType: 'backpressure',
+          patternName: 'events',
+          timestamp: start + 50,
+          reason: 'queueTimeout',
+          waitedMs: 50,
+          pending: 2,
+          queued: 0,
+        },
         {
           type: 'resume',
           patternType: 'backpressure',
           patternName: 'events',
           timestamp: start + 60,
           pending: 0,
-          waiting: 1,
+          queued: 1,
           pausedMs: 60,
         },
       ]);
-      expect(onBus).toEqual(['backpressure:pause', 'backpressure:timeout', 'backpressure:resume']);
+      expect(onBus).toEqual(['backpressure:pause', 'backpressure:rejected', 'backpressure:resume']);
     } finally {
       bus.off('*', busListener);
     }
@@ -409,7 +443,7 @@ describe('Backpressure events, exceptions and stats', () => {
     const { backpressure, clock } = onClock({
       highWaterMark: 1,
       lowWaterMark: 0,
-      timeoutMs: 10,
+      maxWaitMs: 10,
       exceptions: {
         onException: (ctx) => void reports.push(ctx),
         transform: (error) => new Busy('busy', { cause: error }),
@@ -421,11 +455,11 @@ describe('Backpressure events, exceptions and stats', () => {
     await clock.advance(10);
     await Promise.all([call, producer]);
     expect(reports).toHaveLength(2);
-    expect(reports[0]).toMatchObject({
-      patternType: 'backpressure',
-      reason: 'backpressureTimeout',
-      metadata: { timeoutMs: 10, trigger: 'timeout', pending: 1 },
-    });
+    expect(reports[0]).toMatchObject({ patternType: 'backpressure', reason: 'backpressureTimeout' });
+    expect(reports.map((report) => report.metadata)).toEqual([
+      { reason: 'queueTimeout', waitedMs: 10, pending: 1, queued: 1 },
+      { reason: 'queueTimeout', waitedMs: 10, pending: 1, queued: 0 },
+    ]);
     expect(reports[0]?.error).toBeInstanceOf(BackpressureTimeoutError);
   });
 
@@ -441,14 +475,14 @@ describe('Backpressure events, exceptions and stats', () => {
     const { backpressure, clock } = onClock({
       highWaterMark: 1,
       lowWaterMark: 0,
-      timeoutMs: 5,
+      maxWaitMs: 5,
       exceptions: {
         onException: () => {
           throw new Error('callback bug');
         },
       },
     });
-    for (const type of ['pause', 'resume', 'timeout'] as const) {
+    for (const type of ['pause', 'resume', 'rejected'] as const) {
       backpressure.events.on(type, () => {
         throw new Error(`${type} listener bug`);
       });
@@ -487,20 +521,100 @@ describe('Backpressure events, exceptions and stats', () => {
     backpressure.acquire(3);
     const waiting = backpressure.execute(() => 'ran');
     const stats = backpressure.stats();
-    expect(stats).toEqual({ pending: 3, paused: true, waiting: 1, peakPending: 3, pauses: 1, timeouts: 0 });
+    expect(stats).toEqual({
+      pending: 3,
+      paused: true,
+      queued: 1,
+      peakPending: 3,
+      pauses: 1,
+      rejected: 0,
+      rejectedByReason: { queueTimeout: 0, deadline: 0 },
+    });
     expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
-    expect(registry.health().instances['stats']).toEqual({ patternType: 'backpressure', stats });
+    expect(registry.health().instances['stats']).toEqual({ patternType: 'backpressure', healthy: true, stats });
     backpressure.release(2);
     await expect(waiting).resolves.toBe('ran');
+  });
+
+  it('stays healthy while paused, and dispose() (or await using) leaves running and waiting calls alone', async () => {
+    const { late } = await (async () => {
+      await using backpressure = onClock({ highWaterMark: 1, lowWaterMark: 0 }).backpressure;
+      const [running] = startJobs(backpressure, 1);
+      const late = backpressure.execute(() => 'late');
+      expect(backpressure.health()).toEqual({ healthy: true });
+      backpressure.dispose();
+      backpressure.dispose();
+      running?.job.finish();
+      await expect(running?.result).resolves.toBe('job1');
+      return { late };
+    })();
+    await expect(late).resolves.toBe('late');
+  });
+});
+
+describe('Backpressure rejections', () => {
+  it('builds its errors without a stack trace by default, one shape per reason, with waitedMs of their own', async () => {
+    const { backpressure, clock } = onClock({ highWaterMark: 1, lowWaterMark: 0, maxWaitMs: 20, name: 'quiet' });
+    backpressure.acquire();
+    const first = backpressure.execute(() => 'ran').catch((error: unknown) => error);
+    await clock.advance(5);
+    const second = backpressure.ready().catch((error: unknown) => error);
+    const early = backpressure.execute(() => 'ran', { timeoutMs: 10 }).catch((error: unknown) => error);
+    await clock.advance(20);
+    const [a, b, c] = (await Promise.all([first, second, early])) as BackpressureTimeoutError[];
+    for (const error of [a, b, c]) {
+      expect(error).toBeInstanceOf(BackpressureTimeoutError);
+      expect(error).toBeInstanceOf(RejectedError);
+      expect(error?.name).toBe('BackpressureTimeoutError');
+      expect(error?.stack).toMatch(/no stack trace: set captureRejectionStacks/);
+    }
+    expect([a, b, c].map((error) => [error?.reason, error?.waitedMs])).toEqual([
+      ['queueTimeout', 20],
+      ['queueTimeout', 20],
+      ['deadline', 10],
+    ]);
+    expect(Object.getPrototypeOf(a)).toBe(Object.getPrototypeOf(b));
+    expect(Object.getPrototypeOf(c)).not.toBe(Object.getPrototypeOf(a));
+    expect(Object.keys(a as object)).toEqual(['waitedMs']);
+    expect(c?.message).toBe('Backpressure "quiet" stayed paused past its deadline: the call was not made');
+  });
+
+  it('captures a real stack trace for each error with captureRejectionStacks', async () => {
+    const { backpressure } = onClock({ highWaterMark: 1, lowWaterMark: 0, maxWaitMs: 0, captureRejectionStacks: true });
+    backpressure.acquire();
+    const errors = (await Promise.all([
+      backpressure.execute(() => 'ran').catch((error: unknown) => error),
+      backpressure.ready().catch((error: unknown) => error),
+    ])) as BackpressureTimeoutError[];
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(BackpressureTimeoutError);
+      expect(error).toMatchObject({ reason: 'queueTimeout', waitedMs: 0, code: 'BACKPRESSURE_TIMEOUT' });
+      expect(error.stack).not.toMatch(/no stack trace/);
+      expect(error.stack).toMatch(/\n\s+at /);
+    }
+  });
+
+  it("emits rejected for a ready() caller whose wait ran out, with reason 'queueTimeout'", async () => {
+    const { backpressure, clock } = onClock({ highWaterMark: 2, lowWaterMark: 0, maxWaitMs: 40 });
+    const rejections: BackpressureRejectedEvent[] = [];
+    backpressure.events.on('rejected', (event) => rejections.push(event));
+    backpressure.acquire(3);
+    const producers = [backpressure.ready(), backpressure.ready()].map((wait) => wait.catch((error: unknown) => error));
+    await clock.advance(40);
+    for (const outcome of await Promise.all(producers)) expect(outcome).toBeInstanceOf(BackpressureTimeoutError);
+    expect(rejections.map(({ reason, waitedMs, pending, queued }) => ({ reason, waitedMs, pending, queued }))).toEqual([
+      { reason: 'queueTimeout', waitedMs: 40, pending: 3, queued: 1 },
+      { reason: 'queueTimeout', waitedMs: 40, pending: 3, queued: 0 },
+    ]);
   });
 });
 
 describe('Backpressure options', () => {
   it('exposes its watermarks and defaults lowWaterMark to half of highWaterMark, rounded down', () => {
-    const explicit = new Backpressure({ highWaterMark: 10, lowWaterMark: 3, timeoutMs: 250, registry: false });
-    expect([explicit.highWaterMark, explicit.lowWaterMark, explicit.timeoutMs]).toEqual([10, 3, 250]);
+    const explicit = new Backpressure({ highWaterMark: 10, lowWaterMark: 3, maxWaitMs: 250, registry: false });
+    expect([explicit.highWaterMark, explicit.lowWaterMark, explicit.maxWaitMs]).toEqual([10, 3, 250]);
     const defaults = [1, 2, 5].map((highWaterMark) => new Backpressure({ highWaterMark, registry: false }));
-    expect(defaults.map((b) => [b.lowWaterMark, b.timeoutMs])).toEqual([
+    expect(defaults.map((b) => [b.lowWaterMark, b.maxWaitMs])).toEqual([
       [0, undefined],
       [1, undefined],
       [2, undefined],
@@ -533,7 +647,8 @@ describe('Backpressure options', () => {
       new Backpressure({
         highWaterMark: 0,
         lowWaterMark: -1,
-        timeoutMs: -5,
+        maxWaitMs: -5,
+        captureRejectionStacks: 'yes',
         name: '',
         highWatermark: 3,
         clock: {},
@@ -542,13 +657,14 @@ describe('Backpressure options', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).issues.map((issue) => issue.path).sort()).toEqual(
-        ['clock', 'highWaterMark', 'highWatermark', 'lowWaterMark', 'name', 'timeoutMs'].sort(),
+        ['captureRejectionStacks', 'clock', 'highWaterMark', 'highWatermark', 'lowWaterMark', 'maxWaitMs', 'name'].sort(),
       );
     }
     expect(() => new Backpressure({ highWaterMark: 2.5 })).toThrow(/highWaterMark: .*got 2\.5/);
     expect(() => new Backpressure({ highWaterMark: '10' as never })).toThrow(/highWaterMark: .*got '10'/);
     expect(() => new Backpressure({ highWaterMark: 4, lowWaterMark: 1.5 })).toThrow(/lowWaterMark: must be an integer ≥ 0/);
-    expect(() => new Backpressure({ highWaterMark: 4, timeoutMs: Number.POSITIVE_INFINITY })).toThrow(/timeoutMs: /);
+    expect(() => new Backpressure({ highWaterMark: 4, maxWaitMs: Number.POSITIVE_INFINITY })).toThrow(/maxWaitMs: /);
+    expect(() => new Backpressure({ highWaterMark: 4, timeoutMs: 100 } as never)).toThrow(/timeoutMs: unknown option/);
     expect(() => new Backpressure({ highWaterMark: 4, exceptions: { onException: 'log' } as never })).toThrow(
       /exceptions\.onException: expected a function/,
     );

@@ -52,7 +52,7 @@ describe('Backpressure under real concurrency', () => {
       expect(consumed).toBe(total);
       expect(stats.peakPending).toBeLessThanOrEqual(bound);
       expect(stats.pauses).toBeGreaterThan(0);
-      expect(stats).toMatchObject({ pending: 0, paused: false, waiting: 0, timeouts: 0 });
+      expect(stats).toMatchObject({ pending: 0, paused: false, queued: 0, rejected: 0 });
     },
   );
 
@@ -77,7 +77,7 @@ describe('Backpressure under real concurrency', () => {
     expect(results).toEqual(ids);
     expect(started).toEqual(ids);
     expect(maxRunning).toBe(highWaterMark);
-    expect(backpressure.stats()).toMatchObject({ pending: 0, paused: false, waiting: 0, peakPending: highWaterMark });
+    expect(backpressure.stats()).toMatchObject({ pending: 0, paused: false, queued: 0, peakPending: highWaterMark });
   });
 
   it('never lets producers and calls sharing one instance exceed highWaterMark + producers', async () => {
@@ -118,6 +118,6 @@ describe('Backpressure under real concurrency', () => {
     while (outstanding > 0) await tick();
     expect(violations).toBe(0);
     expect(backpressure.stats().peakPending).toBeLessThanOrEqual(bound);
-    expect(backpressure.stats()).toMatchObject({ pending: 0, waiting: 0 });
+    expect(backpressure.stats()).toMatchObject({ pending: 0, queued: 0 });
   });
 });

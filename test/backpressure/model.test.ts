@@ -138,7 +138,7 @@ describe('Backpressure against a reference model', () => {
           await flushPromises();
           expect(backpressure.pending).toBe(model.pending);
           expect(backpressure.paused).toBe(model.paused);
-          expect(backpressure.stats().waiting).toBe(model.waiting.length);
+          expect(backpressure.stats().queued).toBe(model.waiting.length);
           expect(started).toEqual(model.started);
         }
         expect(transitions).toEqual(model.transitions);

@@ -1,9 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { getEventListeners } from 'node:events';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Bulkhead, BULKHEAD_DEFAULTS } from '../../src/bulkhead/index';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { Bulkhead, BULKHEAD_DEFAULTS, BulkheadRejectedError } from '../../src/bulkhead/index';
 import {
-  BulkheadRejectedError,
   bus,
   compose,
   ConfigError,
@@ -25,34 +24,34 @@ afterEach(() => {
 });
 
 describe('Bulkhead admission', () => {
-  it('runs up to maxConcurrent calls at once and rejects the next at once with queue-full when maxQueue is 0', async () => {
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 2 });
+  it('runs up to maxInFlight calls at once and rejects the next at once with queueFull when maxQueue is 0', async () => {
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 2 });
     const gates = [deferred(), deferred()];
     const running = gates.map((gate) => bulkhead.execute(() => gate.promise));
-    expect(bulkhead.active).toBe(2);
+    expect(bulkhead.inFlight).toBe(2);
     const rejected = bulkhead.execute(() => 'never');
-    await expect(rejected).rejects.toMatchObject({ reason: 'queue-full', code: 'BULKHEAD_REJECTED', policyName: bulkhead.name });
+    await expect(rejected).rejects.toMatchObject({ reason: 'queueFull', code: 'BULKHEAD_REJECTED', policyName: bulkhead.name });
     await expect(rejected).rejects.toBeInstanceOf(BulkheadRejectedError);
     await expect(rejected).rejects.toBeInstanceOf(RejectedError);
     gates.forEach((gate, i) => gate.resolve(`done ${i}`));
     await expect(Promise.all(running)).resolves.toEqual(['done 0', 'done 1']);
-    expect(bulkhead.active).toBe(0);
+    expect(bulkhead.inFlight).toBe(0);
   });
 
-  it('uses maxConcurrent 10 and maxQueue 0 by default', async () => {
+  it('uses maxInFlight 10 and maxQueue 0 by default', async () => {
     const bulkhead = new Bulkhead({ registry: false });
-    expect(bulkhead.maxConcurrent).toBe(BULKHEAD_DEFAULTS.maxConcurrent);
+    expect(bulkhead.maxInFlight).toBe(BULKHEAD_DEFAULTS.maxInFlight);
     expect(bulkhead.maxQueue).toBe(0);
-    expect(bulkhead.queueTimeoutMs).toBeUndefined();
+    expect(bulkhead.maxWaitMs).toBeUndefined();
     const gate = deferred();
     const running = Array.from({ length: 10 }, () => bulkhead.execute(() => gate.promise));
-    await expect(bulkhead.execute(() => 'eleventh')).rejects.toMatchObject({ reason: 'queue-full' });
+    await expect(bulkhead.execute(() => 'eleventh')).rejects.toMatchObject({ reason: 'queueFull' });
     gate.resolve('ok');
     await Promise.all(running);
   });
 
-  it('queues up to maxQueue calls, runs them in arrival order, and rejects one more with queue-full', async () => {
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 2 });
+  it('queues up to maxQueue calls, runs them in arrival order, and rejects one more with queueFull', async () => {
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 2 });
     const order: string[] = [];
     const gate = deferred();
     const first = bulkhead.execute(async () => {
@@ -62,16 +61,16 @@ describe('Bulkhead admission', () => {
     const second = bulkhead.execute(() => order.push('second'));
     const third = bulkhead.execute(() => order.push('third'));
     expect(bulkhead.queued).toBe(2);
-    await expect(bulkhead.execute(() => order.push('fourth'))).rejects.toMatchObject({ reason: 'queue-full' });
+    await expect(bulkhead.execute(() => order.push('fourth'))).rejects.toMatchObject({ reason: 'queueFull' });
     expect(order).toEqual(['first']);
     gate.resolve('ok');
     await Promise.all([first, second, third]);
     expect(order).toEqual(['first', 'second', 'third']);
-    expect([bulkhead.active, bulkhead.queued]).toEqual([0, 0]);
+    expect([bulkhead.inFlight, bulkhead.queued]).toEqual([0, 0]);
   });
 
   it('hands a freed slot to the oldest queued call before a call that arrives meanwhile', async () => {
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1 });
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1 });
     const order: string[] = [];
     const first = bulkhead.execute(() => 'first');
     const gate = deferred();
@@ -86,7 +85,7 @@ describe('Bulkhead admission', () => {
   });
 
   it('passes results and errors of fn through unchanged, sync or async, and frees the slot each time', async () => {
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 1 });
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 1 });
     const error = new Error('boom');
     await expect(bulkhead.execute(() => 42)).resolves.toBe(42);
     await expect(
@@ -99,7 +98,7 @@ describe('Bulkhead admission', () => {
     const thenable = { then: (resolve: (value: string) => void) => resolve('thenable') } as PromiseLike<string>;
     await expect(bulkhead.execute(() => thenable)).resolves.toBe('thenable');
     await expect(bulkhead.execute(() => Promise.reject('not an Error'))).rejects.toBe('not an Error');
-    expect(bulkhead.active).toBe(0);
+    expect(bulkhead.inFlight).toBe(0);
   });
 
   it('passes the execution context to fn', async () => {
@@ -115,21 +114,21 @@ describe('Bulkhead admission', () => {
   });
 
   it('runs a call whose deadline has passed when a slot is free: only waiting is bounded', async () => {
-    const { bulkhead, clock } = bulkheadOnClock({ maxConcurrent: 1 });
+    const { bulkhead, clock } = bulkheadOnClock({ maxInFlight: 1 });
     await expect(bulkhead.execute(() => 'ran', { deadline: clock.now() - 1 })).resolves.toBe('ran');
   });
 });
 
 describe('Bulkhead rejections', () => {
   it('raises them without a stack trace unless captureRejectionStacks is set', async () => {
-    const cheap = bulkheadOnClock({ maxConcurrent: 1 }).bulkhead;
+    const cheap = bulkheadOnClock({ maxInFlight: 1 }).bulkhead;
     const hold = deferred();
     void cheap.execute(() => hold.promise);
     const fast = (await cheap.execute(() => 1).catch((e: unknown) => e)) as BulkheadRejectedError;
     expect(fast).toBeInstanceOf(BulkheadRejectedError);
-    expect(fast).toMatchObject({ name: 'BulkheadRejectedError', reason: 'queue-full', code: 'BULKHEAD_REJECTED' });
+    expect(fast).toMatchObject({ name: 'BulkheadRejectedError', reason: 'queueFull', code: 'BULKHEAD_REJECTED' });
     expect(fast.stack).toContain('no stack trace');
-    const traced = bulkheadOnClock({ maxConcurrent: 1, captureRejectionStacks: true }).bulkhead;
+    const traced = bulkheadOnClock({ maxInFlight: 1, captureRejectionStacks: true }).bulkhead;
     void traced.execute(() => hold.promise);
     const full = (await traced.execute(() => 1).catch((e: unknown) => e)) as Error;
     expect(full.stack).toContain('bulkhead.test.ts');
@@ -138,28 +137,28 @@ describe('Bulkhead rejections', () => {
 });
 
 describe('Bulkhead queue timeouts and deadlines', () => {
-  it('rejects a call that waits past queueTimeoutMs with queue-timeout and removes it from the queue', async () => {
-    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 3, queueTimeoutMs: 100 });
+  it('rejects a call that waits past maxWaitMs with queueTimeout and removes it from the queue', async () => {
+    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 3, maxWaitMs: 100 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const fn = vi.fn(() => 'never');
     const waiting = bulkhead.execute(fn);
-    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queue-timeout', code: 'BULKHEAD_REJECTED' });
+    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queueTimeout', code: 'BULKHEAD_REJECTED' });
     await clock.advance(99);
     expect(bulkhead.queued).toBe(1);
     await clock.advance(1);
     await settled;
     expect(bulkhead.queued).toBe(0);
     expect(clock.pendingTimers).toBe(0);
-    expect(rejections).toMatchObject([{ reason: 'queue-timeout', active: 1, queued: 0, waitedMs: 100 }]);
+    expect(rejections).toMatchObject([{ reason: 'queueTimeout', inFlight: 1, queued: 0, waitedMs: 100 }]);
     gate.resolve('ok');
     await holder;
     expect(fn).not.toHaveBeenCalled();
-    expect(bulkhead.stats()).toMatchObject({ active: 0, queued: 0, rejectedQueueTimeout: 1 });
+    expect(bulkhead.stats()).toMatchObject({ inFlight: 0, queued: 0, rejected: 1, rejectedByReason: { queueFull: 0, queueTimeout: 1 } });
   });
 
   it('clears the wait timer of a queued call that gets a slot in time', async () => {
-    const { bulkhead, clock } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 100 });
+    const { bulkhead, clock } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1, maxWaitMs: 100 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const waiting = bulkhead.execute(() => 'ran');
@@ -171,25 +170,25 @@ describe('Bulkhead queue timeouts and deadlines', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  it('ends the wait at the deadline budget when it comes before queueTimeoutMs, with queue-timeout', async () => {
-    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 1_000 });
+  it('ends the wait at the deadline budget when it comes before maxWaitMs, with queueTimeout', async () => {
+    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1, maxWaitMs: 1_000 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const waiting = bulkhead.execute(() => 'never', { timeoutMs: 30 });
-    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queue-timeout' });
+    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queueTimeout' });
     await clock.advance(30);
     await settled;
-    expect(rejections).toMatchObject([{ reason: 'queue-timeout', waitedMs: 30 }]);
+    expect(rejections).toMatchObject([{ reason: 'queueTimeout', waitedMs: 30 }]);
     gate.resolve('ok');
     await holder;
   });
 
-  it('ends the wait at the deadline when there is no queueTimeoutMs', async () => {
-    const { bulkhead, clock } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1 });
+  it('ends the wait at the deadline when there is no maxWaitMs', async () => {
+    const { bulkhead, clock } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const waiting = bulkhead.execute(() => 'never', { deadline: clock.now() + 40 });
-    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queue-timeout' });
+    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queueTimeout' });
     await clock.advance(40);
     await settled;
     expect(bulkhead.queued).toBe(0);
@@ -197,19 +196,19 @@ describe('Bulkhead queue timeouts and deadlines', () => {
     await holder;
   });
 
-  it('rejects with queue-timeout at once a call that would have to wait when its deadline has passed', async () => {
-    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1 });
+  it('rejects with queueTimeout at once a call that would have to wait when its deadline has passed', async () => {
+    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
-    await expect(bulkhead.execute(() => 'never', { deadline: clock.now() })).rejects.toMatchObject({ reason: 'queue-timeout' });
+    await expect(bulkhead.execute(() => 'never', { deadline: clock.now() })).rejects.toMatchObject({ reason: 'queueTimeout' });
     expect(bulkhead.queued).toBe(0);
-    expect(rejections).toMatchObject([{ reason: 'queue-timeout', waitedMs: 0 }]);
+    expect(rejections).toMatchObject([{ reason: 'queueTimeout', waitedMs: 0 }]);
     gate.resolve('ok');
     await holder;
   });
 
-  it('waits without a timer when neither queueTimeoutMs nor a deadline bounds the wait', async () => {
-    const { bulkhead, clock } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1 });
+  it('waits without a timer when neither maxWaitMs nor a deadline bounds the wait', async () => {
+    const { bulkhead, clock } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const waiting = bulkhead.execute(() => 'ran');
@@ -222,7 +221,7 @@ describe('Bulkhead queue timeouts and deadlines', () => {
   });
 
   it('sets no wait timer for a deadline too far away for a Node timer, which would fire after 1 ms', async () => {
-    const { bulkhead, clock } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1 });
+    const { bulkhead, clock } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const waiting = bulkhead.execute(() => 'ran', { timeoutMs: 30 * 24 * 3_600_000 });
@@ -234,11 +233,11 @@ describe('Bulkhead queue timeouts and deadlines', () => {
 
   it('works with vi fake timers through the default clock', async () => {
     vi.useFakeTimers();
-    const bulkhead = new Bulkhead({ registry: false, maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 500 });
+    const bulkhead = new Bulkhead({ registry: false, maxInFlight: 1, maxQueue: 1, maxWaitMs: 500 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const waiting = bulkhead.execute(() => 'never');
-    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queue-timeout' });
+    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queueTimeout' });
     await vi.advanceTimersByTimeAsync(500);
     await settled;
     expect(vi.getTimerCount()).toBe(0);
@@ -249,12 +248,12 @@ describe('Bulkhead queue timeouts and deadlines', () => {
 
 describe('Bulkhead cancellation', () => {
   it("rejects at once with the caller's reason when the signal is already aborted, taking no slot", async () => {
-    const { bulkhead, rejections } = bulkheadOnClock({ maxConcurrent: 1 });
+    const { bulkhead, rejections } = bulkheadOnClock({ maxInFlight: 1 });
     const reason = new Error('caller left');
     const fn = vi.fn();
     await expect(bulkhead.execute(fn, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect(fn).not.toHaveBeenCalled();
-    expect(bulkhead.active).toBe(0);
+    expect(bulkhead.inFlight).toBe(0);
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     await expect(bulkhead.execute(fn, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
@@ -264,7 +263,7 @@ describe('Bulkhead cancellation', () => {
   });
 
   it("removes a queued call at once when its caller aborts; it never runs and rejects with the caller's reason", async () => {
-    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 2, queueTimeoutMs: 1_000 });
+    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 2, maxWaitMs: 1_000 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const controller = new AbortController();
@@ -283,11 +282,11 @@ describe('Bulkhead cancellation', () => {
     await holder;
     expect(fn).not.toHaveBeenCalled();
     expect(rejections).toHaveLength(0);
-    expect(bulkhead.stats()).toMatchObject({ active: 0, queued: 0, cancelledWhileQueued: 1 });
+    expect(bulkhead.stats()).toMatchObject({ inFlight: 0, queued: 0, abandoned: 1 });
   });
 
   it('frees the slot without running fn when the caller aborts between being granted the slot and running', async () => {
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1 });
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1 });
     const controller = new AbortController();
     const fn = vi.fn(() => 'never');
     let granted: Promise<unknown> | undefined;
@@ -296,17 +295,17 @@ describe('Bulkhead cancellation', () => {
       throw new Error('first failed');
     });
     // The first call's synchronous throw handed its slot to the queued call, which has not run yet.
-    expect([bulkhead.active, bulkhead.queued]).toEqual([1, 0]);
+    expect([bulkhead.inFlight, bulkhead.queued]).toEqual([1, 0]);
     const reason = new Error('too late');
     controller.abort(reason);
     await expect(granted).rejects.toBe(reason);
     await expect(first).rejects.toThrow('first failed');
     expect(fn).not.toHaveBeenCalled();
-    expect(bulkhead.stats()).toMatchObject({ active: 0, queued: 0, cancelledWhileQueued: 1 });
+    expect(bulkhead.stats()).toMatchObject({ inFlight: 0, queued: 0, abandoned: 1 });
   });
 
   it('passes a slot freed by an aborted granted call on to the next queued call', async () => {
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 2 });
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 2 });
     const controller = new AbortController();
     let granted: Promise<unknown> | undefined;
     let next: Promise<unknown> | undefined;
@@ -319,11 +318,11 @@ describe('Bulkhead cancellation', () => {
     await expect(first).resolves.toBe('first');
     await expect(granted).rejects.toBe('gone');
     await expect(next).resolves.toBe('next ran');
-    expect([bulkhead.active, bulkhead.queued]).toEqual([0, 0]);
+    expect([bulkhead.inFlight, bulkhead.queued]).toEqual([0, 0]);
   });
 
   it('hands ctx.signal to a running fn and keeps its slot until fn settles after an abort', async () => {
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 1 });
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 1 });
     const controller = new AbortController();
     const gate = deferred();
     let seen: AbortSignal | undefined;
@@ -336,31 +335,31 @@ describe('Bulkhead cancellation', () => {
     );
     controller.abort('stop');
     expect(seen?.aborted).toBe(true);
-    expect(bulkhead.active).toBe(1);
+    expect(bulkhead.inFlight).toBe(1);
     gate.reject(seen?.reason);
     await expect(running).rejects.toBe('stop');
-    expect(bulkhead.active).toBe(0);
+    expect(bulkhead.inFlight).toBe(0);
   });
 
-  it("ends the wait at an enclosing Timeout's limit with queue-timeout, since that limit is the call's deadline", async () => {
-    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1 });
+  it("ends the wait at an enclosing Timeout's limit with queueTimeout, since that limit is the call's deadline", async () => {
+    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1 });
     const guarded = compose(new Timeout({ registry: false, clock, timeoutMs: 50 }), bulkhead);
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const fn = vi.fn(() => 'never');
     const waiting = guarded.execute(fn);
-    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queue-timeout' });
+    const settled = expect(waiting).rejects.toMatchObject({ reason: 'queueTimeout' });
     await clock.advance(50);
     await settled;
-    expect(rejections).toMatchObject([{ reason: 'queue-timeout', waitedMs: 50 }]);
+    expect(rejections).toMatchObject([{ reason: 'queueTimeout', waitedMs: 50 }]);
     gate.resolve('ok');
     await holder;
     expect(fn).not.toHaveBeenCalled();
-    expect([bulkhead.active, bulkhead.queued, clock.pendingTimers]).toEqual([0, 0, 0]);
+    expect([bulkhead.inFlight, bulkhead.queued, clock.pendingTimers]).toEqual([0, 0, 0]);
   });
 
   it("removes a queued call when its caller aborts through an enclosing Timeout, with the caller's reason", async () => {
-    const { bulkhead, clock } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 1 });
+    const { bulkhead, clock } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1 });
     const guarded = compose(new Timeout({ registry: false, clock, timeoutMs: 1_000 }), bulkhead);
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
@@ -373,7 +372,7 @@ describe('Bulkhead cancellation', () => {
     gate.resolve('ok');
     await holder;
     expect(fn).not.toHaveBeenCalled();
-    expect(bulkhead.stats()).toMatchObject({ active: 0, queued: 0, cancelledWhileQueued: 1 });
+    expect(bulkhead.stats()).toMatchObject({ inFlight: 0, queued: 0, abandoned: 1 });
     expect(clock.pendingTimers).toBe(0);
   });
 });
@@ -381,7 +380,7 @@ describe('Bulkhead cancellation', () => {
 describe('Bulkhead context', () => {
   it("runs a queued call in its caller's AsyncLocalStorage context", async () => {
     const storage = new AsyncLocalStorage<string>();
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 1, maxQueue: 5 });
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 5 });
     const gate = deferred();
     const holder = storage.run('holder', () => bulkhead.execute(() => gate.promise));
     const seen = ['a', 'b', 'c'].map((id) => storage.run(id, () => bulkhead.execute(async () => storage.getStore())));
@@ -394,15 +393,15 @@ describe('Bulkhead context', () => {
 
 describe('Bulkhead events, exceptions and stats', () => {
   it('emits rejected with its reason on the instance and on the bus', async () => {
-    const { bulkhead, clock, rejections } = bulkheadOnClock({ name: 'db-pool', maxConcurrent: 1, maxQueue: 1, queueTimeoutMs: 10 });
+    const { bulkhead, clock, rejections } = bulkheadOnClock({ name: 'db-pool', maxInFlight: 1, maxQueue: 1, maxWaitMs: 10 });
     const onBus = vi.fn<(event: BulwarkEvent) => void>();
     bus.on('bulkhead:rejected' as never, onBus as never);
     try {
       const gate = deferred();
       const holder = bulkhead.execute(() => gate.promise);
       const waiting = bulkhead.execute(() => 'never');
-      await expect(bulkhead.execute(() => 'never')).rejects.toMatchObject({ reason: 'queue-full' });
-      const settled = expect(waiting).rejects.toMatchObject({ reason: 'queue-timeout' });
+      await expect(bulkhead.execute(() => 'never')).rejects.toMatchObject({ reason: 'queueFull' });
+      const settled = expect(waiting).rejects.toMatchObject({ reason: 'queueTimeout' });
       await clock.advance(10);
       await settled;
       gate.resolve('ok');
@@ -412,16 +411,45 @@ describe('Bulkhead events, exceptions and stats', () => {
     }
     const start = 1_700_000_000_000;
     expect(rejections).toEqual([
-      { type: 'rejected', patternType: 'bulkhead', patternName: 'db-pool', timestamp: start, reason: 'queue-full', active: 1, queued: 1, waitedMs: 0 },
-      { type: 'rejected', patternType: 'bulkhead', patternName: 'db-pool', timestamp: start + 10, reason: 'queue-timeout', active: 1, queued: 0, waitedMs: 10 },
+      { type: 'rejected', patternType: 'bulkhead', patternName: 'db-pool', timestamp: start, reason: 'queueFull', inFlight: 1, queued: 1, waitedMs: 0 },
+      { type: 'rejected', patternType: 'bulkhead', patternName: 'db-pool', timestamp: start + 10, reason: 'queueTimeout', inFlight: 1, queued: 0, waitedMs: 10 },
     ]);
     expect(onBus.mock.calls.map(([event]) => event)).toEqual(rejections);
+  });
+
+  it('gives each rejected event the reason of the error its caller receives, and counts it by reason', async () => {
+    const { bulkhead, clock, rejections } = bulkheadOnClock({ maxInFlight: 1, maxQueue: 1, maxWaitMs: 10 });
+    bulkhead.events.on('rejected', (event) => expectTypeOf(event.reason).toEqualTypeOf<'queueFull' | 'queueTimeout'>());
+    const gate = deferred();
+    const holder = bulkhead.execute(() => gate.promise);
+    const waiting = bulkhead.execute(() => 'never').catch((e: unknown) => e);
+    const full = await bulkhead.execute(() => 'never').catch((e: unknown) => e);
+    await clock.advance(10);
+    const timedOut = await waiting;
+    const errors = [full, timedOut] as BulkheadRejectedError[];
+    expect(errors.every((error) => error instanceof BulkheadRejectedError)).toBe(true);
+    expect(errors.map((error) => error.reason)).toEqual(['queueFull', 'queueTimeout']);
+    expect(rejections.map((event) => event.reason)).toEqual(['queueFull', 'queueTimeout']);
+    expect(bulkhead.stats()).toMatchObject({ rejected: 2, rejectedByReason: { queueFull: 1, queueTimeout: 1 }, abandoned: 0 });
+    gate.resolve('ok');
+    await holder;
+  });
+
+  it('counts rejections when nobody listens, reports or transforms', async () => {
+    const bulkhead = new Bulkhead({ registry: false, maxInFlight: 1 });
+    const gate = deferred();
+    const holder = bulkhead.execute(() => gate.promise);
+    await expect(bulkhead.execute(() => 'never')).rejects.toMatchObject({ reason: 'queueFull' });
+    await expect(bulkhead.execute(() => 'never')).rejects.toMatchObject({ reason: 'queueFull' });
+    expect(bulkhead.stats()).toMatchObject({ rejected: 2, rejectedByReason: { queueFull: 2, queueTimeout: 0 } });
+    gate.resolve('ok');
+    await holder;
   });
 
   it('keeps the outcome when an event listener throws, and logs it', async () => {
     const logger: Logger = { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn() };
     setLogger(logger);
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 1 });
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 1 });
     bulkhead.events.on('rejected', () => {
       throw new Error('listener bug');
     });
@@ -431,7 +459,7 @@ describe('Bulkhead events, exceptions and stats', () => {
     expect(logger.error).toHaveBeenCalledTimes(1);
     gate.resolve('ok');
     await expect(holder).resolves.toBe('ok');
-    expect(bulkhead.active).toBe(0);
+    expect(bulkhead.inFlight).toBe(0);
   });
 
   it('tells onException queueFull and queueTimeout, and applies transform to those rejections only', async () => {
@@ -439,9 +467,9 @@ describe('Bulkhead events, exceptions and stats', () => {
     const seen: Array<Pick<ExceptionContext, 'patternType' | 'reason' | 'metadata'> & { error: unknown }> = [];
     const { bulkhead, clock } = bulkheadOnClock({
       name: 'transforming',
-      maxConcurrent: 1,
+      maxInFlight: 1,
       maxQueue: 1,
-      queueTimeoutMs: 20,
+      maxWaitMs: 20,
       exceptions: {
         onException: ({ patternType, reason, metadata, error }) => {
           seen.push({ patternType, reason, metadata, error });
@@ -460,15 +488,15 @@ describe('Bulkhead events, exceptions and stats', () => {
     gate.resolve('ok');
     await expect(holder).rejects.toBe(own);
     expect(seen).toMatchObject([
-      { patternType: 'bulkhead', reason: 'queueFull', metadata: { active: 1, queued: 1, waitedMs: 0 } },
-      { patternType: 'bulkhead', reason: 'queueTimeout', metadata: { active: 1, queued: 0, waitedMs: 20 } },
+      { patternType: 'bulkhead', reason: 'queueFull', metadata: { inFlight: 1, queued: 1, waitedMs: 0 } },
+      { patternType: 'bulkhead', reason: 'queueTimeout', metadata: { inFlight: 1, queued: 0, waitedMs: 20 } },
     ]);
-    expect(seen.map((entry) => (entry.error as BulkheadRejectedError).reason)).toEqual(['queue-full', 'queue-timeout']);
+    expect(seen.map((entry) => (entry.error as BulkheadRejectedError).reason)).toEqual(['queueFull', 'queueTimeout']);
   });
 
   it('keeps the rejection when onException throws or rejects', async () => {
     const { bulkhead } = bulkheadOnClock({
-      maxConcurrent: 1,
+      maxInFlight: 1,
       exceptions: {
         onException: () => {
           throw new Error('callback bug');
@@ -478,7 +506,7 @@ describe('Bulkhead events, exceptions and stats', () => {
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     await expect(bulkhead.execute(() => 'never')).rejects.toBeInstanceOf(BulkheadRejectedError);
-    const rejecting = new Bulkhead({ registry: false, maxConcurrent: 1, exceptions: { onException: () => Promise.reject(new Error('async bug')) } });
+    const rejecting = new Bulkhead({ registry: false, maxInFlight: 1, exceptions: { onException: () => Promise.reject(new Error('async bug')) } });
     const other = deferred();
     const otherHolder = rejecting.execute(() => other.promise);
     await expect(rejecting.execute(() => 'never')).rejects.toBeInstanceOf(BulkheadRejectedError);
@@ -489,7 +517,7 @@ describe('Bulkhead events, exceptions and stats', () => {
   });
 
   it('reports occupancy and counters in stats() as plain data', async () => {
-    const { bulkhead, clock } = bulkheadOnClock({ maxConcurrent: 2, maxQueue: 2, queueTimeoutMs: 5 });
+    const { bulkhead, clock } = bulkheadOnClock({ maxInFlight: 2, maxQueue: 2, maxWaitMs: 5 });
     const gate = deferred();
     const holders = [bulkhead.execute(() => gate.promise), bulkhead.execute(() => gate.promise)];
     const controller = new AbortController();
@@ -499,13 +527,13 @@ describe('Bulkhead events, exceptions and stats', () => {
       bulkhead.execute(() => 'never'),
     ]);
     expect(bulkhead.stats()).toEqual({
-      active: 2,
+      inFlight: 2,
       queued: 2,
-      maxConcurrent: 2,
+      maxInFlight: 2,
       maxQueue: 2,
-      rejectedQueueFull: 1,
-      rejectedQueueTimeout: 0,
-      cancelledWhileQueued: 0,
+      rejected: 1,
+      rejectedByReason: { queueFull: 1, queueTimeout: 0 },
+      abandoned: 0,
     });
     controller.abort('bye');
     await clock.advance(5);
@@ -514,13 +542,13 @@ describe('Bulkhead events, exceptions and stats', () => {
     await Promise.all(holders);
     const stats = bulkhead.stats();
     expect(stats).toEqual({
-      active: 0,
+      inFlight: 0,
       queued: 0,
-      maxConcurrent: 2,
+      maxInFlight: 2,
       maxQueue: 2,
-      rejectedQueueFull: 1,
-      rejectedQueueTimeout: 1,
-      cancelledWhileQueued: 1,
+      rejected: 2,
+      rejectedByReason: { queueFull: 1, queueTimeout: 1 },
+      abandoned: 1,
     });
     expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
   });
@@ -532,7 +560,8 @@ describe('Bulkhead events, exceptions and stats', () => {
     expect(registry.get('payments-bulkhead')).toBe(named);
     expect(registry.health().instances['payments-bulkhead']).toMatchObject({
       patternType: 'bulkhead',
-      stats: { active: 0, queued: 0, maxConcurrent: 10, maxQueue: 0 },
+      healthy: true,
+      stats: { inFlight: 0, queued: 0, maxInFlight: 10, maxQueue: 0 },
     });
     const unnamed = new Bulkhead({ registry });
     expect(unnamed.name).toMatch(/^bulkhead-\d+$/);
@@ -543,7 +572,7 @@ describe('Bulkhead events, exceptions and stats', () => {
   });
 
   it('rejects with a BulwarkError recognised by isBulwarkError', async () => {
-    const { bulkhead } = bulkheadOnClock({ maxConcurrent: 1 });
+    const { bulkhead } = bulkheadOnClock({ maxInFlight: 1 });
     const gate = deferred();
     const holder = bulkhead.execute(() => gate.promise);
     const error = await bulkhead.execute(() => 'never').catch((e: unknown) => e);
@@ -554,19 +583,43 @@ describe('Bulkhead events, exceptions and stats', () => {
   });
 });
 
+describe('Bulkhead disposal', () => {
+  it('is disposed by await using when its block ends, leaving calls in flight and queued to finish', async () => {
+    const gate = deferred();
+    let holder: Promise<unknown> | undefined;
+    let waiting: Promise<unknown> | undefined;
+    let disposed: Bulkhead | undefined;
+    let dispose: ReturnType<typeof vi.fn> | undefined;
+    {
+      await using bulkhead = new Bulkhead({ registry: false, maxInFlight: 1, maxQueue: 1 });
+      disposed = bulkhead;
+      dispose = vi.spyOn(bulkhead, 'dispose') as unknown as ReturnType<typeof vi.fn>;
+      holder = bulkhead.execute(() => gate.promise);
+      waiting = bulkhead.execute(() => 'queued ran');
+    }
+    expect(dispose).toHaveBeenCalledTimes(1);
+    expect([disposed.inFlight, disposed.queued]).toEqual([1, 1]);
+    gate.resolve('ok');
+    await expect(holder).resolves.toBe('ok');
+    await expect(waiting).resolves.toBe('queued ran');
+    await expect(disposed.execute(() => 'after dispose')).resolves.toBe('after dispose');
+    expect([disposed.inFlight, disposed.queued]).toEqual([0, 0]);
+  });
+});
+
 describe('Bulkhead options', () => {
   it('accepts no options at all', () => {
-    expect(new Bulkhead().maxConcurrent).toBe(10);
+    expect(new Bulkhead().maxInFlight).toBe(10);
     expect(new Bulkhead(undefined).maxQueue).toBe(0);
   });
 
   it('rejects invalid options with one ConfigError naming each field', () => {
     const build = () =>
       new Bulkhead({
-        maxConcurrent: 0,
+        maxInFlight: 0,
         maxQueue: -1,
-        queueTimeoutMs: 0,
-        maxConcurency: 5,
+        maxWaitMs: 0,
+        maxConcurrent: 5,
         name: '',
       } as never);
     expect(build).toThrow(ConfigError);
@@ -580,24 +633,24 @@ describe('Bulkhead options', () => {
     })();
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(
-      ['maxConcurency', 'maxConcurrent', 'maxQueue', 'name', 'queueTimeoutMs'].sort(),
+      ['maxConcurrent', 'maxInFlight', 'maxQueue', 'name', 'maxWaitMs'].sort(),
     );
-    expect(error.message).toMatch(/maxConcurrent: must be an integer ≥ 1, got 0/);
+    expect(error.message).toMatch(/maxInFlight: must be an integer ≥ 1, got 0/);
     expect(error.message).toMatch(/maxQueue: must be an integer ≥ 0, got -1/);
-    expect(error.message).toMatch(/queueTimeoutMs: must be > 0, got 0/);
-    expect(error.message).toMatch(/maxConcurency: unknown option/);
+    expect(error.message).toMatch(/maxWaitMs: must be > 0, got 0/);
+    expect(error.message).toMatch(/maxConcurrent: unknown option/);
   });
 
   it.each([
-    ['maxConcurrent', 'ten', /maxConcurrent: .*got 'ten'/],
-    ['maxConcurrent', 2.5, /maxConcurrent: .*got 2.5/],
-    ['maxConcurrent', Number.POSITIVE_INFINITY, /maxConcurrent: .*got Infinity/],
+    ['maxInFlight', 'ten', /maxInFlight: .*got 'ten'/],
+    ['maxInFlight', 2.5, /maxInFlight: .*got 2.5/],
+    ['maxInFlight', Number.POSITIVE_INFINITY, /maxInFlight: .*got Infinity/],
     ['maxQueue', 1.5, /maxQueue: must be an integer ≥ 0, got 1.5/],
     ['maxQueue', null, /maxQueue: .*got null/],
-    ['queueTimeoutMs', -5, /queueTimeoutMs: must be > 0, got -5/],
-    ['queueTimeoutMs', Number.NaN, /queueTimeoutMs: .*got NaN/],
-    ['queueTimeoutMs', 3_000_000_000, /queueTimeoutMs: must be ≤ 2147483647/],
-    ['queueTimeoutMs', '100', /queueTimeoutMs: .*got '100'/],
+    ['maxWaitMs', -5, /maxWaitMs: must be > 0, got -5/],
+    ['maxWaitMs', Number.NaN, /maxWaitMs: .*got NaN/],
+    ['maxWaitMs', 3_000_000_000, /maxWaitMs: must be ≤ 2147483647/],
+    ['maxWaitMs', '100', /maxWaitMs: .*got '100'/],
     ['clock', { now: () => 0 }, /clock: expected a Clock/],
     ['registry', 'default', /registry: .*got 'default'/],
     ['exceptions', { onExeption: () => {} }, /exceptions.onExeption: unknown option/],

@@ -1,5 +1,5 @@
 /**
- * Concurrency claims of the Bulkhead: never more than `maxConcurrent` running nor `maxQueue`
+ * Concurrency claims of the Bulkhead: never more than `maxInFlight` running nor `maxQueue`
  * waiting, no slot leaked by any mix of outcomes, FIFO hand-over, and no call left waiting while a
  * slot is free. Checked under real concurrency, with fast-check on a manual clock (random
  * arrivals, durations, failures, aborts, queue timeouts and deadlines), and with fast-check's
@@ -7,12 +7,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Bulkhead } from '../../src/bulkhead/index';
-import { BulkheadRejectedError } from '../../src/index';
+import { Bulkhead, BulkheadRejectedError } from '../../src/bulkhead/index';
 import { ManualClock } from '../support/manual-clock';
 
 /** How a call ended, as its caller saw it. */
-type Outcome = 'ok' | 'failed' | 'queue-full' | 'queue-timeout' | 'aborted';
+type Outcome = 'ok' | 'failed' | 'queueFull' | 'queueTimeout' | 'aborted';
 
 function classify(result: PromiseSettledResult<unknown>, abortReason: unknown): Outcome {
   if (result.status === 'fulfilled') return 'ok';
@@ -23,15 +22,15 @@ function classify(result: PromiseSettledResult<unknown>, abortReason: unknown): 
 }
 
 describe('Bulkhead under real concurrency', () => {
-  it('never runs more than maxConcurrent of 500 calls with random durations and failures, and frees every slot', async () => {
-    const bulkhead = new Bulkhead({ registry: false, maxConcurrent: 7, maxQueue: 500 });
+  it('never runs more than maxInFlight of 500 calls with random durations and failures, and frees every slot', async () => {
+    const bulkhead = new Bulkhead({ registry: false, maxInFlight: 7, maxQueue: 500 });
     let running = 0;
     let maxRunning = 0;
     const task = async (i: number) => {
       running++;
       maxRunning = Math.max(maxRunning, running);
       expect(running).toBeLessThanOrEqual(7);
-      expect(bulkhead.active).toBeLessThanOrEqual(7);
+      expect(bulkhead.inFlight).toBeLessThanOrEqual(7);
       if (i % 3 === 0) await new Promise((resolve) => setImmediate(resolve));
       else await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
       running--;
@@ -41,11 +40,11 @@ describe('Bulkhead under real concurrency', () => {
     const results = await Promise.allSettled(Array.from({ length: 500 }, (_, i) => bulkhead.execute(() => task(i))));
     expect(maxRunning).toBe(7);
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(100);
-    expect([bulkhead.active, bulkhead.queued]).toEqual([0, 0]);
+    expect([bulkhead.inFlight, bulkhead.queued]).toEqual([0, 0]);
   });
 
   it('never holds more than maxQueue waiting while calls time out in the queue, abort and fail, and ends empty', async () => {
-    const bulkhead = new Bulkhead({ registry: false, maxConcurrent: 3, maxQueue: 10, queueTimeoutMs: 3 });
+    const bulkhead = new Bulkhead({ registry: false, maxInFlight: 3, maxQueue: 10, maxWaitMs: 3 });
     let running = 0;
     let maxQueued = 0;
     const started = new Set<number>();
@@ -73,7 +72,7 @@ describe('Bulkhead under real concurrency', () => {
       if (result instanceof BulkheadRejectedError) expect(started.has(i)).toBe(false);
     }
     expect(maxQueued).toBeGreaterThan(0);
-    expect([bulkhead.active, bulkhead.queued]).toEqual([0, 0]);
+    expect([bulkhead.inFlight, bulkhead.queued]).toEqual([0, 0]);
   });
 });
 
@@ -101,9 +100,9 @@ const callPlan: fc.Arbitrary<CallPlan> = fc.record({
 });
 
 const bulkheadConfig = fc.record({
-  maxConcurrent: fc.integer({ min: 1, max: 4 }),
+  maxInFlight: fc.integer({ min: 1, max: 4 }),
   maxQueue: fc.integer({ min: 0, max: 6 }),
-  queueTimeoutMs: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
+  maxWaitMs: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
 });
 
 describe('Bulkhead properties', () => {
@@ -111,19 +110,19 @@ describe('Bulkhead properties', () => {
     await fc.assert(
       fc.asyncProperty(bulkheadConfig, fc.array(callPlan, { minLength: 1, maxLength: 30 }), async (config, plans) => {
         const clock = new ManualClock();
-        const { maxConcurrent, maxQueue, queueTimeoutMs } = config;
+        const { maxInFlight, maxQueue, maxWaitMs } = config;
         const bulkhead = new Bulkhead({
           registry: false,
           clock,
-          maxConcurrent,
+          maxInFlight,
           maxQueue,
-          ...(queueTimeoutMs === undefined ? {} : { queueTimeoutMs }),
+          ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
         });
         const violations: string[] = [];
         const check = (where: string) => {
-          if (bulkhead.active > maxConcurrent) violations.push(`${where}: ${bulkhead.active} active`);
+          if (bulkhead.inFlight > maxInFlight) violations.push(`${where}: ${bulkhead.inFlight} in flight`);
           if (bulkhead.queued > maxQueue) violations.push(`${where}: ${bulkhead.queued} queued`);
-          if (bulkhead.queued > 0 && bulkhead.active < maxConcurrent) violations.push(`${where}: waiting while a slot is free`);
+          if (bulkhead.queued > 0 && bulkhead.inFlight < maxInFlight) violations.push(`${where}: waiting while a slot is free`);
         };
         let running = 0;
         const ran = new Set<number>();
@@ -138,13 +137,13 @@ describe('Bulkhead properties', () => {
           if (plan.abortAt !== undefined) clock.setTimeout(() => controller.abort(reasons[i]), plan.abortAt);
           clock.setTimeout(() => {
             if (controller.signal.aborted) abortedBeforeArrival.add(i);
-            const mustWait = bulkhead.active === maxConcurrent;
+            const mustWait = bulkhead.inFlight === maxInFlight;
             let fromQueue = false;
             const fn = async () => {
               ran.add(i);
               if (fromQueue) startedFromQueue.push(i);
               running++;
-              if (running > maxConcurrent) violations.push(`call ${i}: ${running} running`);
+              if (running > maxInFlight) violations.push(`call ${i}: ${running} running`);
               check(`call ${i} start`);
               try {
                 await clock.sleep(plan.durationMs, plan.honoursAbort ? controller.signal : undefined);
@@ -180,20 +179,20 @@ describe('Bulkhead properties', () => {
         expect(results).toHaveLength(plans.length);
         const count = (outcome: Outcome) => results.filter((result) => result.outcome === outcome).length;
         for (const { i, outcome } of results) {
-          if (outcome === 'queue-full' || outcome === 'queue-timeout') expect(ran.has(i)).toBe(false);
+          if (outcome === 'queueFull' || outcome === 'queueTimeout') expect(ran.has(i)).toBe(false);
           if (outcome === 'aborted' && abortedBeforeArrival.has(i)) expect(ran.has(i)).toBe(false);
         }
         const cancelled = results.filter(({ i, outcome }) => outcome === 'aborted' && !ran.has(i) && !abortedBeforeArrival.has(i)).length;
-        expect(ran.size + count('queue-full') + count('queue-timeout') + cancelled + abortedBeforeArrival.size).toBe(plans.length);
+        expect(ran.size + count('queueFull') + count('queueTimeout') + cancelled + abortedBeforeArrival.size).toBe(plans.length);
         // FIFO: calls that waited started in the order they joined the queue.
         const waitedAndRan = queuedOrder.filter((i) => ran.has(i));
         expect(startedFromQueue).toEqual(waitedAndRan);
         expect(bulkhead.stats()).toMatchObject({
-          active: 0,
+          inFlight: 0,
           queued: 0,
-          rejectedQueueFull: count('queue-full'),
-          rejectedQueueTimeout: count('queue-timeout'),
-          cancelledWhileQueued: cancelled,
+          rejected: count('queueFull') + count('queueTimeout'),
+          rejectedByReason: { queueFull: count('queueFull'), queueTimeout: count('queueTimeout') },
+          abandoned: cancelled,
         });
         expect(clock.pendingTimers).toBe(0);
       }),
@@ -201,15 +200,15 @@ describe('Bulkhead properties', () => {
     );
   });
 
-  it('for any interleaving of arrivals, completions and aborts: never over maxConcurrent, and every slot is freed', async () => {
+  it('for any interleaving of arrivals, completions and aborts: never over maxInFlight, and every slot is freed', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 0, max: 5 }),
         fc.array(fc.record({ fails: fc.boolean(), aborts: fc.boolean(), honoursAbort: fc.boolean() }), { minLength: 1, maxLength: 15 }),
-        async (s, maxConcurrent, maxQueue, plans) => {
-          const bulkhead = new Bulkhead({ registry: false, maxConcurrent, maxQueue });
+        async (s, maxInFlight, maxQueue, plans) => {
+          const bulkhead = new Bulkhead({ registry: false, maxInFlight, maxQueue });
           let running = 0;
           let maxRunning = 0;
           let maxQueued = 0;
@@ -251,13 +250,13 @@ describe('Bulkhead properties', () => {
           });
           const outcomes = await s.waitFor(Promise.all(calls));
           await s.waitAll();
-          expect(maxRunning).toBeLessThanOrEqual(maxConcurrent);
+          expect(maxRunning).toBeLessThanOrEqual(maxInFlight);
           expect(maxQueued).toBeLessThanOrEqual(maxQueue);
           for (const { i, outcome } of outcomes) {
-            if (outcome === 'queue-full' || outcome === 'queue-timeout') expect(ran.has(i)).toBe(false);
+            if (outcome === 'queueFull' || outcome === 'queueTimeout') expect(ran.has(i)).toBe(false);
           }
-          expect(outcomes.some(({ outcome }) => outcome === 'queue-timeout')).toBe(false);
-          expect([bulkhead.active, bulkhead.queued]).toEqual([0, 0]);
+          expect(outcomes.some(({ outcome }) => outcome === 'queueTimeout')).toBe(false);
+          expect([bulkhead.inFlight, bulkhead.queued]).toEqual([0, 0]);
         },
       ),
       { numRuns: 300 },

@@ -433,7 +433,7 @@ describe('CircuitBreaker in compositions', () => {
   it("counts an inner policy's refusal neither way: the dependency was never called", async () => {
     const { Bulkhead, compose } = await import('../../src/index');
     const { breaker } = breakerOnClock({ failureThreshold: 2 });
-    const bulkhead = new Bulkhead({ maxConcurrent: 1, registry: false });
+    const bulkhead = new Bulkhead({ maxInFlight: 1, registry: false });
     const pipeline = compose(breaker, bulkhead);
     let release: (() => void) | undefined;
     const holding = pipeline.execute(() => new Promise<void>((resolve) => (release = resolve)));
@@ -462,6 +462,17 @@ describe('CircuitBreaker in compositions', () => {
     expect(breaker.state).toBe('closed');
   });
 
+  it('clears its timers on await using, as dispose() does', async () => {
+    const { breaker, clock } = breakerOnClock({ window: { type: 'time', durationMs: 1_000 }, minimumCalls: 1, recoveryTimeoutMs: 100 });
+    await outcome(breaker, fail);
+    expect(breaker.state).toBe('open');
+    expect(clock.pendingTimers).toBeGreaterThan(0);
+    {
+      await using _scoped = breaker;
+    }
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('still recovers after dispose() cleared its recovery timer', async () => {
     const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100 });
     await outcome(breaker, fail);
@@ -470,5 +481,124 @@ describe('CircuitBreaker in compositions', () => {
     await clock.advance(100);
     expect(await outcome(breaker, succeed)).toBe('success');
     expect(breaker.state).toBe('closed');
+  });
+});
+
+describe('CircuitBreaker refusals', () => {
+  it('says why it refused, in the error and in the rejected event: circuitOpen, halfOpenFull, isolated', async () => {
+    const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100, maxHalfOpenWaitMs: 300 });
+    const events: Array<{ reason: string; state: string; retryAfterMs: number }> = [];
+    breaker.events.on('rejected', ({ reason, state, retryAfterMs }) => events.push({ reason, state, retryAfterMs }));
+    await outcome(breaker, fail);
+    await clock.advance(40);
+    const open = await breaker.execute(succeed).catch((e: unknown) => e);
+    expect(open).toMatchObject({ reason: 'circuitOpen', state: 'open', retryAfterMs: 60 });
+    await clock.advance(60);
+    const probe = outcome(breaker, after(clock, 200));
+    await clock.advance(50);
+    const full = await breaker.execute(succeed).catch((e: unknown) => e);
+    await clock.advance(150);
+    await probe;
+    breaker.isolate();
+    const isolated = await breaker.execute(succeed).catch((e: unknown) => e);
+    expect(full).toMatchObject({ reason: 'halfOpenFull', state: 'half-open', retryAfterMs: 250 });
+    expect(isolated).toMatchObject({ reason: 'isolated', state: 'isolated', retryAfterMs: Number.POSITIVE_INFINITY });
+    for (const error of [open, full, isolated]) expect(error).toBeInstanceOf(CircuitOpenError);
+    expect(String(full)).toContain('is half-open');
+    expect(events).toEqual([
+      { reason: 'circuitOpen', state: 'open', retryAfterMs: 60 },
+      { reason: 'halfOpenFull', state: 'half-open', retryAfterMs: 250 },
+      { reason: 'isolated', state: 'isolated', retryAfterMs: Number.POSITIVE_INFINITY },
+    ]);
+    expect(breaker.stats().rejected).toBe(3);
+  });
+
+  it('gives the same reason with captureRejectionStacks, and a retryAfterMs fixed when the error was made', async () => {
+    const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100, captureRejectionStacks: true });
+    await outcome(breaker, fail);
+    await clock.advance(30);
+    const error = (await breaker.execute(succeed).catch((e: unknown) => e)) as CircuitOpenError;
+    expect(error).toMatchObject({ reason: 'circuitOpen', state: 'open', retryAfterMs: 70 });
+    await clock.advance(20);
+    expect(error.retryAfterMs).toBe(70);
+  });
+
+  it("reads an open error's retryAfterMs live: the time until the breaker next admits a probe", async () => {
+    const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100 });
+    await outcome(breaker, fail);
+    const error = (await breaker.execute(succeed).catch((e: unknown) => e)) as CircuitOpenError;
+    expect(error.retryAfterMs).toBe(100);
+    await clock.advance(100);
+    expect(error.retryAfterMs).toBe(0);
+    expect(await outcome(breaker, fail)).toBe('failure');
+    expect(breaker.state).toBe('open');
+    expect(error.retryAfterMs).toBe(100);
+    await clock.advance(100);
+    await outcome(breaker, succeed);
+    expect(breaker.state).toBe('closed');
+    expect(error.retryAfterMs).toBe(0);
+  });
+
+  it('makes the errors of successive open periods share one prototype and carry no own properties', async () => {
+    const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100 });
+    await outcome(breaker, fail);
+    const first = await breaker.execute(succeed).catch((e: unknown) => e);
+    await clock.advance(100);
+    await outcome(breaker, succeed);
+    await outcome(breaker, fail);
+    expect(breaker.state).toBe('open');
+    const second = await breaker.execute(succeed).catch((e: unknown) => e);
+    expect(second).not.toBe(first);
+    expect(Object.getPrototypeOf(second)).toBe(Object.getPrototypeOf(first));
+    expect(Object.getOwnPropertyNames(second)).toEqual([]);
+    expect(second).toMatchObject({ reason: 'circuitOpen', retryAfterMs: 100 });
+  });
+
+  it('refuses a call whose signal has already aborted with its reason, even while open, without counting it', async () => {
+    const { breaker } = breakerOnClock({ failureThreshold: 1 });
+    await outcome(breaker, fail);
+    const reason = new Error('caller gave up');
+    await expect(breaker.execute(succeed, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(breaker.stats().rejected).toBe(0);
+  });
+
+  it('tells onException circuitOpen with the reason, state and retryAfterMs as metadata', async () => {
+    const onException = vi.fn();
+    const { breaker } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100, exceptions: { onException } });
+    await outcome(breaker, fail);
+    onException.mockClear();
+    await outcome(breaker, succeed);
+    expect(onException).toHaveBeenCalledWith(
+      expect.objectContaining({ reason: 'circuitOpen', metadata: { reason: 'circuitOpen', state: 'open', retryAfterMs: 100 } }),
+    );
+  });
+});
+
+describe('CircuitBreaker health', () => {
+  it('is healthy when closed or disabled, and unhealthy when open, half-open or isolated', async () => {
+    const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100 });
+    const health = () => breaker.health();
+    expect(health()).toEqual({ state: 'closed', healthy: true });
+    await outcome(breaker, fail);
+    expect(health()).toEqual({ state: 'open', healthy: false });
+    await clock.advance(100);
+    const probe = outcome(breaker, after(clock, 10));
+    expect(health()).toEqual({ state: 'half-open', healthy: false });
+    await clock.advance(10);
+    await probe;
+    expect(health()).toEqual({ state: 'closed', healthy: true });
+    breaker.isolate();
+    expect(health()).toEqual({ state: 'isolated', healthy: false });
+    breaker.disable();
+    expect(health()).toEqual({ state: 'disabled', healthy: true });
+  });
+
+  it('makes the registry report degraded while open', async () => {
+    const { CircuitBreaker, Registry } = await import('../../src/index');
+    const registry = new Registry();
+    const breaker = new CircuitBreaker({ name: 'db', registry, failureThreshold: 1 });
+    expect(registry.health().status).toBe('ok');
+    await outcome(breaker, fail);
+    expect(registry.health()).toMatchObject({ status: 'degraded', instances: { db: { state: 'open', healthy: false } } });
   });
 });

@@ -50,6 +50,36 @@ describe('compose', () => {
     ).rejects.toThrow('sync throw');
   });
 
+  it("reports each layer's stats, outermost first, and disposes every layer", async () => {
+    const retry = new Retry({ registry: false, maxAttempts: 2, initialDelayMs: 0, jitter: 'none' });
+    const timeout = new Timeout({ registry: false, timeoutMs: 1_000 });
+    let disposed = 0;
+    const user: Policy & { dispose(): void } = { ...recordingPolicy('user', []), dispose: () => disposed++ };
+    const pipeline = compose(retry, timeout, user);
+    let tries = 0;
+    await pipeline.execute(() => (++tries === 1 ? Promise.reject(new Error('once')) : 'ok'));
+    expect(pipeline.stats()).toEqual([
+      { name: retry.name, stats: expect.objectContaining({ succeededAfterRetry: 1, retries: 1 }) },
+      { name: timeout.name, stats: { timeoutMs: 1_000, inFlight: 0, timedOut: 0 } },
+      { name: 'user', stats: undefined },
+    ]);
+    {
+      await using scoped = pipeline;
+      expect(scoped.name).toContain('compose(');
+    }
+    expect(disposed).toBe(1);
+    pipeline.dispose();
+    expect(disposed).toBe(2);
+    expect(compose().stats()).toEqual([]);
+  });
+
+  it('runs a pipeline of one policy through that policy, and reports it', async () => {
+    const fallback = new Fallback({ registry: false, fallback: 'fallback' });
+    const pipeline = compose(fallback);
+    await expect(pipeline.execute(() => Promise.reject(new Error('down')))).resolves.toBe('fallback');
+    expect(pipeline.stats()).toEqual([{ name: fallback.name, stats: { fallbacks: 1 } }]);
+  });
+
   it('composes a composed policy again, keeping the order', async () => {
     const log: string[] = [];
     const inner = compose(recordingPolicy('b', log), recordingPolicy('c', log));

@@ -53,6 +53,19 @@ describe('Registry', () => {
     expect(registry.list()).toHaveLength(0);
   });
 
+  it('asks each instance for its health: an unhealthy one of any kind degrades the report', () => {
+    const registry = new Registry();
+    let healthy = true;
+    registry.register({ name: 'cache', patternType: 'cache', health: () => ({ healthy, detail: 'redis unreachable' }) });
+    registry.register({ name: 'plain', patternType: 'custom' });
+    expect(registry.health().status).toBe('ok');
+    healthy = false;
+    const report = registry.health();
+    expect(report.status).toBe('degraded');
+    expect(report.instances['cache']).toEqual({ patternType: 'cache', healthy: false, detail: 'redis unreachable' });
+    expect(report.instances['plain']).toEqual({ patternType: 'custom', healthy: true });
+  });
+
   it('reports a JSON-serialisable health snapshot, degraded while a breaker is not closed', async () => {
     const registry = new Registry();
     const breaker = new CircuitBreaker({ name: 'payments', failureThreshold: 1, registry });
@@ -63,15 +76,24 @@ describe('Registry', () => {
       status: 'ok',
       timestamp: 1_000,
       instances: {
-        payments: { patternType: 'circuitBreaker', state: 'closed', stats: expect.objectContaining({ state: 'closed', calls: 0 }) },
-        'payments-retry': { patternType: 'retry', stats: expect.objectContaining({ retries: 0 }) },
-        'payments-timeout': { patternType: 'timeout' },
+        payments: {
+          patternType: 'circuitBreaker',
+          state: 'closed',
+          healthy: true,
+          stats: expect.objectContaining({ state: 'closed', calls: 0 }),
+        },
+        'payments-retry': { patternType: 'retry', healthy: true, stats: expect.objectContaining({ retries: 0 }) },
+        'payments-timeout': { patternType: 'timeout', healthy: true, stats: { timeoutMs: 10, inFlight: 0, timedOut: 0 } },
       },
     });
     await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => {});
     const degraded = registry.health();
     expect(degraded.status).toBe('degraded');
-    expect(degraded.instances['payments']).toMatchObject({ state: 'open', stats: { failures: 1, nextProbeAt: expect.any(Number) } });
+    expect(degraded.instances['payments']).toMatchObject({
+      state: 'open',
+      healthy: false,
+      stats: { failures: 1, nextProbeAt: expect.any(Number) },
+    });
     expect(JSON.parse(JSON.stringify(degraded))).toEqual(degraded);
   });
 

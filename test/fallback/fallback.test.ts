@@ -72,4 +72,12 @@ describe('Fallback', () => {
     expect(() => new Fallback({} as never)).toThrow(/fallback: is required/);
     expect(() => new Fallback({ fallback: 1, fallbak: 2 } as never)).toThrow(ConfigError);
   });
+
+  it('counts the failures it replaced in stats()', async () => {
+    const fallback = new Fallback({ fallback: 0, registry: false, exceptions: { handle: [NotFound] } });
+    await fallback.execute(() => 1);
+    await fallback.execute(() => Promise.reject(new NotFound('x')));
+    await expect(fallback.execute(() => Promise.reject(new Error('unhandled')))).rejects.toThrow('unhandled');
+    expect(fallback.stats()).toEqual({ fallbacks: 1 });
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LoadShedError, type Priority } from '../../src/index';
-import { LoadShedder } from '../../src/load-shedder/index';
+import type { Priority } from '../../src/index';
+import { LoadShedError, LoadShedder } from '../../src/load-shedder/index';
 
 const PRIORITIES: Priority[] = ['low', 'normal', 'high', 'critical'];
 
@@ -57,12 +57,12 @@ describe('LoadShedder under real concurrency', () => {
     expect([...firstShed].sort((a, b) => a - b)).toEqual(firstShed);
     const shedRate = PRIORITIES.map((priority) => {
       const ofPriority = arrivals.filter((arrival) => arrival.priority === priority).length;
-      return shedder.stats().shedByPriority[priority] / ofPriority;
+      return shedder.stats().rejectedByPriority[priority] / ofPriority;
     });
     expect([...shedRate].sort((a, b) => b - a)).toEqual(shedRate);
     expect(new Set(shedRate).size).toBe(4);
     expect(maxRunning).toBe(100);
-    expect(shedder.stats()).toMatchObject({ inFlight: 0, queued: 0, admitted: 100, shed: 900, loadLevel: 'normal' });
+    expect(shedder.stats()).toMatchObject({ inFlight: 0, queued: 0, admitted: 100, rejected: 900, loadLevel: 'normal' });
   });
 
   it('keeps in-flight ≤ maxInFlight and queue ≤ maxQueue, and sheds each call exactly when its priority is over its threshold, across 1,000 interleaved calls', async () => {
@@ -106,7 +106,7 @@ describe('LoadShedder under real concurrency', () => {
     });
     const shedRate = PRIORITIES.map((priority) => {
       const ofPriority = arrivals.filter((arrival) => arrival.priority === priority).length;
-      return shedder.stats().shedByPriority[priority] / ofPriority;
+      return shedder.stats().rejectedByPriority[priority] / ofPriority;
     });
     expect([...shedRate].sort((a, b) => b - a)).toEqual(shedRate);
     expect(shedRate[0]).toBeGreaterThan(shedRate[3] as number);

@@ -6,7 +6,6 @@ import {
   compose,
   ConfigError,
   isBulwarkError,
-  LoadShedError,
   Registry,
   RejectedError,
   Retry,
@@ -14,7 +13,7 @@ import {
   type Clock,
   type Priority,
 } from '../../src/index';
-import { LoadLevel, LoadShedder, type ShedEvent } from '../../src/load-shedder/index';
+import { LoadLevel, LoadShedError, LoadShedder, type LoadShedderRejectedEvent } from '../../src/load-shedder/index';
 import { ManualClock } from '../support/manual-clock';
 import { HeldCalls, outcome, shedderOnClock } from './support';
 
@@ -43,8 +42,14 @@ describe('LoadShedder admission', () => {
     expect(error).toBeInstanceOf(LoadShedError);
     expect(error).toBeInstanceOf(RejectedError);
     expect(isBulwarkError(error, 'LOAD_SHED')).toBe(true);
-    expect(error).toMatchObject({ name: 'LoadShedError', loadLevel: 'critical', retryAfterMs: 1_000, policyName: 'api-shedder' });
-    expect(String(error)).toContain('Load shedder "api-shedder" shed the call (load critical)');
+    expect(error).toMatchObject({
+      name: 'LoadShedError',
+      reason: 'capacity',
+      loadLevel: 'critical',
+      retryAfterMs: 1_000,
+      policyName: 'api-shedder',
+    });
+    expect(String(error)).toContain('Load shedder "api-shedder" shed the call (load critical, capacity)');
     await calls.release(2);
     await expect(Promise.all(running)).resolves.toEqual(['ok', 'ok']);
     expect(shedder.inFlight).toBe(0);
@@ -99,8 +104,8 @@ describe('LoadShedder admission', () => {
     const { shedder } = shedderOnClock({ maxInFlight: 4 });
     const calls = new HeldCalls();
     for (let i = 0; i < 3; i++) void shedder.execute(calls.hold(), { priority: 'critical' });
-    const events: ShedEvent[] = [];
-    shedder.events.on('shed', (e) => events.push(e));
+    const events: LoadShedderRejectedEvent[] = [];
+    shedder.events.on('rejected', (e) => events.push(e));
     const result = await outcome(shedder.execute(() => 'ran', { priority: 'urgent' as Priority }));
     expect(result).toBe('shed');
     expect(events[0]).toMatchObject({ priority: 'normal', reason: 'capacity' });
@@ -140,7 +145,7 @@ describe('LoadShedder admission', () => {
     ).rejects.toBe(own);
     await expect(shedder.execute(() => Promise.reject('not an Error'))).rejects.toBe('not an Error');
     expect(shedder.inFlight).toBe(0);
-    expect(shedder.stats()).toMatchObject({ admitted: 3, shed: 0 });
+    expect(shedder.stats()).toMatchObject({ admitted: 3, rejected: 0 });
   });
 
   it("rejects at once with the caller's reason when the signal is already aborted, counting nothing", async () => {
@@ -148,7 +153,7 @@ describe('LoadShedder admission', () => {
     const fn = vi.fn();
     await expect(shedder.execute(fn, { signal: AbortSignal.abort('gone') })).rejects.toBe('gone');
     expect(fn).not.toHaveBeenCalled();
-    expect(shedder.stats()).toMatchObject({ admitted: 0, shed: 0, inFlight: 0 });
+    expect(shedder.stats()).toMatchObject({ admitted: 0, rejected: 0, inFlight: 0 });
   });
 
   it('reads no clock for a call that finds a free slot', async () => {
@@ -210,7 +215,7 @@ describe('LoadShedder queue', () => {
   });
 
   it("removes a queued call at once when its caller aborts: it never runs and rejects with the caller's reason", async () => {
-    const { shedder, clock } = shedderOnClock({ maxInFlight: 1, maxQueue: 2, queueTimeoutMs: 5_000 });
+    const { shedder, clock } = shedderOnClock({ maxInFlight: 1, maxQueue: 2, maxWaitMs: 5_000 });
     const calls = new HeldCalls();
     void shedder.execute(calls.hold(), { priority: 'critical' });
     const controller = new AbortController();
@@ -224,15 +229,15 @@ describe('LoadShedder queue', () => {
     expect(clock.pendingTimers).toBe(0);
     await calls.release();
     expect(fn).not.toHaveBeenCalled();
-    expect(shedder.stats()).toMatchObject({ abandoned: 1, shed: 0, queued: 0, inFlight: 0 });
+    expect(shedder.stats()).toMatchObject({ abandoned: 1, rejected: 0, queued: 0, inFlight: 0 });
   });
 
   it('sheds a queued call when its deadline passes (reason deadline) and leaves no timer behind', async () => {
     const { shedder, clock } = shedderOnClock({ maxInFlight: 1, maxQueue: 1 });
     const calls = new HeldCalls();
     void shedder.execute(calls.hold(), { priority: 'critical' });
-    const events: ShedEvent[] = [];
-    shedder.events.on('shed', (e) => events.push(e));
+    const events: LoadShedderRejectedEvent[] = [];
+    shedder.events.on('rejected', (e) => events.push(e));
     const fn = vi.fn();
     const queued = outcome(shedder.execute(fn, { priority: 'critical', timeoutMs: 300 }));
     await clock.advance(299);
@@ -244,7 +249,7 @@ describe('LoadShedder queue', () => {
     expect(clock.pendingTimers).toBe(0);
     await calls.release();
     expect(fn).not.toHaveBeenCalled();
-    expect(shedder.stats().shedByReason).toMatchObject({ deadline: 1 });
+    expect(shedder.stats().rejectedByReason).toMatchObject({ deadline: 1 });
   });
 
   it('sheds at once a call that would have to wait and whose deadline has already passed', async () => {
@@ -253,7 +258,7 @@ describe('LoadShedder queue', () => {
     void shedder.execute(calls.hold(), { priority: 'critical' });
     const error = await shedder.execute(() => 'never', { deadline: clock.now() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LoadShedError);
-    expect(shedder.stats()).toMatchObject({ queued: 0, queuedTotal: 0, shedByReason: { deadline: 1 } });
+    expect(shedder.stats()).toMatchObject({ queued: 0, queuedTotal: 0, rejectedByReason: { deadline: 1 } });
     await calls.release();
   });
 
@@ -268,12 +273,12 @@ describe('LoadShedder queue', () => {
     await expect(queued).resolves.toBe('ran');
   });
 
-  it('sheds a queued call after queueTimeoutMs (reason queueTimeout), unless its deadline comes first', async () => {
-    const { shedder, clock } = shedderOnClock({ maxInFlight: 1, maxQueue: 2, queueTimeoutMs: 100 });
+  it('sheds a queued call after maxWaitMs (reason queueTimeout), unless its deadline comes first', async () => {
+    const { shedder, clock } = shedderOnClock({ maxInFlight: 1, maxQueue: 2, maxWaitMs: 100 });
     const calls = new HeldCalls();
     void shedder.execute(calls.hold(), { priority: 'critical' });
     const reasons: string[] = [];
-    shedder.events.on('shed', (e) => reasons.push(`${e.reason}@${clock.now() - 1_700_000_000_000}`));
+    shedder.events.on('rejected', (e) => reasons.push(`${e.reason}@${clock.now() - 1_700_000_000_000}`));
     const byTimeout = outcome(shedder.execute(() => 'never', { priority: 'critical' }));
     const byDeadline = outcome(shedder.execute(() => 'never', { priority: 'critical', timeoutMs: 40 }));
     await clock.advance(100);
@@ -339,16 +344,16 @@ describe('LoadShedder queue', () => {
 });
 
 describe('LoadShedder events, exceptions and stats', () => {
-  it('emits shed with priority, reason, level, hint and counts, on the instance and on the bus', async () => {
+  it('emits rejected with reason, priority, level, hint and counts, on the instance and on the bus', async () => {
     const { shedder, clock } = shedderOnClock({ maxInFlight: 2, retryAfterMs: 250, name: 'shed-events' });
     const calls = new HeldCalls();
     void shedder.execute(calls.hold(), { priority: 'critical' });
-    const local: ShedEvent[] = [];
+    const local: LoadShedderRejectedEvent[] = [];
     const onBus = vi.fn();
-    shedder.events.on('shed', (e) => local.push(e));
+    shedder.events.on('rejected', (e) => local.push(e));
     // through '*', which receives every bus type
     const onAny = (type: string, event: unknown) => {
-      if (type === 'loadShedder:shed') onBus(event);
+      if (type === 'loadShedder:rejected') onBus(event);
     };
     bus.on('*', onAny);
     try {
@@ -357,7 +362,7 @@ describe('LoadShedder events, exceptions and stats', () => {
       bus.off('*', onAny);
     }
     const expected = {
-      type: 'shed',
+      type: 'rejected',
       patternType: 'loadShedder',
       patternName: 'shed-events',
       timestamp: clock.now(),
@@ -371,6 +376,66 @@ describe('LoadShedder events, exceptions and stats', () => {
     expect(local).toEqual([expected]);
     expect(onBus).toHaveBeenCalledWith(expected);
     await calls.release();
+  });
+
+  it('gives each rejected event the reason of the error its caller receives, and counts it by reason', async () => {
+    const { shedder, clock } = shedderOnClock({ maxInFlight: 1, maxQueue: 3, maxWaitMs: 100 });
+    const events: LoadShedderRejectedEvent[] = [];
+    shedder.events.on('rejected', (e) => events.push(e));
+    const calls = new HeldCalls();
+    void shedder.execute(calls.hold(), { priority: 'critical' });
+    const reasonOf = (promise: Promise<unknown>) => promise.then(
+      () => 'ran',
+      (error: unknown) => (error instanceof LoadShedError ? error.reason : error),
+    );
+    const byTimeout = reasonOf(shedder.execute(() => 'never', { priority: 'critical' }));
+    const byDeadline = reasonOf(shedder.execute(() => 'never', { priority: 'critical', timeoutMs: 40 }));
+    const atOnce = reasonOf(shedder.execute(() => 'never', { priority: 'critical', deadline: clock.now() }));
+    // 1 in flight and 2 queued of 4 places: low is over its threshold 0.5
+    const byCapacity = reasonOf(shedder.execute(() => 'never', { priority: 'low' }));
+    await clock.advance(100);
+    const reasons = await Promise.all([byTimeout, byDeadline, atOnce, byCapacity]);
+    expect(reasons).toEqual(['queueTimeout', 'deadline', 'deadline', 'capacity']);
+    expect(events.map((e) => e.reason)).toEqual(['deadline', 'capacity', 'deadline', 'queueTimeout']);
+    expect(events.every((e) => e.type === 'rejected' && e.retryAfterMs === 1_000)).toBe(true);
+    expect(shedder.stats()).toMatchObject({
+      rejected: 4,
+      rejectedByReason: { capacity: 1, signals: 0, queueTimeout: 1, deadline: 2 },
+      rejectedByPriority: { critical: 3, high: 0, normal: 0, low: 1 },
+    });
+    await calls.release();
+  });
+
+  it('counts shed calls when nobody listens, reports or transforms', async () => {
+    const shedder = new LoadShedder({ registry: false, maxInFlight: 1 });
+    const calls = new HeldCalls();
+    void shedder.execute(calls.hold(), { priority: 'critical' });
+    const error = await shedder.execute(() => 'never', { priority: 'high' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'capacity', loadLevel: 'critical' });
+    expect(shedder.stats()).toMatchObject({ rejected: 1, rejectedByReason: { capacity: 1 }, rejectedByPriority: { high: 1 } });
+    await calls.release();
+  });
+
+  it('reports its level as health state, healthy at normal and elevated, unhealthy at high and critical', async () => {
+    const registry = new Registry();
+    const shedder = new LoadShedder({ name: 'health-shedder', registry, maxInFlight: 4 });
+    const calls = new HeldCalls();
+    const seen: Array<[string, unknown, string]> = [];
+    for (let i = 0; i <= 4; i++) {
+      seen.push([shedder.loadLevel, shedder.health(), registry.health().status]);
+      if (i < 4) void shedder.execute(calls.hold(), { priority: 'critical' });
+    }
+    expect(seen).toEqual([
+      ['normal', { state: 'normal', healthy: true }, 'ok'],
+      ['normal', { state: 'normal', healthy: true }, 'ok'],
+      ['elevated', { state: 'elevated', healthy: true }, 'ok'],
+      ['high', { state: 'high', healthy: false }, 'degraded'],
+      ['critical', { state: 'critical', healthy: false }, 'degraded'],
+    ]);
+    expect(registry.health().instances['health-shedder']).toMatchObject({ state: 'critical', healthy: false });
+    await calls.release(4);
+    expect(shedder.health()).toEqual({ state: 'normal', healthy: true });
+    expect(registry.health().status).toBe('ok');
   });
 
   it("tells onException of each shed call with reason 'shed', and lets transform replace the caller's error", async () => {
@@ -389,7 +454,7 @@ describe('LoadShedder events, exceptions and stats', () => {
       patternName: shedder.name,
       reason: 'shed',
       error: error.cause,
-      metadata: { priority: 'high', reason: 'capacity', loadLevel: 'critical', inFlight: 1, queued: 0 },
+      metadata: { priority: 'high', reason: 'capacity', loadLevel: 'critical', retryAfterMs: 1_000, inFlight: 1, queued: 0 },
     });
     await calls.release();
   });
@@ -412,7 +477,7 @@ describe('LoadShedder events, exceptions and stats', () => {
         },
       },
     });
-    shedder.events.on('shed', () => {
+    shedder.events.on('rejected', () => {
       throw new Error('listener bug');
     });
     shedder.events.on('loadLevelChange', () => {
@@ -460,13 +525,13 @@ describe('LoadShedder events, exceptions and stats', () => {
       admitted: 2,
       queuedTotal: 1,
       abandoned: 0,
-      shed: 1,
-      shedByPriority: { critical: 0, high: 0, normal: 0, low: 1 },
-      shedByReason: { capacity: 1, signals: 0, queueTimeout: 0, deadline: 0 },
+      rejected: 1,
+      rejectedByPriority: { critical: 0, high: 0, normal: 0, low: 1 },
+      rejectedByReason: { capacity: 1, signals: 0, queueTimeout: 0, deadline: 0 },
     });
     expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
     expect(registry.get('stats-shedder')).toBe(shedder);
-    expect(registry.health().instances['stats-shedder']).toEqual({ patternType: 'loadShedder', state: stats.loadLevel, stats });
+    expect(registry.health().instances['stats-shedder']).toEqual({ patternType: 'loadShedder', state: 'high', healthy: false, stats });
     expect(shedder.patternType).toBe('loadShedder');
     await calls.release(3);
   });
@@ -475,14 +540,14 @@ describe('LoadShedder events, exceptions and stats', () => {
     const shedder = new LoadShedder({ maxInFlight: 1, registry: false });
     expectTypeOf(shedder.execute(() => 42)).toEqualTypeOf<Promise<number>>();
     expectTypeOf(shedder.execute(async () => 'text')).toEqualTypeOf<Promise<string>>();
-    shedder.events.on('shed', (e) => {
+    shedder.events.on('rejected', (e) => {
       expectTypeOf(e.priority).toEqualTypeOf<Priority>();
       expectTypeOf(e.loadLevel).toEqualTypeOf<LoadLevel>();
       expectTypeOf(e.reason).toEqualTypeOf<'capacity' | 'signals' | 'queueTimeout' | 'deadline'>();
     });
     shedder.events.on('loadLevelChange', (e) => expectTypeOf(e.to).toEqualTypeOf<LoadLevel>());
     expectTypeOf(shedder.loadLevel).toEqualTypeOf<'normal' | 'elevated' | 'high' | 'critical'>();
-    expectTypeOf(shedder.stats().shedByPriority).toEqualTypeOf<Readonly<Record<Priority, number>>>();
+    expectTypeOf(shedder.stats().rejectedByPriority).toEqualTypeOf<Readonly<Record<Priority, number>>>();
   });
 
   it('names itself loadShedder-N by default', () => {
@@ -511,7 +576,7 @@ describe('LoadShedder options', () => {
     const error = invalid({
       maxInFlight: 0,
       maxQueue: -1,
-      queueTimeoutMs: 'soon',
+      maxWaitMs: 'soon',
       retryAfterMs: -5,
       captureRejectionStacks: 'yes',
       priorityThresholds: { low: 0, critical: 1.5 },
@@ -522,7 +587,7 @@ describe('LoadShedder options', () => {
       [
         'maxInFlight',
         'maxQueue',
-        'queueTimeoutMs',
+        'maxWaitMs',
         'priorityThresholds.low',
         'priorityThresholds.critical',
         'signals.maxEventLoopDelayMs',
@@ -559,10 +624,14 @@ describe('LoadShedder options', () => {
     ]);
   });
 
-  it('rejects signals that configure no signal, and queueTimeoutMs without a queue', () => {
-    expect(invalid({ maxInFlight: 1, signals: { sampleIntervalMs: 100 }, queueTimeoutMs: 10 }).issues).toEqual([
+  it('rejects the former option name queueTimeoutMs as unknown', () => {
+    expect(invalid({ maxInFlight: 1, maxQueue: 1, queueTimeoutMs: 10 }).issues).toEqual([{ path: 'queueTimeoutMs', message: 'unknown option' }]);
+  });
+
+  it('rejects signals that configure no signal, and maxWaitMs without a queue', () => {
+    expect(invalid({ maxInFlight: 1, signals: { sampleIntervalMs: 100 }, maxWaitMs: 10 }).issues).toEqual([
       { path: 'signals', message: 'sets no signal; set at least one of maxEventLoopDelayMs, maxEventLoopUtilization, maxHeapUsedRatio' },
-      { path: 'queueTimeoutMs', message: 'applies only with a queue; set maxQueue ≥ 1 too' },
+      { path: 'maxWaitMs', message: 'applies only with a queue; set maxQueue ≥ 1 too' },
     ]);
   });
 

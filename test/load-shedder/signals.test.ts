@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setLogger, systemClock, type Clock, type TimerHandle } from '../../src/index';
-import { LoadShedder, type LoadSignalsOptions, type ShedEvent } from '../../src/load-shedder/index';
+import { LoadShedder, type LoadSignalsOptions, type LoadShedderRejectedEvent } from '../../src/load-shedder/index';
 import { ManualClock } from '../support/manual-clock';
 import { FakeSignals, HeldCalls, outcome, shedderOnClock } from './support';
 
@@ -49,18 +49,18 @@ describe('LoadShedder load signals', () => {
       ['high', 'critical'],
       ['critical', 'normal'],
     ]);
-    expect(shedder.stats().shedByReason).toEqual({ capacity: 0, signals: 1 + 2 + 3 + 4, queueTimeout: 0, deadline: 0 });
+    expect(shedder.stats().rejectedByReason).toEqual({ capacity: 0, signals: 1 + 2 + 3 + 4, queueTimeout: 0, deadline: 0 });
     shedder.dispose();
   });
 
   it('sheds with reason signals, the level, and the retryAfterMs hint', async () => {
     const { shedder, clock, source } = watching({ maxEventLoopUtilization: 0.8 });
-    const events: ShedEvent[] = [];
-    shedder.events.on('shed', (e) => events.push(e));
+    const events: LoadShedderRejectedEvent[] = [];
+    shedder.events.on('rejected', (e) => events.push(e));
     source.utilization = 0.7;
     await clock.advance(100);
     const error = await shedder.execute(() => 'never', { priority: 'normal' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'LOAD_SHED', loadLevel: 'high', retryAfterMs: 1_000 });
+    expect(error).toMatchObject({ code: 'LOAD_SHED', reason: 'signals', loadLevel: 'high', retryAfterMs: 1_000 });
     expect(events).toMatchObject([{ priority: 'normal', reason: 'signals', loadLevel: 'high', inFlight: 0, queued: 0 }]);
     shedder.dispose();
   });
@@ -80,7 +80,7 @@ describe('LoadShedder load signals', () => {
     for (let i = 0; i < 8; i++) void shedder.execute(calls.hold(), { priority: 'critical' });
     expect(shedder.loadLevel).toBe('high');
     expect(await outcome(shedder.execute(() => 'ran', { priority: 'normal' }))).toBe('shed');
-    expect(shedder.stats().shedByReason).toMatchObject({ capacity: 1, signals: 0 });
+    expect(shedder.stats().rejectedByReason).toMatchObject({ capacity: 1, signals: 0 });
     await calls.release(8);
     shedder.dispose();
   });
@@ -124,6 +124,29 @@ describe('LoadShedder load signals', () => {
     await clock.advance(1_000);
     expect(source.reads).toBe(reads);
     expect(await admittedPriorities(shedder)).toEqual(['low', 'normal', 'high', 'critical']);
+  });
+
+  it('is disposed by await using when its block ends, and its health follows the level back to normal', async () => {
+    const source = new FakeSignals();
+    const clock = new ManualClock();
+    let disposed: LoadShedder | undefined;
+    {
+      await using shedder = new LoadShedder({
+        registry: false,
+        clock,
+        maxInFlight: 10,
+        signals: { maxEventLoopDelayMs: 100, sampleIntervalMs: 100, source },
+      });
+      disposed = shedder;
+      source.delayMs = 80;
+      await clock.advance(100);
+      expect(shedder.health()).toEqual({ state: 'high', healthy: false });
+      expect(source.stopped).toEqual([]);
+    }
+    expect(source.stopped).toEqual(['eventLoopDelay']);
+    expect(clock.pendingTimers).toBe(0);
+    expect(disposed.loadLevel).toBe('normal');
+    expect(disposed.health()).toEqual({ state: 'normal', healthy: true });
   });
 
   it('schedules no further sample when a listener disposes the shedder during one', async () => {

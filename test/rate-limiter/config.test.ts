@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/index';
+import { ConfigError } from '../../src/core/errors';
 import { MemoryStore, RateLimiter, RATE_LIMITER_DEFAULTS } from '../../src/rate-limiter/index';
 import { configErrorOf } from './support';
 

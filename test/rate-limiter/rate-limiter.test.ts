@@ -1,15 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  bus,
-  compose,
-  isRejectedError,
-  RateLimitError,
-  Registry,
-  setLogger,
-  Timeout,
-  type ExceptionContext,
-} from '../../src/index';
-import { MemoryStore, RateLimiter, type RateLimitResult, type RateLimitRule } from '../../src/rate-limiter/index';
+import { bus } from '../../src/bus';
+import { isRejectedError } from '../../src/core/errors';
+import type { ExceptionContext } from '../../src/core/exceptions';
+import { setLogger } from '../../src/core/logger';
+import { compose } from '../../src/core/policy';
+import { Registry } from '../../src/core/registry';
+import { MemoryStore, RateLimiter, RateLimitError, type RateLimitResult, type RateLimitRule } from '../../src/rate-limiter/index';
+import { Timeout } from '../../src/timeout/index';
 import { limiterOnClock } from './support';
 
 afterEach(() => {
@@ -87,6 +84,7 @@ describe('RateLimiter.execute', () => {
       code: 'RATE_LIMITED',
       name: 'RateLimitError',
       policyName: 'api',
+      reason: 'limitReached',
       limit: 1,
       remaining: 0,
       retryAfterMs: 1_000,
@@ -103,7 +101,34 @@ describe('RateLimiter.execute', () => {
     await limiter.execute(() => 1);
     const error = await limiter.execute(() => 2).then(unexpected, (caught: unknown) => caught as Error);
     expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ reason: 'limitReached', limit: 1, retryAfterMs: 1_000, remaining: 0 });
     expect(error.stack).toMatch(/rate-limiter/);
+  });
+
+  it('gives each refusal its own retryAfterMs and the limit of the window that refused it', async () => {
+    const { limiter, clock } = limiterOnClock({
+      limits: [
+        { limit: 1, windowMs: 1_000 },
+        { limit: 2, windowMs: 10_000 },
+      ],
+    });
+    const refusal = (): Promise<RateLimitError> =>
+      limiter.execute(() => 0).then(unexpected, (caught: unknown) => caught as RateLimitError);
+    await limiter.execute(() => 0);
+    const first = await refusal();
+    await clock.advance(400);
+    const second = await refusal();
+    await clock.advance(600);
+    await limiter.execute(() => 0);
+    await clock.advance(1_000);
+    const third = await refusal();
+    expect([first, second, third].map(({ limit, retryAfterMs, reason }) => ({ limit, retryAfterMs, reason }))).toEqual([
+      { limit: 1, retryAfterMs: 1_000, reason: 'limitReached' },
+      { limit: 1, retryAfterMs: 600, reason: 'limitReached' },
+      { limit: 2, retryAfterMs: 8_000, reason: 'limitReached' },
+    ]);
+    expect(first.message).toBe(second.message);
+    expect(third.message).toMatch(/allows 2 per window/);
   });
 
   it('takes the key from execute options first, then the key function, then the key string', async () => {
@@ -171,7 +196,7 @@ describe('RateLimiter.execute', () => {
 });
 
 describe('RateLimiter events, exceptions, stats and registry', () => {
-  it('emits rejected on the instance and the bus, for consume and execute refusals', async () => {
+  it('emits rejected with reason limitReached on the instance and the bus, for consume and execute refusals', async () => {
     const { limiter, clock } = limiterOnClock({ limit: 1, windowMs: 1_000, name: 'evented' });
     const local: unknown[] = [];
     const global: unknown[] = [];
@@ -185,19 +210,34 @@ describe('RateLimiter events, exceptions, stats and registry', () => {
     } finally {
       bus.off('rateLimiter:rejected', onBus);
     }
-    expect(local).toHaveLength(2);
-    expect(local[0]).toEqual({
+    const event = {
       type: 'rejected',
       patternType: 'rateLimiter',
       patternName: 'evented',
       timestamp: clock.now(),
+      reason: 'limitReached',
       key: 'u',
       cost: 1,
       limit: 1,
       retryAfterMs: 1_000,
       waitedMs: 0,
-    });
-    expect(global).toHaveLength(2);
+    };
+    // The first from consume, the second from execute: the same event.
+    expect(local).toEqual([event, event]);
+    expect(global).toEqual([event, event]);
+  });
+
+  it('emits one rejected event with its reason per refusal also when onException and transform observe refusals', async () => {
+    const { limiter } = limiterOnClock({ limit: 1, windowMs: 1_000, exceptions: { onException: () => {}, transform: (e) => e } });
+    const events: unknown[] = [];
+    limiter.events.on('rejected', (event) => events.push(event));
+    await limiter.execute(() => 0, { key: 'k' });
+    await limiter.execute(() => 0, { key: 'k', priority: 'low' }).catch(() => {});
+    await limiter.consume('k', 2);
+    expect(events).toEqual([
+      expect.objectContaining({ reason: 'limitReached', key: 'k', cost: 1, retryAfterMs: 1_000 }),
+      expect.objectContaining({ reason: 'limitReached', key: 'k', cost: 2, retryAfterMs: Infinity }),
+    ]);
   });
 
   it('reports refusals to onException with reason rateLimited, lets transform change the error, and ignores throwing listeners', async () => {
@@ -224,7 +264,7 @@ describe('RateLimiter events, exceptions, stats and registry', () => {
     expect(reports[0]).toMatchObject({
       patternType: 'rateLimiter',
       reason: 'rateLimited',
-      metadata: { key: 'k', cost: 1, limit: 1, retryAfterMs: 1_000, waitedMs: 0 },
+      metadata: { reason: 'limitReached', key: 'k', cost: 1, limit: 1, retryAfterMs: 1_000, waitedMs: 0 },
     });
   });
 
@@ -235,6 +275,7 @@ describe('RateLimiter events, exceptions, stats and registry', () => {
     expect(registry.get('registered')).toBe(limiter);
     expect(JSON.parse(JSON.stringify(registry.health().instances['registered']))).toEqual({
       patternType: 'rateLimiter',
+      healthy: true,
       stats: {
         windows: [{ limit: 2, windowMs: 1_000 }],
         algorithm: 'sliding-window',
@@ -244,5 +285,13 @@ describe('RateLimiter events, exceptions, stats and registry', () => {
         storeFailing: false,
       },
     });
+  });
+
+  it('has nothing to stop: dispose and asyncDispose leave it deciding', async () => {
+    const { limiter } = limiterOnClock({ limit: 1, windowMs: 1_000 });
+    limiter.dispose();
+    await limiter[Symbol.asyncDispose]();
+    expect(await limiter.consume('k')).toMatchObject({ allowed: true });
+    await expect(limiter.execute(() => 0, { key: 'k' })).rejects.toBeInstanceOf(RateLimitError);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RateLimitError, setLogger, type Logger } from '../../src/index';
-import { RateLimiter, type RateLimiterOptions } from '../../src/rate-limiter/index';
+import { setLogger, type Logger } from '../../src/core/logger';
+import { Registry } from '../../src/core/registry';
+import { RateLimiter, RateLimitError, type RateLimiterOptions } from '../../src/rate-limiter/index';
 import { ManualClock } from '../support/manual-clock';
 import { FlakyStore } from './support';
 
@@ -49,7 +50,7 @@ describe('onStoreError', () => {
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(RateLimitError);
-    expect(error).toMatchObject({ limit: 5, retryAfterMs: 1_000 });
+    expect(error).toMatchObject({ reason: 'limitReached', limit: 5, retryAfterMs: 1_000 });
     expect(fn).not.toHaveBeenCalled();
     expect(await limiter.consume('k')).toEqual({ allowed: false, limit: 5, remaining: 0, resetMs: 1_000, retryAfterMs: 1_000 });
   });
@@ -87,6 +88,23 @@ describe('onStoreError', () => {
     expect(storeErrors).toHaveLength(2);
     expect(logger.warn).toHaveBeenCalledTimes(2);
     expect(store.calls).toBe(4);
+  });
+
+  it("stays healthy through an outage, saying 'store failing' in its health until the store works again", async () => {
+    const registry = new Registry();
+    const { store, limiter } = limiterOnFlakyStore({ registry });
+    expect(limiter.health()).toEqual({ healthy: true });
+    store.mode = 'reject';
+    await limiter.consume('k');
+    expect(limiter.health()).toEqual({ healthy: true, detail: 'store failing' });
+    expect(registry.health()).toMatchObject({
+      status: 'ok',
+      instances: { [limiter.name]: { patternType: 'rateLimiter', healthy: true, detail: 'store failing' } },
+    });
+    store.mode = 'ok';
+    await limiter.consume('k');
+    expect(limiter.health()).toEqual({ healthy: true });
+    expect(registry.health().instances[limiter.name]).not.toHaveProperty('detail');
   });
 
   it('never leaves an unhandled rejection when the store rejects and nobody listens', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { RateLimitError } from '../../src/index';
+import { RateLimitError } from '../../src/rate-limiter/index';
 import { limiterOnClock } from './support';
 import { settled } from '../support/async';
 
@@ -31,7 +31,7 @@ describe("mode: 'wait'", () => {
     expect(last.ok).toBe(false);
     expect((last as { error: unknown }).error).toBeInstanceOf(RateLimitError);
     expect((last as { error: RateLimitError }).error.retryAfterMs).toBe(1_000);
-    expect(rejected).toEqual([expect.objectContaining({ waitedMs: 1_000, retryAfterMs: 1_000 })]);
+    expect(rejected).toEqual([expect.objectContaining({ reason: 'limitReached', waitedMs: 1_000, retryAfterMs: 1_000 })]);
   });
 
   it('rejects at once when the first wait would already exceed maxWaitMs', async () => {

@@ -39,7 +39,7 @@ async function drain(store: RedisStore, rule: RateLimitRule): Promise<number> {
 
 /** A full burst late in one bucket, then as much as is admitted early in the next, < windowMs apart. */
 async function burstsAroundBoundary(algorithm: RateLimitAlgorithm): Promise<[number, number]> {
-  const store = new RedisStore({ redis, prefix, name: algorithm });
+  const store = new RedisStore({ redis, prefix, namespace: algorithm });
   const rule: RateLimitRule = { algorithm, windows: [{ limit, windowMs }] };
   await sleepUntilBucketOffset(windowMs * 0.85);
   const first = await drain(store, rule);

@@ -64,7 +64,7 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
         ],
       };
       for (const [index, cluster] of clients.entries()) {
-        const store = new RedisStore({ redis: cluster, name: `c${index}`, timeoutMs: 2_000 });
+        const store = new RedisStore({ redis: cluster, namespace: `c${index}`, timeoutMs: 2_000 });
         const users = Array.from({ length: 30 }, (_, i) => `user-${i}`);
         const results = await Promise.all(users.flatMap((user) => Array.from({ length: 5 }, () => store.consume(user, 1, rule))));
         expect(results.filter((result) => result.allowed)).toHaveLength(30 * 3);
@@ -77,7 +77,7 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
   }
 
   it('admits exactly limit of 200 concurrent consume() calls on one key', async () => {
-    const store = new RedisStore({ redis: clients[0] as Cluster, name: 'burst', timeoutMs: 5_000 });
+    const store = new RedisStore({ redis: clients[0] as Cluster, namespace: 'burst', timeoutMs: 5_000 });
     const rule: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 50, windowMs: 30_000 }] };
     const results = await Promise.all(Array.from({ length: 200 }, () => store.consume('hot', 1, rule)));
     expect(results.filter((result) => result.allowed)).toHaveLength(50);

@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('RedisStore under real concurrency', () => {
   it('admits exactly limit of 200 concurrent consume() calls on one key within one window', async () => {
-    const store = new RedisStore({ redis, prefix, name: 'burst', timeoutMs: 5_000 });
+    const store = new RedisStore({ redis, prefix, namespace: 'burst', timeoutMs: 5_000 });
     const rule: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 50, windowMs: 30_000 }] };
     const results = await Promise.all(Array.from({ length: 200 }, () => store.consume('hot', 1, rule)));
     expect(results.filter((result) => result.allowed)).toHaveLength(50);
@@ -39,7 +39,7 @@ describe('RedisStore under real concurrency', () => {
         { limit: 1_000_000, windowMs: 60_000 },
       ],
     };
-    const stores = [redis, other].map((connection) => new RedisStore({ redis: connection, prefix, name: 'hammer', timeoutMs: 5_000 }));
+    const stores = [redis, other].map((connection) => new RedisStore({ redis: connection, prefix, namespace: 'hammer', timeoutMs: 5_000 }));
     const until = Date.now() + 600;
     let admitted = 0;
     await Promise.all(

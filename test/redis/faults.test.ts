@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Redis as Redis5 } from 'ioredis5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/index';
-import type { RateLimitRule } from '../../src/rate-limiter/index';
+import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
 import { RedisStore, RedisStoreError } from '../../src/redis/index';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
 import { connect, sleep } from './support';

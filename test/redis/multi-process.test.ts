@@ -65,8 +65,8 @@ it('shares one window between processes whose clocks are 30 s apart, with server
   const rule: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 4, windowMs: 10_000 }] };
   const other = await connect(inject('redisUrl'));
   try {
-    const honest = new RedisStore({ redis, prefix, name: 'skew' });
-    const skewed = new RedisStore({ redis: other, prefix, name: 'skew' });
+    const honest = new RedisStore({ redis, prefix, namespace: 'skew' });
+    const skewed = new RedisStore({ redis: other, prefix, namespace: 'skew' });
     const realNow = Date.now.bind(Date);
     const answers = [];
     for (let i = 0; i < 3; i++) {

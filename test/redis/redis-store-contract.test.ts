@@ -40,22 +40,22 @@ describeStoreContract('RedisStore (server time)', () => ({
 }));
 
 describeStoreContract('RedisStore (client time)', () => ({
-  store: new RedisStore({ redis, prefix, name: 'client-time', timeSource: 'client', timeoutMs: 1_000 }),
+  store: new RedisStore({ redis, prefix, namespace: 'client-time', timeSource: 'client', timeoutMs: 1_000 }),
   advance: (ms) => sleep(ms + 5),
 }));
 
 describeStoreContract('RedisStore (enableAutoPipelining)', () => ({
-  store: new RedisStore({ redis: pipelined, prefix, name: 'pipelined', timeoutMs: 1_000 }),
+  store: new RedisStore({ redis: pipelined, prefix, namespace: 'pipelined', timeoutMs: 1_000 }),
   advance: (ms) => sleep(ms + 5),
 }));
 
 describeStoreContract('RedisStore (ioredis 5)', () => ({
-  store: new RedisStore({ redis: redis5 as never, prefix, name: 'ioredis-5', timeoutMs: 1_000 }),
+  store: new RedisStore({ redis: redis5 as never, prefix, namespace: 'ioredis-5', timeoutMs: 1_000 }),
   advance: (ms) => sleep(ms + 5),
 }));
 
 describeStoreContract('RedisStore (ioredis 5, enableAutoPipelining)', () => ({
-  store: new RedisStore({ redis: pipelined5 as never, prefix, name: 'ioredis-5-pipelined', timeoutMs: 1_000 }),
+  store: new RedisStore({ redis: pipelined5 as never, prefix, namespace: 'ioredis-5-pipelined', timeoutMs: 1_000 }),
   advance: (ms) => sleep(ms + 5),
 }));
 

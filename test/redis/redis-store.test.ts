@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ConfigError, RateLimiter } from '../../src/index';
-import type { RateLimitRule } from '../../src/rate-limiter/index';
-import { RedisStore, RedisStoreError } from '../../src/redis/index';
+import { ConfigError } from '../../src/core/errors';
+import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
+import { REDIS_STORE_DEFAULTS, RedisStore, RedisStoreError } from '../../src/redis/index';
 import { connect, deleteUnder, keysUnder, uniquePrefix } from './support';
 
 let redis: Redis;
@@ -31,15 +31,27 @@ const rule = (algorithm: RateLimitRule['algorithm'], ...windows: [number, number
 });
 
 describe('RedisStore options', () => {
-  it('rejects unknown keys, wrong types, a braced prefix and a non-positive timeout, naming each field', () => {
-    const bad = { redis, prefix: 'a{b}', name: '', timeoutMs: 0, timeSource: 'moon', extra: 1 };
+  it('rejects unknown keys, wrong types, a braced prefix, an empty namespace and a non-positive timeout, naming each field', () => {
+    const bad = { redis, prefix: 'a{b}', namespace: '', timeoutMs: 0, timeSource: 'moon', extra: 1 };
     expect(() => new RedisStore(bad as never)).toThrow(ConfigError);
     try {
       new RedisStore(bad as never);
     } catch (error) {
-      const fields = (error as ConfigError).issues.map((issue) => issue.path);
-      for (const field of ['prefix', 'name', 'timeoutMs', 'timeSource', 'extra']) expect(fields.join(' ')).toContain(field);
+      const fields = (error as ConfigError).issues.map((issue) => issue.path).sort();
+      expect(fields).toEqual(['extra', 'namespace', 'prefix', 'timeSource', 'timeoutMs']);
     }
+  });
+
+  it('refuses the key segment under its old option name, name, with a ConfigError', () => {
+    let caught: unknown;
+    try {
+      new RedisStore({ redis, name: 'api' } as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).issues).toEqual([expect.objectContaining({ path: 'name' })]);
+    expect((caught as ConfigError).message).toMatch(/name: unknown option/);
   });
 
   it('requires an ioredis connection', () => {
@@ -49,7 +61,8 @@ describe('RedisStore options', () => {
 
   it('applies the documented defaults', () => {
     const store = new RedisStore({ redis });
-    expect(store).toMatchObject({ prefix: 'bulwark:rl', name: undefined, timeoutMs: 100, timeSource: 'server' });
+    expect(store).toMatchObject({ prefix: 'bulwark:rl', namespace: undefined, timeoutMs: 100, timeSource: 'server' });
+    expect(REDIS_STORE_DEFAULTS).toEqual({ prefix: 'bulwark:rl', namespace: 'default', timeoutMs: 100, timeSource: 'server' });
     expect(store.keysFor('u', { name: 'api', algorithm: 'sliding-log', windows: [{ limit: 1, windowMs: 10 }] })[0]).toMatch(
       /^bulwark:rl:api:\{u\}/,
     );
@@ -60,8 +73,8 @@ describe('RedisStore options', () => {
 });
 
 describe('RedisStore keys', () => {
-  it('names keys prefix:name:{userKey}:windowMs:algorithm, all in one hash tag', () => {
-    const store = new RedisStore({ redis, prefix: 'p', name: 'api' });
+  it('names keys prefix:namespace:{userKey}:windowMs:algorithm, all in one hash tag', () => {
+    const store = new RedisStore({ redis, prefix: 'p', namespace: 'api' });
     expect(store.keysFor('user-1', rule('sliding-log', [10, 1_000], [100, 60_000]))).toEqual([
       'p:api:{user-1}:1000:log',
       'p:api:{user-1}:60000:log',
@@ -243,14 +256,33 @@ describe('RedisStore decisions', () => {
     }
   });
 
-  it('counts limiters with different names apart on the same user key', async () => {
-    const prefix = prefixFor('names');
+  it('counts two stores with different namespaces apart on the same user key and rule', async () => {
+    const prefix = prefixFor('namespaces');
     const windows = rule('sliding-log', [1, 10_000]);
-    const a = new RedisStore({ redis, prefix, name: 'a' });
-    const b = new RedisStore({ redis, prefix, name: 'b' });
+    const a = new RedisStore({ redis, prefix, namespace: 'a' });
+    const b = new RedisStore({ redis, prefix, namespace: 'b' });
     expect((await a.consume('k', 1, windows)).allowed).toBe(true);
     expect((await a.consume('k', 1, windows)).allowed).toBe(false);
     expect((await b.consume('k', 1, windows)).allowed).toBe(true);
+    expect((await b.consume('k', 1, windows)).allowed).toBe(false);
+    expect((await keysUnder(redis, prefix)).sort()).toEqual([`${prefix}:a:{k}:10000:log`, `${prefix}:b:{k}:10000:log`]);
+  });
+
+  it('makes differently named limiters count together when their stores share a namespace', async () => {
+    const prefix = prefixFor('shared-namespace');
+    const make = (name: string): RateLimiter =>
+      new RateLimiter({
+        name,
+        registry: false,
+        limit: 2,
+        windowMs: 10_000,
+        store: new RedisStore({ redis, prefix, namespace: 'api', timeoutMs: 1_000 }),
+      });
+    const [checkout, search] = [make('checkout-service'), make('search-service')];
+    expect((await checkout.consume('u')).allowed).toBe(true);
+    expect((await search.consume('u')).allowed).toBe(true);
+    expect((await checkout.consume('u')).allowed).toBe(false);
+    expect(await keysUnder(redis, prefix)).toEqual([`${prefix}:api:{u}:10000:log`]);
   });
 
   it('keeps the counts of differently named limiters apart on one store', async () => {

@@ -285,3 +285,20 @@ describe('Timeout shared timer', () => {
     expect(firedAt.map((t) => t - start)).toEqual([100, 150, 200]);
   });
 });
+
+describe('Timeout stats', () => {
+  it('counts the calls running under the limit and those whose time ran out', async () => {
+    const clock = new ManualClock();
+    const timeout = new Timeout({ timeoutMs: 100, clock, registry: false });
+    let release!: () => void;
+    const quick = timeout.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    const slow = timeout.execute(never).catch((error: unknown) => error);
+    expect(timeout.stats()).toEqual({ timeoutMs: 100, inFlight: 2, timedOut: 0 });
+    release();
+    await quick;
+    expect(timeout.stats()).toEqual({ timeoutMs: 100, inFlight: 1, timedOut: 0 });
+    await clock.advance(100);
+    expect(await slow).toBeInstanceOf(OperationTimeoutError);
+    expect(timeout.stats()).toEqual({ timeoutMs: 100, inFlight: 0, timedOut: 1 });
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * The load levels of a load shedder; in core because {@link LoadShedError} carries one.
+ * The load levels of a {@link LoadShedder}.
  * @module
  */
 

@@ -1,0 +1,73 @@
+/**
+ * The function a policy runs, and the one way every policy calls it: a function that may return a
+ * value, a promise or any thenable, or throw, becomes one promise, with optional settlement
+ * handlers made once per policy rather than per call.
+ * @module
+ * @internal
+ */
+import type { InternalContext } from './context';
+import { isPromiseLike } from './promise-like';
+
+/** What a policy runs: `fn` of `execute`, seeing the context as bulwark's policies do. */
+export type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
+
+/**
+ * Calls `fn(ctx)` and returns its outcome as a promise. A synchronous result or throw is handed to
+ * the handlers at once (no microtask), a thenable through one `then`. `onFulfilled` returns what
+ * the caller receives; `onRejected` throws (or returns a replacement value). Without handlers the
+ * outcome passes through unchanged.
+ *
+ * Pass handlers made once per policy (or per state, or per queued call), not closures made per
+ * call, so that the common path allocates nothing but the promise.
+ */
+export function runOperation<T>(
+  fn: Operation<T>,
+  ctx: InternalContext,
+  onFulfilled?: (value: T) => T | PromiseLike<T>,
+  onRejected?: (error: unknown) => T | PromiseLike<T>,
+): Promise<T> {
+  let value: T | PromiseLike<T>;
+  try {
+    value = fn(ctx);
+  } catch (error) {
+    return onRejected === undefined ? Promise.reject(error) : settleNow(onRejected, error);
+  }
+  if (isPromiseLike(value)) {
+    // A native promise passes through as it is: no second promise, no extra microtask.
+    if (onFulfilled === undefined && onRejected === undefined) return Promise.resolve(value);
+    return Promise.resolve(value).then(onFulfilled, onRejected);
+  }
+  return onFulfilled === undefined ? Promise.resolve(value) : settleNow(onFulfilled, value);
+}
+
+/** Applies a settlement handler to a synchronous outcome, turning a throw into a rejection. */
+function settleNow<T, I>(handler: (input: I) => T | PromiseLike<T>, input: I): Promise<T> {
+  try {
+    return Promise.resolve(handler(input));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Settlement handlers that give back what a call holds (a slot, a pending unit) however it ends. */
+export interface ReleasingHandlers {
+  readonly onFulfilled: <T>(value: T) => T;
+  readonly onRejected: (error: unknown) => never;
+}
+
+/**
+ * Handlers for {@link runOperation} that call `release` exactly once per call, then pass the
+ * outcome on unchanged. Made once per policy.
+ */
+export function releasing(release: () => void): ReleasingHandlers {
+  return {
+    onFulfilled: (value) => {
+      release();
+      return value;
+    },
+    onRejected: (error) => {
+      release();
+      throw error;
+    },
+  };
+}
