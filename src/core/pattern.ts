@@ -72,15 +72,23 @@ export abstract class Pattern<Events extends EventMap<Events>, Stats extends obj
    *   the call waits; otherwise see the pattern
    */
   execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
-    return this[runInContext](fn, rootContext(options, this.clock));
+    return this.#enter(fn, rootContext(options, this.clock));
+  }
+
+  /**
+   * Runs `fn` inside a context built by an enclosing policy (see {@link compose}).
+   * @internal
+   */
+  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+    return this.#enter(fn, ctx);
   }
 
   /**
    * The one entry of every call, from `execute` or from an enclosing policy: a call whose scope
-   * has already aborted is refused with its reason before the pattern sees it.
-   * @internal
+   * has already aborted is refused with its reason before the pattern sees it. A private method,
+   * so that the call has one fixed target (no lookup that every pattern's calls share).
    */
-  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
+  #enter<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     const scope = ctx.scope;
     if (scope !== undefined && scope.aborted) return Promise.reject(scope.reason);
     return this.run(fn, ctx);
