@@ -31,7 +31,16 @@ export default defineConfig({
     projects: [
       // The fast suites share one module graph per worker (no per-file isolation): they keep no
       // state between files (instances stay out of the default registry, listeners are removed).
-      { extends: true, test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: SLOW_SUITES, isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: 'fast',
+          include: ['test/**/*.test.ts'],
+          exclude: SLOW_SUITES,
+          isolate: false,
+          setupFiles: ['./test/support/fresh-process-state.ts'],
+        },
+      },
       { extends: true, test: { name: 'slow', include: SLOW_SUITES } },
     ],
   },

@@ -131,6 +131,7 @@ export class AdaptiveConcurrencyLimiter extends Pattern<AdaptiveConcurrencyLimit
       (reason) => new ConcurrencyLimitError(name, reason, algorithm.limit),
       resolved.captureRejectionStacks ?? false,
     );
+    this.register(resolved.registry);
   }
 
   /** The current limit: how many calls may hold a permit at once. */

@@ -111,6 +111,7 @@ export class Backpressure extends Pattern<BackpressureEvents, BackpressureStats>
       resolved.captureRejectionStacks ?? false,
     );
     this.#release = releasing(() => this.#fall(1));
+    this.register(resolved.registry);
   }
 
   /** Units counted and not yet released: running `execute` calls plus what producers acquired. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { MAX_TIMER_DELAY_MS } from '../core/clock';
-import { parseOptions, judgesNoOutcome } from '../core/config';
+import { judgesNoOutcome, parseOptions } from '../core/config';
 import type { InternalContext } from '../core/context';
 import { releasing, runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
@@ -82,6 +82,7 @@ export class Bulkhead extends Pattern<BulkheadEvents, BulkheadStats> {
     const slot = releasing(() => this.#release());
     this.#onFulfilled = slot.onFulfilled;
     this.#onRejected = slot.onRejected;
+    this.register(resolved.registry);
   }
 
   /** Calls running now. */

@@ -29,7 +29,7 @@ export interface CallHealth {
 }
 
 /** Opens after `threshold` failures in a row; a success resets the count. */
-export class ConsecutiveHealth implements CallHealth {
+class ConsecutiveHealth implements CallHealth {
   consecutiveFailures = 0;
   #calls = 0;
   #failures = 0;
@@ -69,7 +69,7 @@ export class ConsecutiveHealth implements CallHealth {
  * Opens when the window holds at least `minimumCalls` and its failure rate or slow-call rate
  * reaches its threshold.
  */
-export class RateHealth implements CallHealth {
+class RateHealth implements CallHealth {
   consecutiveFailures = 0;
   readonly #window: OutcomeWindow;
   readonly #minimumCalls: number;

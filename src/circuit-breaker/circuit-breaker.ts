@@ -15,7 +15,7 @@ import { quietRejection } from '../core/rejection';
 import { callHealthOf, type CallHealth } from './call-health';
 import { CallRecord, type SettleCall } from './call-record';
 import { CircuitController } from './circuit-controller';
-import type { CircuitOpenError } from './circuit-open-error';
+import type { CircuitOpenError, CircuitRejectionReason } from './circuit-open-error';
 import { CircuitRejections } from './circuit-rejections';
 import type { CircuitBreakerEvents } from './events';
 import { circuitBreakerCrossCheck, circuitBreakerOptionsSchema, type CircuitBreakerOptions } from './options';
@@ -59,6 +59,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   /** Settles the untracked calls of the current epoch; made once per transition. */
   #untracked: CallRecord;
   #rejected = 0;
+  readonly #rejectedByReason: Record<CircuitRejectionReason, number> = { circuitOpen: 0, halfOpenFull: 0, isolated: 0 };
   #calls = 0;
   #successes = 0;
   #failures = 0;
@@ -84,6 +85,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     this.#errors = new CircuitRejections(this.name, resolved.captureRejectionStacks ?? false, this.#controller, this.clock);
     this.#settleCall = (call, ok, outcome) => this.#settle(call, ok, outcome);
     this.#untracked = new CallRecord(this.#settleCall, 0, CircuitState.Closed, undefined, undefined, undefined);
+    this.register(resolved.registry);
   }
 
   /** The current state. */
@@ -133,6 +135,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
       slowCallRate: calls === 0 ? 0 : slowCalls / calls,
       consecutiveFailures: this.#health.consecutiveFailures,
       rejected: this.#rejected,
+      rejectedByReason: { ...this.#rejectedByReason },
       nextProbeAt: this.#controller.nextProbeAt(this.clock.now()),
       totals: {
         calls: this.#calls,
@@ -194,6 +197,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
    */
   #refuse<T>(error: CircuitOpenError): Promise<T> {
     this.#rejected++;
+    this.#rejectedByReason[error.reason]++;
     const details = this.rejectionObserved ? { state: error.state, retryAfterMs: error.retryAfterMs } : undefined;
     return quietRejection(this.refusal(error, 'circuitOpen', details));
   }

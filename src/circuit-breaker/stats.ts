@@ -2,6 +2,7 @@
  * What {@link CircuitBreaker.stats} returns.
  * @module
  */
+import type { CircuitRejectionReason } from './circuit-open-error';
 import type { CircuitState } from './state';
 
 /** Counters of a {@link CircuitBreaker} since it was created, late results included. */
@@ -38,6 +39,8 @@ export interface CircuitBreakerStats {
   readonly consecutiveFailures: number;
   /** Calls refused since creation. */
   readonly rejected: number;
+  /** Calls refused since creation, by reason; the parts add up to `rejected`. */
+  readonly rejectedByReason: Readonly<Record<CircuitRejectionReason, number>>;
   /**
    * When the breaker will next admit a probe, in ms since the epoch: the end of the recovery
    * timeout while open, now or when a probe slot frees while half-open; null otherwise.

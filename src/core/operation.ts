@@ -32,11 +32,10 @@ export function runOperation<T>(
   } catch (error) {
     return onRejected === undefined ? Promise.reject(error) : settleNow(onRejected, error);
   }
-  if (isPromiseLike(value)) {
-    // A native promise passes through as it is: no second promise, no extra microtask.
-    if (onFulfilled === undefined && onRejected === undefined) return Promise.resolve(value);
-    return Promise.resolve(value).then(onFulfilled, onRejected);
-  }
+  // Without handlers a native promise passes through as it is (no second promise, no microtask),
+  // and a plain value or other thenable is adopted: no `then` lookup needed.
+  if (onFulfilled === undefined && onRejected === undefined) return Promise.resolve(value);
+  if (isPromiseLike(value)) return Promise.resolve(value).then(onFulfilled, onRejected);
   return onFulfilled === undefined ? Promise.resolve(value) : settleNow(onFulfilled, value);
 }
 

@@ -46,8 +46,8 @@ export class OutcomeClassifier {
     if (scope !== undefined && scope.aborted && scope.abortedByCaller) return IGNORED;
     if (isRejectedError(error)) return IGNORED;
     const handler = this.#handler;
+    if (handler.handles(error)) return FAILURE; // never true for an ignored error
     if (handler.ignores(error)) return IGNORED;
-    if (this.#alwaysFailure !== undefined && this.#alwaysFailure(error)) return FAILURE;
-    return handler.handles(error) ? FAILURE : SUCCESS;
+    return this.#alwaysFailure !== undefined && this.#alwaysFailure(error) ? FAILURE : SUCCESS;
   }
 }

@@ -5,7 +5,7 @@
  */
 import { systemClock, type Clock } from './clock';
 import { CallContext, SignalScope, type ExecutionContext, type InternalContext, type Priority } from './context';
-import { runOperation } from './operation';
+import { runOperation, type Operation } from './operation';
 
 export type { ExecutionContext, Priority } from './context';
 
@@ -64,7 +64,7 @@ export const runInContext: unique symbol = Symbol('bulwark.runInContext');
 
 /** A policy that can run inside a context built by an enclosing policy. @internal */
 export interface ContextualPolicy extends Policy {
-  [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T>;
+  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T>;
 }
 
 function isContextual(policy: Policy): policy is ContextualPolicy {
@@ -94,7 +94,7 @@ export function rootContext(options: ExecuteOptions | undefined, clock: Clock): 
  */
 export function runPolicy<T>(
   policy: Policy,
-  fn: (ctx: InternalContext) => T | PromiseLike<T>,
+  fn: Operation<T>,
   ctx: InternalContext,
 ): Promise<T> {
   if (isContextual(policy)) return policy[runInContext](fn, ctx);
@@ -127,7 +127,7 @@ abstract class Layers implements ContextualPolicy, Pipeline {
   }
 
   abstract execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T>;
-  abstract [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T>;
+  abstract [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T>;
 
   stats(): readonly LayerStats[] {
     return this.policies.map((policy) => ({ name: policy.name, stats: (policy as Inspectable).stats?.() }));
@@ -158,11 +158,11 @@ class ComposedPolicy extends Layers {
     return outermost.execute((ctx) => this.#runFrom(1, fn, toInternal(ctx)), options);
   }
 
-  [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
+  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     return this.#runFrom(0, fn, ctx);
   }
 
-  #runFrom<T>(index: number, fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
+  #runFrom<T>(index: number, fn: Operation<T>, ctx: InternalContext): Promise<T> {
     const policy = this.policies[index] as Policy;
     if (index === this.policies.length - 1) return runPolicy(policy, fn, ctx);
     return runPolicy(policy, (inner) => this.#runFrom(index + 1, fn, inner), ctx);
@@ -183,7 +183,7 @@ class PassThroughPolicy extends Layers {
     return this[runInContext](fn, rootContext(options, this.#clock));
   }
 
-  [runInContext]<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>, ctx: InternalContext): Promise<T> {
+  [runInContext]<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     if (ctx.scope?.aborted) return Promise.reject(ctx.scope.reason);
     return runOperation(fn, ctx);
   }

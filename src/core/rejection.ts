@@ -1,5 +1,6 @@
 /**
- * Cheap rejected promises for high-rate refusals (an open circuit, a full bulkhead, shed load).
+ * Cheap refusals for high-rate rejection paths (an open circuit, a full bulkhead, shed load):
+ * rejected promises that cost no unhandled-rejection tracking, and errors without stack traces.
  * @module
  * @internal
  */

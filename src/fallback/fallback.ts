@@ -44,6 +44,7 @@ export class Fallback<R = unknown> extends Pattern<FallbackEvents, FallbackStats
     super('fallback', resolved);
     const fallback = resolved.fallback;
     this.#fallback = typeof fallback === 'function' ? (fallback as FallbackFunction<R>) : () => fallback as R;
+    this.register(resolved.registry);
   }
 
   /** Counters; see {@link FallbackStats}. */
@@ -64,8 +65,9 @@ export class Fallback<R = unknown> extends Pattern<FallbackEvents, FallbackStats
     if (ctx.scope?.aborted) throw ctx.scope.reason;
     if (!this.exceptions.handles(error)) throw error;
     this.exceptions.report('callFailed', error);
-    this.#fallbacks++;
     if (this.hub.has('fallback')) this.hub.emit('fallback', this.clock.now(), { error });
-    return (await this.#fallback(error, ctx)) as unknown as T;
+    const value = (await this.#fallback(error, ctx)) as unknown as T;
+    this.#fallbacks++;
+    return value;
   }
 }

@@ -159,6 +159,7 @@ export class LoadShedder extends Pattern<LoadShedderEvents, LoadShedderStats> {
             this.name,
             (pressure) => this.#onSample(pressure),
           );
+    this.register(resolved.registry);
   }
 
   /** Calls running now. */
@@ -266,7 +267,7 @@ export class LoadShedder extends Pattern<LoadShedderEvents, LoadShedderStats> {
       }
     }
     if (budgetMs !== undefined && budgetMs <= 0) throw this.#reject(rank, reason, this.#level);
-    // A bound beyond the longest timer delay (e.g. `timeoutMs: Infinity`) leaves the wait unbounded.
+    // A bound beyond the longest timer delay (a far deadline or maxWaitMs) leaves the wait unbounded.
     if (budgetMs !== undefined && budgetMs > MAX_TIMER_DELAY_MS) budgetMs = undefined;
     this.#queuedTotal++;
     let timedOut = false;

@@ -129,6 +129,7 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
       }));
       this.#fallback = { store: new MemoryStore({ clock: this.clock }), rule: freezeRule(this.name, this.rule.algorithm, fallbackWindows) };
     }
+    this.register(resolved.registry);
   }
 
   /**

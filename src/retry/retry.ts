@@ -79,6 +79,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
     this.#budget =
       budget === undefined ? undefined : budget instanceof RetryBudget ? budget : new RetryBudget(budget, this.clock);
     if (this.#retryOnResult === undefined) this.#onFirstSuccess = this.#countFirstSuccess.bind(this);
+    this.register(resolved.registry);
   }
 
   /** Runs `fn`, retrying it as configured; when it gives up, rejects with the last try's error. */

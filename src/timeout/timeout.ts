@@ -2,7 +2,7 @@
  * Timeout: bounds how long a call may take, and gives a caller's deadline budget teeth.
  * @module
  */
-import { parseOptions, judgesNoOutcome } from '../core/config';
+import { judgesNoOutcome, parseOptions } from '../core/config';
 import type { InternalContext } from '../core/context';
 import type { Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
@@ -61,6 +61,7 @@ export class Timeout extends Pattern<TimeoutEvents, TimeoutStats> {
       failedAfterTimeout: (call, cause) => this.#error(call, cause),
       toCaller: (call, error) => this.#toCaller(call, error),
     };
+    this.register(resolved.registry);
   }
 
   /** Counters; see {@link TimeoutStats}. */

@@ -510,7 +510,7 @@ describe('CircuitBreaker refusals', () => {
       { reason: 'halfOpenFull', state: 'half-open', retryAfterMs: 250 },
       { reason: 'isolated', state: 'isolated', retryAfterMs: Number.POSITIVE_INFINITY },
     ]);
-    expect(breaker.stats().rejected).toBe(3);
+    expect(breaker.stats()).toMatchObject({ rejected: 3, rejectedByReason: { circuitOpen: 1, halfOpenFull: 1, isolated: 1 } });
   });
 
   it('gives the same reason with captureRejectionStacks, and a retryAfterMs fixed when the error was made', async () => {

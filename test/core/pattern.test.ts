@@ -23,7 +23,9 @@ class Gate extends Pattern<GateEvents, { runs: number }> {
   disposed = 0;
 
   constructor(options: Record<string, unknown> = {}) {
-    super('gate', parseOptions(z.strictObject({ ...commonOptionsShape }), options, 'Gate options'));
+    const resolved = parseOptions(z.strictObject({ ...commonOptionsShape }), options, 'Gate options');
+    super('gate', resolved);
+    this.register(resolved.registry);
   }
 
   stats() {

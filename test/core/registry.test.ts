@@ -53,6 +53,23 @@ describe('Registry', () => {
     expect(registry.list()).toHaveLength(0);
   });
 
+  it('never holds an instance whose construction failed, nor lets it replace a live one', () => {
+    const registry = new Registry();
+    const live = new LoadShedder({ name: 'api', maxInFlight: 2, registry });
+    const failingSource = {
+      eventLoopDelay: () => {
+        throw new Error('no histogram here');
+      },
+      eventLoopUtilization: () => ({ read: () => 0, stop: () => {} }),
+      heapUsedRatio: () => ({ read: () => 0, stop: () => {} }),
+    };
+    expect(
+      () => new LoadShedder({ name: 'api', maxInFlight: 2, registry, signals: { maxEventLoopDelayMs: 50, source: failingSource } }),
+    ).toThrow('no histogram here');
+    expect(registry.get('api')).toBe(live);
+    expect(registry.list()).toEqual([live]);
+  });
+
   it('asks each instance for its health: an unhealthy one of any kind degrades the report', () => {
     const registry = new Registry();
     let healthy = true;

@@ -79,5 +79,8 @@ describe('Fallback', () => {
     await fallback.execute(() => Promise.reject(new NotFound('x')));
     await expect(fallback.execute(() => Promise.reject(new Error('unhandled')))).rejects.toThrow('unhandled');
     expect(fallback.stats()).toEqual({ fallbacks: 1 });
+    const broken = new Fallback({ fallback: () => Promise.reject(new Error('cache down too')), registry: false });
+    await expect(broken.execute(() => Promise.reject(new Error('down')))).rejects.toThrow('cache down too');
+    expect(broken.stats()).toEqual({ fallbacks: 0 });
   });
 });
