@@ -5,7 +5,7 @@
  */
 import { allChecks, parseOptions, judgesNoOutcome } from '../core/config';
 import { SignalScope, type InternalContext } from '../core/context';
-import { releasing, runOperation, type Operation, type ReleasingHandlers } from '../core/operation';
+import { runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
 import { Rejections } from '../core/rejection';
 import { WaitQueue } from '../core/wait-queue';
@@ -77,7 +77,8 @@ export class Backpressure extends Pattern<BackpressureEvents, BackpressureStats>
   readonly #producers: WaitQueue;
   readonly #errors: Rejections<BackpressureTimeoutError, BackpressureRejectionReason>;
   /** Settle handlers of `fn`'s promise, made once so that calls allocate no closure. */
-  readonly #release: ReleasingHandlers;
+  readonly #onFulfilled: <T>(value: T) => T;
+  readonly #onRejected: (error: unknown) => never;
   #pausedAt = 0;
   #pauses = 0;
   #rejectedQueueTimeout = 0;
@@ -110,7 +111,16 @@ export class Backpressure extends Pattern<BackpressureEvents, BackpressureStats>
       (reason) => new BackpressureTimeoutError(name, reason, 0),
       resolved.captureRejectionStacks ?? false,
     );
-    this.#release = releasing(() => this.#fall(1));
+    // Settlement handlers made once, here, so that a call allocates none; written in this class
+    // (not by a shared helper) so that the call to #fall inside them has this one target.
+    this.#onFulfilled = (value) => {
+      this.#fall(1);
+      return value;
+    };
+    this.#onRejected = (error) => {
+      this.#fall(1);
+      throw error;
+    };
     this.register(resolved.registry);
   }
 
@@ -134,7 +144,7 @@ export class Backpressure extends Pattern<BackpressureEvents, BackpressureStats>
   protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     if (this.#level.paused) return this.#waitThenRun(fn, ctx);
     this.#rise(1);
-    return runOperation(fn, ctx, this.#release.onFulfilled, this.#release.onRejected);
+    return runOperation(fn, ctx, this.#onFulfilled, this.#onRejected);
   }
 
   /**
@@ -219,7 +229,7 @@ export class Backpressure extends Pattern<BackpressureEvents, BackpressureStats>
       this.#fall(1);
       throw ctx.scope.reason;
     }
-    return runOperation(fn, ctx, this.#release.onFulfilled, this.#release.onRejected);
+    return runOperation(fn, ctx, this.#onFulfilled, this.#onRejected);
   }
 
   #rise(units: number): void {

@@ -6,7 +6,7 @@
 import { MAX_TIMER_DELAY_MS } from '../core/clock';
 import { judgesNoOutcome, parseOptions } from '../core/config';
 import type { InternalContext } from '../core/context';
-import { releasing, runOperation, type Operation } from '../core/operation';
+import { runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
 import { quietRejection, Rejections } from '../core/rejection';
 import { WaitQueue } from '../core/wait-queue';
@@ -79,9 +79,16 @@ export class Bulkhead extends Pattern<BulkheadEvents, BulkheadStats> {
     this.#queue = new WaitQueue(this.clock);
     const name = this.name;
     this.#errors = new Rejections((reason) => new BulkheadRejectedError(name, reason), resolved.captureRejectionStacks ?? false);
-    const slot = releasing(() => this.#release());
-    this.#onFulfilled = slot.onFulfilled;
-    this.#onRejected = slot.onRejected;
+    // Made once, here, so that a call allocates none; written in this class (not by a shared
+    // helper) so that the call to #release inside them has this one target.
+    this.#onFulfilled = (value) => {
+      this.#release();
+      return value;
+    };
+    this.#onRejected = (error) => {
+      this.#release();
+      throw error;
+    };
     this.register(resolved.registry);
   }
 

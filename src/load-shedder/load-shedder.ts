@@ -6,7 +6,7 @@
 import { MAX_TIMER_DELAY_MS } from '../core/clock';
 import { allChecks, parseOptions, judgesNoOutcome } from '../core/config';
 import type { InternalContext, Priority } from '../core/context';
-import { releasing, runOperation, type Operation } from '../core/operation';
+import { runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
 import type { PatternHealth } from '../core/registry';
 import { quietRejection, Rejections } from '../core/rejection';
@@ -140,9 +140,16 @@ export class LoadShedder extends Pattern<LoadShedderEvents, LoadShedderStats> {
       (variant) => new LoadShedError(name, REASONS[variant >> 2] as ShedReason, LEVELS[variant & 3] as LoadLevel, retryAfterMs),
       resolved.captureRejectionStacks ?? false,
     );
-    const slot = releasing(() => this.#release());
-    this.#onFulfilled = slot.onFulfilled;
-    this.#onRejected = slot.onRejected;
+    // Made once, here, so that a call allocates none; written in this class (not by a shared
+    // helper) so that the call to #release inside them has this one target.
+    this.#onFulfilled = (value) => {
+      this.#release();
+      return value;
+    };
+    this.#onRejected = (error) => {
+      this.#release();
+      throw error;
+    };
     const signals = resolved.signals;
     this.#sampler =
       signals === undefined

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CallContext } from '../../src/core/context';
-import { releasing, runOperation } from '../../src/core/operation';
+import { runOperation } from '../../src/core/operation';
 
 const ctx = new CallContext(1, undefined, 'normal', undefined, undefined);
 
@@ -53,28 +53,5 @@ describe('runOperation', () => {
     await expect(runOperation(() => Promise.reject(new Error('x')), ctx, undefined, () => 'recovered')).resolves.toBe(
       'recovered',
     );
-  });
-});
-
-describe('releasing', () => {
-  it('releases exactly once per call, however the call ends, and passes the outcome on', async () => {
-    const release = vi.fn();
-    const { onFulfilled, onRejected } = releasing(release);
-    await expect(runOperation(() => 'value', ctx, onFulfilled, onRejected)).resolves.toBe('value');
-    expect(release).toHaveBeenCalledTimes(1);
-    const error = new Error('failed');
-    await expect(runOperation(() => Promise.reject(error), ctx, onFulfilled, onRejected)).rejects.toBe(error);
-    expect(release).toHaveBeenCalledTimes(2);
-    await expect(
-      runOperation(
-        () => {
-          throw error;
-        },
-        ctx,
-        onFulfilled,
-        onRejected,
-      ),
-    ).rejects.toBe(error);
-    expect(release).toHaveBeenCalledTimes(3);
   });
 });
