@@ -3,15 +3,17 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Suites that run in real time (child processes, servers killed mid-test, long simulations, whole
- * example programs): the `slow` project. `npm test` runs both projects; `npm run test:fast` only `fast`.
+ * example programs, waits on Redis's own clock): the `slow` project. `npm test` runs both projects; `npm run test:fast` only `fast`.
  */
 const SLOW_SUITES = [
   'test/adaptive-concurrency/simulation.test.ts',
   'test/examples.test.ts',
   'test/process/exits-promptly.test.ts',
   'test/rate-limiter/exactness.test.ts',
+  'test/redis/boundaries.test.ts',
   'test/redis/faults.test.ts',
   'test/redis/multi-process.test.ts',
+  'test/redis/redis-store-contract.test.ts',
 ];
 
 export default defineConfig({
