@@ -14,7 +14,7 @@ import type { PatternHealth } from '../core/registry';
 import { quietRejection } from '../core/rejection';
 import { callHealthOf, type CallHealth } from './call-health';
 import { CallRecord, type SettleCall } from './call-record';
-import { CircuitController } from './circuit-controller';
+import { CircuitController, type Probe } from './circuit-controller';
 import type { CircuitOpenError, CircuitRejectionReason } from './circuit-open-error';
 import { CircuitRejections } from './circuit-rejections';
 import type { CircuitBreakerEvents } from './events';
@@ -206,14 +206,8 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   #settle(call: CallRecord, ok: boolean, outcome: unknown): void {
     const probe = call.probe;
     if (probe !== undefined && probe.expired) return;
-    const controller = this.#controller;
-    const current = call.epoch === controller.epoch;
     const verdict = ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, call.ctx);
-    if (verdict === IGNORED) {
-      this.#ignored++;
-      if (current && probe !== undefined) controller.releaseProbe(probe);
-      return;
-    }
+    if (verdict === IGNORED) return this.#settleIgnored(call);
     const failure = verdict === FAILURE;
     const startedAt = call.startedAt;
     const now = startedAt === undefined ? 0 : this.clock.now();
@@ -221,21 +215,37 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     const slow = this.#slowCallDurationMs !== undefined && durationMs > this.#slowCallDurationMs;
     this.#count(failure, slow);
     if (startedAt !== undefined) this.#emitOutcome(failure, call.state, durationMs, outcome, now);
-    if (!current) {
-      this.#lateResults++;
-      if (failure) this.#report('callFailed', outcome, call.state);
-      return;
-    }
-    if (probe !== undefined) {
-      controller.releaseProbe(probe);
-      if (failure) this.#report('callFailed', outcome, CircuitState.HalfOpen);
-      controller.probeEnded(!failure && !slow, this.clock.now());
-      return;
-    }
+    if (call.epoch !== this.#controller.epoch) return this.#settleLate(call, failure, outcome);
+    if (probe !== undefined) return this.#settleProbe(probe, failure, slow, outcome);
     const trip = this.#health.record(failure, slow);
     const opens = trip !== undefined && call.state === CircuitState.Closed;
     if (failure) this.#report(opens ? 'thresholdExceeded' : 'callFailed', outcome, call.state);
-    if (opens) controller.trip(trip, this.clock.now());
+    if (opens) this.#controller.trip(trip, this.clock.now());
+  }
+
+  /*
+   * The rarer endings of #settle, kept out of it so that it stays small enough for V8 to inline
+   * into the settlement handlers of the untracked closed-state path.
+   */
+
+  /** A call that counts neither way; a current probe frees its slot. */
+  #settleIgnored(call: CallRecord): void {
+    this.#ignored++;
+    const probe = call.probe;
+    if (probe !== undefined && call.epoch === this.#controller.epoch) this.#controller.releaseProbe(probe);
+  }
+
+  /** A call that settled after the state it started in had ended: counted, changes nothing. */
+  #settleLate(call: CallRecord, failure: boolean, outcome: unknown): void {
+    this.#lateResults++;
+    if (failure) this.#report('callFailed', outcome, call.state);
+  }
+
+  /** A probe ended: the controller closes or re-opens the circuit. */
+  #settleProbe(probe: Probe, failure: boolean, slow: boolean, outcome: unknown): void {
+    this.#controller.releaseProbe(probe);
+    if (failure) this.#report('callFailed', outcome, CircuitState.HalfOpen);
+    this.#controller.probeEnded(!failure && !slow, this.clock.now());
   }
 
   /** A value is a success unless `isFailureResult` says otherwise; a throwing one is logged. */
