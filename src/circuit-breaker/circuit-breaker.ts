@@ -15,7 +15,7 @@ import { quietRejection } from '../core/rejection';
 import { callHealthOf, type CallHealth } from './call-health';
 import { CallRecord, type SettleCall } from './call-record';
 import { CircuitController, type Probe } from './circuit-controller';
-import type { CircuitOpenError, CircuitRejectionReason } from './circuit-open-error';
+import type { CircuitOpenError } from './circuit-open-error';
 import { CircuitRejections } from './circuit-rejections';
 import type { CircuitBreakerEvents } from './events';
 import { circuitBreakerCrossCheck, circuitBreakerOptionsSchema, type CircuitBreakerOptions } from './options';
@@ -58,8 +58,9 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   readonly #settleCall: SettleCall;
   /** Settles the untracked calls of the current epoch; made once per transition. */
   #untracked: CallRecord;
-  #rejected = 0;
-  readonly #rejectedByReason: Record<CircuitRejectionReason, number> = { circuitOpen: 0, halfOpenFull: 0, isolated: 0 };
+  #rejectedOpen = 0;
+  #rejectedHalfOpenFull = 0;
+  #rejectedIsolated = 0;
   #calls = 0;
   #successes = 0;
   #failures = 0;
@@ -134,8 +135,12 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
       failureRate: calls === 0 ? 0 : failures / calls,
       slowCallRate: calls === 0 ? 0 : slowCalls / calls,
       consecutiveFailures: this.#health.consecutiveFailures,
-      rejected: this.#rejected,
-      rejectedByReason: { ...this.#rejectedByReason },
+      rejected: this.#rejectedOpen + this.#rejectedHalfOpenFull + this.#rejectedIsolated,
+      rejectedByReason: {
+        circuitOpen: this.#rejectedOpen,
+        halfOpenFull: this.#rejectedHalfOpenFull,
+        isolated: this.#rejectedIsolated,
+      },
       nextProbeAt: this.#controller.nextProbeAt(this.clock.now()),
       totals: {
         calls: this.#calls,
@@ -196,8 +201,10 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
    * unless someone hears of refusals (see {@link CircuitRejections}).
    */
   #refuse<T>(error: CircuitOpenError): Promise<T> {
-    this.#rejected++;
-    this.#rejectedByReason[error.reason]++;
+    const reason = error.reason;
+    if (reason === 'circuitOpen') this.#rejectedOpen++;
+    else if (reason === 'halfOpenFull') this.#rejectedHalfOpenFull++;
+    else this.#rejectedIsolated++;
     const details = this.rejectionObserved ? { state: error.state, retryAfterMs: error.retryAfterMs } : undefined;
     return quietRejection(this.refusal(error, 'circuitOpen', details));
   }

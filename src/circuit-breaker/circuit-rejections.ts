@@ -23,12 +23,6 @@ export class CircuitRejections {
   readonly #controller: CircuitController;
   readonly #clock: Clock;
   /**
-   * The prototype of the stackless `circuitOpen` errors, once its live `retryAfterMs` is defined:
-   * kept here so that a refusal while open is one `Object.create`, without a lookup by reason.
-   */
-  #openPrototype: CircuitOpenError | undefined;
-
-  /**
    * @param policyName - the breaker's name
    * @param captureStacks - its `captureRejectionStacks` option
    * @param controller - its state machine, for the open period's end
@@ -42,6 +36,13 @@ export class CircuitRejections {
     this.#captureStacks = captureStacks;
     this.#controller = controller;
     this.#clock = clock;
+    if (!captureStacks) {
+      Object.defineProperty(this.#rejections.prototypeOf('circuitOpen'), 'retryAfterMs', {
+        get: () => this.#retryAfterMs(),
+        enumerable: true,
+        configurable: true,
+      });
+    }
   }
 
   /** A refusal while open: `retryAfterMs` is the time until the open period ends (0 once it has). */
@@ -49,7 +50,7 @@ export class CircuitRejections {
     if (this.#captureStacks) {
       return this.#rejections.create('circuitOpen', { retryAfterMs: this.#retryAfterMs() });
     }
-    return Object.create(this.#openPrototype ?? this.#defineLiveRetryAfter()) as CircuitOpenError;
+    return this.#rejections.create('circuitOpen');
   }
 
   /** A refusal while half-open with every probe slot taken. */
@@ -64,17 +65,5 @@ export class CircuitRejections {
 
   #retryAfterMs(): number {
     return Math.max(0, this.#controller.openUntil - this.#clock.now());
-  }
-
-  /** Once per breaker, on its first stackless refusal while open; returns the prototype. */
-  #defineLiveRetryAfter(): CircuitOpenError {
-    const prototype = this.#rejections.prototypeOf('circuitOpen');
-    Object.defineProperty(prototype, 'retryAfterMs', {
-      get: () => this.#retryAfterMs(),
-      enumerable: true,
-      configurable: true,
-    });
-    this.#openPrototype = prototype;
-    return prototype;
   }
 }

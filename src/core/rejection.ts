@@ -50,6 +50,9 @@ export class Rejections<E extends Error, V extends string | number> {
   readonly #build: (variant: V) => E;
   readonly #captureStacks: boolean;
   readonly #prototypes = new Map<V, E>();
+  /** The variant asked for last, and its prototype: refusals come in bursts of one variant. */
+  #lastVariant: V | undefined;
+  #lastPrototype: E | undefined;
 
   /**
    * @param build - a real error of `variant`, with the fields every error of that variant shares
@@ -75,6 +78,7 @@ export class Rejections<E extends Error, V extends string | number> {
    * field that is computed when read.
    */
   prototypeOf(variant: V): E {
+    if (variant === this.#lastVariant) return this.#lastPrototype as E;
     let prototype = this.#prototypes.get(variant);
     if (prototype === undefined) {
       const template = this.#build(variant);
@@ -85,6 +89,8 @@ export class Rejections<E extends Error, V extends string | number> {
       });
       this.#prototypes.set(variant, prototype);
     }
+    this.#lastVariant = variant;
+    this.#lastPrototype = prototype;
     return prototype;
   }
 }

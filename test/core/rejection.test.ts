@@ -60,6 +60,9 @@ describe('Rejections', () => {
     expect(Object.getPrototypeOf(late)).not.toBe(Object.getPrototypeOf(first));
     expect(late.reason).toBe('late');
     expect(first.retryAfterMs).toBe(0);
+    const again = errors.create('full');
+    expect(Object.getPrototypeOf(again)).toBe(Object.getPrototypeOf(first));
+    expect(again.reason).toBe('full');
   });
 
   it('lets a policy define a field computed when read on a variant prototype', () => {
