@@ -57,7 +57,11 @@ export class CircuitController {
    * circuit rejects without reading the clock.
    */
   #recoveryDue = false;
-  #recoveryTimer: TimerHandle | undefined;
+  /**
+   * The one timer of the current state: the recovery timer while open, the probe timer while
+   * half-open. Every transition and `dispose()` clear it; it never keeps the process alive.
+   */
+  #timer: TimerHandle | undefined;
   readonly #probes: Probe[] = [];
   #probeSuccesses = 0;
 
@@ -121,6 +125,7 @@ export class CircuitController {
     if (this.#probes.length >= this.#halfOpenMaxCalls) return 'halfOpenFull';
     const probe: Probe = { startedAt: now, expired: false };
     this.#probes.push(probe);
+    if (this.#timer === undefined) this.#arm(this.#maxHalfOpenWaitMs, this.#onProbeTimer);
     return probe;
   }
 
@@ -174,9 +179,9 @@ export class CircuitController {
       : oldest.startedAt + this.#maxHalfOpenWaitMs;
   }
 
-  /** Clears the recovery timer; the next call while open reads the clock instead. */
+  /** Clears the state's timer; the next call reads the clock instead. */
   dispose(): void {
-    this.#clearRecoveryTimer();
+    this.#clearTimer();
     this.#recoveryDue = true;
   }
 
@@ -194,7 +199,7 @@ export class CircuitController {
     if (from === to) return;
     this.#state = to;
     this.#epoch++;
-    this.#clearRecoveryTimer();
+    this.#clearTimer();
     this.#probes.length = 0;
     if (to === CircuitState.Open) {
       if (from === CircuitState.HalfOpen && this.#backoff !== undefined) {
@@ -213,25 +218,47 @@ export class CircuitController {
 
   /**
    * Ends the recovery timeout after `delayMs`: moves to half-open with `autoHalfOpen`, otherwise
-   * lets the next call read the clock and probe. Lifetime: one timer per open period, unref'd so
-   * that it never keeps the process alive, cleared by every transition and by `dispose()`.
+   * lets the next call read the clock and probe. One timer per open period.
    */
   #armRecoveryTimer(delayMs: number): void {
-    this.#clearRecoveryTimer();
     this.#recoveryDue = false;
-    const timer = this.#clock.setTimeout(() => {
-      this.#recoveryTimer = undefined;
-      if (this.#state !== CircuitState.Open) return;
-      if (this.#autoHalfOpen) this.#moveTo(CircuitState.HalfOpen, 'recoveryTimeout', this.#clock.now());
-      else this.#recoveryDue = true;
-    }, delayMs);
-    unrefTimer(timer);
-    this.#recoveryTimer = timer;
+    this.#arm(delayMs, this.#onRecoveryTimer);
   }
 
-  #clearRecoveryTimer(): void {
-    if (this.#recoveryTimer === undefined) return;
-    this.#clock.clearTimeout(this.#recoveryTimer);
-    this.#recoveryTimer = undefined;
+  readonly #onRecoveryTimer = (): void => {
+    this.#timer = undefined;
+    if (this.#state !== CircuitState.Open) return;
+    if (this.#autoHalfOpen) this.#moveTo(CircuitState.HalfOpen, 'recoveryTimeout', this.#clock.now());
+    else this.#recoveryDue = true;
+  };
+
+  /**
+   * Times out the oldest running probe at `maxHalfOpenWaitMs`, so that a probe that never settles
+   * re-opens the circuit then, not when the next call happens to arrive (`state` and `health()`
+   * would say half-open meanwhile). Armed by the first probe of a half-open period; when it fires
+   * for a probe that has settled, it re-arms for the oldest one still running.
+   */
+  readonly #onProbeTimer = (): void => {
+    this.#timer = undefined;
+    const oldest = this.#probes[0];
+    if (this.#state !== CircuitState.HalfOpen || oldest === undefined) return;
+    const now = this.#clock.now();
+    const remainingMs = oldest.startedAt + this.#maxHalfOpenWaitMs - now;
+    if (remainingMs > 0) this.#arm(remainingMs, this.#onProbeTimer);
+    else this.#expireStaleProbe(now);
+  };
+
+  /** Sets the state's timer, replacing any; unref'd so that it never keeps the process alive. */
+  #arm(delayMs: number, onFire: () => void): void {
+    this.#clearTimer();
+    const timer = this.#clock.setTimeout(onFire, delayMs);
+    unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  #clearTimer(): void {
+    if (this.#timer === undefined) return;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }

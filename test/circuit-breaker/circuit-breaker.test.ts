@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CircuitOpenError, CircuitState, ConfigError, isBulwarkError, RejectedError } from '../../src/index';
+import { CircuitBreaker, CircuitOpenError, CircuitState, ConfigError, isBulwarkError, Registry, RejectedError } from '../../src/index';
+import { ManualClock } from '../support/manual-clock';
 import { after, breakerOnClock, fail, outcome, succeed } from './support';
 
 class NotFound extends Error {}
@@ -290,6 +291,29 @@ describe('CircuitBreaker, half-open', () => {
     expect(breaker.stats().totals).toMatchObject({ failures: 2, successes: 1 });
   });
 
+  it('re-opens at maxHalfOpenWaitMs when a probe never settles, without waiting for another call', async () => {
+    const registry = new Registry();
+    const clock = new ManualClock();
+    const breaker = new CircuitBreaker({ registry, clock, failureThreshold: 1, recoveryTimeoutMs: 30, maxHalfOpenWaitMs: 60 });
+    const start = clock.now();
+    await outcome(breaker, fail);
+    await clock.advance(50);
+    void breaker.execute(() => new Promise<never>(() => {}));
+    expect(breaker.state).toBe('half-open');
+    await clock.advance(150);
+    expect(breaker.state).toBe('open');
+    expect(breaker.stats()).toMatchObject({ state: 'open', nextProbeAt: start + 110 + 30 });
+    expect(registry.health().instances[breaker.name]).toMatchObject({ state: 'open', healthy: false });
+    await clock.advance(60);
+    let probed = false;
+    await breaker.execute(() => {
+      probed = true;
+      return 'ok';
+    });
+    expect(probed).toBe(true);
+    expect(breaker.state).toBe('closed');
+  });
+
   it('moves to half-open by an unref-ed timer with autoHalfOpen', async () => {
     vi.useFakeTimers();
     try {
@@ -322,7 +346,7 @@ describe('CircuitBreaker, late results', () => {
   });
 
   it('never lets a late result free a half-open slot or close the circuit', async () => {
-    const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100, halfOpenMaxCalls: 1 });
+    const { breaker, clock } = breakerOnClock({ failureThreshold: 1, recoveryTimeoutMs: 100, halfOpenMaxCalls: 1, maxHalfOpenWaitMs: 1_000 });
     const startedClosed = outcome(breaker, after(clock, 150));
     await outcome(breaker, fail);
     await clock.advance(100);
