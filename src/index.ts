@@ -95,6 +95,7 @@ export {
   CIRCUIT_BREAKER_DEFAULTS,
   type CircuitBreakerStats,
   type CircuitBreakerTotals,
+  type CircuitBreakerSnapshot,
   type RecoveryBackoffOptions,
   type CircuitBreakerOptions,
   type CountWindowOptions,

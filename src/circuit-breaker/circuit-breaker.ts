@@ -19,6 +19,7 @@ import type { CircuitOpenError } from './circuit-open-error';
 import { CircuitRejections } from './circuit-rejections';
 import type { CircuitBreakerEvents } from './events';
 import { circuitBreakerCrossCheck, circuitBreakerOptionsSchema, type CircuitBreakerOptions } from './options';
+import type { CircuitBreakerSnapshot } from './snapshot';
 import { CircuitState, type StateChangeReason } from './state';
 import type { CircuitBreakerStats } from './stats';
 
@@ -85,7 +86,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     this.#isFailureResult = resolved.isFailureResult;
     this.#errors = new CircuitRejections(this.name, resolved.captureRejectionStacks ?? false, this.#controller, this.clock);
     this.#settleCall = (call, ok, outcome) => this.#settle(call, ok, outcome);
-    this.#untracked = new CallRecord(this.#settleCall, 0, CircuitState.Closed, undefined, undefined, undefined);
+    this.#untracked = new CallRecord(this.#settleCall, 0, this.#controller.state, undefined, undefined, undefined);
     this.register(resolved.registry);
   }
 
@@ -122,6 +123,15 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   /** Returns to a fresh closed state: empty window, base recovery timeout. */
   reset(): void {
     this.#controller.reset(this.clock.now());
+  }
+
+  /**
+   * The state as plain data (also what `JSON.stringify(breaker)` writes): pass it as
+   * `initialState` to a breaker of the next process so that an open circuit stays open across a
+   * restart. See {@link CircuitBreakerSnapshot} for what it holds.
+   */
+  toJSON(): CircuitBreakerSnapshot {
+    return this.#controller.snapshot();
   }
 
   /** Counters and rates; see {@link CircuitBreakerStats}. */

@@ -12,6 +12,7 @@ import { unrefTimer, type Clock, type TimerHandle } from '../core/clock';
 import type { CallHealth, TripReason } from './call-health';
 import type { CircuitRejectionReason } from './circuit-open-error';
 import { CIRCUIT_BREAKER_DEFAULTS, type ResolvedCircuitBreakerOptions } from './options';
+import type { CircuitBreakerSnapshot } from './snapshot';
 import { CircuitState, type StateChangeReason } from './state';
 
 /** A call admitted while half-open. */
@@ -83,6 +84,7 @@ export class CircuitController {
     this.#successThreshold = options.successThreshold ?? defaults.successThreshold;
     this.#maxHalfOpenWaitMs = options.maxHalfOpenWaitMs ?? this.#baseRecoveryMs;
     this.#autoHalfOpen = options.autoHalfOpen ?? false;
+    if (options.initialState !== undefined) this.#restore(options.initialState, clock.now());
   }
 
   /** The current state. */
@@ -179,10 +181,33 @@ export class CircuitController {
       : oldest.startedAt + this.#maxHalfOpenWaitMs;
   }
 
+  /** The state as plain data, to restore with `initialState`. */
+  snapshot(): CircuitBreakerSnapshot {
+    const recoveryTimeoutMs = this.#recoveryMs;
+    return this.#state === CircuitState.Open
+      ? { state: this.#state, openUntil: this.#openUntil, recoveryTimeoutMs }
+      : { state: this.#state, recoveryTimeoutMs };
+  }
+
   /** Clears the state's timer; the next call reads the clock instead. */
   dispose(): void {
     this.#clearTimer();
     this.#recoveryDue = true;
+  }
+
+  /**
+   * Starts in a snapshot's state, without a transition. The recovery timeout it carries is kept
+   * within what this breaker's options allow (they may have changed since the snapshot).
+   */
+  #restore(snapshot: CircuitBreakerSnapshot, now: number): void {
+    const maxRecoveryMs = this.#backoff?.maxMs ?? this.#baseRecoveryMs;
+    this.#recoveryMs = Math.min(Math.max(snapshot.recoveryTimeoutMs ?? this.#baseRecoveryMs, this.#baseRecoveryMs), maxRecoveryMs);
+    this.#state = snapshot.state;
+    if (snapshot.state !== CircuitState.Open) return;
+    this.#openUntil = snapshot.openUntil ?? now + this.#recoveryMs;
+    if (this.#openUntil > now) this.#armRecoveryTimer(this.#openUntil - now);
+    else if (this.#autoHalfOpen) this.#state = CircuitState.HalfOpen;
+    else this.#recoveryDue = true;
   }
 
   /** Counts a probe that has run past `maxHalfOpenWaitMs` as failed and re-opens the circuit. */

@@ -9,6 +9,7 @@ export {
   type TimeWindowOptions,
 } from './options';
 export { CircuitState, type StateChangeReason } from './state';
+export type { CircuitBreakerSnapshot } from './snapshot';
 export type {
   CircuitBreakerEvents,
   StateChangeEvent,

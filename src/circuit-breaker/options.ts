@@ -12,6 +12,7 @@ import {
   type CrossFieldCheck,
 } from '../core/config';
 import type { ConfigIssue } from '../core/errors';
+import { circuitBreakerSnapshotSchema, type CircuitBreakerSnapshot } from './snapshot';
 
 /** The last `size` calls. */
 export interface CountWindowOptions {
@@ -84,6 +85,12 @@ export interface CircuitBreakerOptions extends CommonOptions {
    * frequent while open and a stack costs microseconds each. @defaultValue false
    */
   captureRejectionStacks?: boolean;
+  /**
+   * The state to start in, as an earlier breaker's {@link CircuitBreaker.toJSON} returned it: an
+   * open circuit restored before its `openUntil` refuses calls until then; one restored after it
+   * admits the next call as a probe. No `stateChange` is emitted for it. @defaultValue closed
+   */
+  initialState?: CircuitBreakerSnapshot | undefined;
 }
 
 /** Defaults of {@link CircuitBreakerOptions}. */
@@ -132,6 +139,7 @@ export const circuitBreakerOptionsSchema = z.strictObject({
   autoHalfOpen: z.boolean().optional(),
   isFailureResult: functionSchema<(result: unknown) => boolean>().optional(),
   captureRejectionStacks: z.boolean().optional(),
+  initialState: circuitBreakerSnapshotSchema.optional(),
 });
 
 /** {@link CircuitBreakerOptions} as the schema parsed them (defaults not applied). @internal */
