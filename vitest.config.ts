@@ -18,8 +18,12 @@ const SLOW_SUITES = [
 
 export default defineConfig({
   resolve: {
-    // Examples import 'bulwark' as users do; in this repo that is the source.
-    alias: { bulwark: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    // Examples import 'bulwark' and 'bulwark/redis' as users do; in this repo that is the source.
+    // The longer name first: an alias also matches the names below it.
+    alias: {
+      'bulwark/redis': fileURLToPath(new URL('./src/redis/index.ts', import.meta.url)),
+      bulwark: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+    },
   },
   test: {
     // Provides inject('redisUrl'): REDIS_URL / 127.0.0.1:6379, or a throw-away redis-server.

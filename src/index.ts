@@ -1,9 +1,12 @@
 /**
- * bulwark: composable async resilience patterns for Node.js.
+ * bulwark: composable async resilience patterns for Node.js; everything but the Redis store is
+ * imported from here.
  *
  * Wrap calls with {@link wrap} or `policy.execute`, combine policies with {@link compose},
- * decorate methods with {@link resilient}, and watch everything on the {@link bus}.
- * @module
+ * decorate methods with {@link resilient}, and watch everything on the {@link bus}. Start with
+ * the [README](../README.md) and the guides, e.g. [composition](../docs/composition.md),
+ * [errors](../docs/errors.md) and [events](../docs/events.md).
+ * @module bulwark
  */
 export {
   compose,

@@ -4,13 +4,19 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { main as adaptiveConcurrency, type AdaptiveConcurrencyResult } from '../examples/adaptive-concurrency';
+import { main as backpressure, type BackpressureResult } from '../examples/backpressure';
+import { main as bulkhead, type BulkheadResult } from '../examples/bulkhead';
 import { main as circuitBreaker, type CircuitBreakerResult } from '../examples/circuit-breaker';
 import { main as deadlineBudget, type DeadlineBudgetResult } from '../examples/deadline-budget';
 import { main as decorator, type DecoratorResult } from '../examples/decorator';
 import { main as exceptions, type ExceptionsResult } from '../examples/exceptions';
 import { main as healthCheck, type HealthCheckResult } from '../examples/health-check';
+import { main as loadShedder, type LoadShedderResult } from '../examples/load-shedder';
 import { main as quickStart } from '../examples/quick-start';
+import { main as rateLimiterMemory, type RateLimiterMemoryResult } from '../examples/rate-limiter-memory';
+import { main as rateLimiterRedis, type RateLimiterRedisResult } from '../examples/rate-limiter-redis';
 import { main as retryBudget, type RetryBudgetResult } from '../examples/retry-budget';
 import { main as timeoutStrategies, type TimeoutStrategiesResult } from '../examples/timeout-strategies';
 import { main as wrapFunction, type WrapFunctionResult } from '../examples/wrap-function';
@@ -323,6 +329,161 @@ describe('examples/health-check.ts', () => {
     expect(Object.keys(result.recovered.report.instances)).toEqual(['redis', 'payments']);
     expect(result.registered).toEqual(['redis', 'payments']);
     expect(result.foundByName).toBe(true);
+  });
+});
+
+describe('examples/bulkhead.ts', () => {
+  let result: BulkheadResult;
+  beforeAll(async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    result = await bulkhead();
+  });
+
+  it('runs two queries at once, queues a third and refuses a fourth with queueFull', () => {
+    expect(result.burst).toEqual([
+      { rows: 'rows of sales' },
+      { rows: 'rows of stock' },
+      { rows: 'rows of returns' },
+      { refused: 'queueFull', code: 'BULKHEAD_REJECTED' },
+    ]);
+    expect(result.mostAtOnce).toBe(2);
+  });
+
+  it('refuses a queued query that waited past maxWaitMs with queueTimeout', () => {
+    expect(result.waitedTooLong).toEqual({ refused: 'queueTimeout', code: 'BULKHEAD_REJECTED' });
+  });
+
+  it('ends with every slot free and both refusals counted', () => {
+    expect(result.stats).toMatchObject({ inFlight: 0, queued: 0, rejected: 2, rejectedByReason: { queueFull: 1, queueTimeout: 1 } });
+  });
+});
+
+describe('examples/load-shedder.ts', () => {
+  let result: LoadShedderResult;
+  beforeAll(async () => {
+    result = await loadShedder();
+  });
+
+  it('sheds each priority at its threshold: low first, critical last', () => {
+    expect(result.whileBusy.map((o) => [o.priority, 'response' in o ? 'served' : o.shed])).toEqual([
+      ['low', 'capacity'],
+      ['normal', 'served'],
+      ['normal', 'served'],
+      ['normal', 'capacity'],
+      ['high', 'served'],
+      ['high', 'capacity'],
+      ['critical', 'served'],
+      ['critical', 'capacity'],
+    ]);
+  });
+
+  it('gives a shed call its load level and the retryAfterMs hint', () => {
+    expect(result.whileBusy[0]).toEqual({ priority: 'low', shed: 'capacity', loadLevel: 'elevated', retryAfterMs: 2_000 });
+    expect(result.whileBusy[7]).toMatchObject({ loadLevel: 'critical' });
+  });
+
+  it('reports the load level rising and falling back to normal', () => {
+    expect(result.levels[0]).toBe('elevated');
+    expect(result.levels).toContain('critical');
+    expect(result.levels.at(-1)).toBe('normal');
+    expect(result.stats).toMatchObject({ loadLevel: 'normal', inFlight: 0, admitted: 10, rejected: 4 });
+  });
+});
+
+describe('examples/backpressure.ts', () => {
+  let result: BackpressureResult;
+  beforeAll(async () => {
+    result = await backpressure();
+  });
+
+  it('hands every job on in order while never buffering more than highWaterMark', () => {
+    expect(result.handled).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(result.mostBuffered).toBe(8);
+    expect(result.stats).toMatchObject({ pending: 0, paused: false, peakPending: 8 });
+  });
+
+  it('pauses at the high mark and resumes at the low one', () => {
+    expect(result.pauses.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(result.pauses)).toEqual(new Set(['pause at 8', 'resume at 2']));
+    expect(result.pauses[0]).toBe('pause at 8');
+  });
+
+  it('refuses a call at its deadline while paused, without running it', () => {
+    expect(result.refusedCall).toMatchObject({ name: 'BackpressureTimeoutError', reason: 'deadline' });
+    expect(result.refusedCall.waitedMs).toBeGreaterThanOrEqual(4);
+    expect(result.stats).toMatchObject({ rejected: 1, rejectedByReason: { deadline: 1 } });
+  });
+});
+
+describe('examples/adaptive-concurrency.ts', () => {
+  let result: AdaptiveConcurrencyResult;
+  beforeAll(async () => {
+    result = await adaptiveConcurrency();
+  });
+
+  it('cuts its limit from 20 to about what the database can take (8)', () => {
+    expect(result.initialLimit).toBe(20);
+    expect(result.lowestLimit).toBeLessThanOrEqual(10);
+    expect(result.finalLimit).toBeGreaterThanOrEqual(5);
+    expect(result.finalLimit).toBeLessThanOrEqual(12);
+  });
+
+  it('overloads the database less once the limit has settled', () => {
+    expect(result.firstHalf.overloaded).toBeGreaterThan(0);
+    expect(result.secondHalf.overloaded).toBeLessThan(result.firstHalf.overloaded);
+  });
+
+  it('accounts for every query: served, dropped by the database or refused by the limiter', () => {
+    const { firstHalf, secondHalf, refusedByLimiter, stats } = result;
+    expect(firstHalf.served + secondHalf.served + firstHalf.overloaded + secondHalf.overloaded + refusedByLimiter).toBe(600);
+    expect(stats).toMatchObject({ inFlight: 0, queued: 0, rejected: refusedByLimiter, drops: firstHalf.overloaded + secondHalf.overloaded });
+  });
+});
+
+describe('examples/rate-limiter-memory.ts', () => {
+  let result: RateLimiterMemoryResult;
+  beforeAll(async () => {
+    result = await rateLimiterMemory();
+  });
+
+  it("allows alice 3 requests in a second, refuses the fourth with Retry-After, and counts bob apart", () => {
+    expect(result.decisions).toEqual([
+      { user: 'alice', allowed: true, remaining: 2, retryAfterSeconds: 0 },
+      { user: 'alice', allowed: true, remaining: 1, retryAfterSeconds: 0 },
+      { user: 'alice', allowed: true, remaining: 0, retryAfterSeconds: 0 },
+      { user: 'alice', allowed: false, remaining: 0, retryAfterSeconds: 1 },
+      { user: 'bob', allowed: true, remaining: 2, retryAfterSeconds: 0 },
+    ]);
+  });
+
+  it('refuses a call over the limit with RateLimitError without running it', () => {
+    expect(result.refusedCall).toEqual({ code: 'RATE_LIMITED', reason: 'limitReached', ran: false });
+    expect(result.stats).toMatchObject({ admitted: 4, rejected: 2, storeErrors: 0 });
+  });
+
+  it('spaces calls out in wait mode: the third of 2 per 100 ms waits for the window', () => {
+    expect(result.smoothedMs).toBeGreaterThanOrEqual(95);
+    expect(result.smoothedMs).toBeLessThan(1_000);
+  });
+});
+
+describe('examples/rate-limiter-redis.ts', () => {
+  let result: RateLimiterRedisResult;
+  beforeAll(async () => {
+    result = await rateLimiterRedis(inject('redisUrl'));
+  });
+
+  it('shares one limit of 5 between two processes', () => {
+    expect(result.decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true, false, false, false]);
+    expect(result.decisions.map((d) => d.process)).toEqual(['process-1', 'process-2', 'process-1', 'process-2', 'process-1', 'process-2', 'process-1', 'process-2']);
+    expect(result.decisions.map((d) => d.remaining)).toEqual([4, 3, 2, 1, 0, 0, 0, 0]);
+    expect(result.bobAllowed).toBe(true);
+  });
+
+  it("keeps alice's count in one key named after the limiter, and leaves no key behind", () => {
+    expect(result.keys).toHaveLength(1);
+    expect(result.keys[0]).toMatch(/checkout.*alice/);
+    expect(result.keysLeft).toBe(0);
   });
 });
 

@@ -1,3 +1,10 @@
+/**
+ * AdaptiveConcurrencyLimiter: finds how many concurrent calls a dependency can take (AIMD,
+ * Gradient2, Vegas).
+ *
+ * Guide: [adaptive-concurrency.md](../../docs/adaptive-concurrency.md).
+ * @module adaptive-concurrency
+ */
 export { AdaptiveConcurrencyLimiter } from './adaptive-concurrency-limiter';
 export { ConcurrencyLimitError, type ConcurrencyRejectionReason } from './concurrency-limit-error';
 export {

@@ -1,3 +1,9 @@
+/**
+ * CircuitBreaker: stops calling a failing dependency, probes it and recovers.
+ *
+ * Guide: [circuit-breaker.md](../../docs/circuit-breaker.md).
+ * @module circuit-breaker
+ */
 export { CircuitBreaker } from './circuit-breaker';
 export { CircuitOpenError, type CircuitRejectionReason, type RejectingCircuitState } from './circuit-open-error';
 export type { CircuitBreakerStats, CircuitBreakerTotals } from './stats';

@@ -1,3 +1,10 @@
+/**
+ * LoadShedder: sheds low-priority work first when calls in flight, queue depth or Node load signals
+ * show overload.
+ *
+ * Guide: [load-shedder.md](../../docs/load-shedder.md).
+ * @module load-shedder
+ */
 export { LoadShedder } from './load-shedder';
 export { LoadShedError, type ShedReason } from './load-shed-error';
 export {

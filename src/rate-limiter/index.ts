@@ -1,3 +1,10 @@
+/**
+ * RateLimiter: limits calls per key over one or several windows, with the in-memory
+ * {@link MemoryStore}; the Redis store is in `bulwark/redis`.
+ *
+ * Guide: [rate-limiter.md](../../docs/rate-limiter.md).
+ * @module rate-limiter
+ */
 export { RateLimiter } from './rate-limiter';
 export { RateLimitError, type RateLimitRejectionReason } from './rate-limit-error';
 export { MemoryStore, MEMORY_STORE_DEFAULTS, type MemoryStoreOptions } from './memory-store';

@@ -1,7 +1,10 @@
 /**
- * `bulwark/redis`: the Redis store of the RateLimiter. Importing `bulwark` alone never loads
- * ioredis; this entry needs it (an optional peer dependency, ioredis ≥ 5).
- * @module
+ * `bulwark/redis`: the Redis store of the RateLimiter, shared by every process that uses the same
+ * Redis. Importing `bulwark` alone never loads ioredis; this entry needs it (an optional peer
+ * dependency, ioredis ≥ 5).
+ *
+ * Guide: [redis-store.md](../../docs/redis-store.md).
+ * @module bulwark/redis
  */
 export { RedisStore } from './redis-store';
 export { RedisStoreError } from './errors';

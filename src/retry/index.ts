@@ -1,3 +1,10 @@
+/**
+ * Retry: runs a failed call again with backoff and jitter, within a deadline and an optional retry
+ * budget ({@link RetryBudget}).
+ *
+ * Guide: [retry.md](../../docs/retry.md).
+ * @module retry
+ */
 export { Retry } from './retry';
 export type { RetryStats } from './stats';
 export { RETRY_DEFAULTS, type RetryOptions, type BackoffOptions } from './options';
