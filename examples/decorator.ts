@@ -1,5 +1,7 @@
 /**
- * `@resilient(...)`: the TC39 (TypeScript 5 standard) method decorator.
+ * `@resilient(...)`: a method decorator for standard (TC39) decorators and for TypeScript's
+ * `experimentalDecorators`, so this file compiles unchanged in a NestJS or TypeORM project; it
+ * tells the two forms apart when the class is defined.
  *
  * - `@resilient(policyA, policyB)` composes the policies once (first = outermost) and shares them
  *   between every instance of the class.

@@ -1,6 +1,6 @@
 /**
- * `@resilient`: the TC39 (TypeScript 5 standard) method decorator that runs a method through
- * policies.
+ * `@resilient`: the method decorator that runs a method through policies, for standard (TC39)
+ * decorators and for TypeScript's `experimentalDecorators`.
  * @module
  */
 import { compose, type Policy } from '../core/policy';
@@ -11,20 +11,37 @@ export type PolicyFactory<This> = (instance: This) => Policy;
 /** An async method that `@resilient` can decorate. */
 export type AsyncMethod<This, Args extends unknown[], Result> = (this: This, ...args: Args) => PromiseLike<Result>;
 
-/** The decorator returned by {@link resilient}. */
-export type ResilientDecorator<This = unknown> = <T extends This, Args extends unknown[], Result>(
-  method: AsyncMethod<T, Args, Result>,
-  context: ClassMethodDecoratorContext<T, AsyncMethod<T, Args, Result>>,
-) => (this: T, ...args: Args) => Promise<Result>;
+/**
+ * The decorator returned by {@link resilient}. It has both call shapes, and tells them apart when
+ * it is called: standard (TC39) decorators call it with `(method, context)`, TypeScript's
+ * `experimentalDecorators` with `(target, propertyKey, descriptor)`.
+ */
+export interface ResilientDecorator<This = unknown> {
+  /** Standard decorators (TypeScript 5 without `experimentalDecorators`): returns the wrapped method. */
+  <T extends This, Args extends unknown[], Result>(
+    method: AsyncMethod<T, Args, Result>,
+    context: ClassMethodDecoratorContext<T, AsyncMethod<T, Args, Result>>,
+  ): (this: T, ...args: Args) => Promise<Result>;
+  /**
+   * `experimentalDecorators` (NestJS, TypeORM): `target` is the prototype, or the class for a
+   * static method; returns the descriptor with the wrapped method as its value.
+   */
+  <T extends This, Method extends (this: T, ...args: never[]) => PromiseLike<unknown>>(
+    target: T,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<Method>,
+  ): TypedPropertyDescriptor<Method>;
+}
 
 /**
  * Runs each call of the decorated async method through `policies` (composed, first = outermost).
  * The policies are shared by every instance of the class; pass a factory instead,
  * `@resilient((instance) => policy)`, for one policy per instance (made on its first call).
  *
- * Standard decorators (TypeScript 5 without `experimentalDecorators`); `this` and the method's
- * type are kept. Applying it to anything but a method throws a `TypeError` when the class is
- * defined.
+ * Works with standard decorators (TypeScript 5) and with `experimentalDecorators`; `this` and the
+ * method's type are kept. A static method gets the class as `this` (and, with a factory, one
+ * policy for the class). Applying it to anything but a method (a getter, a setter, a field)
+ * throws a `TypeError` when the class is defined.
  *
  * @example
  * ```ts
@@ -38,16 +55,8 @@ export function resilient<This = unknown>(factory: PolicyFactory<This>): Resilie
 export function resilient(...policies: Policy[]): ResilientDecorator;
 export function resilient<This>(...args: [PolicyFactory<This>] | Policy[]): ResilientDecorator<This> {
   const policyFor = resolvePolicies<This>(args);
-  return function decorate<T extends This, Args extends unknown[], Result>(
-    method: AsyncMethod<T, Args, Result>,
-    context: ClassMethodDecoratorContext<T, AsyncMethod<T, Args, Result>>,
-  ) {
-    if ((context as { kind: string }).kind !== 'method') {
-      throw new TypeError(
-        `@resilient decorates methods only; "${String(context.name)}" is a ${(context as { kind: string }).kind}`,
-      );
-    }
-    return function resilientMethod(this: T, ...methodArgs: Args): Promise<Result> {
+  const wrap = (method: AsyncMethod<This, unknown[], unknown>) =>
+    function resilientMethod(this: This, ...methodArgs: unknown[]): Promise<unknown> {
       let policy: Policy;
       try {
         policy = policyFor(this);
@@ -56,7 +65,42 @@ export function resilient<This>(...args: [PolicyFactory<This>] | Policy[]): Resi
       }
       return policy.execute(() => method.apply(this, methodArgs));
     };
-  };
+  function decorate(value: unknown, contextOrKey: unknown, descriptor?: unknown): unknown {
+    const member = decoratedMember(value, contextOrKey, descriptor);
+    if (member.kind !== 'method') {
+      const article = /^[aeiou]/.test(member.kind) ? 'an' : 'a';
+      throw new TypeError(`@resilient decorates methods only; "${member.name}" is ${article} ${member.kind}`);
+    }
+    if (member.legacy) {
+      const method = descriptor as TypedPropertyDescriptor<AsyncMethod<This, unknown[], unknown>>;
+      return { ...method, value: wrap(method.value as AsyncMethod<This, unknown[], unknown>) };
+    }
+    return wrap(value as AsyncMethod<This, unknown[], unknown>);
+  }
+  return decorate as ResilientDecorator<This>;
+}
+
+/** What a decorator was applied to, read from either call shape. */
+interface DecoratedMember {
+  /** `method`, or what else it is: `getter`, `setter`, `field`, `accessor`, `class`, `parameter`. */
+  readonly kind: string;
+  /** Its name, or the class's name for a class. */
+  readonly name: string;
+  /** Called as an `experimentalDecorators` decorator. */
+  readonly legacy: boolean;
+}
+
+function decoratedMember(value: unknown, contextOrKey: unknown, descriptor: unknown): DecoratedMember {
+  if (typeof contextOrKey === 'object' && contextOrKey !== null) {
+    const context = contextOrKey as { readonly kind?: unknown; readonly name?: unknown };
+    return { kind: String(context.kind), name: String(context.name), legacy: false };
+  }
+  if (typeof descriptor === 'number') return { kind: 'parameter', name: String(contextOrKey ?? 'constructor'), legacy: true };
+  if (contextOrKey === undefined) return { kind: 'class', name: String((value as { name?: unknown } | undefined)?.name), legacy: true };
+  const property = descriptor as PropertyDescriptor | undefined;
+  const kind =
+    typeof property?.value === 'function' ? 'method' : property?.get !== undefined ? 'getter' : property?.set !== undefined ? 'setter' : 'field';
+  return { kind, name: String(contextOrKey), legacy: true };
 }
 
 function resolvePolicies<This>(args: [PolicyFactory<This>] | Policy[]): (instance: This) => Policy {

@@ -11,6 +11,8 @@ import {
   type CommonOptions,
   type CrossFieldCheck,
 } from '../core/config';
+import { isRejectedError, type ConfigIssue } from '../core/errors';
+import type { ErrorClass } from '../core/exceptions';
 import type { BackoffFunction, BackoffKind, Jitter } from './backoff';
 import { RetryBudget, retryBudgetOptionsSchema, type RetryBudgetOptions } from './budget';
 
@@ -55,6 +57,16 @@ export interface RetryOptions extends CommonOptions {
    * dependency; a {@link RetryBudget} instance shares one budget between several Retry policies.
    */
   budget?: RetryBudgetOptions | RetryBudget;
+  /**
+   * Retries refusals of inner bulwark policies too ({@link isRejectedError}: an open circuit, a
+   * full bulkhead, a rate limit…), waiting their `retryAfterMs` (capped by `maxDelayMs`, and
+   * within the deadline). Off by default: a refusal ends the call at once, unchanged, because
+   * waiting out an open circuit's recovery timeout is rarely what the caller wants. When on,
+   * refusals still pass through `exceptions.handle` / `ignore` like any error. Listing a refusal
+   * class in `exceptions.handle` without it is a {@link ConfigError}.
+   * @defaultValue false
+   */
+  retryRejections?: boolean;
   /** Random source in [0, 1) for jitter, for tests. @defaultValue `Math.random` */
   random?: () => number;
 }
@@ -73,6 +85,8 @@ export const RETRY_DEFAULTS = {
   maxDelayMs: 30_000,
   /** Full jitter: uniform in [0, delay]. */
   jitter: 'full',
+  /** Refusals of inner policies are not retried. */
+  retryRejections: false,
 } as const;
 
 const backoffKind = z.enum(['constant', 'linear', 'exponential']);
@@ -105,14 +119,37 @@ export const retryOptionsSchema = z.strictObject({
   budget: z
     .union([z.instanceof(RetryBudget), retryBudgetOptionsSchema])
     .optional(),
+  retryRejections: z.boolean().optional(),
   random: functionSchema<() => number>().optional(),
 });
 
-/** Backoff parameters may be given at the top level or in the `backoff` object, not both. */
-export const retryCrossCheck: CrossFieldCheck = (options) => {
+/**
+ * Cross-field rules of {@link RetryOptions}: backoff parameters are given at the top level or in
+ * the `backoff` object, not both; a refusal class in `exceptions.handle` needs `retryRejections`.
+ */
+export const retryCrossCheck: CrossFieldCheck = (options) => [...backoffConflicts(options), ...unretriedRefusalClasses(options)];
+
+function backoffConflicts(options: Readonly<Record<string, unknown>>): ConfigIssue[] {
   const backoff = options['backoff'];
   if (typeof backoff !== 'object' || backoff === null) return [];
   return backoffFields
     .filter((field) => options[field] !== undefined && (backoff as Record<string, unknown>)[field] !== undefined)
     .map((field) => ({ path: field, message: 'is set both here and in backoff; set it once' }));
-};
+}
+
+/**
+ * Refusal classes (CircuitOpenError, RateLimitError…) listed in `exceptions.handle` while
+ * `retryRejections` is off: the list says "retry these", the default says "never retry a
+ * refusal", so the Retry refuses to guess.
+ */
+function unretriedRefusalClasses(options: Readonly<Record<string, unknown>>): ConfigIssue[] {
+  if (options['retryRejections'] === true) return [];
+  const handle = (options['exceptions'] as { handle?: unknown } | undefined)?.handle;
+  if (!Array.isArray(handle)) return [];
+  return handle
+    .filter((errorClass): errorClass is ErrorClass => typeof errorClass === 'function' && isRejectedError(errorClass.prototype))
+    .map((errorClass) => ({
+      path: 'exceptions.handle',
+      message: `lists ${errorClass.name}, a refusal by an inner policy, which a Retry retries only with retryRejections: true`,
+    }));
+}

@@ -5,6 +5,7 @@
  */
 import { parseOptions } from '../core/config';
 import { withAttempt, type InternalContext } from '../core/context';
+import { isRejectedError } from '../core/errors';
 import { getLogger } from '../core/logger';
 import { runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
@@ -21,6 +22,9 @@ type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
  * Runs a function again when it fails with an error the exception handler handles (every error by
  * default), up to `maxAttempts` tries in all, waiting a backoff delay between tries.
  *
+ * - A refusal of an inner policy (an open circuit, a full bulkhead, a rate limit: see
+ *   {@link isRejectedError}) is not retried: it reaches the caller at once, unchanged, unless
+ *   `retryRejections` is on.
  * - An error's numeric `retryAfterMs` (e.g. a rate limit's) replaces the backoff delay, capped by
  *   `maxDelayMs`.
  * - With a deadline (from `execute`'s `deadline` / `timeoutMs` or an enclosing Timeout), no sleep
@@ -45,6 +49,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
   readonly #backoff: BackoffSettings;
   readonly #retryOnResult: ((result: unknown) => boolean) | undefined;
   readonly #budget: RetryBudget | undefined;
+  readonly #retryRejections: boolean;
   /** Settles a first try's value; shared by all calls unless `retryOnResult` needs a closure per call. */
   readonly #onFirstSuccess: ((value: unknown) => unknown) | undefined;
   #succeededWithoutRetry = 0;
@@ -75,6 +80,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
       random: resolved.random ?? Math.random,
     });
     this.#retryOnResult = resolved.retryOnResult;
+    this.#retryRejections = resolved.retryRejections ?? RETRY_DEFAULTS.retryRejections;
     const budget = resolved.budget;
     this.#budget =
       budget === undefined ? undefined : budget instanceof RetryBudget ? budget : new RetryBudget(budget, this.clock);
@@ -128,7 +134,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
     for (;;) {
       if (ctx.scope?.aborted) return this.#fail(attempt, ctx.scope.reason);
       const error = outcome.ok ? undefined : outcome.error;
-      if (!outcome.ok && !this.exceptions.handles(error)) return this.#fail(attempt, error);
+      if (!outcome.ok && !this.#mayRetry(error)) return this.#fail(attempt, error);
       const canRetry = attempt < this.#maxAttempts;
       const delayMs = canRetry ? this.#delayAfter(attempt, previousDelayMs, error) : 0;
       const stop = canRetry ? this.#whyNotRetryAfter(ctx, delayMs) : 'maxAttempts';
@@ -150,6 +156,14 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
         return outcome.value;
       }
     }
+  }
+
+  /**
+   * Whether a failed try may be retried: its error is handled and, unless `retryRejections` is on,
+   * is no inner policy's refusal (which then reaches the caller as it is).
+   */
+  #mayRetry(error: unknown): boolean {
+    return (this.#retryRejections || !isRejectedError(error)) && this.exceptions.handles(error);
   }
 
   /** Whether `retryOnResult` asks for a retry; one that throws is logged and asks for none. */

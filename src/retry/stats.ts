@@ -10,8 +10,8 @@ export interface RetryStats {
   /** Calls that succeeded after one or more retries. */
   readonly succeededAfterRetry: number;
   /**
-   * Calls that failed at the first try without being retried: the error was not handled, the
-   * caller aborted, or no retry was allowed. Failed calls include those whose last result
+   * Calls that failed at the first try without being retried: the error was not handled or was
+   * an inner policy's refusal, the caller aborted, or no retry was allowed. Failed calls include those whose last result
    * `retryOnResult` still rejected.
    */
   readonly failedWithoutRetry: number;

@@ -1,7 +1,6 @@
-import ts from 'typescript';
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
-import * as bulwark from '../../src/index';
 import { Fallback, Retry, resilient, Timeout, type Policy } from '../../src/index';
+import { compileAndRun, typeCheck } from './compile';
 
 describe('@resilient (compiled by vitest)', () => {
   it('runs the method through the composed policies, keeping this and the arguments', async () => {
@@ -69,6 +68,18 @@ describe('@resilient (compiled by vitest)', () => {
     }).toThrow(/is a getter/);
   });
 
+  it('names what it is applied to when called in the experimentalDecorators shape', () => {
+    const decorator = resilient(new Retry({ registry: false })) as unknown as (...args: unknown[]) => unknown;
+    class Target {
+      set value(_: number) {}
+    }
+    const setter = Object.getOwnPropertyDescriptor(Target.prototype, 'value');
+    expect(() => decorator(Target.prototype, 'value', setter)).toThrow(new TypeError('@resilient decorates methods only; "value" is a setter'));
+    expect(() => decorator(Target.prototype, 'save', 0)).toThrow('"save" is a parameter');
+    expect(() => decorator(Target, undefined, 1)).toThrow('"constructor" is a parameter');
+    expect(() => decorator(Target)).toThrow('"Target" is a class');
+  });
+
   it('rejects the call, without throwing, when the policy factory fails', async () => {
     class Broken {
       @resilient(() => {
@@ -88,55 +99,136 @@ describe('@resilient (compiled by vitest)', () => {
   });
 });
 
-describe('@resilient (compiled by the TypeScript 5 compiler, standard decorators)', () => {
-  const source = `
-    import { resilient, Retry } from 'bulwark';
-    export class Inventory {
-      attempts = 0;
-      @resilient(new Retry({ maxAttempts: 2, initialDelayMs: 0 }))
-      async count(sku: string): Promise<string> {
-        this.attempts++;
-        if (this.attempts === 1) throw new Error('first try fails');
-        return sku + ':' + this.attempts;
-      }
-    }
-    export function defineBadClass() {
-      class Bad {
-        @(resilient(new Retry()) as any) field = 1;
-      }
-      return Bad;
-    }
-  `;
+/** A user's module, compiled as it is with and without `experimentalDecorators`. */
+const userModule = `
+  import { resilient, Retry } from 'bulwark';
 
-  function compile(): Record<string, unknown> {
-    const output = ts.transpileModule(source, {
-      compilerOptions: {
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.CommonJS,
-        experimentalDecorators: false,
-        strict: true,
-      },
-      reportDiagnostics: true,
-    });
-    expect(output.diagnostics ?? []).toEqual([]);
-    expect(output.outputText).toContain('__esDecorate');
-    const module = { exports: {} as Record<string, unknown> };
-    const requireShim = (id: string) => {
-      if (id === 'bulwark') return bulwark;
-      throw new Error(`unexpected import ${id}`);
-    };
-    new Function('require', 'module', 'exports', output.outputText)(requireShim, module, module.exports);
-    return module.exports;
+  const retryOnce = () => new Retry({ maxAttempts: 2, initialDelayMs: 0, registry: false });
+  const shared = retryOnce();
+  export const policiesMade: string[] = [];
+
+  export class Inventory {
+    static pings = 0;
+    attempts = 0;
+    constructor(readonly prefix: string) {}
+
+    @resilient(shared)
+    async count(sku: string, times = 1): Promise<string> {
+      this.attempts++;
+      if (this.attempts === 1) throw new Error('first try fails');
+      return this.prefix + sku + ' x' + times + ' after ' + this.attempts + ' tries';
+    }
+
+    @resilient((inventory: Inventory) => {
+      policiesMade.push(inventory.prefix);
+      return retryOnce();
+    })
+    async label(): Promise<string> {
+      return this.prefix + 'label';
+    }
+
+    @resilient(retryOnce())
+    static async ping(): Promise<string> {
+      this.pings++;
+      if (this.pings === 1) throw new Error('first ping fails');
+      return 'pong after ' + this.pings + ' tries';
+    }
   }
 
-  it('retries the decorated method of the compiled class', async () => {
-    const { Inventory } = compile() as { Inventory: new () => { count(sku: string): Promise<string>; attempts: number } };
-    const inventory = new Inventory();
-    await expect(inventory.count('sku-1')).resolves.toBe('sku-1:2');
+  // The method keeps its types: a wrong argument or result type does not compile.
+  export const countTwice = (inventory: Inventory): Promise<string> => inventory.count('sku', 2);
+  // @ts-expect-error sku is a string
+  export const wrongArgument = (inventory: Inventory) => inventory.count(42);
+  // @ts-expect-error count resolves to a string
+  export const wrongResult = (inventory: Inventory): Promise<number> => inventory.count('sku');
+
+  export function defineWithGetter() {
+    class WithGetter {
+      // @ts-expect-error only methods can be decorated
+      @resilient(shared)
+      get value(): Promise<number> {
+        return Promise.resolve(1);
+      }
+    }
+    return WithGetter;
+  }
+
+  export function defineWithField() {
+    class WithField {
+      @(resilient(shared) as any) value = 1;
+    }
+    return WithField;
+  }
+
+  export function defineWithSyncMethod() {
+    class WithSyncMethod {
+      // @ts-expect-error only methods that return a promise can be decorated
+      @resilient(shared)
+      value(): number {
+        return 1;
+      }
+    }
+    return WithSyncMethod;
+  }
+
+  export function defineWithFactoryOfAnotherClass() {
+    class Unrelated {
+      unrelated = true;
+      // @ts-expect-error the factory takes an Inventory, not an Unrelated
+      @resilient((inventory: Inventory) => retryOnce())
+      async value(): Promise<number> {
+        return 1;
+      }
+    }
+    return Unrelated;
+  }
+`;
+
+interface UserModule {
+  Inventory: {
+    new (prefix: string): { count(sku: string, times?: number): Promise<string>; label(): Promise<string>; attempts: number };
+    ping(): Promise<string>;
+  };
+  policiesMade: string[];
+  defineWithGetter: () => unknown;
+  defineWithField: () => unknown;
+}
+
+describe.each([
+  { setting: 'standard decorators', experimentalDecorators: false },
+  { setting: 'experimentalDecorators (NestJS, TypeORM)', experimentalDecorators: true },
+])('@resilient compiled by the TypeScript compiler with $setting', ({ experimentalDecorators }) => {
+  const run = () => compileAndRun(userModule, experimentalDecorators) as unknown as UserModule;
+
+  it('type-checks, keeping the parameter and return types and refusing getters, sync methods and foreign factories', () => {
+    expect(typeCheck(userModule, experimentalDecorators)).toEqual([]);
   });
 
-  it('throws a TypeError when the compiled class decorates a field', () => {
-    const { defineBadClass } = compile() as { defineBadClass: () => unknown };
-    expect(defineBadClass).toThrow(TypeError);
+  it("runs each call through the policy, with the instance's this and the arguments", async () => {
+    const { Inventory } = run();
+    const inventory = new Inventory('north/');
+    await expect(inventory.count('sku-1', 3)).resolves.toBe('north/sku-1 x3 after 2 tries');
+    expect(inventory.attempts).toBe(2);
+  });
+
+  it('makes one policy per instance with a factory, on first use', async () => {
+    const { Inventory, policiesMade } = run();
+    const north = new Inventory('north/');
+    const south = new Inventory('south/');
+    await north.label();
+    await north.label();
+    await expect(south.label()).resolves.toBe('south/label');
+    expect(policiesMade).toEqual(['north/', 'south/']);
+  });
+
+  it('decorates a static method, with the class as this', async () => {
+    const { Inventory } = run();
+    await expect(Inventory.ping()).resolves.toBe('pong after 2 tries');
+  });
+
+  it('throws a TypeError naming the member when the class decorates a getter or a field', () => {
+    const { defineWithGetter, defineWithField } = run();
+    expect(defineWithGetter).toThrow(new TypeError('@resilient decorates methods only; "value" is a getter'));
+    expect(defineWithField).toThrow(new TypeError('@resilient decorates methods only; "value" is a field'));
   });
 });
