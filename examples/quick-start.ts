@@ -49,7 +49,7 @@ export async function main(): Promise<QuickStartResult> {
   // 2. A function with the same parameters; each call runs through the policy.
   const getPrice = wrap(prices, (symbol: string) => fetchPrice(symbol));
 
-  // 3. A method, with TypeScript 5 standard decorators.
+  // 3. A method (standard decorators, or experimentalDecorators as in NestJS and TypeORM).
   class PriceService {
     @resilient(new Retry({ maxAttempts: 3 }), new Timeout({ timeoutMs: 200 }))
     async latest(symbol: string): Promise<number> {
