@@ -27,6 +27,12 @@
  * are made the same way (a fresh breaker tripped in `setup`), so that every library's open row
  * starts each phase from the same state; neither bulwark nor cockatiel starts a timer for that.
  *
+ * The `timeout-budgets-*` groups measure one call at a time too, but on a Timeout that already has
+ * {@link TIMEOUT_BUDGET_IN_FLIGHT} calls in flight, each with a random budget of its own: `setup`
+ * starts them and keeps them waiting, `teardown` lets them return and waits until none is in flight,
+ * so that the Timeout's timer (armed for the earliest of them, ≥ 10 s away) lives only as long as
+ * the row's phase. They show that a call's cost does not grow with the calls in flight.
+ *
  * To add a row, append a `{ group, library, fn }` entry to the list in {@link createCases}; to add
  * a group, add it to {@link GROUPS} too. Goals that compare the rows live in `goals.ts`.
  * @module
@@ -113,10 +119,10 @@ export interface BenchCase {
    */
   readonly setup?: () => void | Promise<void>;
   /**
-   * Undoes `setup`; called after each phase. Rows with a `verify` also check there that the phase
-   * ended in the state it measured (e.g. the breaker was still open), and throw if not.
+   * Undoes `setup`; called after each phase and awaited. Rows with a `verify` also check there that
+   * the phase ended in the state it measured (e.g. the breaker was still open), and throw if not.
    */
-  readonly teardown?: () => void;
+  readonly teardown?: () => void | Promise<void>;
 }
 
 /** The rows plus a way to release anything a failed run left behind. */
@@ -183,6 +189,20 @@ const REDIS_KEYS = 1_000;
  */
 const RATE_LIMIT_SLICES = 4;
 
+/** Calls kept in flight by the rows of the `timeout-budgets-*` groups, one group per count. */
+export const TIMEOUT_BUDGET_IN_FLIGHT = [1_000, 10_000, 100_000] as const;
+
+/** Id of the `timeout-budgets-*` group with `inFlight` calls in flight, e.g. `timeout-budgets-10k`. */
+export function timeoutBudgetGroup(inFlight: number): string {
+  return `timeout-budgets-${inFlight / 1_000}k`;
+}
+
+/** Shortest per-call budget of the `timeout-budgets-*` rows, in ms: far beyond any phase. */
+const TIMEOUT_BUDGET_MIN_MS = 10_000;
+
+/** The `timeoutMs` of the `timeout-budgets-*` rows' Timeout, and the longest per-call budget. */
+const TIMEOUT_BUDGET_MAX_MS = 60_000;
+
 /** The Redis the `redis-rl-*` rows talk to. */
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -225,6 +245,17 @@ export const GROUPS: readonly Group[] = [
     description:
       "bulwark `new Timeout({ timeoutMs: 1000, strategy: 'cooperative' })`; cockatiel `timeout(1000, TimeoutStrategy.Cooperative)`",
   },
+  ...TIMEOUT_BUDGET_IN_FLIGHT.map(
+    (inFlight): Group => ({
+      id: timeoutBudgetGroup(inFlight),
+      label: `timeout, own budgets, ${inFlight.toLocaleString('en-US')} in flight`,
+      description:
+        `bulwark \`new Timeout({ timeoutMs: ${TIMEOUT_BUDGET_MAX_MS} })\` with ${inFlight.toLocaleString('en-US')} calls in flight, ` +
+        `each started with a random \`{ timeoutMs }\` in [${TIMEOUT_BUDGET_MIN_MS}, ${TIMEOUT_BUDGET_MAX_MS}) ms; each measured call passes ` +
+        'a random budget from the same range, so calls arrive out of deadline order. No peer: compare the groups ' +
+        `(goal: ≤ 2× the ${timeoutBudgetGroup(TIMEOUT_BUDGET_IN_FLIGHT[0])} time per call)`,
+    }),
+  ),
   {
     id: 'fallback',
     label: 'fallback, not used',
@@ -719,6 +750,7 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
     { group: 'backpressure', library: 'bulwark', fn: () => backpressure.execute(operation) },
   );
 
+  cases.push(...timeoutBudgetCases(bulwark));
   cases.push(...rateLimitCases(bulwark));
   cases.push(...redisRateLimitCases(bulwark, notes));
 
@@ -726,9 +758,60 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
     cases: sortByGroup(cases),
     notes,
     dispose: () => {
-      for (const c of cases) c.teardown?.();
+      // An async teardown that fails here changes nothing: the run has already ended or failed.
+      for (const c of cases) void Promise.resolve(c.teardown?.()).catch(noop);
     },
   };
+}
+
+/**
+ * The rows of the `timeout-budgets-*` groups (see the module comment): one Timeout per group, whose
+ * `setup` starts the group's calls in flight, each with a random budget, held until `teardown`;
+ * `fn` makes one call with a random budget of its own. `verify` and `teardown` check that every
+ * call started by `setup` was still in flight (none timed out: the row measured what it says).
+ */
+function timeoutBudgetCases(bulwark: BulwarkModule): BenchCase[] {
+  const { Timeout } = bulwark;
+  const budget = (): { readonly timeoutMs: number } => ({
+    timeoutMs: TIMEOUT_BUDGET_MIN_MS + Math.floor(Math.random() * (TIMEOUT_BUDGET_MAX_MS - TIMEOUT_BUDGET_MIN_MS)),
+  });
+  const measuredBudgets = Array.from({ length: 4_096 }, budget);
+  return TIMEOUT_BUDGET_IN_FLIGHT.map((inFlight): BenchCase => {
+    const group = timeoutBudgetGroup(inFlight);
+    const timeout = new Timeout({ name: `bench-${group}`, timeoutMs: TIMEOUT_BUDGET_MAX_MS, registry: false });
+    const heldBudgets = Array.from({ length: inFlight }, budget);
+    let release: ((value: number) => void) | undefined;
+    let held: Array<Promise<number>> = [];
+    let index = 0;
+    const checkInFlight = (count: number): void => {
+      check(count === inFlight, `${group}: ${count} calls in flight, expected ${inFlight}`);
+    };
+    return {
+      group,
+      library: 'bulwark',
+      setup: () => {
+        const gate = new Promise<number>((resolve) => (release = resolve));
+        const wait = (): Promise<number> => gate;
+        held = heldBudgets.map((options) => timeout.execute(wait, options));
+      },
+      verify: async () => checkInFlight(timeout.stats().inFlight),
+      teardown: async () => {
+        if (release === undefined) return;
+        const count = timeout.stats().inFlight;
+        release(1);
+        release = undefined;
+        await Promise.all(held);
+        held = [];
+        checkInFlight(count);
+        check(timeout.stats().inFlight === 0, `${group}: ${timeout.stats().inFlight} calls still in flight after teardown`);
+      },
+      fn: () => {
+        const options = measuredBudgets[index] as { readonly timeoutMs: number };
+        index = (index + 1) % measuredBudgets.length;
+        return timeout.execute(operation, options);
+      },
+    };
+  });
 }
 
 /**

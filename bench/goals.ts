@@ -6,7 +6,14 @@
  * @module
  */
 import { median, type RowRun, type RowSummary } from './analysis';
-import { BREAKER_OPEN_GROUP, BULKHEAD_CONCURRENT_GROUP, REDIS_IN_FLIGHT_GROUP, type Library } from './cases';
+import {
+  BREAKER_OPEN_GROUP,
+  BULKHEAD_CONCURRENT_GROUP,
+  REDIS_IN_FLIGHT_GROUP,
+  TIMEOUT_BUDGET_IN_FLIGHT,
+  timeoutBudgetGroup,
+  type Library,
+} from './cases';
 
 /**
  * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group);
@@ -47,10 +54,11 @@ export interface GoalResult extends Goal {
 
 /**
  * The goals: Retry overhead ≤ 0.5× cockatiel's overhead; Timeout and any composition containing
- * it ≤ 0.1× cockatiel's time (ns per call, bare call included); a closed CircuitBreaker's overhead
- * ≤ 0.5× cockatiel's in both modes; an open breaker's rejection cheaper than cockatiel's, and
- * cheaper than a call through a closed bulwark breaker (the rejection path must not cost more than
- * the call it saves); a Bulkhead faster than both cockatiel's bulkhead and p-limit, one call at a
+ * it ≤ 0.1× cockatiel's time (ns per call, bare call included), and a Timeout whose callers pass
+ * their own budgets no slower per call at 10,000 or 100,000 calls in flight than 2× at 1,000; a
+ * closed CircuitBreaker's overhead ≤ 0.5× cockatiel's in both modes; an open breaker's rejection
+ * cheaper than cockatiel's, and cheaper than a call through a closed bulwark breaker (the rejection
+ * path must not cost more than the call it saves); a Bulkhead faster than both cockatiel's bulkhead and p-limit, one call at a
  * time and 1,000 calls at once (time per call); a RateLimiter on its MemoryStore (sliding-window)
  * ≤ 0.8× rate-limiter-flexible's RateLimiterMemory time, with one key and with 10,000 keys; on a
  * RedisStore with 100 calls in flight, a sliding-window RateLimiter at ≥ 85% of the throughput of a
@@ -66,6 +74,15 @@ export const GOALS: readonly Goal[] = [
   },
   { group: 'timeout-aggressive', metric: 'timeVsCockatiel', max: 0.1, text: 'Timeout (aggressive) time ≤ 0.1× cockatiel time' },
   { group: 'timeout-cooperative', metric: 'timeVsCockatiel', max: 0.1, text: 'Timeout (cooperative) time ≤ 0.1× cockatiel time' },
+  ...TIMEOUT_BUDGET_IN_FLIGHT.slice(1).map(
+    (inFlight): Goal => ({
+      group: timeoutBudgetGroup(inFlight),
+      metric: 'timeVsGroup',
+      versus: timeoutBudgetGroup(TIMEOUT_BUDGET_IN_FLIGHT[0]),
+      max: 2,
+      text: `Timeout, callers' own budgets: time per call at ${inFlight.toLocaleString('en-US')} in flight ≤ 2× at 1,000`,
+    }),
+  ),
   { group: 'compose', metric: 'timeVsCockatiel', max: 0.1, text: 'Fallback+Retry+Timeout time ≤ 0.1× cockatiel time' },
   {
     group: 'breaker-consecutive',

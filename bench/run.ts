@@ -104,7 +104,7 @@ async function checkCases(cases: ReturnType<typeof createCases>['cases']): Promi
         throw new Error(`row ${row} returned ${String(value)}, expected ${expected}`);
       }
     } finally {
-      c.teardown?.();
+      await c.teardown?.();
     }
   }
 }

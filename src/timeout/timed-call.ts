@@ -11,7 +11,7 @@
  */
 import type { AbortListener, CancelScope, InternalContext, Priority } from '../core/context';
 import { isPromiseLike } from '../core/promise-like';
-import type { DeadlineEntry } from './deadline-list';
+import { NOT_LISTED, type DeadlineEntry } from './deadline-list';
 
 /** What a TimedCall needs from the Timeout that owns it. */
 export interface TimedCallOwner {
@@ -44,7 +44,7 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
   readonly startedAt: number;
   previousEntry: DeadlineEntry | undefined;
   nextEntry: DeadlineEntry | undefined;
-  inList = false;
+  listPosition = NOT_LISTED;
   aborted = false;
   reason: unknown;
   abortedByCaller = false;
