@@ -1,7 +1,8 @@
 /**
  * Many calls in flight on one Timeout, each with its own deadline (the Timeout's `timeoutMs` or a
- * caller's budget): every call times out exactly at its own deadline, and a call's start does not
- * get slower as calls pile up.
+ * caller's budget): every call times out exactly at its own deadline. That a call's start does not
+ * get slower as calls pile up is a cost, measured by the bench (`timeout-budgets-*` rows and their
+ * goals in bench/goals.ts), not asserted here: unit tests assert no timings.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -110,37 +111,5 @@ async function check(steps: readonly Step[]): Promise<void> {
 describe('Timeout with many deadlines in flight', () => {
   it('times out every call exactly at its own deadline, in deadline order, none early and none lost', async () => {
     await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 100, maxLength: 400 }), check), { numRuns: 100 });
-  });
-
-  it("starts a call with the caller's shorter budget as fast with 10,000 calls in flight as with none", async () => {
-    const clock = new ManualClock();
-    const timeout = new Timeout({ timeoutMs: 60_000, clock });
-    const probes = 200;
-    /** Best of 5: the time per call to start `probes` calls with a 1 s budget, in ms. */
-    const startCost = async (): Promise<number> => {
-      let best = Number.POSITIVE_INFINITY;
-      for (let round = 0; round < 5; round++) {
-        const gate = deferred<number>();
-        const started = performance.now();
-        const results: Array<Promise<number>> = [];
-        for (let i = 0; i < probes; i++) results.push(timeout.execute(() => gate.promise, { timeoutMs: 1_000 }));
-        best = Math.min(best, (performance.now() - started) / probes);
-        gate.resolve(1);
-        await Promise.all(results);
-      }
-      return best;
-    };
-    const alone = await startCost();
-    const background = deferred<number>();
-    const inFlight: Array<Promise<number>> = [];
-    for (let i = 0; i < 10_000; i++) inFlight.push(timeout.execute(() => background.promise));
-    expect(timeout.stats().inFlight).toBe(10_000);
-    const crowded = await startCost();
-    background.resolve(1);
-    await Promise.all(inFlight);
-
-    expect(crowded, 'ms per call with 10,000 in flight, against 10× the time with none').toBeLessThan(10 * alone);
-    expect(timeout.stats().inFlight).toBe(0);
-    expect(clock.pendingTimers).toBe(0);
   });
 });
