@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ConfigError } from '../../src/core/errors';
+import { ConfigError, isBulwarkError } from '../../src/core/errors';
 import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
 import { REDIS_STORE_DEFAULTS, RedisStore, RedisStoreError } from '../../src/redis/index';
 import { connect, deleteUnder, keysUnder, uniquePrefix } from './support';
@@ -170,6 +170,7 @@ describe('RedisStore decisions', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(RedisStoreError);
+    expect(isBulwarkError(failure, 'REDIS_STORE_FAILED')).toBe(true);
     expect(String((failure as RedisStoreError).message)).toMatch(/WRONGTYPE/);
   });
 
