@@ -314,6 +314,21 @@ describe('RedisStore decisions', () => {
     expect(await keysUnder(redis, prefix)).toEqual([`${prefix}:api:{u}:10000:log`]);
   });
 
+  it('takes a number as a key (the same key as its text) and refuses a key no store can take as the caller\'s error', async () => {
+    const prefix = prefixFor('numbers');
+    const store = new RedisStore({ redis, prefix, timeoutMs: 1_000 });
+    const limiter = new RateLimiter({ name: 'numeric', registry: false, limit: 3, windowMs: 10_000, store });
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => limiter.consume(i % 2 === 0 ? 42 : '42')));
+    expect(answers.filter((answer) => answer.allowed)).toHaveLength(3);
+    await expect(limiter.execute(() => 'ran', { key: 42 as unknown as string })).rejects.toMatchObject({ name: 'RateLimitError' });
+    await expect(limiter.consume({ id: 42 } as never)).rejects.toThrow(TypeError);
+    await expect(limiter.execute(() => 'ran', { key: Symbol('u') as never })).rejects.toThrow(/must be a string or a finite number/);
+    expect(limiter.stats()).toMatchObject({ admitted: 3, storeErrors: 0, storeFailing: false });
+    expect(await keysUnder(redis, prefix)).toEqual([`${prefix}:numeric:{42}:10000:log`]);
+    // Called directly, the store refuses a key that is not a string with a rejection, not a throw.
+    await expect(store.consume(42 as never, 1, limiter.rule)).rejects.toThrow(new TypeError('RedisStore key must be a string, got number'));
+  });
+
   it('keeps the counts of differently named limiters apart on one store', async () => {
     const prefix = prefixFor('names');
     const store = new RedisStore({ redis, prefix, timeoutMs: 1_000 });
