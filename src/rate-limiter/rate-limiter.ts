@@ -41,9 +41,10 @@ import type { RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from 
  * - Every refusal, by `consume` or `execute`, emits `rejected` with reason `limitReached`.
  * - When the store throws or rejects, `onStoreError` decides: admit, refuse, or decide with a
  *   local fallback MemoryStore. The `storeError` event and a warning log line (a process warning,
- *   `BULWARK_STORE_FAILED`, when no logger is set) come once per outage; the store is tried again on every call, and used again as soon as it answers. While
- *   an outage is under way `health()` says `detail: 'store failing'` (the limiter stays healthy:
- *   `onStoreError` keeps it deciding).
+ *   `BULWARK_STORE_FAILED`, when no logger is set) come once per outage; the store is tried
+ *   again on every call, and used again as soon as it answers. While an outage is under way
+ *   `health()` says `detail: 'store failing'` (the limiter stays healthy: `onStoreError` keeps it
+ *   deciding).
  * - `fn`'s own results and errors pass through unchanged: the limiter judges no outcome;
  *   `onException` and `transform` apply to its rejections (reason `rateLimited`).
  * - Waiting (`mode: 'wait'`) is not a queue: each waiter sleeps its own `retryAfterMs` and asks
