@@ -39,10 +39,12 @@ export interface RateLimiterOptions extends CommonOptions {
   /** Where admissions are counted. @defaultValue a new {@link MemoryStore} with this limiter's clock */
   store?: RateLimitStore;
   /**
-   * The key of a call whose `execute` options give none: a fixed string, or a function of the
-   * call's context. @defaultValue `'default'`: one limit shared by every call
+   * The key of a call whose `execute` options give none: a fixed key, or a function of the call's
+   * context. A key is a string or a finite number, which is the same key as its decimal text (`42`
+   * and `'42'` count together, in every store); a function that returns anything else fails the
+   * call with a TypeError. @defaultValue `'default'`: one limit shared by every call
    */
-  key?: string | ((ctx: ExecutionContext) => string);
+  key?: string | number | ((ctx: ExecutionContext) => string | number);
   /** Units each `execute` consumes: an integer ≥ 1, or a function of the call's context. @defaultValue 1 */
   cost?: number | ((ctx: ExecutionContext) => number);
   /**
@@ -111,7 +113,7 @@ export const rateLimiterOptionsSchema = z.strictObject({
   limits: z.array(windowSchema).min(1, { message: 'must hold at least one window' }).readonly().optional(),
   algorithm: z.enum(['sliding-log', 'sliding-window']).optional(),
   store: storeSchema.optional(),
-  key: z.union([z.string(), functionSchema<(ctx: ExecutionContext) => string>()]).optional(),
+  key: z.union([z.string(), z.number().finite(), functionSchema<(ctx: ExecutionContext) => string | number>()]).optional(),
   cost: z.union([positiveInt, functionSchema<(ctx: ExecutionContext) => number>()]).optional(),
   mode: z.enum(['reject', 'wait']).optional(),
   maxWaitMs: durationMs.optional(),

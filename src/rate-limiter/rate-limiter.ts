@@ -3,9 +3,10 @@
  * windows, counted in a pluggable store.
  * @module
  */
+import { inspect } from 'node:util';
 import { allChecks, parseOptions, judgesNoOutcome } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
-import { getLogger } from '../core/logger';
+import { getLogger, silentLogger } from '../core/logger';
 import { runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
 import { isPromiseLike } from '../core/promise-like';
@@ -33,14 +34,17 @@ import type { RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from 
  * tries again, for at most `maxWaitMs`.
  *
  * - The key of an `execute` is its `options.key` (`ctx.key` inside a composition), else the
- *   `key` option (a string or a function of the context), else `'default'`.
+ *   `key` option (a key or a function of the context), else `'default'`. A key is a string or a
+ *   finite number, the same key as its decimal text (`42` and `'42'` count together in every
+ *   store); anything else rejects the call with a TypeError (the caller's error, not the store's).
  * - A refused request consumes from no window; `cost` > 1 is consumed atomically.
  * - Every refusal, by `consume` or `execute`, emits `rejected` with reason `limitReached`.
  * - When the store throws or rejects, `onStoreError` decides: admit, refuse, or decide with a
- *   local fallback MemoryStore. The `storeError` event and a warning log line come once per
- *   outage; the store is tried again on every call, and used again as soon as it answers. While
- *   an outage is under way `health()` says `detail: 'store failing'` (the limiter stays healthy:
- *   `onStoreError` keeps it deciding).
+ *   local fallback MemoryStore. The `storeError` event and a warning log line (a process warning,
+ *   `BULWARK_STORE_FAILED`, when no logger is set) come once per outage; the store is tried
+ *   again on every call, and used again as soon as it answers. While an outage is under way
+ *   `health()` says `detail: 'store failing'` (the limiter stays healthy: `onStoreError` keeps it
+ *   deciding).
  * - `fn`'s own results and errors pass through unchanged: the limiter judges no outcome;
  *   `onException` and `transform` apply to its rejections (reason `rateLimited`).
  * - Waiting (`mode: 'wait'`) is not a queue: each waiter sleeps its own `retryAfterMs` and asks
@@ -76,7 +80,7 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
   readonly #store: RateLimitStore;
   /** The store again when it is a MemoryStore of this copy of bulwark, whose answers are never promises. */
   readonly #memoryStore: MemoryStore | undefined;
-  readonly #key: string | ((ctx: ExecutionContext) => string);
+  readonly #key: string | ((ctx: ExecutionContext) => string | number);
   readonly #cost: number | ((ctx: ExecutionContext) => number);
   /**
    * The errors of `execute` refusals, one variant per window limit (the limit of a configured
@@ -116,7 +120,7 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     this.onStoreError = resolved.onStoreError ?? RATE_LIMITER_DEFAULTS.onStoreError;
     this.#store = resolved.store ?? new MemoryStore({ clock: this.clock });
     this.#memoryStore = this.#store instanceof MemoryStore ? this.#store : undefined;
-    this.#key = resolved.key ?? RATE_LIMITER_DEFAULTS.key;
+    this.#key = typeof resolved.key === 'number' ? String(resolved.key) : (resolved.key ?? RATE_LIMITER_DEFAULTS.key);
     this.#cost = resolved.cost ?? RATE_LIMITER_DEFAULTS.cost;
     const name = this.name;
     this.#errors = new Rejections((limit) => new RateLimitError(name, limit, 0), resolved.captureRejectionStacks ?? false);
@@ -137,11 +141,16 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
    * sets its headers from the result. Never rejects for a refusal (see `allowed`); a refusal
    * emits `rejected` (reason `limitReached`) but is no error: `onException` and `transform` do
    * not apply.
-   * @param key - the partition key
+   * @param key - the partition key: a string, or a finite number (`42` and `'42'` are one key)
    * @param cost - units to consume, an integer ≥ 1 @defaultValue 1
+   * @throws TypeError (as a rejection) when `key` is neither a string nor a finite number
    * @throws RangeError (as a rejection) when `cost` is not an integer ≥ 1
    */
-  consume(key: string, cost = 1): Promise<RateLimitResult> {
+  consume(key: string | number, cost = 1): Promise<RateLimitResult> {
+    if (typeof key !== 'string') {
+      if (!isNumberKey(key)) return Promise.reject(keyError(key));
+      key = String(key);
+    }
     if (!isCost(cost)) return Promise.reject(costError(cost));
     const memory = this.#memoryStore;
     if (memory !== undefined) return Promise.resolve(this.#count(this.#decideInMemory(memory, key, cost), key, cost));
@@ -174,14 +183,16 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
    * @throws {@link RateLimitError} when refused (in `mode: 'wait'`: when the wait would exceed
    * `maxWaitMs` or reach the deadline), or what `exceptions.transform` makes of it
    * @throws the caller's `signal.reason` when it aborts before `fn` runs
-   * @throws the error of a `key` or `cost` function, or RangeError for a cost that is not an integer ≥ 1
+   * @throws the error of a `key` or `cost` function, TypeError for a key that is neither a string
+   *   nor a finite number, or RangeError for a cost that is not an integer ≥ 1
    * @throws `fn`'s own error, unchanged
    */
   protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
     let key: string;
     let cost: number;
     try {
-      key = ctx.key ?? (typeof this.#key === 'string' ? this.#key : this.#key(ctx));
+      const given: string | number = ctx.key ?? (typeof this.#key === 'string' ? this.#key : this.#key(ctx));
+      key = typeof given === 'string' ? given : numberKey(given);
       cost = typeof this.#cost === 'number' ? this.#cost : this.#cost(ctx);
     } catch (error) {
       return Promise.reject(error);
@@ -291,10 +302,14 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     this.#storeErrors++;
     if (!this.#storeFailing) {
       this.#storeFailing = true;
-      getLogger().warn(
-        { err: error, patternType: this.patternType, patternName: this.name, onStoreError: this.onStoreError },
-        `bulwark: rate limiter store failed; until it works again: ${this.onStoreError}`,
-      );
+      const logger = getLogger();
+      if (logger === silentLogger) warnStoreFailed(this.name, this.onStoreError, error);
+      else {
+        logger.warn(
+          { err: error, patternType: this.patternType, patternName: this.name, onStoreError: this.onStoreError },
+          `bulwark: rate limiter store failed; until it works again: ${this.onStoreError}`,
+        );
+      }
       if (this.hub.has('storeError')) {
         this.hub.emit('storeError', this.clock.now(), { error, onStoreError: this.onStoreError });
       }
@@ -319,6 +334,19 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     }
     return result;
   }
+}
+
+/**
+ * Announces an outage with a process warning when no logger is set, so that a limiter deciding
+ * without its store (failing open by default) is never silent; once per outage, like the log line.
+ */
+function warnStoreFailed(name: string, onStoreError: StoreErrorPolicy, error: unknown): void {
+  const cause = error instanceof Error ? error.message : inspect(error, { depth: 0, breakLength: Infinity });
+  process.emitWarning(`rate limiter "${name}": store failed (${cause}); until it works again: ${onStoreError}`, {
+    type: 'BulwarkWarning',
+    code: 'BULWARK_STORE_FAILED',
+    detail: 'Set a logger with setLogger() to get this as a log line instead.',
+  });
 }
 
 /** The one reason a rate limiter refuses, in its `rejected` event and its errors. */
@@ -348,6 +376,24 @@ function storeErrorResult(policy: StoreErrorPolicy, windows: readonly RateWindow
     resetMs: allowed ? 0 : shortest.windowMs,
     retryAfterMs: allowed ? 0 : shortest.windowMs,
   });
+}
+
+/** Whether `key` is a number that names a key: a finite one. */
+function isNumberKey(key: unknown): key is number {
+  return typeof key === 'number' && Number.isFinite(key);
+}
+
+/** The store key of a key that is not a string: a finite number's decimal text; else a TypeError. */
+function numberKey(key: unknown): string {
+  if (isNumberKey(key)) return String(key);
+  throw keyError(key);
+}
+
+/** The caller's error for a key no store can take (never a store outage). */
+function keyError(key: unknown): TypeError {
+  const type = typeof key;
+  const got = type === 'number' || key == null ? String(key) : type === 'object' ? 'an object' : `a ${type}`;
+  return new TypeError(`RateLimiter key must be a string or a finite number, got ${got}`);
 }
 
 function isCost(cost: number): boolean {

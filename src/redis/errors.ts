@@ -2,21 +2,27 @@
  * The error a RedisStore throws when it cannot decide.
  * @module
  */
+import { BulwarkError } from '../core/errors';
+
+/** The code of every {@link RedisStoreError} (listed in docs/errors.md). */
+const REDIS_STORE_ERROR_CODE = 'REDIS_STORE_FAILED';
 
 /**
- * Thrown (as a rejection) by {@link RedisStore.consume} when Redis is not ready, does not answer
- * within `timeoutMs`, or answers something that is not a decision. A RateLimiter handles it with
- * its `onStoreError` policy; `cause` holds the underlying error, if any.
+ * Thrown (as a rejection) by {@link RedisStore.consume} when Redis is not ready in time, does not
+ * answer within `timeoutMs`, has `maxPending` decisions outstanding already, or answers something
+ * that is not a decision. A RateLimiter handles it with its `onStoreError` policy; `cause` holds
+ * the underlying error, if any. Its code is `REDIS_STORE_FAILED`.
  */
-export class RedisStoreError extends Error {
-  /** Explicit name, as for every bulwark error. */
-  override readonly name = 'RedisStoreError';
-
+export class RedisStoreError extends BulwarkError {
   /**
    * @param message - what went wrong
    * @param cause - the underlying error, if any
    */
   constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    super(REDIS_STORE_ERROR_CODE, message, cause === undefined ? undefined : { cause });
+  }
+
+  override get name(): string {
+    return 'RedisStoreError';
   }
 }

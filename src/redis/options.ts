@@ -4,7 +4,8 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
-import { positiveDurationMs } from '../core/config';
+import { MAX_TIMER_DELAY_MS } from '../core/clock';
+import { positiveDurationMs, positiveInt } from '../core/config';
 
 /** Where a RedisStore's scripts read the time: see {@link RedisStoreOptions.timeSource}. */
 export type RedisTimeSource = 'server' | 'client';
@@ -31,11 +32,21 @@ export interface RedisStoreOptions {
    */
   namespace?: string;
   /**
-   * Longest wait for Redis per decision, in ms; past it the decision fails with a
-   * {@link RedisStoreError} (the command may still run on the server later).
+   * Longest time per decision, in ms, at most 2147483647 (the longest timer delay): waiting for
+   * the connection to become ready (while it connects or reconnects) and for the reply together.
+   * Past it the decision fails with a {@link RedisStoreError}; a command already sent may still
+   * run on the server later.
    * @defaultValue 100
    */
   timeoutMs?: number;
+  /**
+   * Most decisions this store has outstanding at once: waiting for the connection, or sent and not
+   * yet answered (a decision that timed out stays outstanding until Redis answers it or the
+   * connection closes). Beyond it a decision fails at once with a {@link RedisStoreError}, so that
+   * a stalled Redis cannot make commands pile up in memory without bound.
+   * @defaultValue 1000
+   */
+  maxPending?: number;
   /**
    * `'server'`: the script reads Redis's `TIME`, so processes with skewed clocks share one window.
    * `'client'`: this process sends `Date.now()`, for managed Redis flavours that refuse `TIME` in
@@ -51,8 +62,10 @@ export const REDIS_STORE_DEFAULTS = {
   prefix: 'bulwark:rl',
   /** Second part of every key when neither the store's `namespace` nor the limiter's name gives one. */
   namespace: 'default',
-  /** Longest wait for Redis per decision, in ms. */
+  /** Longest time per decision, in ms. */
   timeoutMs: 100,
+  /** Most decisions outstanding at once. */
+  maxPending: 1_000,
   /** Where the time comes from. */
   timeSource: 'server',
 } as const;
@@ -74,6 +87,9 @@ export const redisStoreOptionsSchema = z.strictObject({
   ),
   prefix: keyPart.optional(),
   namespace: keyPart.optional(),
-  timeoutMs: positiveDurationMs.optional(),
+  timeoutMs: positiveDurationMs
+    .max(MAX_TIMER_DELAY_MS, { message: `must be ≤ ${MAX_TIMER_DELAY_MS} (the longest timer delay)` })
+    .optional(),
+  maxPending: positiveInt.optional(),
   timeSource: z.enum(['server', 'client']).optional(),
 });

@@ -8,6 +8,7 @@ import { parseOptions } from '../core/config';
 import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from '../rate-limiter/store';
 import { RedisStoreError } from './errors';
 import { baseKey } from './keys';
+import { readinessOf, type Readiness, type ReadyOutcome } from './readiness';
 import { REDIS_STORE_DEFAULTS, redisStoreOptionsSchema, type RedisStoreOptions, type RedisTimeSource } from './options';
 import { SLIDING_LOG_SCRIPTS } from './scripts/sliding-log';
 import { SLIDING_WINDOW_SCRIPTS } from './scripts/sliding-window';
@@ -53,10 +54,14 @@ let requestCounter = 0;
  *   (after `SCRIPT FLUSH` or a failover) by itself.
  * - Time comes from the server's `TIME` (or the client with `timeSource: 'client'`).
  * - Keys: `prefix:namespace:{userKey}:windowMs:log|sw`, one per window; the namespace defaults
- *   to the limiter's name, and the hash tag puts every key of a decision in one Cluster slot.
- *   Every key gets a TTL of at least its window.
- * - A decision fails with {@link RedisStoreError} at once when the connection is not ready, after
- *   `timeoutMs` without a reply, or on any error or unexpected reply; it is never queued.
+ *   to the limiter's name, and the hash tag puts every key of a decision in one Cluster slot. An
+ *   empty, long (> 128 bytes) or `}`-holding user key is replaced by its sha256, in keys of their
+ *   own (`prefix:namespace:#{sha256}:…`). Every key gets a TTL of at least its window.
+ * - While the connection connects or reconnects, a decision waits for it to become ready; it is
+ *   never put in ioredis's offline queue. It fails with {@link RedisStoreError} when it has no
+ *   answer within `timeoutMs` (the wait for the connection included), on any error or unexpected
+ *   reply, and at once when `maxPending` decisions are outstanding (a stalled server) or the
+ *   connection is closed for good.
  *
  * @example
  * ```ts
@@ -69,12 +74,16 @@ export class RedisStore implements RateLimitStore {
   readonly prefix: string;
   /** The `namespace` option: second part of every key when set; otherwise each limiter's name is. */
   readonly namespace: string | undefined;
-  /** Longest wait for Redis per decision, in ms. */
+  /** Longest time per decision (waiting for the connection and for the reply), in ms. */
   readonly timeoutMs: number;
+  /** Most decisions outstanding at once; beyond it a decision fails at once. */
+  readonly maxPending: number;
   /** Where the scripts read the time. */
   readonly timeSource: RedisTimeSource;
   readonly #redis: Redis | Cluster;
   readonly #prepared = new WeakMap<RateLimitRule, PreparedRule>();
+  readonly #readiness: Readiness;
+  #pending = 0;
 
   /**
    * @param options - see {@link RedisStoreOptions}
@@ -86,6 +95,8 @@ export class RedisStore implements RateLimitStore {
     this.prefix = resolved.prefix ?? REDIS_STORE_DEFAULTS.prefix;
     this.namespace = resolved.namespace;
     this.timeoutMs = resolved.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
+    this.maxPending = resolved.maxPending ?? REDIS_STORE_DEFAULTS.maxPending;
+    this.#readiness = readinessOf(this.#redis);
     this.timeSource = resolved.timeSource ?? REDIS_STORE_DEFAULTS.timeSource;
   }
 
@@ -101,14 +112,45 @@ export class RedisStore implements RateLimitStore {
   }
 
   /**
-   * Decides one request in one script run; see {@link RateLimitStore.consume}.
-   * @throws {@link RedisStoreError} (as a rejection) when Redis is not ready, slow or failing
+   * Decides one request in one script run; see {@link RateLimitStore.consume}. While the
+   * connection connects or reconnects, the decision waits for it to become ready (within its
+   * `timeoutMs`) instead of sending into ioredis's offline queue.
+   * @throws {@link RedisStoreError} (as a rejection) when Redis is not ready in time, slow or
+   * failing, or `maxPending` decisions are outstanding already
+   * @throws TypeError (as a rejection) when `key` is not a string
    */
   consume(key: string, cost: number, rule: RateLimitRule): Promise<RateLimitResult> {
-    const redis = this.#redis;
-    if (redis.status !== 'ready') {
-      return Promise.reject(new RedisStoreError(`Redis connection is not ready (status: ${redis.status})`));
+    if (typeof key !== 'string') return Promise.reject(new TypeError(`RedisStore key must be a string, got ${typeof key}`));
+    if (this.#pending >= this.maxPending) {
+      return Promise.reject(new RedisStoreError(`${this.#pending} decisions are outstanding already (maxPending: ${this.maxPending})`));
     }
+    if (this.#redis.status !== 'ready') return this.#consumeWhenReady(key, cost, rule);
+    return this.#send(key, cost, rule, this.timeoutMs);
+  }
+
+  /** Decisions outstanding now: waiting for the connection, or sent and not yet answered (see `maxPending`). */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** {@link RedisStore.consume} while the connection is not ready: waits for it, then sends in the time left. */
+  async #consumeWhenReady(key: string, cost: number, rule: RateLimitRule): Promise<RateLimitResult> {
+    const startedAt = Date.now();
+    this.#pending++;
+    let outcome: ReadyOutcome;
+    try {
+      outcome = await this.#readiness.wait(this.timeoutMs);
+    } finally {
+      this.#pending--;
+    }
+    const status = this.#redis.status;
+    if (outcome !== 'ready' || status !== 'ready') throw notReady(outcome, status, this.timeoutMs);
+    return this.#send(key, cost, rule, Math.max(1, this.timeoutMs - (Date.now() - startedAt)));
+  }
+
+  /** Sends the decision on a ready connection and waits at most `timeoutMs` for its reply. */
+  #send(key: string, cost: number, rule: RateLimitRule, timeoutMs: number): Promise<RateLimitResult> {
+    const redis = this.#redis;
     const prepared = this.#prepared.get(rule) ?? this.#prepare(rule);
     const base = baseKey(prepared.keyStart, key);
     const args: string[] = [];
@@ -124,17 +166,20 @@ export class RedisStore implements RateLimitStore {
     } catch (error) {
       return Promise.reject(new RedisStoreError('Redis command could not be sent', error));
     }
-    const timeoutMs = this.timeoutMs;
+    // Outstanding until Redis answers, even after the timer gave up on it: ioredis keeps the command.
+    this.#pending++;
     return new Promise<RateLimitResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RedisStoreError(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new RedisStoreError(`Redis did not answer within ${this.timeoutMs} ms`)), timeoutMs);
       reply.then(
         (value) => {
+          this.#pending--;
           clearTimeout(timer);
           const result = parseReply(value, rule);
           if (result === undefined) reject(unexpectedReply(value));
           else resolve(result);
         },
         (error: unknown) => {
+          this.#pending--;
           clearTimeout(timer);
           reject(new RedisStoreError(`Redis rate limit script failed: ${(error as Error)?.message ?? String(error)}`, error));
         },
@@ -192,6 +237,19 @@ function parseReply(value: unknown, rule: RateLimitRule): RateLimitResult | unde
 /** Whether `value` is an integer ≥ 0. */
 function isCount(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 0;
+}
+
+/** Why a decision that waited for the connection was not sent. */
+function notReady(outcome: ReadyOutcome, status: string, timeoutMs: number): RedisStoreError {
+  const why =
+    outcome === 'timeout'
+      ? `did not become ready within ${timeoutMs} ms`
+      : outcome === 'ended'
+        ? 'is closed for good'
+        : outcome === 'notConnecting'
+          ? 'is not connecting (created with lazyConnect and connect() not called)'
+          : 'is not ready';
+  return new RedisStoreError(`Redis connection ${why} (status: ${status})`);
 }
 
 function unexpectedReply(value: unknown): RedisStoreError {

@@ -32,7 +32,7 @@ describe('RateLimiter options', () => {
           mode: 'queue',
           onStoreError: 'ignore',
           cost: 1.5,
-          key: 42,
+          key: { id: 42 },
           store: {},
           name: '',
           limt: 3,

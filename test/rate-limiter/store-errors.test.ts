@@ -90,6 +90,34 @@ describe('onStoreError', () => {
     expect(store.calls).toBe(4);
   });
 
+  it('warns once per outage with a process warning when no logger is set, so that failing open is never silent', async () => {
+    const { store, limiter } = limiterOnFlakyStore({ name: 'quiet-api' });
+    setLogger();
+    const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    store.mode = 'reject';
+    for (let i = 0; i < 5; i++) expect((await limiter.consume('k')).allowed).toBe(true);
+    expect(emitWarning).toHaveBeenCalledTimes(1);
+    expect(emitWarning).toHaveBeenCalledWith(
+      'rate limiter "quiet-api": store failed (store down (async)); until it works again: allow',
+      expect.objectContaining({ type: 'BulwarkWarning', code: 'BULWARK_STORE_FAILED' }),
+    );
+    store.mode = 'ok';
+    await limiter.consume('k');
+    store.mode = 'throw';
+    for (let i = 0; i < 5; i++) await limiter.consume('k');
+    expect(emitWarning).toHaveBeenCalledTimes(2);
+    expect(emitWarning.mock.calls[1]?.[0]).toMatch(/store failed \(store down \(sync\)\)/);
+  });
+
+  it('logs instead of warning the process when a logger is set', async () => {
+    const { store, limiter, logger } = limiterOnFlakyStore({});
+    const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    store.mode = 'reject';
+    await limiter.consume('k');
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(emitWarning).not.toHaveBeenCalled();
+  });
+
   it("stays healthy through an outage, saying 'store failing' in its health until the store works again", async () => {
     const registry = new Registry();
     const { store, limiter } = limiterOnFlakyStore({ registry });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RateLimitRule } from '../../src/rate-limiter/index';
+import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
 import { RedisStore } from '../../src/redis/index';
 import { redisCommands, startRedisServer, type RedisServerHandle } from '../support/redis-server';
 import { sleep } from './support';
@@ -75,6 +75,30 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
       }
     });
   }
+
+  it('maps every key of a decision to one slot for any user key, the empty one included, and decides them without CROSSSLOT', async () => {
+    const cluster = clients[0] as Cluster;
+    const store = new RedisStore({ redis: cluster, namespace: 'edge-keys', timeoutMs: 2_000 });
+    const rule: RateLimitRule = {
+      algorithm: 'sliding-window',
+      windows: [
+        { limit: 2, windowMs: 10_000 },
+        { limit: 3, windowMs: 60_000 },
+        { limit: 4, windowMs: 3_600_000 },
+      ],
+    };
+    const userKeys = ['', '{', '{}', 'a{', '}', '}{', 'é'.repeat(65), ' ', '42'];
+    for (const userKey of userKeys) {
+      const slots = await Promise.all(store.keysFor(userKey, rule).map((key) => cluster.cluster('KEYSLOT', key)));
+      expect(new Set(slots).size, JSON.stringify(userKey)).toBe(1);
+    }
+    for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+      const limiter = new RateLimiter({ name: `edge-${algorithm}`, registry: false, algorithm, limits: rule.windows, store });
+      const answers = await Promise.all(Array.from({ length: 4 }, () => limiter.consume('')));
+      expect(answers.map((answer) => answer.allowed).sort()).toEqual([false, false, true, true]);
+      expect(limiter.stats()).toMatchObject({ storeErrors: 0 });
+    }
+  });
 
   it('admits exactly limit of 200 concurrent consume() calls on one key', async () => {
     const store = new RedisStore({ redis: clients[0] as Cluster, namespace: 'burst', timeoutMs: 5_000 });

@@ -79,6 +79,45 @@ describe('RedisStore on a throw-away server', () => {
   });
 });
 
+describe('RedisStore on a stalled server (process paused, connection still ready)', () => {
+  it('keeps at most maxPending decisions outstanding and fails the rest at once; the timed-out ones count when Redis resumes', async () => {
+    const server = await startRedisServer();
+    const redis = await connect(server.url);
+    let paused = false;
+    try {
+      const store = new RedisStore({ redis, prefix: 'stalled', timeoutMs: 50, maxPending: 20 });
+      const wide: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 1_000, windowMs: 60_000 }] };
+      await store.consume('k', 1, wide);
+      process.kill(server.pid, 'SIGSTOP');
+      paused = true;
+      const sent = Array.from({ length: 20 }, () => failureOf(store.consume('k', 1, wide)));
+      const started = Date.now();
+      const refused = await Promise.all(Array.from({ length: 200 }, () => failureOf(store.consume('k', 1, wide))));
+      expect(Date.now() - started).toBeLessThan(50);
+      for (const failure of refused) {
+        expect(failure).toBeInstanceOf(RedisStoreError);
+        expect((failure as Error).message).toMatch(/20 decisions are outstanding already \(maxPending: 20\)/);
+      }
+      for (const failure of await Promise.all(sent)) expect((failure as Error).message).toMatch(/did not answer within 50 ms/);
+      // Timed out, yet still in ioredis's command queue, and still counted against maxPending.
+      expect(redis.status).toBe('ready');
+      expect(store.pending).toBe(20);
+      expect((await failureOf(store.consume('k', 1, wide))) as Error).toBeInstanceOf(RedisStoreError);
+
+      process.kill(server.pid, 'SIGCONT');
+      paused = false;
+      for (let i = 0; i < 100 && store.pending > 0; i++) await sleep(10);
+      expect(store.pending).toBe(0);
+      // The 20 decisions that timed out were run when Redis resumed: 1 + 20 units, then this one.
+      expect(await store.consume('k', 1, wide)).toMatchObject({ allowed: true, remaining: 1_000 - 22 });
+    } finally {
+      if (paused) process.kill(server.pid, 'SIGCONT');
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+});
+
 describe('RedisStore when the server is gone', () => {
   let server: RedisServerHandle;
   let redis: Redis;
@@ -100,7 +139,7 @@ describe('RedisStore when the server is gone', () => {
     await server.stop();
   });
 
-  it('fails fast while not ready, and each onStoreError policy (allow, deny, fallback) answers within timeoutMs', async () => {
+  it('waits at most timeoutMs while not ready, and each onStoreError policy (allow, deny, fallback) answers within timeoutMs', async () => {
     const store = new RedisStore({ redis, prefix: 'gone', timeoutMs: 100 });
     const allow = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'allow' });
     const deny = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'deny' });
@@ -141,7 +180,7 @@ describe('RedisStore when the server is gone', () => {
     expect(await allow.execute(() => 'ran', { key: 'k' })).toBe('ran');
     const failure = await failureOf(store.consume('k', 1, rule));
     expect(failure).toBeInstanceOf(RedisStoreError);
-    expect((failure as Error).message).toMatch(/not ready/);
+    expect((failure as Error).message).toMatch(/did not become ready within 100 ms/);
     await sleep(20);
     expect(unhandled).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ConfigError } from '../../src/core/errors';
+import { ConfigError, isBulwarkError } from '../../src/core/errors';
 import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
 import { REDIS_STORE_DEFAULTS, RedisStore, RedisStoreError } from '../../src/redis/index';
 import { connect, deleteUnder, keysUnder, uniquePrefix } from './support';
@@ -42,6 +42,16 @@ describe('RedisStore options', () => {
     }
   });
 
+  it('refuses a timeoutMs beyond the longest timer delay (Node would fire it after 1 ms) and a maxPending that is not an integer ≥ 1', () => {
+    for (const timeoutMs of [3e9, 2 ** 31, Infinity]) {
+      expect(() => new RedisStore({ redis, timeoutMs })).toThrow(/timeoutMs: (must be ≤ 2147483647|.*received Infinity)/);
+    }
+    expect(new RedisStore({ redis, timeoutMs: 2 ** 31 - 1 }).timeoutMs).toBe(2 ** 31 - 1);
+    for (const maxPending of [0, 1.5, -1, Number.NaN]) {
+      expect(() => new RedisStore({ redis, maxPending })).toThrow(/maxPending: (must be an integer ≥ 1|.*received NaN)/);
+    }
+  });
+
   it('refuses the key segment under its old option name, name, with a ConfigError', () => {
     let caught: unknown;
     try {
@@ -61,8 +71,8 @@ describe('RedisStore options', () => {
 
   it('applies the documented defaults', () => {
     const store = new RedisStore({ redis });
-    expect(store).toMatchObject({ prefix: 'bulwark:rl', namespace: undefined, timeoutMs: 100, timeSource: 'server' });
-    expect(REDIS_STORE_DEFAULTS).toEqual({ prefix: 'bulwark:rl', namespace: 'default', timeoutMs: 100, timeSource: 'server' });
+    expect(store).toMatchObject({ prefix: 'bulwark:rl', namespace: undefined, timeoutMs: 100, maxPending: 1_000, timeSource: 'server' });
+    expect(REDIS_STORE_DEFAULTS).toEqual({ prefix: 'bulwark:rl', namespace: 'default', timeoutMs: 100, maxPending: 1_000, timeSource: 'server' });
     expect(store.keysFor('u', { name: 'api', algorithm: 'sliding-log', windows: [{ limit: 1, windowMs: 10 }] })[0]).toMatch(
       /^bulwark:rl:api:\{u\}/,
     );
@@ -82,16 +92,34 @@ describe('RedisStore keys', () => {
     expect(store.keysFor('user-1', rule('sliding-window', [10, 1_000]))).toEqual(['p:api:{user-1}:1000:sw']);
   });
 
-  it('hashes user keys longer than 128 bytes, and keys holding }, with sha256', async () => {
+  it('hashes user keys longer than 128 bytes, keys holding } and the empty key with sha256, in a namespace of their own', async () => {
     const prefix = prefixFor('long');
     const store = new RedisStore({ redis, prefix });
     const long = 'é'.repeat(65); // 130 bytes
-    const hex = createHash('sha256').update(long).digest('hex');
-    expect(store.keysFor(long, rule('sliding-log', [1, 1_000]))).toEqual([`${prefix}:default:{${hex}}:1000:log`]);
-    expect(store.keysFor('x'.repeat(128), rule('sliding-log', [1, 1_000]))[0]).toContain(`{${'x'.repeat(128)}}`);
-    expect(store.keysFor('}a', rule('sliding-log', [1, 1_000]))[0]).toMatch(/\{[0-9a-f]{64}\}/);
-    await store.consume(long, 1, rule('sliding-log', [1, 1_000]));
-    expect(await keysUnder(redis, prefix)).toEqual([`${prefix}:default:{${hex}}:1000:log`]);
+    const hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+    const one = rule('sliding-log', [1, 1_000]);
+    expect(store.keysFor(long, one)).toEqual([`${prefix}:default:#{${hex(long)}}:1000:log`]);
+    expect(store.keysFor('x'.repeat(128), one)).toEqual([`${prefix}:default:{${'x'.repeat(128)}}:1000:log`]);
+    expect(store.keysFor('}a', one)).toEqual([`${prefix}:default:#{${hex('}a')}}:1000:log`]);
+    expect(store.keysFor('', one)).toEqual([`${prefix}:default:#{${hex('')}}:1000:log`]);
+    expect(store.keysFor('{a', one)).toEqual([`${prefix}:default:{{a}:1000:log`]);
+    await store.consume(long, 1, one);
+    expect(await keysUnder(redis, prefix)).toEqual([`${prefix}:default:#{${hex(long)}}:1000:log`]);
+  });
+
+  it('never lets a user key equal to the sha256 of another share its counter', async () => {
+    const prefix = prefixFor('collision');
+    const store = new RedisStore({ redis, prefix, timeoutMs: 1_000 });
+    const limiter = new RateLimiter({ name: 'collide', registry: false, limit: 1, windowMs: 10_000, store });
+    const long = 'k'.repeat(200);
+    for (const hashed of [long, 'a}b', '']) {
+      const lookalike = createHash('sha256').update(hashed).digest('hex');
+      expect((await limiter.consume(hashed)).allowed).toBe(true);
+      expect((await limiter.consume(lookalike)).allowed).toBe(true);
+      expect((await limiter.consume(hashed)).allowed).toBe(false);
+      expect((await limiter.consume(lookalike)).allowed).toBe(false);
+    }
+    expect(limiter.stats()).toMatchObject({ admitted: 6, rejected: 6, storeErrors: 0 });
   });
 
   it('gives every key it writes a TTL of at least its window, for both algorithms', async () => {
@@ -170,6 +198,7 @@ describe('RedisStore decisions', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(RedisStoreError);
+    expect(isBulwarkError(failure, 'REDIS_STORE_FAILED')).toBe(true);
     expect(String((failure as RedisStoreError).message)).toMatch(/WRONGTYPE/);
   });
 
@@ -283,6 +312,21 @@ describe('RedisStore decisions', () => {
     expect((await search.consume('u')).allowed).toBe(true);
     expect((await checkout.consume('u')).allowed).toBe(false);
     expect(await keysUnder(redis, prefix)).toEqual([`${prefix}:api:{u}:10000:log`]);
+  });
+
+  it('takes a number as a key (the same key as its text) and refuses a key no store can take as the caller\'s error', async () => {
+    const prefix = prefixFor('numbers');
+    const store = new RedisStore({ redis, prefix, timeoutMs: 1_000 });
+    const limiter = new RateLimiter({ name: 'numeric', registry: false, limit: 3, windowMs: 10_000, store });
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => limiter.consume(i % 2 === 0 ? 42 : '42')));
+    expect(answers.filter((answer) => answer.allowed)).toHaveLength(3);
+    await expect(limiter.execute(() => 'ran', { key: 42 as unknown as string })).rejects.toMatchObject({ name: 'RateLimitError' });
+    await expect(limiter.consume({ id: 42 } as never)).rejects.toThrow(TypeError);
+    await expect(limiter.execute(() => 'ran', { key: Symbol('u') as never })).rejects.toThrow(/must be a string or a finite number/);
+    expect(limiter.stats()).toMatchObject({ admitted: 3, storeErrors: 0, storeFailing: false });
+    expect(await keysUnder(redis, prefix)).toEqual([`${prefix}:numeric:{42}:10000:log`]);
+    // Called directly, the store refuses a key that is not a string with a rejection, not a throw.
+    await expect(store.consume(42 as never, 1, limiter.rule)).rejects.toThrow(new TypeError('RedisStore key must be a string, got number'));
   });
 
   it('keeps the counts of differently named limiters apart on one store', async () => {
