@@ -30,6 +30,8 @@ export const ErrorCode = {
   ConcurrencyLimit: 'CONCURRENCY_LIMIT',
   /** A rate limit was reached: {@link RateLimitError}. */
   RateLimited: 'RATE_LIMITED',
+  /** A RedisStore (`bulwark/redis`) could not decide in time or at all: its `RedisStoreError`. */
+  RedisStoreFailed: 'REDIS_STORE_FAILED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -2,10 +2,7 @@
  * The error a RedisStore throws when it cannot decide.
  * @module
  */
-import { BulwarkError } from '../core/errors';
-
-/** The code of every {@link RedisStoreError} (listed in docs/errors.md). */
-const REDIS_STORE_ERROR_CODE = 'REDIS_STORE_FAILED';
+import { BulwarkError, ErrorCode } from '../core/errors';
 
 /**
  * Thrown (as a rejection) by {@link RedisStore.consume} when Redis is not ready in time, does not
@@ -19,7 +16,7 @@ export class RedisStoreError extends BulwarkError {
    * @param cause - the underlying error, if any
    */
   constructor(message: string, cause?: unknown) {
-    super(REDIS_STORE_ERROR_CODE, message, cause === undefined ? undefined : { cause });
+    super(ErrorCode.RedisStoreFailed, message, cause === undefined ? undefined : { cause });
   }
 
   override get name(): string {
