@@ -170,7 +170,13 @@ export function withAttempt(ctx: InternalContext, attempt: number): InternalCont
  * @internal
  */
 export function rootContext(options: ExecuteOptions | undefined, clock: Clock): InternalContext {
+  // Small enough to inline into every `execute`; the options go to a function of their own.
   if (options === undefined) return new CallContext(1, undefined, 'normal', undefined, undefined);
+  return contextWith(options, clock);
+}
+
+/** {@link rootContext} for a call with options. */
+function contextWith(options: ExecuteOptions, clock: Clock): InternalContext {
   if (typeof options !== 'object' || options === null) return refusedContext(options);
   const { signal, key, priority, deadline, timeoutMs } = options;
   if (
