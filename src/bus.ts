@@ -7,7 +7,7 @@ import type { AdaptiveConcurrencyLimiterEvents } from './adaptive-concurrency/ev
 import type { BackpressureEvents } from './backpressure/events';
 import type { BulkheadEvents } from './bulkhead/events';
 import type { CircuitBreakerEvents } from './circuit-breaker/events';
-import { globalBus, type EventEmitter } from './core/events';
+import { globalBus, type EventEmitter, type Unsubscribe } from './core/events';
 import type { FallbackEvents } from './fallback/events';
 import type { LoadShedderEvents } from './load-shedder/events';
 import type { RateLimiterEvents } from './rate-limiter/events';
@@ -50,12 +50,16 @@ export type BulwarkEventMap = {
 
 /**
  * The process-wide bus: every event of every instance, as `` `${patternType}:${eventName}` ``;
- * subscribe to `'*'` for all of them. Listener errors are logged and never affect a call.
+ * subscribe to `'*'` for all of them. Listener errors are logged and never affect a call. `on`
+ * and `once` return an {@link Unsubscribe} (a `Disposable` too) and take a `signal` that ends the
+ * subscription.
  *
  * @example
  * ```ts
  * bus.on('retry:retry', (e) => log.warn({ attempt: e.attempt, delayMs: e.delayMs }, `retrying ${e.patternName}`));
- * bus.on('*', (type, e) => metrics.increment(type, { name: e.patternName }));
+ * const stop = bus.on('*', (type, e) => metrics.increment(type, { name: e.patternName }));
+ * bus.once('circuitBreaker:stateChange', (e) => log.error(`first trip of ${e.patternName}`), { signal: shutdown.signal });
+ * stop();
  * ```
  */
 export const bus: EventEmitter<BulwarkEventMap> = globalBus as unknown as EventEmitter<BulwarkEventMap>;

@@ -14,7 +14,7 @@ const REJECTED_ERROR = Symbol.for('bulwark.rejectedError');
 
 /** The stable codes carried by {@link BulwarkError.code}. */
 export const ErrorCode = {
-  /** A pattern was constructed with invalid options: {@link ConfigError}. */
+  /** A pattern was constructed with invalid options, or a call given invalid per-call options: {@link ConfigError}. */
   ConfigInvalid: 'CONFIG_INVALID',
   /** A Timeout's own deadline fired before the operation settled: {@link OperationTimeoutError}. */
   OperationTimeout: 'OPERATION_TIMEOUT',
@@ -88,8 +88,9 @@ export interface ConfigIssue {
 }
 
 /**
- * A pattern's options were invalid. Thrown by constructors, never by `execute`; the message lists
- * every bad field with its path and reason, and {@link ConfigError.issues} has them one by one.
+ * Options were invalid: a pattern's (thrown by its constructor), or a call's per-call options
+ * (`execute` never throws it, but rejects the call with it, before anything runs). The message
+ * lists every bad field with its path and reason, and {@link ConfigError.issues} has them one by one.
  */
 export class ConfigError extends BulwarkError {
   /** Every invalid field, in the order the schema found them. */
