@@ -1,13 +1,15 @@
 /**
  * Whatever `fn` returns, `execute` returns a promise, and every pattern that holds a slot while
  * `fn` runs releases it exactly once: thenables whose `then` getter throws, whose `then` throws,
- * or that call both of their callbacks included.
+ * or that call both of their callbacks included; and a Timeout never counts such a call as one
+ * that timed out.
  */
 import { describe, expect, it } from 'vitest';
 import { AdaptiveConcurrencyLimiter } from '../../src/adaptive-concurrency/index';
 import { Backpressure } from '../../src/backpressure/index';
 import { Bulkhead } from '../../src/bulkhead/index';
 import { LoadShedder } from '../../src/load-shedder/index';
+import { CircuitBreaker, RateLimiter, Retry, Timeout, compose, type Policy } from '../../src/index';
 import { settled } from '../support/async';
 import { ManualClock } from '../support/manual-clock';
 
@@ -176,5 +178,30 @@ describe.each(oneSlotPatterns)('$name, when fn returns a hostile result', ({ mak
     expect(peak).toBe(1);
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
     expect(pattern.inUse()).toBe(0);
+  });
+});
+
+/** Patterns without a slot: `execute` still returns a promise that ends as the result says. */
+const otherPatterns: ReadonlyArray<{ readonly name: string; readonly make: (clock: ManualClock) => Policy }> = [
+  { name: 'Timeout', make: (clock) => new Timeout({ registry: false, clock, timeoutMs: 100 }) },
+  { name: 'CircuitBreaker', make: (clock) => new CircuitBreaker({ registry: false, clock }) },
+  { name: 'Retry', make: (clock) => new Retry({ registry: false, clock, maxAttempts: 1 }) },
+  { name: 'RateLimiter', make: (clock) => new RateLimiter({ registry: false, clock, limit: 10, windowMs: 1_000 }) },
+  { name: 'compose()', make: (clock) => compose(new Retry({ registry: false, clock, maxAttempts: 1 }), new Timeout({ registry: false, clock, timeoutMs: 100 })) },
+];
+
+describe.each(otherPatterns)('$name, when fn returns a hostile result', ({ make }) => {
+  it.each(hostileResults)('returns a promise for $name that ends as the result says', async (result) => {
+    const clock = new ManualClock();
+    const policy = make(clock);
+    let call: Promise<unknown> | undefined;
+    expect(() => {
+      call = policy.execute(result.make);
+    }).not.toThrow();
+    expect(call).toBeInstanceOf(Promise);
+    const ended = await settled(call as Promise<unknown>);
+    if (result.ends !== undefined) expect(ended).toEqual(result.ends);
+    await clock.advance(1_000);
+    if (policy instanceof Timeout) expect(policy.stats()).toMatchObject({ inFlight: 0, timedOut: 0 });
   });
 });
