@@ -53,10 +53,10 @@ export interface SubscribeOptions {
 }
 
 /** A listener of one event type. */
-type EventHandler<Event> = (event: Event) => void;
+export type EventHandler<Event> = (event: Event) => void;
 
 /** A listener of every event type (`'*'`): it receives the type first. */
-type WildcardEventHandler<Events> = (type: keyof Events, event: Events[keyof Events]) => void;
+export type WildcardEventHandler<Events> = (type: keyof Events, event: Events[keyof Events]) => void;
 
 /**
  * A typed emitter with mitt's API (`on`, `off`, `emit`, `all`) and two additions: `on` returns an
