@@ -10,3 +10,27 @@ export { RedisStore } from './redis-store';
 export { RedisStoreError } from './errors';
 export { REDIS_STORE_DEFAULTS, type RedisStoreOptions, type RedisTimeSource } from './options';
 export { MAX_USER_KEY_BYTES } from './keys';
+export {
+  Lease,
+  Lock,
+  LOCK_DEFAULTS,
+  LockErrorCode,
+  LockLostError,
+  LockTimeoutError,
+  LockUnavailableError,
+  type AcquireOptions,
+  type LockAcquiredEvent,
+  type LockContendedEvent,
+  type LockContext,
+  type LockEvents,
+  type LockKey,
+  type LockKeys,
+  type LockLostEvent,
+  type LockLostReason,
+  type LockOptions,
+  type LockRejectedEvent,
+  type LockRejectionReason,
+  type LockReleasedEvent,
+  type LockStats,
+  type WithLockOptions,
+} from './lock/index';

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
 
 /** A key prefix no other test uses, so that cleanup touches only this test's keys. */
 export function uniquePrefix(label: string): string {
@@ -39,4 +41,36 @@ export async function deleteUnder(redis: Redis, prefix: string): Promise<void> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What {@link useThrowAwayServer} provides, filled in by its `beforeAll`. */
+export interface ThrowAwayRedis {
+  server: RedisServerHandle;
+  /** A connection to it (see {@link connect}) whose `error` events are ignored. */
+  redis: Redis;
+  /** Every unhandled rejection of the process while the suite runs. */
+  readonly unhandled: unknown[];
+}
+
+/**
+ * A throw-away redis-server for the enclosing `describe`: started with a connection in `beforeAll`,
+ * stopped in `afterAll`, recording unhandled rejections in between.
+ */
+export function useThrowAwayServer(): ThrowAwayRedis {
+  const fixture = { unhandled: [] as unknown[] } as ThrowAwayRedis;
+  const onUnhandled = (reason: unknown): void => {
+    fixture.unhandled.push(reason);
+  };
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    fixture.server = await startRedisServer();
+    fixture.redis = await connect(fixture.server.url);
+    fixture.redis.on('error', () => {});
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    fixture.redis.disconnect();
+    await fixture.server.stop();
+  });
+  return fixture;
 }
