@@ -6,14 +6,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const declarations = readFileSync(`${root}dist/index.d.ts`, 'utf8');
-const exported = [...declarations.matchAll(/^export \{([^}]*)\};$/gm)].at(-1)?.[1];
-if (exported === undefined) throw new Error('dist/index.d.ts has no export list: run npm run build first');
+// Every export list: the entry's own, and those re-exported from declaration chunks it shares with
+// other entries (`export { a as ConfigError, … } from './store-….js';`).
+const lists = [...declarations.matchAll(/^export \{([^}]*)\}(?: from '[^']*')?;$/gm)].map((match) => match[1]);
+if (lists.length === 0) throw new Error('dist/index.d.ts has no export list: run npm run build first');
+const exported = lists.join(',');
 // A name is a value when the built module has it at run time; the declaration bundle alone cannot
 // tell (a type re-exported from a shared chunk loses its `type` keyword).
 const values = new Set(Object.keys(await import(pathToFileURL(`${root}dist/index.js`).href)));
 const report = `${exported
   .split(',')
-  .map((name) => name.trim().replace(/^type /, ''))
+  .map((name) => name.trim().replace(/^type /, '').split(' as ').at(-1))
   .filter(Boolean)
   .map((name) => (values.has(name) ? `value ${name}` : `type  ${name}`))
   .sort((a, b) => a.slice(6).localeCompare(b.slice(6)))
