@@ -4,12 +4,22 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
-import { MAX_TIMER_DELAY_MS } from '../../core/clock';
-import { commonOptionsShape, durationMs, positiveDurationMs, type CommonOptions, type CrossFieldCheck } from '../../core/config';
+import { MAX_TIMER_DELAY_MS, type Clock } from '../../core/clock';
+import { commonOptionsShape, durationMs, positiveDurationMs, type CrossFieldCheck } from '../../core/config';
+import type { Registry } from '../../core/registry';
 import { redisStoreOptionsSchema } from '../options';
 
 /** Options of a {@link Lock}. */
-export interface LockOptions extends Pick<CommonOptions, 'name' | 'clock' | 'registry'> {
+export interface LockOptions {
+  /** Instance name, used in events, errors and the registry. @defaultValue `'lock-'` plus a counter, e.g. `lock-1` */
+  name?: string;
+  /** Time source of leases and pauses, for tests. @defaultValue the system clock */
+  clock?: Clock;
+  /**
+   * Where the Lock is registered for health checks and metrics, or `false` for nowhere.
+   * @defaultValue bulwark's `defaultRegistry`
+   */
+  registry?: Registry | false;
   /**
    * The connection: an ioredis `Redis` or `Cluster` (ioredis 5 or 6). Create it with
    * `enableOfflineQueue: false`, so that no lock command waits in ioredis's queue and is replayed
