@@ -1,6 +1,7 @@
 /**
- * The process-wide event bus, typed with the events of every pattern. Each pattern declares its
- * own event map in its folder; this module merges them, so that core never lists a pattern.
+ * The process-wide event bus, typed with the events of every pattern and Redis part. Each declares
+ * its own event map in its folder; this module merges them (type imports only: the root entry
+ * loads no Redis code), so that core never lists a pattern.
  * @module
  */
 import type { AdaptiveConcurrencyLimiterEvents } from './adaptive-concurrency/events';
@@ -11,6 +12,7 @@ import { globalBus, type EventEmitter, type Unsubscribe } from './core/events';
 import type { FallbackEvents } from './fallback/events';
 import type { LoadShedderEvents } from './load-shedder/events';
 import type { RateLimiterEvents } from './rate-limiter/events';
+import type { LockEvents } from './redis/lock/events';
 import type { RetryEvents } from './retry/events';
 import type { TimeoutEvents } from './timeout/events';
 
@@ -34,6 +36,8 @@ export interface PatternEventMaps {
   adaptiveConcurrency: AdaptiveConcurrencyLimiterEvents;
   /** Events of a {@link RateLimiter}. */
   rateLimiter: RateLimiterEvents;
+  /** Events of a `Lock` (from `bulwark/redis`). */
+  lock: LockEvents;
 }
 
 /** The kind of pattern an instance is: `'circuitBreaker'`, `'retry'`, …; the prefix of its events on the bus. */

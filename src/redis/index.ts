@@ -1,9 +1,9 @@
 /**
- * `bulwark/redis`: the Redis store of the RateLimiter, shared by every process that uses the same
- * Redis. Importing `bulwark` alone never loads ioredis; this entry needs it (an optional peer
- * dependency, ioredis ≥ 5).
+ * `bulwark/redis`: what bulwark keeps in Redis, shared by every process that uses the same Redis:
+ * the RateLimiter's store and a Lock with fencing tokens. Importing `bulwark` alone never loads
+ * ioredis; this entry needs it (an optional peer dependency, ioredis ≥ 5).
  *
- * Guide: [redis-store.md](../../docs/redis-store.md).
+ * Guides: [redis-store.md](../../docs/redis-store.md), [lock.md](../../docs/lock.md).
  * @module bulwark/redis
  */
 export { RedisStore } from './redis-store';
