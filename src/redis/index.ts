@@ -10,3 +10,18 @@ export { RedisStore } from './redis-store';
 export { RedisStoreError } from './errors';
 export { REDIS_STORE_DEFAULTS, type RedisStoreOptions, type RedisTimeSource } from './options';
 export { MAX_USER_KEY_BYTES } from './keys';
+export {
+  guardRedis,
+  guardOf,
+  RedisGuard,
+  GUARD_REDIS_DEFAULTS,
+  isRedisUnavailable,
+  UNAVAILABLE_REPLY_PREFIXES,
+  READ_ONLY_COMMANDS,
+  UNGUARDED_COMMANDS,
+  RedisUnavailableError,
+  REDIS_UNAVAILABLE,
+  type RedisGuardStats,
+  type GuardRedisOptions,
+  type GuardTimeoutOptions,
+} from './guard/index';

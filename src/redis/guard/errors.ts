@@ -1,0 +1,43 @@
+/**
+ * The error a guarded client raises when its connection is not ready.
+ * @module
+ */
+import { BulwarkError } from '../../core/errors';
+import type { ReadyOutcome } from '../readiness';
+
+/**
+ * The stable code of {@link RedisUnavailableError}; it moves to `ErrorCode` in `bulwark` when the
+ * guard is merged.
+ */
+export const REDIS_UNAVAILABLE = 'REDIS_UNAVAILABLE';
+
+/**
+ * Thrown (as a rejection) by a command of a guarded client (see `guardRedis`) that waited for the
+ * connection to become ready and it did not: not within the call's time, or the connection was
+ * closed for good. The command was never sent. It counts as a failure for the guard's
+ * CircuitBreaker. Its code is `REDIS_UNAVAILABLE`.
+ */
+export class RedisUnavailableError extends BulwarkError {
+  /** Why the connection was not ready: `'timeout'`, `'ended'` (closed for good) or `'notConnecting'`. */
+  readonly outcome: Exclude<ReadyOutcome, 'ready'>;
+
+  /**
+   * @param outcome - how the wait for readiness ended
+   * @param status - the connection's `status` then
+   * @param waitedMs - how long the call waited, in ms
+   */
+  constructor(outcome: Exclude<ReadyOutcome, 'ready'>, status: string, waitedMs: number) {
+    const why =
+      outcome === 'ended'
+        ? 'is closed for good'
+        : outcome === 'notConnecting'
+          ? 'is not connecting'
+          : `did not become ready within ${waitedMs} ms`;
+    super(REDIS_UNAVAILABLE, `Redis connection ${why} (status: ${status}); the command was not sent`);
+    this.outcome = outcome;
+  }
+
+  override get name(): string {
+    return 'RedisUnavailableError';
+  }
+}
