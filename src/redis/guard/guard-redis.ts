@@ -31,6 +31,8 @@ interface Connection {
   getBuiltinCommands(): string[];
   /** Scripts added with `defineCommand`, by name. */
   readonly scriptsSet?: Record<string, { readonly readOnly?: boolean }>;
+  /** The socket of a `Redis` connection (a `Cluster` has none). */
+  readonly stream?: { readonly writable: boolean };
   /** Commands added with `addBuiltinCommand`. */
   readonly addedBuiltinSet?: Set<string>;
 }
@@ -200,12 +202,17 @@ export class RedisGuard {
 
   /** Sends at once on a ready connection; otherwise waits for it (never into ioredis's offline queue). */
   #send(receiver: object, method: string, args: unknown[], ctx: ExecutionContext): unknown {
-    if (this.#connection.status === 'ready') return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
+    if (this.#connection.status === 'ready' && this.#connection.stream?.writable !== false) {
+      return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
+    }
     return this.#sendWhenReady(receiver, method, args, ctx);
   }
 
   async #sendWhenReady(receiver: object, method: string, args: unknown[], ctx: ExecutionContext): Promise<unknown> {
     const connection = this.#connection;
+    // Ready, but the socket is gone: ioredis would put the command in its offline queue and
+    // replay it after a reconnect, long after the caller gave up.
+    if (connection.status === 'ready') throw new RedisUnavailableError('closing', connection.status, 0);
     // A lazyConnect client connects on its first command: do what ioredis would have done.
     if (connection.status === 'wait') connection.connect().catch(ignore);
     const startedAt = Date.now();
@@ -214,7 +221,7 @@ export class RedisGuard {
     const outcome = await this.#readiness.wait(waitMs);
     // The caller gave up meanwhile (a Timeout fired): send nothing.
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (outcome !== 'ready' || connection.status !== 'ready') {
+    if (outcome !== 'ready' || connection.status !== 'ready' || connection.stream?.writable === false) {
       this.#notReady++;
       throw new RedisUnavailableError(outcome === 'ready' ? 'timeout' : outcome, connection.status, Date.now() - startedAt);
     }
