@@ -32,6 +32,14 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** A RedisStore (`bulwark/redis`) could not decide in time or at all: its `RedisStoreError`. */
   RedisStoreFailed: 'REDIS_STORE_FAILED',
+  /** A guarded Redis client (`guardRedis`) did not send a command: its `RedisUnavailableError`. */
+  RedisUnavailable: 'REDIS_UNAVAILABLE',
+  /** A `Lock`'s acquire found the lock held for its whole wait: `LockTimeoutError`. */
+  LockTimeout: 'LOCK_TIMEOUT',
+  /** A `Lock`'s lease stopped being held while its holder still worked: `LockLostError`. */
+  LockLost: 'LOCK_LOST',
+  /** A `Lock` could not ask Redis, or was disposed: `LockUnavailableError`. */
+  LockUnavailable: 'LOCK_UNAVAILABLE',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

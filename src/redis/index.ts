@@ -1,20 +1,22 @@
 /**
- * `bulwark/redis`: what bulwark keeps in Redis, shared by every process that uses the same Redis:
- * the RateLimiter's store and a Lock with fencing tokens. Importing `bulwark` alone never loads
- * ioredis; this entry needs it (an optional peer dependency, ioredis ≥ 5).
+ * `bulwark/redis`: Redis, guarded, and what bulwark keeps in it: `guardRedis` (every command of
+ * an ioredis client behind a policy), the RateLimiter's store and a Lock with fencing tokens.
+ * Importing `bulwark` alone never loads ioredis; this entry needs it (an optional peer
+ * dependency, ioredis ≥ 5).
  *
- * Guides: [redis-store.md](../../docs/redis-store.md), [lock.md](../../docs/lock.md).
+ * Guides: [guard-redis.md](../../docs/guard-redis.md), [redis-store.md](../../docs/redis-store.md),
+ * [lock.md](../../docs/lock.md).
  * @module bulwark/redis
  */
 export { RedisStore } from './redis-store';
 export { RedisStoreError } from './errors';
 export { REDIS_STORE_DEFAULTS, type RedisStoreOptions, type RedisTimeSource } from './options';
 export { MAX_USER_KEY_BYTES } from './keys';
+export type { ReadyOutcome } from './readiness';
 export {
   Lease,
   Lock,
   LOCK_DEFAULTS,
-  LockErrorCode,
   LockLostError,
   LockTimeoutError,
   LockUnavailableError,
@@ -34,3 +36,19 @@ export {
   type LockStats,
   type WithLockOptions,
 } from './lock/index';
+export {
+  guardRedis,
+  guardOf,
+  RedisGuard,
+  GUARD_REDIS_DEFAULTS,
+  isRedisUnavailable,
+  UNAVAILABLE_REPLY_PREFIXES,
+  READ_ONLY_COMMANDS,
+  UNGUARDED_COMMANDS,
+  RedisUnavailableError,
+  type NotReadyReason,
+  type GuardOwnedOption,
+  type RedisGuardStats,
+  type GuardRedisOptions,
+  type GuardTimeoutOptions,
+} from './guard/index';

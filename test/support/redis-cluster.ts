@@ -1,13 +1,16 @@
 /**
- * A throw-away Redis Cluster for tests: cluster-enabled `redis-server` processes joined with
- * `redis-cli --cluster create`, stopped by the caller through their handles.
+ * A throw-away Redis Cluster for tests: cluster-enabled `redis-server`s joined with `redis-cli`.
  * @module
  */
 import { spawnSync } from 'node:child_process';
 import { redisCommands, startRedisServer, type RedisServerHandle } from './redis-server';
 
-/** Starts `masters` throw-away cluster-enabled servers and joins them into one cluster with redis-cli. */
-export async function startCluster(masters: number): Promise<RedisServerHandle[]> {
+/**
+ * Starts `masters` throw-away cluster-enabled servers (no replicas) and joins them into one
+ * cluster, resolving once every node reports `cluster_state:ok`. On failure the servers started
+ * so far are stopped. Stop the returned servers when done.
+ */
+export async function startCluster(masters = 3): Promise<RedisServerHandle[]> {
   const servers: RedisServerHandle[] = [];
   try {
     for (let i = 0; i < masters; i++) {

@@ -2,17 +2,7 @@
  * The errors a {@link Lock} rejects with, and their codes.
  * @module
  */
-import { BulwarkError, RejectedError } from '../../core/errors';
-
-/** The stable codes of the Lock's errors (see docs/errors.md). */
-export const LockErrorCode = {
-  /** The lock stayed held by another holder for the whole wait: {@link LockTimeoutError}. */
-  LockTimeout: 'LOCK_TIMEOUT',
-  /** A lease stopped being held while its holder still worked: {@link LockLostError}. */
-  LockLost: 'LOCK_LOST',
-  /** Redis could not be asked, or the Lock was disposed: {@link LockUnavailableError}. */
-  LockUnavailable: 'LOCK_UNAVAILABLE',
-} as const;
+import { BulwarkError, ErrorCode, RejectedError } from '../../core/errors';
 
 /** Why an `acquire` was refused: the lock stayed held by another holder for the whole wait. */
 export type LockRejectionReason = 'lockHeld';
@@ -37,7 +27,7 @@ export class LockTimeoutError extends RejectedError {
    */
   constructor(lockName: string, key: string, waitedMs: number, retryAfterMs: number) {
     super(
-      LockErrorCode.LockTimeout,
+      ErrorCode.LockTimeout,
       `Lock "${lockName}": key "${key}" stayed held by another holder for ${Math.round(waitedMs)} ms`,
       lockName,
       'lockHeld',
@@ -79,7 +69,7 @@ export class LockLostError extends BulwarkError {
    * @param cause - the last Redis error, when extends failed
    */
   constructor(key: string, fence: number, reason: LockLostReason, cause?: unknown) {
-    super(LockErrorCode.LockLost, `Lock lease on key "${key}" (fence ${fence}) was lost (${reason})`, { cause });
+    super(ErrorCode.LockLost, `Lock lease on key "${key}" (fence ${fence}) was lost (${reason})`, { cause });
     this.key = key;
     this.fence = fence;
     this.reason = reason;
@@ -102,7 +92,7 @@ export class LockUnavailableError extends BulwarkError {
    * @param cause - the underlying error, if any
    */
   constructor(message: string, cause?: unknown) {
-    super(LockErrorCode.LockUnavailable, message, cause === undefined ? undefined : { cause });
+    super(ErrorCode.LockUnavailable, message, cause === undefined ? undefined : { cause });
   }
 
   override get name(): string {

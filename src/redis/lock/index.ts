@@ -8,7 +8,6 @@ export { Lock, type LockKey } from './lock';
 export { Lease } from './lease';
 export type { LockContext } from './hold';
 export {
-  LockErrorCode,
   LockLostError,
   LockTimeoutError,
   LockUnavailableError,
