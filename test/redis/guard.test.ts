@@ -4,19 +4,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CircuitOpenError, CircuitState, ConfigError, Registry, Timeout } from '../../src/index';
 import { guardOf, guardRedis, READ_ONLY_COMMANDS, type GuardRedisOptions } from '../../src/redis/index';
 import { rejectionOf, heldCommands } from './guard-support';
-import { connect, deleteUnder, uniquePrefix } from './support';
+import { connect, useSharedRedis } from './support';
 
-const prefix = uniquePrefix('guard');
-let cleanup: Redis;
-
-beforeAll(async () => {
-  cleanup = await connect(inject('redisUrl'));
-});
-
-afterAll(async () => {
-  await deleteUnder(cleanup, prefix);
-  cleanup.disconnect();
-});
+const shared = useSharedRedis(inject('redisUrl'), 'guard');
+const prefix = shared.prefix;
 
 /** Runs `test` with a fresh connection to the shared server, closed afterwards. */
 async function withConnection(test: (redis: Redis) => Promise<void>): Promise<void> {
@@ -132,7 +123,7 @@ describe('guardRedis while the circuit is open', () => {
         for (const refusal of refusals) expect(refusal).toBeInstanceOf(CircuitOpenError);
         expect(await rejectionOf(client.pipeline().set(`${prefix}:open`, 'x').exec())).toBeInstanceOf(CircuitOpenError);
         expect(heldCommands(redis)).toEqual({ offline: 0, sent: 0 });
-        expect(await cleanup.exists(`${prefix}:open`)).toBe(0);
+        expect(await shared.redis.exists(`${prefix}:open`)).toBe(0);
         breaker?.reset();
         expect(await client.set(`${prefix}:open`, 'x')).toBe('OK');
     });
@@ -220,7 +211,7 @@ describe('guardRedis options', () => {
   it('refuses bad options with one ConfigError naming each', () => {
     const error = (() => {
       try {
-        guardRedis(cleanup, { policy: new Timeout({ timeoutMs: 1, registry: false }), timeout: { timeoutMs: 5 }, idempotent: [''], retyr: true } as never);
+        guardRedis(shared.redis, { policy: new Timeout({ timeoutMs: 1, registry: false }), timeout: { timeoutMs: 5 }, idempotent: [''], retyr: true } as never);
       } catch (thrown) {
         return thrown;
       }

@@ -43,6 +43,30 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** What {@link useSharedRedis} provides, filled in by its `beforeAll`. */
+export interface SharedRedis {
+  /** The suite's own key prefix; every key under it is deleted in `afterAll`. */
+  readonly prefix: string;
+  /** A connection to the shared server (see {@link connect}), for setting up and checking keys. */
+  redis: Redis;
+}
+
+/**
+ * The shared server (`inject('redisUrl')`) for the enclosing suite: a connection opened in
+ * `beforeAll`, and in `afterAll` the suite's keys deleted and the connection closed.
+ */
+export function useSharedRedis(url: string, label: string): SharedRedis {
+  const fixture = { prefix: uniquePrefix(label) } as SharedRedis;
+  beforeAll(async () => {
+    fixture.redis = await connect(url);
+  });
+  afterAll(async () => {
+    await deleteUnder(fixture.redis, fixture.prefix);
+    fixture.redis.disconnect();
+  });
+  return fixture;
+}
+
 /** What {@link useThrowAwayServer} provides, filled in by its `beforeAll`. */
 export interface ThrowAwayRedis {
   server: RedisServerHandle;
