@@ -67,7 +67,7 @@ export function adapterContract(name: string, serve: Serve): void {
       const shed = await fetch(`${url}/ok`);
       expect(shed.status).toBe(503);
       expect(shed.headers.get('retry-after')).toBe('3');
-      expect((await shed.json()).code).toBe('LOAD_SHED');
+      expect(await problemCode(shed)).toBe('LOAD_SHED');
       routes.release();
       expect((await slow).status).toBe(200);
     });
@@ -79,7 +79,7 @@ export function adapterContract(name: string, serve: Serve): void {
       await routes.startedAtLeast(1);
       const full = await fetch(`${url}/ok`);
       expect(full.status).toBe(503);
-      expect((await full.json()).code).toBe('BULKHEAD_REJECTED');
+      expect(await problemCode(full)).toBe('BULKHEAD_REJECTED');
       routes.release();
       await (await slow).text();
       await vi.waitFor(() => expect(bulkhead.inFlight).toBe(0));
@@ -93,7 +93,7 @@ export function adapterContract(name: string, serve: Serve): void {
       await routes.startedAtLeast(1);
       const refused = await fetch(`${url}/ok`);
       expect(refused.status).toBe(503);
-      expect((await refused.json()).code).toBe('CONCURRENCY_LIMIT');
+      expect(await problemCode(refused)).toBe('CONCURRENCY_LIMIT');
       routes.release();
       await (await slow).text();
     });
@@ -108,7 +108,7 @@ export function adapterContract(name: string, serve: Serve): void {
       const open = await fetch(`${url}/ok`);
       expect(open.status).toBe(503);
       expect(open.headers.get('retry-after')).toMatch(/^(29|30)$/);
-      expect((await open.json()).code).toBe('CIRCUIT_OPEN');
+      expect(await problemCode(open)).toBe('CIRCUIT_OPEN');
     });
 
     it('counts a thrown handler error as a failure and frees its permit', async () => {
@@ -172,4 +172,8 @@ export function adapterContract(name: string, serve: Serve): void {
       routes.release();
     });
   });
+}
+
+async function problemCode(response: Response): Promise<string> {
+  return ((await response.json()) as { code: string }).code;
 }
