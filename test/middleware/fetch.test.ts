@@ -1,5 +1,5 @@
-import type { IncomingMessage, Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { guardFetch, guardHono } from '../../src/middleware/fetch';
 import { adapterContract } from './adapter-contract';
@@ -8,11 +8,11 @@ import { listen } from './support';
 adapterContract('Fetch API (guardFetch)', async (guard, routes) => {
   const handler = guardFetch(
     guard,
-    async (request: Request) => {
+    async (request: Request, _env: HttpBindings | Http2Bindings) => {
       const { status, body } = await routes.handle(new URL(request.url).pathname);
       return new Response(body, { status, headers: { 'Content-Type': 'text/plain' } });
     },
-    { remoteAddress: (_request, env: { incoming: IncomingMessage }) => env.incoming.socket.remoteAddress },
+    { remoteAddress: (_request, env) => env.incoming.socket.remoteAddress },
   );
   return listen(createAdaptorServer({ fetch: handler }) as Server);
 });
