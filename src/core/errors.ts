@@ -40,6 +40,11 @@ export const ErrorCode = {
   LockLost: 'LOCK_LOST',
   /** A `Lock` could not ask Redis, or was disposed: `LockUnavailableError`. */
   LockUnavailable: 'LOCK_UNAVAILABLE',
+  /**
+   * An HTTP response that counts as a failure (status ≥ 500 by default), as the middleware's
+   * breaker and concurrency limiter see it: `FailureResponseError` (`bulwark/middleware`).
+   */
+  FailureResponse: 'FAILURE_RESPONSE',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -8,12 +8,20 @@
 import { getLogger } from '../core/logger';
 import type { RateLimiter } from '../rate-limiter/rate-limiter';
 
+/** What the store answers express-rate-limit for one request. */
+export interface ExpressRateLimitHits {
+  /** Requests counted in the window, this one included; above the limit when it was refused. */
+  totalHits: number;
+  /** When the window frees up again. */
+  resetTime: Date | undefined;
+}
+
 /** The part of express-rate-limit's `Store` contract this adapter fills. */
 export interface ExpressRateLimitStore {
   /** Checks, once, that express-rate-limit's `limit` is the limiter's. */
   init(options: { limit?: unknown }): void;
   /** Decides one request: `totalHits` above the limit means refused. */
-  increment(key: string): Promise<{ totalHits: number; resetTime: Date | undefined }>;
+  increment(key: string): Promise<ExpressRateLimitHits>;
   /** A no-op: a bulwark limiter never takes back an admission (so `skipSuccessfulRequests` and `skipFailedRequests` do nothing). */
   decrement(key: string): void;
   /** A no-op: a bulwark limiter's windows empty by themselves. */

@@ -3,7 +3,7 @@
  * and the concurrency limiter count it.
  * @module
  */
-import { BulwarkError } from '../core/errors';
+import { BulwarkError, ErrorCode } from '../core/errors';
 
 /**
  * A guarded handler answered with a status that `isFailureResponse` counts as a failure (≥ 500
@@ -17,7 +17,7 @@ export class FailureResponseError extends BulwarkError {
 
   /** @param status - the status of the response */
   constructor(status: number) {
-    super(FAILURE_RESPONSE, `The response had status ${status}`);
+    super(ErrorCode.FailureResponse, `The response had status ${status}`);
     this.status = status;
   }
 
@@ -25,6 +25,3 @@ export class FailureResponseError extends BulwarkError {
     return 'FailureResponseError';
   }
 }
-
-/** The code of a {@link FailureResponseError}. */
-export const FAILURE_RESPONSE = 'FAILURE_RESPONSE';

@@ -64,7 +64,7 @@ export class Guard {
 
   /**
    * @param options - see {@link GuardOptions}
-   * @throws {@link ConfigError} naming every invalid option
+   * @throws `ConfigError` (from `bulwark`) naming every invalid option
    */
   constructor(options: GuardOptions = {}) {
     const resolved = parseOptions(guardOptionsSchema, options, 'guard options');
@@ -125,7 +125,7 @@ export class Guard {
 /**
  * Makes a {@link Guard}.
  * @param options - the policies and how requests map onto them: see {@link GuardOptions}
- * @throws {@link ConfigError} naming every invalid option
+ * @throws `ConfigError` (from `bulwark`) naming every invalid option
  * @example
  * ```ts
  * import express from 'express';

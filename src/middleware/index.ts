@@ -10,11 +10,11 @@
  */
 export { createGuard, Guard, type GuardExchange } from './guard';
 export { GUARD_DEFAULTS, type GuardOptions } from './options';
-export type { GuardRequest, RequestHeaders } from './request';
+export type { FetchHeaders, GuardRequest, RequestHeaders } from './request';
 export { ResponseEnd } from './response-end';
 export { keyByHeader, keyByRoute, hashKey, MAX_RAW_KEY_LENGTH, type KeyFunction, type KeyByHeaderOptions } from './keys';
 export type { TrustProxy, ProxyHeader } from './client-ip';
 export type { RateLimitHeaderStyle } from './rate-limit-headers';
 export { PROBLEM_CONTENT_TYPE, type GuardReply, type ProblemDetails } from './reply';
-export { FailureResponseError, FAILURE_RESPONSE } from './failure-response-error';
-export { toExpressRateLimitStore, type ExpressRateLimitStore } from './express-rate-limit-store';
+export { FailureResponseError } from './failure-response-error';
+export { toExpressRateLimitStore, type ExpressRateLimitHits, type ExpressRateLimitStore } from './express-rate-limit-store';

@@ -9,9 +9,13 @@ import type { ClientAddress } from './client-ip';
  * Request headers as a framework holds them: Node's `IncomingHttpHeaders` (lower-case names) or a
  * Fetch `Headers`.
  */
-export type RequestHeaders =
-  | Readonly<Record<string, string | readonly string[] | undefined>>
-  | { get(name: string): string | null };
+export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>> | FetchHeaders;
+
+/** Headers read through `get`, as a Fetch `Headers` object. */
+export interface FetchHeaders {
+  /** The value of header `name` (case-insensitive), or null when absent. */
+  get(name: string): string | null;
+}
 
 /** What the guard's options (`key`, `priority`, `cost`, `skip`, `onRejected`) see of a request. */
 export interface GuardRequest {
