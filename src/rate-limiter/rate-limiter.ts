@@ -13,6 +13,7 @@ import { isPromiseLike } from '../core/promise-like';
 import type { PatternHealth } from '../core/registry';
 import { quietRejection, Rejections } from '../core/rejection';
 import type { RateLimiterEvents } from './events';
+import { costError, isCost, isNumberKey, keyError, numberKey } from './arguments';
 import { MemoryStore } from './memory-store';
 import {
   RATE_LIMITER_DEFAULTS,
@@ -379,30 +380,4 @@ function storeErrorResult(policy: StoreErrorPolicy, windows: readonly RateWindow
     resetMs: allowed ? 0 : shortest.windowMs,
     retryAfterMs: allowed ? 0 : shortest.windowMs,
   });
-}
-
-/** Whether `key` is a number that names a key: a finite one. */
-function isNumberKey(key: unknown): key is number {
-  return typeof key === 'number' && Number.isFinite(key);
-}
-
-/** The store key of a key that is not a string: a finite number's decimal text; else a TypeError. */
-function numberKey(key: unknown): string {
-  if (isNumberKey(key)) return String(key);
-  throw keyError(key);
-}
-
-/** The caller's error for a key no store can take (never a store outage). */
-function keyError(key: unknown): TypeError {
-  const type = typeof key;
-  const got = type === 'number' || key == null ? String(key) : type === 'object' ? 'an object' : `a ${type}`;
-  return new TypeError(`RateLimiter key must be a string or a finite number, got ${got}`);
-}
-
-function isCost(cost: number): boolean {
-  return Number.isInteger(cost) && cost >= 1;
-}
-
-function costError(cost: unknown): RangeError {
-  return new RangeError(`RateLimiter cost must be an integer ≥ 1, got ${String(cost)}`);
 }
