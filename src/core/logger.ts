@@ -26,8 +26,8 @@ const noop: LogMethod = () => {};
 /** The default logger: every method is a no-op. */
 export const silentLogger: Logger = Object.freeze({ error: noop, warn: noop, info: noop, debug: noop });
 
-/** The logger in use, shared by every copy of bulwark in the process. */
-const current = processWide('logger', () => ({ logger: silentLogger as Logger }));
+/** The logger in use, and whether one was set, shared by every copy of bulwark in the process. */
+const current = processWide('logger', () => ({ logger: silentLogger as Logger, set: false }));
 
 /**
  * Sets the process-wide logger used by every bulwark instance; call with no argument to silence
@@ -46,7 +46,20 @@ const current = processWide('logger', () => ({ logger: silentLogger as Logger })
  * ```
  */
 export function setLogger(logger?: Logger): void {
-  current.logger = logger === undefined || logger === silentLogger ? silentLogger : containErrors(logger);
+  const silent = logger === undefined || logger === silentLogger;
+  current.logger = silent ? silentLogger : containErrors(logger);
+  current.set = !silent;
+}
+
+/**
+ * Whether a logger was set with {@link setLogger}. When none is, what bulwark must never keep
+ * silent (a store outage it fails open through, a proxy it does not trust) becomes a process
+ * warning instead of a log line. Read from the process-wide state, so that it holds whichever
+ * copy of bulwark set the logger.
+ * @internal
+ */
+export function isLoggerSet(): boolean {
+  return current.set === true;
 }
 
 /**

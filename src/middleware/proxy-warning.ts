@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { getLogger, silentLogger } from '../core/logger';
+import { getLogger, isLoggerSet } from '../core/logger';
 import { isPrivateAddress } from './client-ip';
 import type { GuardRequest } from './request';
 
@@ -29,7 +29,7 @@ export class UntrustedProxyWarning {
       `bulwark: a request from ${peer} carries a forwarding header but trustProxy is not set: ` +
       'every client behind that proxy shares one rate limit. Set trustProxy (see docs/middleware.md).';
     const logger = getLogger();
-    if (logger === silentLogger) process.emitWarning(message, { type: 'BulwarkWarning', code: 'BULWARK_PROXY_NOT_TRUSTED' });
+    if (!isLoggerSet()) process.emitWarning(message, { type: 'BulwarkWarning', code: 'BULWARK_PROXY_NOT_TRUSTED' });
     else logger.warn({ remoteAddress: peer }, message);
   }
 }

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import { getLogger, silentLogger } from '../core/logger';
+import { getLogger, isLoggerSet } from '../core/logger';
 import { INTERNAL_PROBLEM, PROBLEM_CONTENT_TYPE } from './reply';
 
 /** The headers and body of the guard's 500. */
@@ -15,7 +15,7 @@ export const INTERNAL_BODY = JSON.stringify(INTERNAL_PROBLEM);
 /** Reports `error`, which the request's 500 does not show. */
 export function reportError(error: unknown, what: string): void {
   const logger = getLogger();
-  if (logger === silentLogger) {
+  if (!isLoggerSet()) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.emitWarning(`bulwark: ${what}; the request was answered 500: ${text}`, { type: 'BulwarkWarning', code: 'BULWARK_MIDDLEWARE_ERROR' });
   } else {

@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import { allChecks, parseOptions, judgesNoOutcome } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
-import { getLogger, silentLogger } from '../core/logger';
+import { getLogger, isLoggerSet } from '../core/logger';
 import { runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
 import { isPromiseLike } from '../core/promise-like';
@@ -307,7 +307,7 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     if (!this.#storeFailing) {
       this.#storeFailing = true;
       const logger = getLogger();
-      if (logger === silentLogger) warnStoreFailed(this.name, this.onStoreError, error);
+      if (!isLoggerSet()) warnStoreFailed(this.name, this.onStoreError, error);
       else {
         logger.warn(
           { err: error, patternType: this.patternType, patternName: this.name, onStoreError: this.onStoreError },
