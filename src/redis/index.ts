@@ -10,3 +10,15 @@ export { RedisStore } from './redis-store';
 export { RedisStoreError } from './errors';
 export { REDIS_STORE_DEFAULTS, type RedisStoreOptions, type RedisTimeSource } from './options';
 export { MAX_USER_KEY_BYTES } from './keys';
+export {
+  Cache,
+  CACHE_DEFAULTS,
+  jsonSerializer,
+  type CacheLoader,
+  type CacheOptions,
+  type CacheRedisErrorMode,
+  type CacheSerializer,
+  type CacheSetOptions,
+  type CacheStats,
+  type GetOrLoadOptions,
+} from './cache/index';

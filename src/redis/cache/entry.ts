@@ -1,0 +1,87 @@
+/**
+ * How a Cache entry is stored: one Redis string per key holding the metadata and the value.
+ *
+ * `bwc1|<generation>|<freshUntil>|<staleUntil>|<kind>|<payload>`: the generation is unique per
+ * write (it is the token of the lost-update rule, read by the write script too); the times are
+ * ms since the epoch from the writer's clock; the kind is `v` (a value, the payload its
+ * serialized form) or `d` (a deletion marker: a miss that keeps older loads from writing back).
+ * Anything else (another format, another client's bytes, a payload the serializer cannot read)
+ * decodes as a miss.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import type { CacheSerializer } from './options';
+
+/** First bytes of every entry this format writes. */
+const ENTRY_MAGIC = 'bwc1|';
+
+/** The token of a key that holds nothing. */
+const ABSENT_TOKEN = '';
+
+/** The token of a key that holds something this format did not write. */
+const FOREIGN_TOKEN = '!';
+
+/** The generation, read exactly as the write script reads it (so that both agree on every text). */
+const TOKEN = /^bwc1\|([^|]*)\|/;
+
+/** The rest of the header after the generation: fresh-until, stale-until, kind. */
+const REST = /^(\d+)\|(\d+)\|([vd])\|/;
+
+/** Identifies this process in generations; a counter makes them unique within it. */
+const PROCESS_NONCE = randomBytes(6).toString('hex');
+let writeCounter = 0;
+
+/** A generation no other write (in any process) has: this process's nonce and a counter. */
+export function newGeneration(): string {
+  return PROCESS_NONCE + (writeCounter++).toString(36);
+}
+
+/** What a read found under a key. */
+export interface ReadEntry {
+  /** The entry's generation, {@link ABSENT_TOKEN} or {@link FOREIGN_TOKEN}: what a later write compares. */
+  readonly token: string;
+  /** Whether it holds a value that could be read; false for a miss of any kind. */
+  readonly found: boolean;
+  /** The value, when `found`. */
+  readonly value: unknown;
+  /** Until when the value is fresh, ms since the epoch (0 when not `found`). */
+  readonly freshUntil: number;
+}
+
+const ABSENT: ReadEntry = Object.freeze({ token: ABSENT_TOKEN, found: false, value: undefined, freshUntil: 0 });
+const FOREIGN: ReadEntry = Object.freeze({ token: FOREIGN_TOKEN, found: false, value: undefined, freshUntil: 0 });
+
+/**
+ * Reads what Redis returned for a key: never throws. A deletion marker, a foreign entry or a
+ * payload the serializer refuses is a miss (with the token the write script will compute too,
+ * so that a load may overwrite it).
+ */
+export function decodeEntry(text: string | null, serializer: CacheSerializer): ReadEntry {
+  if (text === null) return ABSENT;
+  const head = TOKEN.exec(text);
+  if (head === null) return FOREIGN;
+  const token = head[1] as string;
+  const rest = text.slice(head[0].length);
+  const header = REST.exec(rest);
+  if (header === null || header[3] === 'd') return { token, found: false, value: undefined, freshUntil: 0 };
+  let value: unknown;
+  try {
+    value = serializer.deserialize(rest.slice(header[0].length));
+  } catch {
+    return { token, found: false, value: undefined, freshUntil: 0 };
+  }
+  return { token, found: true, value, freshUntil: Number(header[1]) };
+}
+
+/**
+ * The stored form of a value entry.
+ * @param payload - the value, serialized
+ */
+export function encodeValue(generation: string, freshUntil: number, staleUntil: number, payload: string): string {
+  return `${ENTRY_MAGIC}${generation}|${freshUntil}|${staleUntil}|v|${payload}`;
+}
+
+/** The stored form of a deletion marker. */
+export function encodeDeletion(generation: string, now: number): string {
+  return `${ENTRY_MAGIC}${generation}|${now}|${now}|d|`;
+}

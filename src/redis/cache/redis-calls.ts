@@ -1,0 +1,93 @@
+/**
+ * Every Redis call of a Cache, each run through the cache's Redis policy.
+ * @module
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { CircuitBreaker } from '../../circuit-breaker/index';
+import type { ExecutionContext, Policy } from '../../core/policy';
+import { compose } from '../../core/policy';
+import { Timeout } from '../../timeout/index';
+import { readinessOf, type Readiness } from '../readiness';
+import { CACHE_DEFAULTS } from './options';
+import { defineWriteIfUnchanged, type WriteIfUnchanged } from './scripts';
+
+/** The default Redis policy of a Cache and its breaker (whose state is the cache's health). */
+export interface DefaultRedisPolicy {
+  readonly policy: Policy;
+  readonly breaker: CircuitBreaker;
+}
+
+/**
+ * compose(CircuitBreaker, Timeout): a Redis call that takes longer than
+ * {@link CACHE_DEFAULTS.redisTimeoutMs} fails, and after
+ * {@link CACHE_DEFAULTS.redisFailureThreshold} consecutive failures the circuit opens, so that
+ * calls fail at once (no waiting on a dead server) until a probe after
+ * {@link CACHE_DEFAULTS.redisRecoveryTimeoutMs} finds Redis back. Neither joins a registry: the
+ * cache reports the breaker's state as its own health.
+ */
+export function defaultRedisPolicy(cacheName: string): DefaultRedisPolicy {
+  const breaker = new CircuitBreaker({
+    name: `${cacheName}:redis`,
+    registry: false,
+    failureThreshold: CACHE_DEFAULTS.redisFailureThreshold,
+    recoveryTimeoutMs: CACHE_DEFAULTS.redisRecoveryTimeoutMs,
+  });
+  const timeout = new Timeout({ name: `${cacheName}:redis-timeout`, registry: false, timeoutMs: CACHE_DEFAULTS.redisTimeoutMs });
+  return { policy: compose(breaker, timeout), breaker };
+}
+
+/**
+ * The cache's Redis commands. A command is never sent while the connection is not ready: the
+ * call waits for readiness (at most {@link CACHE_DEFAULTS.redisTimeoutMs}) and fails if it does
+ * not come, so nothing sits in ioredis's offline queue to be replayed later.
+ */
+export class CacheRedis {
+  readonly #redis: Redis | Cluster;
+  readonly #policy: Policy;
+  readonly #readiness: Readiness;
+  readonly #write: WriteIfUnchanged;
+  /** GET of `ctx.key`: one function for every read, so that a read makes no closure. */
+  readonly #get = async (ctx: ExecutionContext): Promise<string | null> => {
+    const redis = this.#redis;
+    if (redis.status !== 'ready') await this.#whenReady();
+    return redis.get(ctx.key as string);
+  };
+
+  constructor(redis: Redis | Cluster, policy: Policy) {
+    this.#redis = redis;
+    this.#policy = policy;
+    this.#readiness = readinessOf(redis);
+    const command = defineWriteIfUnchanged(redis);
+    const script = (redis as unknown as Record<string, WriteIfUnchanged>)[command] as WriteIfUnchanged;
+    this.#write = script.bind(redis);
+  }
+
+  /** The text stored under `key`, or null. */
+  get(key: string): Promise<string | null> {
+    return this.#policy.execute(this.#get, { key });
+  }
+
+  /** Stores `text` under `key` for `ttlMs` ms, whatever is there. */
+  set(key: string, text: string, ttlMs: number): Promise<unknown> {
+    return this.#policy.execute(async () => {
+      if (this.#redis.status !== 'ready') await this.#whenReady();
+      return this.#redis.set(key, text, 'PX', ttlMs);
+    });
+  }
+
+  /** Stores `text` under `key` for `ttlMs` ms if the key's token is still `token`; true when written. */
+  writeIfUnchanged(key: string, token: string, text: string, ttlMs: number): Promise<boolean> {
+    return this.#policy.execute(async () => {
+      if (this.#redis.status !== 'ready') await this.#whenReady();
+      return (await this.#write(key, token, text, String(ttlMs))) === 1;
+    });
+  }
+
+  async #whenReady(): Promise<void> {
+    const outcome = await this.#readiness.wait(CACHE_DEFAULTS.redisTimeoutMs);
+    const status = this.#redis.status;
+    if (outcome !== 'ready' || status !== 'ready') {
+      throw new Error(`Redis connection is not ready (${outcome}, status: ${status})`);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * What `Cache.stats()` returns.
+ * @module
+ */
+
+/** Counters of a {@link Cache} since construction. */
+export interface CacheStats {
+  /** Reads that found a fresh value (`get` and `getOrLoad`). */
+  readonly hits: number;
+  /** Reads that found none (a `getOrLoad` that joined a load in progress counts too). */
+  readonly misses: number;
+  /** `hits / (hits + misses)`, 0 before any read. */
+  readonly hitRatio: number;
+  /** Loader calls started. */
+  readonly loads: number;
+  /** Loads that rejected (the loader's error, or `loaderPolicy`'s refusal). */
+  readonly loadErrors: number;
+  /** Redis calls that failed (errors, timeouts, an open circuit): each was degraded or thrown. */
+  readonly degraded: number;
+  /** Loads in progress now (keys held by singleflight). */
+  readonly loading: number;
+}

@@ -1,0 +1,94 @@
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { Cache } from '../../src/redis/index';
+import { deferred } from '../support/async';
+import { connect, deleteUnder, uniquePrefix } from './support';
+
+/** Lets the started calls reach their loader. */
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe('Cache lost-update rule: a load never overwrites a newer write', () => {
+  let redis: Redis;
+  let other: Redis;
+  const prefix = uniquePrefix('cache-lost-update');
+  const cache = (connection: Redis = redis): Cache => new Cache({ redis: connection, prefix, ttlMs: 60_000, registry: false });
+
+  beforeAll(async () => {
+    redis = await connect(inject('redisUrl'));
+    other = await connect(inject('redisUrl'));
+  });
+  afterEach(() => deleteUnder(redis, prefix));
+  afterAll(async () => {
+    await redis.quit();
+    await other.quit();
+  });
+
+  it('keeps a set that finished while a slow load of a cold key ran', async () => {
+    const c = cache();
+    const slow = deferred<string>();
+    const load = c.getOrLoad('k', () => slow.promise);
+    await settle();
+    await c.set('k', 'newer');
+    slow.resolve('older');
+    expect(await load).toBe('older');
+    expect(await c.get('k')).toBe('newer');
+  });
+
+  it('keeps a set that replaced an expired value while its reload ran', async () => {
+    const c = cache();
+    await c.set('k', 'first');
+    await redis.set(`${prefix}:{k}`, (await redis.get(`${prefix}:{k}`))!.replace(/^(bwc1\|[^|]*\|)\d+/, '$11'));
+    const slow = deferred<string>();
+    const load = c.getOrLoad('k', () => slow.promise);
+    await settle();
+    await c.set('k', 'newer');
+    slow.resolve('older');
+    await load;
+    expect(await c.get('k')).toBe('newer');
+  });
+
+  it('keeps a delete that finished while a slow load ran: the key stays a miss', async () => {
+    const c = cache();
+    await c.set('k', 'v1');
+    await c.delete('k');
+    const slow = deferred<string>();
+    const load = c.getOrLoad('k', () => slow.promise);
+    await settle();
+    await c.delete('k');
+    slow.resolve('stale');
+    expect(await load).toBe('stale');
+    expect(await c.get('k')).toBeUndefined();
+  });
+
+  it('keeps the value of a newer load in another process', async () => {
+    const here = cache();
+    const there = cache(other);
+    const slow = deferred<string>();
+    const load = here.getOrLoad('k', () => slow.promise);
+    await settle();
+    expect(await there.getOrLoad('k', () => 'from the other process')).toBe('from the other process');
+    slow.resolve('from this process');
+    expect(await load).toBe('from this process');
+    expect(await here.get('k')).toBe('from the other process');
+  });
+
+  it('starts a new load after a set or delete instead of joining the older one in progress', async () => {
+    const c = cache();
+    const slow = deferred<string>();
+    const old = c.getOrLoad('k', () => slow.promise);
+    await settle();
+    await c.delete('k');
+    expect(await c.getOrLoad('k', () => 'after delete')).toBe('after delete');
+    slow.resolve('before delete');
+    await old;
+    expect(await c.get('k')).toBe('after delete');
+  });
+
+  it('lets a load overwrite a deletion marker written before it began', async () => {
+    const c = cache();
+    await c.delete('k');
+    expect(await c.getOrLoad('k', () => 'after marker')).toBe('after marker');
+    expect(await c.get('k')).toBe('after marker');
+  });
+});
