@@ -40,3 +40,13 @@ export async function deleteUnder(redis: Redis, prefix: string): Promise<void> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Records every unhandled rejection of this process from now until `stop()`. */
+export function watchUnhandledRejections(): { readonly reasons: unknown[]; stop(): void } {
+  const reasons: unknown[] = [];
+  const record = (reason: unknown): void => {
+    reasons.push(reason);
+  };
+  process.on('unhandledRejection', record);
+  return { reasons, stop: () => process.off('unhandledRejection', record) };
+}

@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Bulkhead } from '../../src/bulkhead/index';
+import { Cache, CACHE_DEFAULTS } from '../../src/redis/index';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
+import { connect, sleep, watchUnhandledRejections } from './support';
+
+const LOAD_MS = 20;
+const MAX_LOADS = 4;
+/** What one getOrLoad may take while Redis dies: one Redis timeout, its loads, and 50 ms. */
+const BOUND_MS = CACHE_DEFAULTS.redisTimeoutMs + 2 * LOAD_MS + 50;
+
+describe('Cache when its Redis server is killed mid-load and restarted', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  const unhandled = watchUnhandledRejections();
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = await connect(server.url);
+    redis.on('error', () => {});
+  });
+
+  afterAll(async () => {
+    unhandled.stop();
+    redis.disconnect();
+    await server.stop();
+  });
+
+  it('answers every getOrLoad from the loader in time, opens its breaker, keeps loads within the loader policy, and uses Redis again once it is back', async () => {
+    const cache = new Cache({
+      redis,
+      prefix: 'outage',
+      ttlMs: 60_000,
+      registry: false,
+      loaderPolicy: new Bulkhead({ maxInFlight: MAX_LOADS, maxQueue: 1_000, registry: false }),
+    });
+    let running = 0;
+    let most = 0;
+    let loads = 0;
+    const loader = async (): Promise<string> => {
+      loads++;
+      most = Math.max(most, ++running);
+      await sleep(LOAD_MS);
+      running--;
+      return 'loaded';
+    };
+    const timed = async (key: string): Promise<number> => {
+      const started = performance.now();
+      expect(await cache.getOrLoad(key, loader)).toBe('loaded');
+      return performance.now() - started;
+    };
+
+    expect(await timed('warm')).toBeLessThan(BOUND_MS);
+    expect(await cache.getOrLoad('warm', loader)).toBe('loaded');
+    expect(loads).toBe(1);
+
+    // Killed while loads are running: their writes meet a dead server.
+    const midLoad = Array.from({ length: MAX_LOADS }, (_, i) => timed(`mid-${i}`));
+    await sleep(LOAD_MS / 2);
+    await server.stop({ kill: true });
+    const durations = await Promise.all(midLoad);
+    for (let wave = 0; wave < 6; wave++) {
+      durations.push(...(await Promise.all(Array.from({ length: MAX_LOADS * 2 }, (_, i) => timed(`wave-${wave}-${i}`)))));
+    }
+    for (const duration of durations) expect(duration).toBeLessThan(BOUND_MS);
+    expect(cache.health()).toMatchObject({ healthy: false, state: 'open' });
+    expect(most).toBeLessThanOrEqual(MAX_LOADS);
+    expect(cache.stats().degraded).toBeGreaterThan(0);
+
+    server = await startRedisServer({ port: server.port });
+    const deadline = Date.now() + CACHE_DEFAULTS.redisRecoveryTimeoutMs + 5_000;
+    let loadsBefore = -1;
+    while (Date.now() < deadline) {
+      loadsBefore = loads;
+      await cache.getOrLoad('back', loader);
+      await cache.getOrLoad('back', loader);
+      if (loads === loadsBefore + 1) break;
+      await sleep(100);
+    }
+    expect(loads).toBe(loadsBefore + 1);
+    expect(await cache.get('back')).toBe('loaded');
+    expect(cache.health()).toEqual({ healthy: true });
+    expect(unhandled.reasons).toEqual([]);
+  }, 30_000);
+});
