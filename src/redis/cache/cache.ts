@@ -9,9 +9,10 @@ import { defaultName, parseOptions } from '../../core/config';
 import { getLogger } from '../../core/logger';
 import type { ExecutionContext, Policy } from '../../core/policy';
 import { registerInstance, type PatternHealth } from '../../core/registry';
-import { decodeEntry, encodeDeletion, encodeValue, newGeneration, type ReadEntry } from './entry';
+import type { ErrorClass } from '../../core/exceptions';
+import { decodeEntry, encodeDeletion, encodeFailure, encodeUndefined, encodeValue, newGeneration, type ReadEntry, type StoredFailure } from './entry';
 import { entryKey, keyStart } from './keys';
-import { CACHE_DEFAULTS, cacheOptionsSchema, jsonSerializer, type CacheOptions, type CacheSerializer } from './options';
+import { CACHE_DEFAULTS, cacheCrossChecks, cacheOptionsSchema, jsonSerializer, type CacheOptions, type CacheSerializer } from './options';
 import { CacheRedis, defaultRedisPolicy } from './redis-calls';
 import { Flights, type Flight } from './singleflight';
 import type { CacheStats } from './stats';
@@ -73,6 +74,8 @@ export class Cache {
   readonly ttlMs: number;
   readonly #start: string;
   readonly #jitter: number;
+  readonly #negativeTtlMs: number | undefined;
+  readonly #negativeErrors: readonly ErrorClass[];
   readonly #serializer: CacheSerializer;
   readonly #throws: boolean;
   readonly #loadTimeoutMs: number;
@@ -92,12 +95,14 @@ export class Cache {
    * @throws ConfigError (from `bulwark`) naming every invalid option
    */
   constructor(options: CacheOptions) {
-    const resolved = parseOptions(cacheOptionsSchema, options, 'Cache options');
+    const resolved = parseOptions(cacheOptionsSchema, options, 'Cache options', cacheCrossChecks);
     this.name = resolved.name ?? defaultName('cache');
     this.prefix = resolved.prefix;
     this.ttlMs = resolved.ttlMs;
     this.#start = keyStart(resolved.prefix, resolved.version);
     this.#jitter = resolved.jitter ?? CACHE_DEFAULTS.jitter;
+    this.#negativeTtlMs = resolved.negativeTtlMs;
+    this.#negativeErrors = resolved.negativeErrors ?? [];
     this.#serializer = resolved.serializer ?? jsonSerializer;
     this.#throws = (resolved.onRedisError ?? CACHE_DEFAULTS.onRedisError) === 'throw';
     this.#loadTimeoutMs = resolved.loadTimeoutMs ?? CACHE_DEFAULTS.loadTimeoutMs;
@@ -123,7 +128,7 @@ export class Cache {
 
   /**
    * The fresh value of `key`, or undefined on a miss (nothing there, expired, unreadable, or
-   * Redis failing under `onRedisError: 'degrade'`).
+   * Redis failing under `onRedisError: 'degrade'`) and for a cached `undefined` or error.
    * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
    */
   async get<T = unknown>(key: string): Promise<T | undefined> {
@@ -167,8 +172,9 @@ export class Cache {
   /**
    * The fresh value of `key`; on a miss, what `loader` returns, written for `ttlMs` (before
    * jitter). Concurrent misses of the key in this process share one load. A loaded `undefined`
-   * is returned but not cached; a loader's error rejects every caller of that load and nothing
-   * is cached. While Redis fails, every call loads (through `loaderPolicy`) and nothing is written.
+   * is cached for `negativeTtlMs` (not at all without it); a loader's error rejects every caller
+   * of that load and is not cached, unless its class is in `negativeErrors` (then later calls
+   * reject with a like error for `negativeTtlMs`). While Redis fails, every call loads (through `loaderPolicy`) and nothing is written.
    * @throws the loader's error, or `loaderPolicy`'s refusal (e.g. `BulkheadRejectedError`)
    * @throws the caller's `signal.reason` when it aborts
    * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
@@ -214,8 +220,16 @@ export class Cache {
   async #readOrLoad<T>(key: string, redisKey: string, loader: CacheLoader<T>, ttlMs: number | undefined): Promise<T> {
     const read = await this.#read(redisKey);
     if (read !== undefined && read.found && read.freshUntil > this.#clock.now()) {
-      this.#hits++;
-      return read.value as T;
+      const failure = read.failure;
+      if (failure === undefined) {
+        this.#hits++;
+        return read.value as T;
+      }
+      const error = this.#rebuild(failure);
+      if (error !== undefined) {
+        this.#hits++;
+        throw error;
+      }
     }
     this.#misses++;
     const flights = this.#flights;
@@ -233,28 +247,63 @@ export class Cache {
       value = await this.#loaderPolicy.execute(loader, { key, signal: flight.signal });
     } catch (error) {
       this.#loadErrors++;
+      const negative = this.#negativeTtlMs;
+      const failed = negative === undefined ? undefined : this.#negativeErrors.find((errorClass) => error instanceof errorClass);
+      if (failed !== undefined && token !== undefined && !flight.abandoned) {
+        const ttl = this.#entryTtl(negative);
+        const failure: StoredFailure = [failed.name, (error as Error).message];
+        await this.#writeIfUnchanged(redisKey, token, encodeFailure(newGeneration(), this.#clock.now() + ttl, failure), ttl);
+      }
       throw error;
     }
     // No token: the read failed, so what is there is unknown and nothing may be written over it.
-    if (token !== undefined && value !== undefined && !flight.abandoned) await this.#writeLoaded(redisKey, token, value, ttlMs);
+    if (token !== undefined && !flight.abandoned) await this.#writeLoaded(redisKey, token, value, ttlMs);
     return value;
   }
 
+  /** Writes a loaded value (or a loaded `undefined`, when those are cached) if nothing newer is there. */
   async #writeLoaded(redisKey: string, token: string, value: unknown, ttlMs: number | undefined): Promise<void> {
-    const ttl = this.#entryTtl(ttlMs);
-    const now = this.#clock.now();
     let text: string;
-    try {
-      text = encodeValue(newGeneration(), now + ttl, now + ttl, this.#serializer.serialize(value));
-    } catch (error) {
-      getLogger().warn({ err: error, cache: this.name }, 'bulwark: a loaded value could not be serialized; it is returned but not cached');
-      return;
+    let ttl: number;
+    if (value === undefined) {
+      const negative = this.#negativeTtlMs;
+      if (negative === undefined) return;
+      ttl = this.#entryTtl(negative);
+      text = encodeUndefined(newGeneration(), this.#clock.now() + ttl);
+    } else {
+      ttl = this.#entryTtl(ttlMs);
+      const now = this.#clock.now();
+      try {
+        text = encodeValue(newGeneration(), now + ttl, now + ttl, this.#serializer.serialize(value));
+      } catch (error) {
+        getLogger().warn({ err: error, cache: this.name }, 'bulwark: a loaded value could not be serialized; it is returned but not cached');
+        return;
+      }
     }
+    await this.#writeIfUnchanged(redisKey, token, text, ttl);
+  }
+
+  /** The compare-and-set write, best-effort: a Redis failure is counted, never thrown. */
+  async #writeIfUnchanged(redisKey: string, token: string, text: string, ttl: number): Promise<void> {
     try {
       await this.#redis.writeIfUnchanged(redisKey, token, text, ttl);
     } catch {
       this.#degraded++;
     }
+  }
+
+  /**
+   * An error like the cached one: an object of the `negativeErrors` class of that name, with its
+   * message, made without calling the constructor; undefined when no class has that name (the
+   * entry is then a miss).
+   */
+  #rebuild(failure: StoredFailure): Error | undefined {
+    const errorClass = this.#negativeErrors.find((candidate) => candidate.name === failure[0]);
+    if (errorClass === undefined) return undefined;
+    const error = Object.create(errorClass.prototype as object) as Error;
+    Object.defineProperty(error, 'message', { value: failure[1], writable: true, configurable: true });
+    Error.captureStackTrace(error, this.#rebuild);
+    return error;
   }
 
   /** What Redis holds under `redisKey`; undefined when Redis failed (under `'degrade'`). */

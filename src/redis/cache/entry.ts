@@ -4,7 +4,9 @@
  * `bwc1|<generation>|<freshUntil>|<staleUntil>|<kind>|<payload>`: the generation is unique per
  * write (it is the token of the lost-update rule, read by the write script too); the times are
  * ms since the epoch from the writer's clock; the kind is `v` (a value, the payload its
- * serialized form) or `d` (a deletion marker: a miss that keeps older loads from writing back).
+ * serialized form), `u` (a cached `undefined`), `e` (a cached error of a class named in
+ * `negativeErrors`, the payload JSON `[className, message]`) or `d` (a deletion marker: a miss
+ * that keeps older loads from writing back).
  * Anything else (another format, another client's bytes, a payload the serializer cannot read)
  * decodes as a miss.
  * @module
@@ -25,7 +27,7 @@ const FOREIGN_TOKEN = '!';
 const TOKEN = /^bwc1\|([^|]*)\|/;
 
 /** The rest of the header after the generation: fresh-until, stale-until, kind. */
-const REST = /^(\d+)\|(\d+)\|([vd])\|/;
+const REST = /^(\d+)\|(\d+)\|([vued])\|/;
 
 /** Identifies this process in generations; a counter makes them unique within it. */
 const PROCESS_NONCE = randomBytes(6).toString('hex');
@@ -36,14 +38,19 @@ export function newGeneration(): string {
   return PROCESS_NONCE + (writeCounter++).toString(36);
 }
 
+/** A cached error: the name of its class and its message. */
+export type StoredFailure = readonly [className: string, message: string];
+
 /** What a read found under a key. */
 export interface ReadEntry {
   /** The entry's generation, {@link ABSENT_TOKEN} or {@link FOREIGN_TOKEN}: what a later write compares. */
   readonly token: string;
-  /** Whether it holds a value that could be read; false for a miss of any kind. */
+  /** Whether it holds a value (or a cached `undefined` or error) that could be read; false for a miss of any kind. */
   readonly found: boolean;
   /** The value, when `found`. */
   readonly value: unknown;
+  /** A cached error, `[className, message]`, when `found` holds one. */
+  readonly failure?: StoredFailure;
   /** Until when the value is fresh, ms since the epoch (0 when not `found`). */
   readonly freshUntil: number;
 }
@@ -63,14 +70,21 @@ export function decodeEntry(text: string | null, serializer: CacheSerializer): R
   const token = head[1] as string;
   const rest = text.slice(head[0].length);
   const header = REST.exec(rest);
-  if (header === null || header[3] === 'd') return { token, found: false, value: undefined, freshUntil: 0 };
-  let value: unknown;
+  const kind = header?.[3];
+  if (header === null || kind === 'd') return { token, found: false, value: undefined, freshUntil: 0 };
+  const freshUntil = Number(header[1]);
+  if (kind === 'u') return { token, found: true, value: undefined, freshUntil };
+  const payload = rest.slice(header[0].length);
   try {
-    value = serializer.deserialize(rest.slice(header[0].length));
+    if (kind === 'v') return { token, found: true, value: serializer.deserialize(payload), freshUntil };
+    const failure: unknown = JSON.parse(payload);
+    if (Array.isArray(failure) && failure.length === 2 && typeof failure[0] === 'string' && typeof failure[1] === 'string') {
+      return { token, found: true, value: undefined, failure: failure as unknown as StoredFailure, freshUntil };
+    }
   } catch {
-    return { token, found: false, value: undefined, freshUntil: 0 };
+    // An unreadable payload is a miss, like any foreign entry.
   }
-  return { token, found: true, value, freshUntil: Number(header[1]) };
+  return { token, found: false, value: undefined, freshUntil: 0 };
 }
 
 /**
@@ -79,6 +93,16 @@ export function decodeEntry(text: string | null, serializer: CacheSerializer): R
  */
 export function encodeValue(generation: string, freshUntil: number, staleUntil: number, payload: string): string {
   return `${ENTRY_MAGIC}${generation}|${freshUntil}|${staleUntil}|v|${payload}`;
+}
+
+/** The stored form of a cached `undefined`. */
+export function encodeUndefined(generation: string, freshUntil: number): string {
+  return `${ENTRY_MAGIC}${generation}|${freshUntil}|${freshUntil}|u|`;
+}
+
+/** The stored form of a cached error. */
+export function encodeFailure(generation: string, freshUntil: number, failure: StoredFailure): string {
+  return `${ENTRY_MAGIC}${generation}|${freshUntil}|${freshUntil}|e|${JSON.stringify(failure)}`;
 }
 
 /** The stored form of a deletion marker. */

@@ -5,7 +5,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { MAX_TIMER_DELAY_MS, type Clock } from '../../core/clock';
-import { commonOptionsShape, positiveDurationMs, ratio } from '../../core/config';
+import { commonOptionsShape, positiveDurationMs, ratio, type CrossFieldCheck } from '../../core/config';
+import type { ErrorClass } from '../../core/exceptions';
 import type { Policy } from '../../core/policy';
 import { redisStoreOptionsSchema } from '../options';
 import type { Registry } from '../../core/registry';
@@ -40,6 +41,20 @@ export interface CacheOptions {
    * @defaultValue 0.1
    */
   jitter?: number;
+  /**
+   * How long a loaded `undefined` (and an error of a class in `negativeErrors`) is cached, in ms
+   * (before jitter), so that keys with no value do not send every read to the loader. Without
+   * it, neither is cached.
+   */
+  negativeTtlMs?: number;
+  /**
+   * Errors of these classes (e.g. your `NotFoundError`) thrown by a loader are cached for
+   * `negativeTtlMs`: until then, `getOrLoad` of the key rejects with an error of the same class
+   * and message (made from the class's prototype, without calling its constructor; matched by
+   * the class's `name`, so give each a distinct one) without calling the loader. Needs
+   * `negativeTtlMs`.
+   */
+  negativeErrors?: readonly ErrorClass[];
   /**
    * How values are stored. The default is JSON: a `Date` comes back as its ISO string, `undefined`
    * object fields are dropped, `Map`, `Set` and `BigInt` are not supported (a value JSON cannot
@@ -151,6 +166,11 @@ export const cacheOptionsSchema = z.strictObject({
   prefix: keyPart,
   ttlMs: timerMs(positiveDurationMs),
   jitter: ratio.optional(),
+  negativeTtlMs: timerMs(positiveDurationMs).optional(),
+  negativeErrors: z
+    .array(z.custom<ErrorClass>((value) => typeof value === 'function', { message: 'expected an error class' }))
+    .readonly()
+    .optional(),
   serializer: withMethods<CacheSerializer>(['serialize', 'deserialize'], 'expected an object with serialize and deserialize functions').optional(),
   version: z.union([keyPart, z.number().finite()]).optional(),
   policy: policySchema.optional(),
@@ -161,6 +181,12 @@ export const cacheOptionsSchema = z.strictObject({
   clock: commonOptionsShape.clock,
   registry: commonOptionsShape.registry,
 });
+
+/** Refuses options that would silently do nothing without another. */
+export const cacheCrossChecks: CrossFieldCheck = (input) =>
+  input['negativeErrors'] !== undefined && input['negativeTtlMs'] === undefined
+    ? [{ path: 'negativeErrors', message: 'has no effect without negativeTtlMs (how long they are cached)' }]
+    : [];
 
 /** {@link CacheOptions} as the schema returns them. */
 export type ParsedCacheOptions = z.output<typeof cacheOptionsSchema>;
