@@ -1,12 +1,13 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Bulkhead } from '../../src/bulkhead/index';
 import { CircuitOpenError } from '../../src/circuit-breaker/index';
 import type { Policy } from '../../src/core/policy';
 import { Cache, type CacheOptions } from '../../src/redis/index';
 import { Timeout } from '../../src/timeout/index';
-import { connect, deleteUnder, keysUnder, uniquePrefix } from './support';
+import { keysUnder } from './support';
+import { cacheSuite } from './cache-support';
 
 /** A Redis policy whose every call fails as an open circuit would. */
 const brokenRedis: Policy = {
@@ -15,16 +16,10 @@ const brokenRedis: Policy = {
 };
 
 describe('Cache degrading when Redis fails', () => {
-  let redis: Redis;
-  const prefix = uniquePrefix('cache-degrade');
-  const cache = (options: Partial<CacheOptions> = {}): Cache =>
-    new Cache({ redis, prefix, ttlMs: 60_000, registry: false, policy: brokenRedis, ...options });
+  const suite = cacheSuite('cache-degrade');
+  const { prefix } = suite;
+  const cache = (options: Partial<CacheOptions> = {}): Cache => suite.cache({ policy: brokenRedis, ...options });
 
-  beforeAll(async () => {
-    redis = await connect(inject('redisUrl'));
-  });
-  afterEach(() => deleteUnder(redis, prefix));
-  afterAll(() => redis.quit());
 
   it('answers get with a miss, set and delete with false, and getOrLoad from the loader every time', async () => {
     const c = cache();
@@ -95,7 +90,7 @@ describe('Cache degrading when Redis fails', () => {
     expect(await c.getOrLoad('k', () => 'loaded')).toBe('loaded');
     expect(await c.set('k', 'v')).toBe(false);
     expect(Date.now() - started).toBeLessThan(150);
-    expect(await keysUnder(redis, prefix)).toEqual([]);
+    expect(await keysUnder(suite.redis, prefix)).toEqual([]);
     idle.disconnect();
   });
 
@@ -106,7 +101,7 @@ describe('Cache degrading when Redis fails', () => {
       name: 'first-fails',
       execute: (fn, options) => (++calls === 1 ? Promise.reject(new Error('read failed')) : passing.execute(fn, options)),
     };
-    const writer = new Cache({ redis, prefix, ttlMs: 60_000, registry: false });
+    const writer = new Cache({ redis: suite.redis, prefix, ttlMs: 60_000, registry: false });
     await writer.set('k', 'in redis');
     const c = cache({ policy: firstCallFails });
     expect(await c.getOrLoad('k', () => 'loaded')).toBe('loaded');

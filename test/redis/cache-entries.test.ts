@@ -1,23 +1,17 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Cache } from '../../src/redis/index';
-import { connect, deleteUnder, keysUnder, uniquePrefix } from './support';
+import { keysUnder } from './support';
+import { cacheSuite } from './cache-support';
 
 describe('Cache entries and keys', () => {
-  let redis: Redis;
-  const prefix = uniquePrefix('cache-entries');
-  const cache = (): Cache => new Cache({ redis, prefix, ttlMs: 60_000, registry: false });
+  const suite = cacheSuite('cache-entries');
+  const { prefix } = suite;
+  const { cache } = suite;
 
-  beforeAll(async () => {
-    redis = await connect(inject('redisUrl'));
-  });
-  afterEach(() => deleteUnder(redis, prefix));
-  afterAll(() => redis.quit());
 
   /** The one Redis key the cache wrote under the prefix. */
   async function onlyKey(): Promise<string> {
-    const keys = await keysUnder(redis, prefix);
+    const keys = await keysUnder(suite.redis, prefix);
     expect(keys).toHaveLength(1);
     return keys[0] as string;
   }
@@ -35,13 +29,13 @@ describe('Cache entries and keys', () => {
       const c = cache();
       await c.set('k', 'seed');
       const key = await onlyKey();
-      await redis.set(key, stored);
+      await suite.redis.set(key, stored);
       expect(await c.get('k')).toBeUndefined();
       let loads = 0;
       expect(await c.getOrLoad('k', () => ++loads)).toBe(1);
       expect(await c.get('k')).toBe(1);
       expect(loads).toBe(1);
-      expect(await redis.pttl(key)).toBeGreaterThan(50_000);
+      expect(await suite.redis.pttl(key)).toBeGreaterThan(50_000);
     });
   }
 
@@ -49,10 +43,10 @@ describe('Cache entries and keys', () => {
     const c = cache();
     await c.set('k', 'seed');
     const key = await onlyKey();
-    await redis.del(key);
-    await redis.hset(key, 'field', 'value');
+    await suite.redis.del(key);
+    await suite.redis.hset(key, 'field', 'value');
     expect(await c.getOrLoad('k', () => 'loaded')).toBe('loaded');
-    expect(await redis.type(key)).toBe('hash');
+    expect(await suite.redis.type(key)).toBe('hash');
   });
 
   it('keeps keys with any characters apart and round-trips them', async () => {
@@ -60,7 +54,7 @@ describe('Cache entries and keys', () => {
     const keys = ['', ' ', 'a}b', '{a}', 'a{b', 'line\nbreak', 'ünï©ødé 🎉', ':', 'a:b', '#{x}', '\0nul'];
     for (const [index, key] of keys.entries()) await c.set(key, index);
     for (const [index, key] of keys.entries()) expect(await c.get(key)).toBe(index);
-    expect(await keysUnder(redis, prefix)).toHaveLength(keys.length);
+    expect(await keysUnder(suite.redis, prefix)).toHaveLength(keys.length);
   });
 
   it('bounds the length of a key: a long one is stored under its hash, apart from a key that equals that hash', async () => {
@@ -84,9 +78,9 @@ describe('Cache entries and keys', () => {
   });
 
   it('writes each value with its jittered time to live', async () => {
-    const c = new Cache({ redis, prefix, ttlMs: 10_000, jitter: 0, registry: false });
+    const c = new Cache({ redis: suite.redis, prefix, ttlMs: 10_000, jitter: 0, registry: false });
     await c.set('k', 1);
-    const pttl = await redis.pttl(await onlyKey());
+    const pttl = await suite.redis.pttl(await onlyKey());
     expect(pttl).toBeGreaterThan(9_000);
     expect(pttl).toBeLessThanOrEqual(10_000);
   });

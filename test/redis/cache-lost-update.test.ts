@@ -1,28 +1,24 @@
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Cache } from '../../src/redis/index';
 import { deferred } from '../support/async';
-import { connect, deleteUnder, uniquePrefix } from './support';
+import { connect } from './support';
+import { cacheSuite } from './cache-support';
 
 /** Lets the started calls reach their loader. */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));
 
 describe('Cache lost-update rule: a load never overwrites a newer write', () => {
-  let redis: Redis;
   let other: Redis;
-  const prefix = uniquePrefix('cache-lost-update');
-  const cache = (connection: Redis = redis): Cache => new Cache({ redis: connection, prefix, ttlMs: 60_000, registry: false });
+  const suite = cacheSuite('cache-lost-update');
+  const { prefix } = suite;
+  const cache = (connection: Redis = suite.redis): Cache => new Cache({ redis: connection, prefix, ttlMs: 60_000, registry: false });
 
   beforeAll(async () => {
-    redis = await connect(inject('redisUrl'));
     other = await connect(inject('redisUrl'));
   });
-  afterEach(() => deleteUnder(redis, prefix));
-  afterAll(async () => {
-    await redis.quit();
-    await other.quit();
-  });
+  afterAll(() => other.quit());
 
   it('keeps a set that finished while a slow load of a cold key ran', async () => {
     const c = cache();
@@ -38,7 +34,7 @@ describe('Cache lost-update rule: a load never overwrites a newer write', () => 
   it('keeps a set that replaced an expired value while its reload ran', async () => {
     const c = cache();
     await c.set('k', 'first');
-    await redis.set(`${prefix}:{k}`, (await redis.get(`${prefix}:{k}`))!.replace(/^(bwc1\|[^|]*\|)\d+/, '$11'));
+    await suite.redis.set(`${prefix}:{k}`, (await suite.redis.get(`${prefix}:{k}`))!.replace(/^(bwc1\|[^|]*\|)\d+/, '$11'));
     const slow = deferred<string>();
     const load = c.getOrLoad('k', () => slow.promise);
     await settle();

@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors';
-import { Cache, type CacheOptions } from '../../src/redis/index';
+import { Cache } from '../../src/redis/index';
 import { ManualClock } from '../support/manual-clock';
-import { connect, deleteUnder, keysUnder, uniquePrefix } from './support';
+import { keysUnder } from './support';
+import { cacheSuite } from './cache-support';
 
 class NotFoundError extends Error {
   constructor(readonly id: string) {
@@ -16,15 +15,10 @@ class NotFoundError extends Error {
 }
 
 describe('Cache negative caching and TTL jitter', () => {
-  let redis: Redis;
-  const prefix = uniquePrefix('cache-negative');
-  const cache = (options: Partial<CacheOptions> = {}): Cache => new Cache({ redis, prefix, ttlMs: 60_000, registry: false, ...options });
+  const suite = cacheSuite('cache-negative');
+  const { prefix } = suite;
+  const { cache } = suite;
 
-  beforeAll(async () => {
-    redis = await connect(inject('redisUrl'));
-  });
-  afterEach(() => deleteUnder(redis, prefix));
-  afterAll(() => redis.quit());
 
   it('caches a loaded undefined for negativeTtlMs, then loads again', async () => {
     const clock = new ManualClock(Date.now());
@@ -37,8 +31,8 @@ describe('Cache negative caching and TTL jitter', () => {
     expect(await c.getOrLoad('missing', loader)).toBeUndefined();
     expect(await c.getOrLoad('missing', loader)).toBeUndefined();
     expect(loads).toBe(1);
-    const [key] = await keysUnder(redis, prefix);
-    const pttl = await redis.pttl(key as string);
+    const [key] = await keysUnder(suite.redis, prefix);
+    const pttl = await suite.redis.pttl(key as string);
     expect(pttl).toBeGreaterThan(1_000);
     expect(pttl).toBeLessThanOrEqual(2_000);
     await clock.advance(2_000);
@@ -60,7 +54,7 @@ describe('Cache negative caching and TTL jitter', () => {
     expect((again as Error).stack).toContain('NotFoundError: no row 42');
     expect(loads).toBe(1);
     expect(await c.get('row:42')).toBeUndefined();
-    expect(await new Cache({ redis, prefix, ttlMs: 1, registry: false }).getOrLoad('row:42', () => 'other')).toBe('other');
+    expect(await new Cache({ redis: suite.redis, prefix, ttlMs: 1, registry: false }).getOrLoad('row:42', () => 'other')).toBe('other');
   });
 
   it('never caches an error of a class it was not given', async () => {
@@ -73,7 +67,7 @@ describe('Cache negative caching and TTL jitter', () => {
     await expect(c.getOrLoad('k', loader)).rejects.toThrow(TypeError);
     await expect(c.getOrLoad('k', loader)).rejects.toThrow(TypeError);
     expect(loads).toBe(2);
-    expect(await keysUnder(redis, prefix)).toEqual([]);
+    expect(await keysUnder(suite.redis, prefix)).toEqual([]);
   });
 
   it('needs negativeTtlMs for negativeErrors', () => {
@@ -84,7 +78,7 @@ describe('Cache negative caching and TTL jitter', () => {
   it('spreads the time to live of keys written together across ttlMs ± jitter', async () => {
     const c = cache({ ttlMs: 10_000, jitter: 0.2 });
     await Promise.all(Array.from({ length: 200 }, (_, i) => c.set(`k${i}`, i)));
-    const ttls = await Promise.all((await keysUnder(redis, prefix)).map((key) => redis.pttl(key)));
+    const ttls = await Promise.all((await keysUnder(suite.redis, prefix)).map((key) => suite.redis.pttl(key)));
     expect(ttls).toHaveLength(200);
     for (const ttl of ttls) {
       expect(ttl).toBeGreaterThan(8_000 - 1_000);
@@ -98,7 +92,7 @@ describe('Cache negative caching and TTL jitter', () => {
   it('writes every key with the same time to live when jitter is 0', async () => {
     const c = cache({ ttlMs: 10_000, jitter: 0 });
     await Promise.all(Array.from({ length: 20 }, (_, i) => c.set(`k${i}`, i)));
-    const ttls = await Promise.all((await keysUnder(redis, prefix)).map((key) => redis.pttl(key)));
+    const ttls = await Promise.all((await keysUnder(suite.redis, prefix)).map((key) => suite.redis.pttl(key)));
     expect(Math.max(...ttls) - Math.min(...ttls)).toBeLessThan(500);
   });
 });

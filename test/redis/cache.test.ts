@@ -1,23 +1,18 @@
-import type { Redis } from 'ioredis';
 import { Redis as Redis5 } from 'ioredis5';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { ExecutionContext } from '../../src/core/policy';
-import { Cache, type CacheOptions } from '../../src/redis/index';
+import { Cache } from '../../src/redis/index';
 import { deferred, settled } from '../support/async';
 import { ManualClock } from '../support/manual-clock';
-import { connect, deleteUnder, keysUnder, uniquePrefix } from './support';
+import { keysUnder } from './support';
+import { cacheSuite } from './cache-support';
 
 describe('Cache get, set, delete and getOrLoad', () => {
-  let redis: Redis;
-  const prefix = uniquePrefix('cache');
-  const cache = (options: Partial<CacheOptions> = {}): Cache => new Cache({ redis, prefix, ttlMs: 60_000, registry: false, ...options });
+  const suite = cacheSuite('cache');
+  const { prefix } = suite;
+  const { cache } = suite;
 
-  beforeAll(async () => {
-    redis = await connect(inject('redisUrl'));
-  });
-  afterEach(() => deleteUnder(redis, prefix));
-  afterAll(() => redis.quit());
 
   it('answers a miss with undefined, then what set stored, then a miss after delete', async () => {
     const c = cache();
@@ -49,7 +44,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
     };
     expect(await c.getOrLoad('user:1', loader)).toBe('value of user:1');
     expect(await c.getOrLoad('user:1', loader)).toBe('value of user:1');
-    expect(await new Cache({ redis, prefix, ttlMs: 1, registry: false }).get('user:1')).toBe('value of user:1');
+    expect(await new Cache({ redis: suite.redis, prefix, ttlMs: 1, registry: false }).get('user:1')).toBe('value of user:1');
     expect(calls).toEqual(['user:1']);
     expect(c.stats()).toMatchObject({ hits: 1, misses: 1, loads: 1, loading: 0 });
   });
@@ -87,7 +82,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
     const boom = new Error('database down');
     gate.reject(boom);
     for (const outcome of await Promise.all(failing)) expect(outcome).toEqual({ ok: false, error: boom });
-    expect(await keysUnder(redis, prefix)).toEqual([]);
+    expect(await keysUnder(suite.redis, prefix)).toEqual([]);
     expect(await c.getOrLoad('k', () => 'recovered')).toBe('recovered');
     expect(loads).toBe(1);
     expect(c.stats()).toMatchObject({ loads: 2, loadErrors: 1, loading: 0 });
@@ -103,7 +98,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
     expect(await c.getOrLoad('missing', loader)).toBeUndefined();
     expect(await c.getOrLoad('missing', loader)).toBeUndefined();
     expect(loads).toBe(2);
-    expect(await keysUnder(redis, prefix)).toEqual([]);
+    expect(await keysUnder(suite.redis, prefix)).toEqual([]);
   });
 
   it('lets a load that hangs hold its key for loadTimeoutMs only, aborts its signal, and never writes its late result', async () => {
@@ -161,7 +156,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
     const c = cache({ jitter: 0 });
     await c.set('a', 1, { ttlMs: 3_000 });
     await c.getOrLoad('b', () => 2, { ttlMs: 4_000 });
-    const [a, b] = await Promise.all([redis.pttl(`${prefix}:{a}`), redis.pttl(`${prefix}:{b}`)]);
+    const [a, b] = await Promise.all([suite.redis.pttl(`${prefix}:{a}`), suite.redis.pttl(`${prefix}:{b}`)]);
     expect(a).toBeGreaterThan(2_000);
     expect(a).toBeLessThanOrEqual(3_000);
     expect(b).toBeGreaterThan(3_000);
