@@ -4,10 +4,8 @@ import { inject } from 'vitest';
 import { Cache } from '../../src/redis/index';
 import { deferred } from '../support/async';
 import { connect } from './support';
-import { cacheSuite } from './cache-support';
+import { cacheSuite, loadsInProgress } from './cache-support';
 
-/** Lets the started calls reach their loader. */
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));
 
 describe('Cache lost-update rule: a load never overwrites a newer write', () => {
   let other: Redis;
@@ -24,7 +22,7 @@ describe('Cache lost-update rule: a load never overwrites a newer write', () => 
     const c = cache();
     const slow = deferred<string>();
     const load = c.getOrLoad('k', () => slow.promise);
-    await settle();
+    await loadsInProgress(c);
     await c.set('k', 'newer');
     slow.resolve('older');
     expect(await load).toBe('older');
@@ -37,7 +35,7 @@ describe('Cache lost-update rule: a load never overwrites a newer write', () => 
     await suite.redis.set(`${prefix}:{k}`, (await suite.redis.get(`${prefix}:{k}`))!.replace(/^(bwc1\|[^|]*\|)\d+/, '$11'));
     const slow = deferred<string>();
     const load = c.getOrLoad('k', () => slow.promise);
-    await settle();
+    await loadsInProgress(c);
     await c.set('k', 'newer');
     slow.resolve('older');
     await load;
@@ -50,7 +48,7 @@ describe('Cache lost-update rule: a load never overwrites a newer write', () => 
     await c.delete('k');
     const slow = deferred<string>();
     const load = c.getOrLoad('k', () => slow.promise);
-    await settle();
+    await loadsInProgress(c);
     await c.delete('k');
     slow.resolve('stale');
     expect(await load).toBe('stale');
@@ -62,7 +60,7 @@ describe('Cache lost-update rule: a load never overwrites a newer write', () => 
     const there = cache(other);
     const slow = deferred<string>();
     const load = here.getOrLoad('k', () => slow.promise);
-    await settle();
+    await loadsInProgress(here);
     expect(await there.getOrLoad('k', () => 'from the other process')).toBe('from the other process');
     slow.resolve('from this process');
     expect(await load).toBe('from this process');
@@ -73,7 +71,7 @@ describe('Cache lost-update rule: a load never overwrites a newer write', () => 
     const c = cache();
     const slow = deferred<string>();
     const old = c.getOrLoad('k', () => slow.promise);
-    await settle();
+    await loadsInProgress(c);
     await c.delete('k');
     expect(await c.getOrLoad('k', () => 'after delete')).toBe('after delete');
     slow.resolve('before delete');

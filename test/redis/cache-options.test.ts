@@ -15,6 +15,10 @@ describe('Cache options', () => {
       prefix: 'a{b',
       ttlMs: -1,
       jitter: 1.5,
+      staleTtlMs: -1,
+      graceMs: 'long',
+      negativeTtlMs: 0,
+      negativeErrors: [1],
       serializer: { serialize: JSON.stringify },
       version: '',
       policy: 1,
@@ -32,7 +36,7 @@ describe('Cache options', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ConfigError).issues.map((issue) => issue.path).sort()).toEqual(
-      ['colour', 'jitter', 'loadTimeoutMs', 'loaderPolicy', 'name', 'onRedisError', 'policy', 'prefix', 'redis', 'serializer', 'ttlMs', 'version'].sort(),
+      ['colour', 'graceMs', 'jitter', 'negativeErrors.0', 'negativeTtlMs', 'staleTtlMs', 'loadTimeoutMs', 'loaderPolicy', 'name', 'onRedisError', 'policy', 'prefix', 'redis', 'serializer', 'ttlMs', 'version'].sort(),
     );
   });
 

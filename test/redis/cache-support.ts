@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject, vi } from 'vitest';
 import { Cache, type CacheOptions } from '../../src/redis/index';
 import { connect, deleteUnder, uniquePrefix } from './support';
 
@@ -31,4 +31,14 @@ export function cacheSuite(label: string): CacheSuite {
   afterEach(() => deleteUnder(suite.redis, prefix));
   afterAll(() => suite.redis.quit());
   return suite;
+}
+
+/** Waits until `cache` has `count` loads (and refreshes) in progress. */
+export function loadsInProgress(cache: Cache, count = 1): Promise<void> {
+  return vi.waitFor(() => expect(cache.stats().loading).toBe(count));
+}
+
+/** Waits until `count` reads of `cache` have missed (each then joined or started a load). */
+export function missesCounted(cache: Cache, count: number): Promise<void> {
+  return vi.waitFor(() => expect(cache.stats().misses).toBe(count));
 }

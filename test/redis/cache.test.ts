@@ -6,7 +6,7 @@ import { Cache } from '../../src/redis/index';
 import { deferred, settled } from '../support/async';
 import { ManualClock } from '../support/manual-clock';
 import { keysUnder } from './support';
-import { cacheSuite } from './cache-support';
+import { cacheSuite, loadsInProgress, missesCounted } from './cache-support';
 
 describe('Cache get, set, delete and getOrLoad', () => {
   const suite = cacheSuite('cache');
@@ -59,7 +59,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
         return gate.promise;
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await missesCounted(c, 200);
     gate.resolve('warm');
     expect(new Set(await Promise.all(calls))).toEqual(new Set(['warm']));
     expect(loads).toBe(1);
@@ -78,7 +78,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
         }),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await missesCounted(c, 20);
     const boom = new Error('database down');
     gate.reject(boom);
     for (const outcome of await Promise.all(failing)) expect(outcome).toEqual({ ok: false, error: boom });
@@ -110,8 +110,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
       hungSignal = ctx.signal;
       return hung.promise;
     });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(c.stats().loading).toBe(1);
+    await loadsInProgress(c);
     await clock.advance(5_000);
     expect(hungSignal?.aborted).toBe(true);
     expect(c.stats().loading).toBe(0);
@@ -122,7 +121,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
       loads++;
       return second.promise;
     });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await loadsInProgress(c);
     hung.resolve('late');
     expect(await first).toBe('late');
     // The abandoned load, settling, must not remove the newer load from the map.
@@ -143,7 +142,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
     const controller = new AbortController();
     const leaving = c.getOrLoad('k', () => gate.promise, { signal: controller.signal });
     const staying = c.getOrLoad('k', () => 'unused');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await loadsInProgress(c);
     controller.abort(new Error('caller left'));
     await expect(leaving).rejects.toThrow('caller left');
     gate.resolve('loaded');
@@ -179,7 +178,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
       const c = new Cache({ redis: redis5 as never, prefix, ttlMs: 60_000, registry: false });
       const slow = deferred<string>();
       const load = c.getOrLoad('k', () => slow.promise);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await loadsInProgress(c);
       await c.set('k', 'newer');
       slow.resolve('older');
       expect(await load).toBe('older');

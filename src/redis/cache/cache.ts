@@ -4,24 +4,17 @@
  */
 import { Bulkhead } from '../../bulkhead/index';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
-import { systemClock, type Clock } from '../../core/clock';
 import { defaultName, parseOptions } from '../../core/config';
-import { getLogger } from '../../core/logger';
-import type { ExecutionContext, Policy } from '../../core/policy';
 import { registerInstance, type PatternHealth } from '../../core/registry';
-import type { ErrorClass } from '../../core/exceptions';
-import { decodeEntry, encodeDeletion, encodeFailure, encodeUndefined, encodeValue, newGeneration, type ReadEntry, type StoredFailure } from './entry';
-import { entryKey, keyStart } from './keys';
-import { CACHE_DEFAULTS, cacheCrossChecks, cacheOptionsSchema, jsonSerializer, type CacheOptions, type CacheSerializer } from './options';
+import { CacheCounters } from './counters';
+import { decodeEntry, encodeDeletion, newGeneration, type ReadEntry, type StoredFailure } from './entry';
+import { entryKey } from './keys';
+import { CacheLoads, encodeFresh, type CacheLoader, type LoadRequest } from './loads';
+import { CACHE_DEFAULTS, cacheCrossChecks, cacheOptionsSchema, type CacheOptions } from './options';
 import { CacheRedis, defaultRedisPolicy } from './redis-calls';
-import { Flights, type Flight } from './singleflight';
+import { entryTtl, resolveSettings, type CacheSettings } from './settings';
+import { Flights } from './singleflight';
 import type { CacheStats } from './stats';
-
-/**
- * Loads the value of a key on a miss. `ctx.key` is the cache key; `ctx.signal` aborts when the
- * load has run for `loadTimeoutMs` (or when `loaderPolicy` gives up on it).
- */
-export type CacheLoader<T> = (ctx: ExecutionContext) => T | PromiseLike<T>;
 
 /** Per-call options of {@link Cache.set}. */
 export interface CacheSetOptions {
@@ -50,6 +43,8 @@ export interface GetOrLoadOptions {
  * - **No lost updates**: a load writes its value only if the entry is still the one it read when
  *   it began (a compare-and-set in one Lua script), so a load that started before a `set`, a
  *   `delete` or another load finished never overwrites the newer state.
+ * - **Stale-while-revalidate** (`staleTtlMs`) and **stale-if-error** (`graceMs`); negative
+ *   caching of `undefined` and of named errors (`negativeTtlMs`, `negativeErrors`); TTL jitter.
  * - **Degrades instead of failing**: when Redis fails, times out or its circuit is open, a read is
  *   a miss and `getOrLoad` calls the loader, bounded by `loaderPolicy`; the caller never sees the
  *   Redis failure unless `onRedisError: 'throw'`.
@@ -72,23 +67,15 @@ export class Cache {
   readonly prefix: string;
   /** How long a written value is fresh by default, in ms (before jitter). */
   readonly ttlMs: number;
-  readonly #start: string;
-  readonly #jitter: number;
-  readonly #negativeTtlMs: number | undefined;
-  readonly #negativeErrors: readonly ErrorClass[];
-  readonly #serializer: CacheSerializer;
-  readonly #throws: boolean;
-  readonly #loadTimeoutMs: number;
-  readonly #clock: Clock;
+  readonly #settings: CacheSettings;
   readonly #redis: CacheRedis;
   readonly #breaker: CircuitBreaker | undefined;
-  readonly #loaderPolicy: Policy;
+  readonly #loads: CacheLoads;
+  readonly #counters = new CacheCounters();
+  /** Loads of keys that missed: callers wait for them. */
   readonly #flights: Flights;
-  #hits = 0;
-  #misses = 0;
-  #loads = 0;
-  #loadErrors = 0;
-  #degraded = 0;
+  /** Background refreshes of stale keys: nobody waits for them. */
+  readonly #refreshes: Flights;
 
   /**
    * @param options - see {@link CacheOptions}
@@ -99,14 +86,8 @@ export class Cache {
     this.name = resolved.name ?? defaultName('cache');
     this.prefix = resolved.prefix;
     this.ttlMs = resolved.ttlMs;
-    this.#start = keyStart(resolved.prefix, resolved.version);
-    this.#jitter = resolved.jitter ?? CACHE_DEFAULTS.jitter;
-    this.#negativeTtlMs = resolved.negativeTtlMs;
-    this.#negativeErrors = resolved.negativeErrors ?? [];
-    this.#serializer = resolved.serializer ?? jsonSerializer;
-    this.#throws = (resolved.onRedisError ?? CACHE_DEFAULTS.onRedisError) === 'throw';
-    this.#loadTimeoutMs = resolved.loadTimeoutMs ?? CACHE_DEFAULTS.loadTimeoutMs;
-    this.#clock = resolved.clock ?? systemClock;
+    const settings = resolveSettings(resolved, this.name);
+    this.#settings = settings;
     let policy = resolved.policy;
     if (policy === undefined) {
       const made = defaultRedisPolicy(this.name);
@@ -114,7 +95,7 @@ export class Cache {
       this.#breaker = made.breaker;
     }
     this.#redis = new CacheRedis(resolved.redis, policy);
-    this.#loaderPolicy =
+    const loaderPolicy =
       resolved.loaderPolicy ??
       new Bulkhead({
         name: `${this.name}:loads`,
@@ -122,22 +103,26 @@ export class Cache {
         maxInFlight: CACHE_DEFAULTS.maxLoadsInFlight,
         maxQueue: CACHE_DEFAULTS.maxLoadsQueued,
       });
-    this.#flights = new Flights(this.#clock, this.#loadTimeoutMs);
+    this.#loads = new CacheLoads(settings, this.#redis, loaderPolicy, this.#counters);
+    this.#flights = new Flights(settings.clock, settings.loadTimeoutMs);
+    this.#refreshes = new Flights(settings.clock, settings.loadTimeoutMs);
     registerInstance(this, resolved.registry);
   }
 
   /**
    * The fresh value of `key`, or undefined on a miss (nothing there, expired, unreadable, or
-   * Redis failing under `onRedisError: 'degrade'`) and for a cached `undefined` or error.
+   * Redis failing under `onRedisError: 'degrade'`) and for a cached `undefined` or error. A
+   * stale value is a miss here (`get` has no loader to refresh it with).
    * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
    */
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const read = await this.#read(entryKey(this.#start, checkKey(key)));
-    if (read !== undefined && read.found && read.freshUntil > this.#clock.now()) {
-      this.#hits++;
+    const read = await this.#read(entryKey(this.#settings.keyStart, checkKey(key)));
+    const counters = this.#counters;
+    if (read !== undefined && read.found && read.freshUntil > this.#settings.clock.now()) {
+      counters.hits++;
       return read.value as T;
     }
-    this.#misses++;
+    counters.misses++;
     return undefined;
   }
 
@@ -149,12 +134,12 @@ export class Cache {
    * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
    */
   async set(key: string, value: unknown, options?: CacheSetOptions): Promise<boolean> {
-    const redisKey = entryKey(this.#start, checkKey(key));
-    const ttlMs = this.#entryTtl(options?.ttlMs);
-    const now = this.#clock.now();
-    const text = encodeValue(newGeneration(), now + ttlMs, now + ttlMs, this.#serializer.serialize(value));
+    const settings = this.#settings;
+    const redisKey = entryKey(settings.keyStart, checkKey(key));
+    const ttl = entryTtl(settings, options?.ttlMs);
+    const text = encodeFresh(settings, value, ttl);
     this.#flights.forget(redisKey);
-    return this.#written(this.#redis.set(redisKey, text, ttlMs));
+    return this.#written(this.#redis.set(redisKey, text, ttl + settings.keepMs));
   }
 
   /**
@@ -164,9 +149,11 @@ export class Cache {
    * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
    */
   async delete(key: string): Promise<boolean> {
-    const redisKey = entryKey(this.#start, checkKey(key));
+    const settings = this.#settings;
+    const redisKey = entryKey(settings.keyStart, checkKey(key));
     this.#flights.forget(redisKey);
-    return this.#written(this.#redis.set(redisKey, encodeDeletion(newGeneration(), this.#clock.now()), this.#loadTimeoutMs));
+    const marker = encodeDeletion(newGeneration(), settings.clock.now());
+    return this.#written(this.#redis.set(redisKey, marker, settings.loadTimeoutMs));
   }
 
   /**
@@ -174,7 +161,10 @@ export class Cache {
    * jitter). Concurrent misses of the key in this process share one load. A loaded `undefined`
    * is cached for `negativeTtlMs` (not at all without it); a loader's error rejects every caller
    * of that load and is not cached, unless its class is in `negativeErrors` (then later calls
-   * reject with a like error for `negativeTtlMs`). While Redis fails, every call loads (through `loaderPolicy`) and nothing is written.
+   * reject with a like error for `negativeTtlMs`). Inside `staleTtlMs` after the value stopped
+   * being fresh, it is returned at once and refreshed in the background; inside `graceMs`, a
+   * failing load returns it. While Redis fails, every call loads (through `loaderPolicy`) and
+   * nothing is written.
    * @throws the loader's error, or `loaderPolicy`'s refusal (e.g. `BulkheadRejectedError`)
    * @throws the caller's `signal.reason` when it aborts
    * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
@@ -183,12 +173,12 @@ export class Cache {
     if (typeof key !== 'string') return Promise.reject(keyTypeError(key));
     const signal = options?.signal;
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-    const redisKey = entryKey(this.#start, key);
+    const redisKey = entryKey(this.#settings.keyStart, key);
     const flight = this.#flights.get(redisKey);
     let result: Promise<T>;
     if (flight === undefined) result = this.#readOrLoad(key, redisKey, loader, options?.ttlMs);
     else {
-      this.#misses++;
+      this.#counters.misses++;
       result = flight.promise as Promise<T>;
     }
     return signal === undefined ? result : untilAborted(result, signal);
@@ -196,17 +186,7 @@ export class Cache {
 
   /** Counters since construction. */
   stats(): CacheStats {
-    const hits = this.#hits;
-    const misses = this.#misses;
-    return {
-      hits,
-      misses,
-      hitRatio: hits + misses === 0 ? 0 : hits / (hits + misses),
-      loads: this.#loads,
-      loadErrors: this.#loadErrors,
-      degraded: this.#degraded,
-      loading: this.#flights.size,
-    };
+    return this.#counters.snapshot(this.#flights.size + this.#refreshes.size);
   }
 
   /** Unhealthy while the default Redis policy's circuit is not closed (Redis failing or recovering). */
@@ -219,76 +199,38 @@ export class Cache {
 
   async #readOrLoad<T>(key: string, redisKey: string, loader: CacheLoader<T>, ttlMs: number | undefined): Promise<T> {
     const read = await this.#read(redisKey);
-    if (read !== undefined && read.found && read.freshUntil > this.#clock.now()) {
+    const counters = this.#counters;
+    if (read !== undefined && read.found) {
+      const now = this.#settings.clock.now();
       const failure = read.failure;
-      if (failure === undefined) {
-        this.#hits++;
+      if (read.freshUntil > now) {
+        if (failure === undefined) {
+          counters.hits++;
+          return read.value as T;
+        }
+        const error = this.#rebuild(failure);
+        if (error !== undefined) {
+          counters.hits++;
+          throw error;
+        }
+      } else if (read.staleUntil > now && failure === undefined) {
+        counters.hits++;
+        counters.staleServed++;
+        this.#refreshInBackground({ key, redisKey, loader, read, ttlMs });
         return read.value as T;
       }
-      const error = this.#rebuild(failure);
-      if (error !== undefined) {
-        this.#hits++;
-        throw error;
-      }
     }
-    this.#misses++;
+    counters.misses++;
     const flights = this.#flights;
-    const flight =
-      (flights.get(redisKey) as Flight<T> | undefined) ??
-      flights.start<T>(redisKey, (started) => this.#load(key, redisKey, loader, read?.token, started, ttlMs));
-    return flight.promise;
+    const request: LoadRequest<T> = { key, redisKey, loader, read, ttlMs };
+    return (flights.get(redisKey)?.promise as Promise<T> | undefined) ?? flights.start<T>(redisKey, (flight) => this.#loads.load(request, flight, true)).promise;
   }
 
-  /** One load: the loader through `loaderPolicy`, then the write if nothing newer is there. */
-  async #load<T>(key: string, redisKey: string, loader: CacheLoader<T>, token: string | undefined, flight: Flight<T>, ttlMs: number | undefined): Promise<T> {
-    this.#loads++;
-    let value: T;
-    try {
-      value = await this.#loaderPolicy.execute(loader, { key, signal: flight.signal });
-    } catch (error) {
-      this.#loadErrors++;
-      const negative = this.#negativeTtlMs;
-      const failed = negative === undefined ? undefined : this.#negativeErrors.find((errorClass) => error instanceof errorClass);
-      if (failed !== undefined && token !== undefined && !flight.abandoned) {
-        const ttl = this.#entryTtl(negative);
-        const failure: StoredFailure = [failed.name, (error as Error).message];
-        await this.#writeIfUnchanged(redisKey, token, encodeFailure(newGeneration(), this.#clock.now() + ttl, failure), ttl);
-      }
-      throw error;
-    }
-    // No token: the read failed, so what is there is unknown and nothing may be written over it.
-    if (token !== undefined && !flight.abandoned) await this.#writeLoaded(redisKey, token, value, ttlMs);
-    return value;
-  }
-
-  /** Writes a loaded value (or a loaded `undefined`, when those are cached) if nothing newer is there. */
-  async #writeLoaded(redisKey: string, token: string, value: unknown, ttlMs: number | undefined): Promise<void> {
-    let text: string;
-    let ttl: number;
-    if (value === undefined) {
-      const negative = this.#negativeTtlMs;
-      if (negative === undefined) return;
-      ttl = this.#entryTtl(negative);
-      text = encodeUndefined(newGeneration(), this.#clock.now() + ttl);
-    } else {
-      ttl = this.#entryTtl(ttlMs);
-      const now = this.#clock.now();
-      try {
-        text = encodeValue(newGeneration(), now + ttl, now + ttl, this.#serializer.serialize(value));
-      } catch (error) {
-        getLogger().warn({ err: error, cache: this.name }, 'bulwark: a loaded value could not be serialized; it is returned but not cached');
-        return;
-      }
-    }
-    await this.#writeIfUnchanged(redisKey, token, text, ttl);
-  }
-
-  /** The compare-and-set write, best-effort: a Redis failure is counted, never thrown. */
-  async #writeIfUnchanged(redisKey: string, token: string, text: string, ttl: number): Promise<void> {
-    try {
-      await this.#redis.writeIfUnchanged(redisKey, token, text, ttl);
-    } catch {
-      this.#degraded++;
+  /** Starts the refresh of a stale key unless one runs in this process already. */
+  #refreshInBackground<T>(request: LoadRequest<T>): void {
+    const refreshes = this.#refreshes;
+    if (refreshes.get(request.redisKey) === undefined) {
+      refreshes.start<T | undefined>(request.redisKey, (flight) => this.#loads.refresh(request, flight));
     }
   }
 
@@ -298,7 +240,7 @@ export class Cache {
    * entry is then a miss).
    */
   #rebuild(failure: StoredFailure): Error | undefined {
-    const errorClass = this.#negativeErrors.find((candidate) => candidate.name === failure[0]);
+    const errorClass = this.#settings.negativeErrors.find((candidate) => candidate.name === failure[0]);
     if (errorClass === undefined) return undefined;
     const error = Object.create(errorClass.prototype as object) as Error;
     Object.defineProperty(error, 'message', { value: failure[1], writable: true, configurable: true });
@@ -314,7 +256,7 @@ export class Cache {
     } catch (error) {
       return this.#redisFailed(error);
     }
-    return decodeEntry(text, this.#serializer);
+    return decodeEntry(text, this.#settings.serializer);
   }
 
   async #written(write: Promise<unknown>): Promise<boolean> {
@@ -328,17 +270,9 @@ export class Cache {
   }
 
   #redisFailed(error: unknown): undefined {
-    this.#degraded++;
-    if (this.#throws) throw error;
+    this.#counters.degraded++;
+    if (this.#settings.throws) throw error;
     return undefined;
-  }
-
-  /** `ttlMs` (or the cache's) spread by the jitter, in whole ms, at least 1. */
-  #entryTtl(ttlMs: number | undefined): number {
-    const base = ttlMs ?? this.ttlMs;
-    if (!(base > 0 && Number.isFinite(base))) throw new RangeError(`ttlMs must be a finite number > 0, got ${String(base)}`);
-    const jitter = this.#jitter;
-    return jitter === 0 ? Math.ceil(base) : Math.max(1, Math.round(base * (1 + jitter * (2 * Math.random() - 1))));
   }
 }
 

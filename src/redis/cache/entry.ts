@@ -53,10 +53,17 @@ export interface ReadEntry {
   readonly failure?: StoredFailure;
   /** Until when the value is fresh, ms since the epoch (0 when not `found`). */
   readonly freshUntil: number;
+  /** Until when it may be served stale while a refresh runs (`freshUntil` when not at all). */
+  readonly staleUntil: number;
 }
 
-const ABSENT: ReadEntry = Object.freeze({ token: ABSENT_TOKEN, found: false, value: undefined, freshUntil: 0 });
-const FOREIGN: ReadEntry = Object.freeze({ token: FOREIGN_TOKEN, found: false, value: undefined, freshUntil: 0 });
+/** A miss that a write may replace if the key's token is still `token`. */
+function miss(token: string): ReadEntry {
+  return { token, found: false, value: undefined, freshUntil: 0, staleUntil: 0 };
+}
+
+const ABSENT = Object.freeze(miss(ABSENT_TOKEN));
+const FOREIGN = Object.freeze(miss(FOREIGN_TOKEN));
 
 /**
  * Reads what Redis returned for a key: never throws. A deletion marker, a foreign entry or a
@@ -71,20 +78,21 @@ export function decodeEntry(text: string | null, serializer: CacheSerializer): R
   const rest = text.slice(head[0].length);
   const header = REST.exec(rest);
   const kind = header?.[3];
-  if (header === null || kind === 'd') return { token, found: false, value: undefined, freshUntil: 0 };
+  if (header === null || kind === 'd') return miss(token);
   const freshUntil = Number(header[1]);
-  if (kind === 'u') return { token, found: true, value: undefined, freshUntil };
+  const staleUntil = Number(header[2]);
+  if (kind === 'u') return { token, found: true, value: undefined, freshUntil, staleUntil };
   const payload = rest.slice(header[0].length);
   try {
-    if (kind === 'v') return { token, found: true, value: serializer.deserialize(payload), freshUntil };
+    if (kind === 'v') return { token, found: true, value: serializer.deserialize(payload), freshUntil, staleUntil };
     const failure: unknown = JSON.parse(payload);
     if (Array.isArray(failure) && failure.length === 2 && typeof failure[0] === 'string' && typeof failure[1] === 'string') {
-      return { token, found: true, value: undefined, failure: failure as unknown as StoredFailure, freshUntil };
+      return { token, found: true, value: undefined, failure: failure as unknown as StoredFailure, freshUntil, staleUntil };
     }
   } catch {
     // An unreadable payload is a miss, like any foreign entry.
   }
-  return { token, found: false, value: undefined, freshUntil: 0 };
+  return miss(token);
 }
 
 /**

@@ -21,3 +21,8 @@ export function keyStart(prefix: string, version: string | number | undefined): 
 export function entryKey(start: string, key: string): string {
   return baseKey(start, key);
 }
+
+/** The key of the refresh lease of the entry `entry` (an {@link entryKey}): same hash tag, same slot. */
+export function leaseKey(entry: string): string {
+  return `${entry}:lease`;
+}

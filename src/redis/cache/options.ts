@@ -5,7 +5,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { MAX_TIMER_DELAY_MS, type Clock } from '../../core/clock';
-import { commonOptionsShape, positiveDurationMs, ratio, type CrossFieldCheck } from '../../core/config';
+import { commonOptionsShape, durationMs, positiveDurationMs, ratio, type CrossFieldCheck } from '../../core/config';
 import type { ErrorClass } from '../../core/exceptions';
 import type { Policy } from '../../core/policy';
 import { redisStoreOptionsSchema } from '../options';
@@ -41,6 +41,21 @@ export interface CacheOptions {
    * @defaultValue 0.1
    */
   jitter?: number;
+  /**
+   * Stale-while-revalidate: for this long after a value stops being fresh, `getOrLoad` returns
+   * it at once and refreshes it in the background, once per key across every process (one
+   * process takes a short Redis lease and loads; the others keep serving the stale value). A
+   * refresh that fails keeps the stale value. `0` turns it off.
+   * @defaultValue 0
+   */
+  staleTtlMs?: number;
+  /**
+   * Stale-if-error: for this long after a value stops being fresh, a load of the key that fails
+   * returns that value instead of the error (errors of `negativeErrors` classes excepted: they
+   * are answers). `0` turns it off.
+   * @defaultValue 0
+   */
+  graceMs?: number;
   /**
    * How long a loaded `undefined` (and an error of a class in `negativeErrors`) is cached, in ms
    * (before jitter), so that keys with no value do not send every read to the loader. Without
@@ -166,6 +181,8 @@ export const cacheOptionsSchema = z.strictObject({
   prefix: keyPart,
   ttlMs: timerMs(positiveDurationMs),
   jitter: ratio.optional(),
+  staleTtlMs: timerMs(durationMs).optional(),
+  graceMs: timerMs(durationMs).optional(),
   negativeTtlMs: timerMs(positiveDurationMs).optional(),
   negativeErrors: z
     .array(z.custom<ErrorClass>((value) => typeof value === 'function', { message: 'expected an error class' }))

@@ -9,7 +9,7 @@ import { compose } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
-import { defineWriteIfUnchanged, type WriteIfUnchanged } from './scripts';
+import { RELEASE_LEASE_LUA, scriptCommand, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
 
 /** The default Redis policy of a Cache and its breaker (whose state is the cache's health). */
 export interface DefaultRedisPolicy {
@@ -45,7 +45,8 @@ export class CacheRedis {
   readonly #redis: Redis | Cluster;
   readonly #policy: Policy;
   readonly #readiness: Readiness;
-  readonly #write: WriteIfUnchanged;
+  readonly #write: ScriptCommand;
+  readonly #release: ScriptCommand;
   /** GET of `ctx.key`: one function for every read, so that a read makes no closure. */
   readonly #get = async (ctx: ExecutionContext): Promise<string | null> => {
     const redis = this.#redis;
@@ -57,9 +58,8 @@ export class CacheRedis {
     this.#redis = redis;
     this.#policy = policy;
     this.#readiness = readinessOf(redis);
-    const command = defineWriteIfUnchanged(redis);
-    const script = (redis as unknown as Record<string, WriteIfUnchanged>)[command] as WriteIfUnchanged;
-    this.#write = script.bind(redis);
+    this.#write = scriptCommand(redis, 'bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
+    this.#release = scriptCommand(redis, 'bulwarkCacheRelease', RELEASE_LEASE_LUA);
   }
 
   /** The text stored under `key`, or null. */
@@ -69,17 +69,29 @@ export class CacheRedis {
 
   /** Stores `text` under `key` for `ttlMs` ms, whatever is there. */
   set(key: string, text: string, ttlMs: number): Promise<unknown> {
-    return this.#policy.execute(async () => {
-      if (this.#redis.status !== 'ready') await this.#whenReady();
-      return this.#redis.set(key, text, 'PX', ttlMs);
-    });
+    return this.#send(() => this.#redis.set(key, text, 'PX', ttlMs));
   }
 
   /** Stores `text` under `key` for `ttlMs` ms if the key's token is still `token`; true when written. */
-  writeIfUnchanged(key: string, token: string, text: string, ttlMs: number): Promise<boolean> {
+  async writeIfUnchanged(key: string, token: string, text: string, ttlMs: number): Promise<boolean> {
+    return (await this.#send(() => this.#write(key, token, text, String(ttlMs)))) === 1;
+  }
+
+  /** Takes the lease `key` for `ttlMs` ms with `token` if nobody holds it (SET NX PX); true when taken. */
+  async takeLease(key: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.#send(() => this.#redis.set(key, token, 'PX', ttlMs, 'NX'))) === 'OK';
+  }
+
+  /** Gives the lease `key` back if it still holds `token`. */
+  releaseLease(key: string, token: string): Promise<unknown> {
+    return this.#send(() => this.#release(key, token));
+  }
+
+  /** Sends `command` through the policy, once the connection is ready. */
+  #send<T>(command: () => Promise<T>): Promise<T> {
     return this.#policy.execute(async () => {
       if (this.#redis.status !== 'ready') await this.#whenReady();
-      return (await this.#write(key, token, text, String(ttlMs))) === 1;
+      return command();
     });
   }
 

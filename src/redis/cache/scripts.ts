@@ -1,5 +1,6 @@
 /**
- * The Lua script of a Cache: the compare-and-set write of the lost-update rule.
+ * The Lua scripts of a Cache: the compare-and-set write of the lost-update rule, and the
+ * release of a refresh lease.
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -22,19 +23,27 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `;
 
-/** A script command as ioredis's `defineCommand` adds it to the connection. */
-export type WriteIfUnchanged = (key: string, token: string, text: string, ttlMs: string) => Promise<unknown>;
+/**
+ * Deletes the lease `KEYS[1]` only if it still holds this holder's token `ARGV[1]` (a lease
+ * that expired and was taken by another process is left alone). Replies 1 when deleted.
+ */
+export const RELEASE_LEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** A one-key script command as ioredis's `defineCommand` adds it to the connection. */
+export type ScriptCommand = (key: string, ...args: string[]) => Promise<unknown>;
 
 /**
- * The name of the write command on `redis`, defined on first use. The script's fingerprint is in
- * the name, so that another copy of bulwark sharing the connection defines its own command
- * instead of lending this one a foreign script. ioredis runs it with EVALSHA and falls back to
- * EVAL on NOSCRIPT by itself.
+ * The script `lua` as a command of `redis` (one key), defined on first use and bound to it. The
+ * script's fingerprint is in the name, so that another copy of bulwark sharing the connection
+ * defines its own command instead of lending this one a foreign script. ioredis runs it with
+ * EVALSHA and falls back to EVAL on NOSCRIPT by itself.
  */
-export function defineWriteIfUnchanged(redis: Redis | Cluster): string {
-  const name = `bulwarkCacheWrite_${createHash('sha1').update(WRITE_IF_UNCHANGED_LUA).digest('hex').slice(0, 12)}`;
-  if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') {
-    redis.defineCommand(name, { numberOfKeys: 1, lua: WRITE_IF_UNCHANGED_LUA });
-  }
-  return name;
+export function scriptCommand(redis: Redis | Cluster, stem: string, lua: string): ScriptCommand {
+  const name = `${stem}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
+  const commands = redis as unknown as Record<string, ScriptCommand>;
+  if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys: 1, lua });
+  return (commands[name] as ScriptCommand).bind(redis);
 }
