@@ -12,6 +12,7 @@ const SLOW_SUITES = [
   'test/rate-limiter/exactness.test.ts',
   'test/redis/boundaries.test.ts',
   'test/redis/cache-outage.test.ts',
+  'test/redis/cache-stampede.test.ts',
   'test/redis/faults.test.ts',
   'test/redis/multi-process.test.ts',
   'test/redis/redis-store-contract.test.ts',

@@ -11,7 +11,7 @@ describe('Cache lost-update rule: a load never overwrites a newer write', () => 
   let other: Redis;
   const suite = cacheSuite('cache-lost-update');
   const { prefix } = suite;
-  const cache = (connection: Redis = suite.redis): Cache => new Cache({ redis: connection, prefix, ttlMs: 60_000, registry: false });
+  const { cache } = suite;
 
   beforeAll(async () => {
     other = await connect(inject('redisUrl'));
@@ -57,7 +57,7 @@ describe('Cache lost-update rule: a load never overwrites a newer write', () => 
 
   it('keeps the value of a newer load in another process', async () => {
     const here = cache();
-    const there = cache(other);
+    const there = new Cache({ redis: other, prefix, ttlMs: 60_000, lockWaitMs: 0, registry: false });
     const slow = deferred<string>();
     const load = here.getOrLoad('k', () => slow.promise);
     await loadsInProgress(here);

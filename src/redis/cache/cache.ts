@@ -7,8 +7,8 @@ import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { defaultName, parseOptions } from '../../core/config';
 import { registerInstance, type PatternHealth } from '../../core/registry';
 import { CacheCounters } from './counters';
-import { decodeEntry, encodeDeletion, newGeneration, type ReadEntry, type StoredFailure } from './entry';
-import { entryKey } from './keys';
+import { decodeEntry, encodeDeletion, newGeneration, rebuildFailure, type ReadEntry } from './entry';
+import { entryKey, leaseKey } from './keys';
 import { CacheLoads, encodeFresh, type CacheLoader, type LoadRequest } from './loads';
 import { CACHE_DEFAULTS, cacheCrossChecks, cacheOptionsSchema, type CacheOptions } from './options';
 import { CacheRedis, defaultRedisPolicy } from './redis-calls';
@@ -128,7 +128,7 @@ export class Cache {
 
   /**
    * Stores `value` under `key`, replacing whatever is there; a load of the key still running
-   * will not overwrite it. Resolves true when Redis took the write, false when Redis failed
+   * (in any process) will not overwrite it, and misses no longer wait for it. Resolves true when Redis took the write, false when Redis failed
    * (under `onRedisError: 'degrade'`).
    * @throws TypeError (as a rejection) when the serializer cannot store `value` (JSON: `undefined`, a function, a BigInt)
    * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
@@ -139,7 +139,7 @@ export class Cache {
     const ttl = entryTtl(settings, options?.ttlMs);
     const text = encodeFresh(settings, value, ttl);
     this.#flights.forget(redisKey);
-    return this.#written(this.#redis.set(redisKey, text, ttl + settings.keepMs));
+    return this.#written(this.#redis.replace(redisKey, leaseKey(redisKey), text, ttl + settings.keepMs));
   }
 
   /**
@@ -153,7 +153,7 @@ export class Cache {
     const redisKey = entryKey(settings.keyStart, checkKey(key));
     this.#flights.forget(redisKey);
     const marker = encodeDeletion(newGeneration(), settings.clock.now());
-    return this.#written(this.#redis.set(redisKey, marker, settings.loadTimeoutMs));
+    return this.#written(this.#redis.replace(redisKey, leaseKey(redisKey), marker, settings.loadTimeoutMs));
   }
 
   /**
@@ -208,7 +208,7 @@ export class Cache {
           counters.hits++;
           return read.value as T;
         }
-        const error = this.#rebuild(failure);
+        const error = rebuildFailure(failure, this.#settings.negativeErrors);
         if (error !== undefined) {
           counters.hits++;
           throw error;
@@ -223,7 +223,7 @@ export class Cache {
     counters.misses++;
     const flights = this.#flights;
     const request: LoadRequest<T> = { key, redisKey, loader, read, ttlMs };
-    return (flights.get(redisKey)?.promise as Promise<T> | undefined) ?? flights.start<T>(redisKey, (flight) => this.#loads.load(request, flight, true)).promise;
+    return (flights.get(redisKey)?.promise as Promise<T> | undefined) ?? flights.start<T>(redisKey, (flight) => this.#loads.load(request, flight)).promise;
   }
 
   /** Starts the refresh of a stale key unless one runs in this process already. */
@@ -232,20 +232,6 @@ export class Cache {
     if (refreshes.get(request.redisKey) === undefined) {
       refreshes.start<T | undefined>(request.redisKey, (flight) => this.#loads.refresh(request, flight));
     }
-  }
-
-  /**
-   * An error like the cached one: an object of the `negativeErrors` class of that name, with its
-   * message, made without calling the constructor; undefined when no class has that name (the
-   * entry is then a miss).
-   */
-  #rebuild(failure: StoredFailure): Error | undefined {
-    const errorClass = this.#settings.negativeErrors.find((candidate) => candidate.name === failure[0]);
-    if (errorClass === undefined) return undefined;
-    const error = Object.create(errorClass.prototype as object) as Error;
-    Object.defineProperty(error, 'message', { value: failure[1], writable: true, configurable: true });
-    Error.captureStackTrace(error, this.#rebuild);
-    return error;
   }
 
   /** What Redis holds under `redisKey`; undefined when Redis failed (under `'degrade'`). */

@@ -12,6 +12,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import type { ErrorClass } from '../../core/exceptions';
 import type { CacheSerializer } from './options';
 
 /** First bytes of every entry this format writes. */
@@ -116,4 +117,18 @@ export function encodeFailure(generation: string, freshUntil: number, failure: S
 /** The stored form of a deletion marker. */
 export function encodeDeletion(generation: string, now: number): string {
   return `${ENTRY_MAGIC}${generation}|${now}|${now}|d|`;
+}
+
+/**
+ * An error like the cached one: an object of the class in `classes` of that name, with its
+ * message, made without calling the constructor; undefined when no class has that name (the
+ * entry is then a miss).
+ */
+export function rebuildFailure(failure: StoredFailure, classes: readonly ErrorClass[]): Error | undefined {
+  const errorClass = classes.find((candidate) => candidate.name === failure[0]);
+  if (errorClass === undefined) return undefined;
+  const error = Object.create(errorClass.prototype as object) as Error;
+  Object.defineProperty(error, 'message', { value: failure[1], writable: true, configurable: true });
+  Error.captureStackTrace(error, rebuildFailure);
+  return error;
 }

@@ -6,11 +6,12 @@
 import { getLogger } from '../../core/logger';
 import type { ExecutionContext, Policy } from '../../core/policy';
 import type { CacheCounters } from './counters';
-import { encodeFailure, encodeUndefined, encodeValue, newGeneration, type ReadEntry, type StoredFailure } from './entry';
+import { encodeFailure, encodeUndefined, encodeValue, newGeneration, rebuildFailure, type ReadEntry, type StoredFailure } from './entry';
 import { leaseKey } from './keys';
 import type { CacheRedis } from './redis-calls';
 import { entryTtl, type CacheSettings } from './settings';
 import type { Flight } from './singleflight';
+import { takeTurn } from './stampede';
 
 /**
  * Loads the value of a key on a miss. `ctx.key` is the cache key; `ctx.signal` aborts when the
@@ -43,15 +44,77 @@ export class CacheLoads {
   }
 
   /**
-   * Runs the loader through `loaderPolicy` and writes what it gave (a value; `undefined` or an
-   * error of a `negativeErrors` class when those are cached) if the entry is still the one the
-   * read found. A load that failed otherwise returns the value the read found if it is still
-   * inside `graceMs` (stale-if-error) and `useGrace` is set, else rejects.
+   * The load of a key that missed: under the key's Redis lease, so that one process at a time
+   * loads it (the others wait for its value; see {@link takeTurn}), or directly when the read
+   * failed (Redis is failing: nothing is written then). When the wait for another process runs
+   * out, the value the read found, if any, is returned stale instead.
    */
-  async load<T>(request: LoadRequest<T>, flight: Flight<T>, useGrace: boolean): Promise<T> {
+  async load<T>(request: LoadRequest<T>, flight: Flight<T>): Promise<T> {
+    const read = request.read;
+    if (read === undefined) return this.#loadAndWrite(request, undefined, flight, true);
+    const holder = newGeneration();
+    const turn = await takeTurn(this.#redis, this.#settings, this.#counters, request.redisKey, read, holder, flight.signal);
+    if (turn.answer !== undefined) {
+      const answer = turn.answer;
+      const failure = answer.failure;
+      if (failure === undefined) return answer.value as T;
+      const error = rebuildFailure(failure, this.#settings.negativeErrors);
+      if (error !== undefined) throw error;
+      return this.#loadAndWrite(request, answer, flight, true);
+    }
+    if (!turn.lease) {
+      const stale = turn.read;
+      if (stale.found && stale.failure === undefined) {
+        this.#counters.staleServed++;
+        return stale.value as T;
+      }
+      return this.#loadAndWrite(request, stale, flight, true);
+    }
+    return this.#underLease(request, turn.read, flight, holder, true);
+  }
+
+  /**
+   * The background refresh of a stale entry: only in the process that takes the key's lease
+   * while the entry is still the stale one it read. Resolves undefined when another process
+   * holds the lease or refreshed the entry already, or Redis failed.
+   */
+  async refresh<T>(request: LoadRequest<T>, flight: Flight<T | undefined>): Promise<T | undefined> {
+    const read = request.read as ReadEntry;
+    const holder = newGeneration();
+    try {
+      const outcome = await this.#redis.takeLease(request.redisKey, leaseKey(request.redisKey), read.token, holder, this.#settings.loadTimeoutMs);
+      if (outcome !== 1) return undefined;
+    } catch {
+      this.#counters.degraded++;
+      return undefined;
+    }
+    return this.#underLease(request, read, flight as Flight<T>, holder, false);
+  }
+
+  /** Loads and writes while holding the key's lease; gives it back when done, or when the load is abandoned. */
+  async #underLease<T>(request: LoadRequest<T>, read: ReadEntry, flight: Flight<T>, holder: string, useGrace: boolean): Promise<T> {
+    const lease = leaseKey(request.redisKey);
+    const release = (): void => {
+      this.#redis.releaseLease(lease, holder).catch(() => this.#counters.degraded++);
+    };
+    flight.signal.addEventListener('abort', release, { once: true });
+    try {
+      return await this.#loadAndWrite(request, read, flight, useGrace);
+    } finally {
+      flight.signal.removeEventListener('abort', release);
+      if (!flight.signal.aborted) release();
+    }
+  }
+
+  /**
+   * Runs the loader through `loaderPolicy` and writes what it gave (a value; `undefined` or an
+   * error of a `negativeErrors` class when those are cached) if the entry is still `read`. A
+   * load that failed otherwise returns the value `read` found if it is still inside `graceMs`
+   * (stale-if-error) and `useGrace` is set, else rejects.
+   */
+  async #loadAndWrite<T>(request: LoadRequest<T>, read: ReadEntry | undefined, flight: Flight<T>, useGrace: boolean): Promise<T> {
     const settings = this.#settings;
     const counters = this.#counters;
-    const read = request.read;
     counters.loads++;
     let value: T;
     try {
@@ -75,27 +138,6 @@ export class CacheLoads {
     // No read: what Redis holds is unknown, so nothing may be written over it.
     if (read !== undefined && !flight.abandoned) await this.#writeLoaded(request.redisKey, read.token, value, request.ttlMs);
     return value;
-  }
-
-  /**
-   * The background refresh of a stale entry: only in the process that takes the key's refresh
-   * lease (SET NX PX, for `loadTimeoutMs`), given back when the load ends. Resolves undefined
-   * when another process holds the lease or Redis failed.
-   */
-  async refresh<T>(request: LoadRequest<T>, flight: Flight<T | undefined>): Promise<T | undefined> {
-    const lease = leaseKey(request.redisKey);
-    const holder = newGeneration();
-    try {
-      if (!(await this.#redis.takeLease(lease, holder, this.#settings.loadTimeoutMs))) return undefined;
-    } catch {
-      this.#counters.degraded++;
-      return undefined;
-    }
-    try {
-      return await this.load(request, flight as Flight<T>, false);
-    } finally {
-      await this.#redis.releaseLease(lease, holder).catch(() => this.#counters.degraded++);
-    }
   }
 
   /** Writes a loaded value (or a loaded `undefined`, when those are cached) if nothing newer is there. */

@@ -105,10 +105,19 @@ export interface CacheOptions {
    * How long a load may hold its key, in ms. A load still running after it no longer holds it:
    * the next miss of the key starts a load of its own, and the late result is returned to its
    * callers but never written. It is also how long a `delete` keeps a later-finishing load
-   * from writing back the value it removed.
+   * from writing back the value it removed, and the longest a key's Redis lease lives (a process
+   * that dies while loading blocks the key's other processes no longer than `lockWaitMs`).
    * @defaultValue 30000
    */
   loadTimeoutMs?: number;
+  /**
+   * How long a miss waits for a load of the key by another process (the one holding the key's
+   * Redis lease), in ms. The wait polls Redis with backoff (5 ms doubling to 100 ms) and ends as
+   * soon as the value is there; when it runs out, the caller gets the stale value if Redis still
+   * holds one, else loads the key itself. `0`: never wait.
+   * @defaultValue 3000
+   */
+  lockWaitMs?: number;
   /** Instance name, used in events, logs and the registry. @defaultValue `cache-1`, `cache-2`, … */
   name?: string;
   /**
@@ -144,6 +153,8 @@ export const CACHE_DEFAULTS = {
   onRedisError: 'degrade',
   /** How long a load may hold its key, in ms. */
   loadTimeoutMs: 30_000,
+  /** How long a miss waits for another process's load of the key, in ms. */
+  lockWaitMs: 3_000,
   /** Time limit of each Redis call of the default policy, in ms. */
   redisTimeoutMs: 200,
   /** Consecutive Redis failures that open the default policy's circuit. */
@@ -194,6 +205,7 @@ export const cacheOptionsSchema = z.strictObject({
   loaderPolicy: policySchema.optional(),
   onRedisError: z.enum(['degrade', 'throw']).optional(),
   loadTimeoutMs: timerMs(positiveDurationMs).optional(),
+  lockWaitMs: timerMs(durationMs).optional(),
   name: commonOptionsShape.name,
   clock: commonOptionsShape.clock,
   registry: commonOptionsShape.registry,

@@ -9,7 +9,10 @@ import { compose } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
-import { RELEASE_LEASE_LUA, scriptCommand, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
+import { RELEASE_LEASE_LUA, REPLACE_LUA, scriptCommand, TAKE_LEASE_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
+
+/** What {@link CacheRedis.takeLease} found: 1 taken, 0 held by another, -1 the entry changed. */
+export type LeaseOutcome = 1 | 0 | -1;
 
 /** The default Redis policy of a Cache and its breaker (whose state is the cache's health). */
 export interface DefaultRedisPolicy {
@@ -46,6 +49,8 @@ export class CacheRedis {
   readonly #policy: Policy;
   readonly #readiness: Readiness;
   readonly #write: ScriptCommand;
+  readonly #replace: ScriptCommand;
+  readonly #take: ScriptCommand;
   readonly #release: ScriptCommand;
   /** GET of `ctx.key`: one function for every read, so that a read makes no closure. */
   readonly #get = async (ctx: ExecutionContext): Promise<string | null> => {
@@ -59,6 +64,8 @@ export class CacheRedis {
     this.#policy = policy;
     this.#readiness = readinessOf(redis);
     this.#write = scriptCommand(redis, 'bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
+    this.#replace = scriptCommand(redis, 'bulwarkCacheReplace', REPLACE_LUA, 2);
+    this.#take = scriptCommand(redis, 'bulwarkCacheLease', TAKE_LEASE_LUA, 2);
     this.#release = scriptCommand(redis, 'bulwarkCacheRelease', RELEASE_LEASE_LUA);
   }
 
@@ -67,9 +74,9 @@ export class CacheRedis {
     return this.#policy.execute(this.#get, { key });
   }
 
-  /** Stores `text` under `key` for `ttlMs` ms, whatever is there. */
-  set(key: string, text: string, ttlMs: number): Promise<unknown> {
-    return this.#send(() => this.#redis.set(key, text, 'PX', ttlMs));
+  /** Stores `text` under `entry` for `ttlMs` ms, whatever is there, and drops the entry's lease `lease`. */
+  replace(entry: string, lease: string, text: string, ttlMs: number): Promise<unknown> {
+    return this.#send(() => this.#replace(entry, lease, text, String(ttlMs)));
   }
 
   /** Stores `text` under `key` for `ttlMs` ms if the key's token is still `token`; true when written. */
@@ -77,9 +84,13 @@ export class CacheRedis {
     return (await this.#send(() => this.#write(key, token, text, String(ttlMs)))) === 1;
   }
 
-  /** Takes the lease `key` for `ttlMs` ms with `token` if nobody holds it (SET NX PX); true when taken. */
-  async takeLease(key: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.#send(() => this.#redis.set(key, token, 'PX', ttlMs, 'NX'))) === 'OK';
+  /**
+   * Takes the lease `lease` of `entry` for `ttlMs` ms as `holder`, if nobody holds it and the
+   * entry's token is still `token`: 1 when taken, 0 when held by another, -1 when the entry changed.
+   */
+  async takeLease(entry: string, lease: string, token: string, holder: string, ttlMs: number): Promise<LeaseOutcome> {
+    const reply = await this.#send(() => this.#take(entry, lease, token, holder, String(ttlMs)));
+    return reply === 1 ? 1 : reply === -1 ? -1 : 0;
   }
 
   /** Gives the lease `key` back if it still holds `token`. */

@@ -1,10 +1,18 @@
 /**
- * The Lua scripts of a Cache: the compare-and-set write of the lost-update rule, and the
- * release of a refresh lease.
+ * The Lua scripts of a Cache: the compare-and-set write of the lost-update rule, and taking
+ * and giving back a key's load lease.
  * @module
  */
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+
+/** Sets `token` to the token of the entry `KEYS[1]`, as entry.ts reads it. */
+const TOKEN_OF_ENTRY_LUA = `
+local current = redis.call('GET', KEYS[1])
+local token = ''
+if current then
+  token = string.match(current, '^bwc1|([^|]*)|') or '!'
+end`;
 
 /**
  * Writes `ARGV[2]` to `KEYS[1]` for `ARGV[3]` ms only if the key's token is still `ARGV[1]`, the
@@ -12,14 +20,33 @@ import type { Cluster, Redis } from 'ioredis';
  * for no key, `'!'` for anything else). Replies 1 when written, 0 when a newer write (a `set`,
  * a `delete`'s marker, another load) got there first. One key: one slot on a Cluster.
  */
-export const WRITE_IF_UNCHANGED_LUA = `
-local current = redis.call('GET', KEYS[1])
-local token = ''
-if current then
-  token = string.match(current, '^bwc1|([^|]*)|') or '!'
-end
+export const WRITE_IF_UNCHANGED_LUA = `${TOKEN_OF_ENTRY_LUA}
 if token ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+
+/**
+ * Takes the lease `KEYS[2]` of the entry `KEYS[1]` for `ARGV[3]` ms with the holder token
+ * `ARGV[2]`, only if the entry's token is still `ARGV[1]` (what the caller read: if it changed,
+ * another process has loaded the key since, and the caller should read it instead). Replies 1
+ * when taken, 0 when another holder has it, -1 when the entry changed. Both keys share the
+ * entry's hash tag: one slot on a Cluster.
+ */
+export const TAKE_LEASE_LUA = `${TOKEN_OF_ENTRY_LUA}
+if token ~= ARGV[1] then return -1 end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
+return 0
+`;
+
+/**
+ * Stores `ARGV[1]` under the entry `KEYS[1]` for `ARGV[2]` ms whatever is there (a `set`, or a
+ * `delete`'s marker) and drops the key's lease `KEYS[2]`: a load that began before may not
+ * write (its token no longer matches), so nobody should wait for it.
+ */
+export const REPLACE_LUA = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[2])
 return 1
 `;
 
@@ -32,18 +59,18 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-/** A one-key script command as ioredis's `defineCommand` adds it to the connection. */
-export type ScriptCommand = (key: string, ...args: string[]) => Promise<unknown>;
+/** A script command as ioredis's `defineCommand` adds it to the connection: keys, then arguments. */
+export type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
 
 /**
- * The script `lua` as a command of `redis` (one key), defined on first use and bound to it. The
+ * The script `lua` as a command of `redis` taking `numberOfKeys` keys, defined on first use and bound to it. The
  * script's fingerprint is in the name, so that another copy of bulwark sharing the connection
  * defines its own command instead of lending this one a foreign script. ioredis runs it with
  * EVALSHA and falls back to EVAL on NOSCRIPT by itself.
  */
-export function scriptCommand(redis: Redis | Cluster, stem: string, lua: string): ScriptCommand {
+export function scriptCommand(redis: Redis | Cluster, stem: string, lua: string, numberOfKeys = 1): ScriptCommand {
   const name = `${stem}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
   const commands = redis as unknown as Record<string, ScriptCommand>;
-  if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys: 1, lua });
+  if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
   return (commands[name] as ScriptCommand).bind(redis);
 }

@@ -23,6 +23,7 @@ export interface CacheSettings {
   readonly serializer: CacheSerializer;
   readonly throws: boolean;
   readonly loadTimeoutMs: number;
+  readonly lockWaitMs: number;
   readonly clock: Clock;
 }
 
@@ -43,6 +44,7 @@ export function resolveSettings(options: ParsedCacheOptions, name: string): Cach
     serializer: options.serializer ?? jsonSerializer,
     throws: (options.onRedisError ?? CACHE_DEFAULTS.onRedisError) === 'throw',
     loadTimeoutMs: options.loadTimeoutMs ?? CACHE_DEFAULTS.loadTimeoutMs,
+    lockWaitMs: options.lockWaitMs ?? CACHE_DEFAULTS.lockWaitMs,
     clock: options.clock ?? systemClock,
   });
 }
