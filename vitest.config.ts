@@ -11,6 +11,7 @@ const SLOW_SUITES = [
   'test/process/exits-promptly.test.ts',
   'test/rate-limiter/exactness.test.ts',
   'test/redis/boundaries.test.ts',
+  'test/redis/cache-cluster.test.ts',
   'test/redis/cache-outage.test.ts',
   'test/redis/cache-stampede.test.ts',
   'test/redis/faults.test.ts',

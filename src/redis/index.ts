@@ -14,11 +14,13 @@ export {
   Cache,
   CACHE_DEFAULTS,
   jsonSerializer,
+  type BatchLoader,
   type CacheLoader,
   type CacheOptions,
   type CacheRedisErrorMode,
   type CacheSerializer,
   type CacheSetOptions,
   type CacheStats,
+  type GetManyOrLoadOptions,
   type GetOrLoadOptions,
 } from './cache/index';

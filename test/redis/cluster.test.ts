@@ -1,37 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
 import { RedisStore } from '../../src/redis/index';
-import { redisCommands, startRedisServer, type RedisServerHandle } from '../support/redis-server';
-import { sleep } from './support';
-
-const MASTERS = 3;
-
-/** Starts `MASTERS` throw-away cluster-enabled servers and joins them into one cluster with redis-cli. */
-async function startCluster(): Promise<RedisServerHandle[]> {
-  const servers: RedisServerHandle[] = [];
-  try {
-    for (let i = 0; i < MASTERS; i++) {
-      servers.push(await startRedisServer({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] }));
-    }
-    const created = spawnSync(
-      'redis-cli',
-      ['--cluster', 'create', ...servers.map((server) => `${server.host}:${server.port}`), '--cluster-replicas', '0', '--cluster-yes'],
-      { encoding: 'utf8', timeout: 20_000 },
-    );
-    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
-    for (let attempt = 0; ; attempt++) {
-      const states = await Promise.all(servers.map((server) => redisCommands(server.url, [['CLUSTER', 'INFO']])));
-      if (states.every(([info]) => typeof info === 'string' && info.includes('cluster_state:ok'))) return servers;
-      if (attempt > 100) throw new Error('cluster did not reach cluster_state:ok');
-      await sleep(100);
-    }
-  } catch (error) {
-    await Promise.all(servers.map((server) => server.stop()));
-    throw error;
-  }
-}
+import { MASTERS, startCluster } from '../support/redis-cluster';
+import type { RedisServerHandle } from '../support/redis-server';
 
 describe('RedisStore on a 3-master Redis Cluster', () => {
   let servers: RedisServerHandle[] = [];

@@ -8,30 +8,15 @@ import { defaultName, parseOptions } from '../../core/config';
 import { registerInstance, type PatternHealth } from '../../core/registry';
 import { CacheCounters } from './counters';
 import { decodeEntry, encodeDeletion, newGeneration, rebuildFailure, type ReadEntry } from './entry';
-import { entryKey, leaseKey } from './keys';
+import { getMany, type BatchLoader, type BatchParts } from './batch';
+import { checkKey, keyTypeError, untilAborted, type CacheSetOptions, type GetManyOrLoadOptions, type GetOrLoadOptions } from './calls';
+import { entryKey, leaseKey, tagKey } from './keys';
 import { CacheLoads, encodeFresh, type CacheLoader, type LoadRequest } from './loads';
 import { CACHE_DEFAULTS, cacheCrossChecks, cacheOptionsSchema, type CacheOptions } from './options';
 import { CacheRedis, defaultRedisPolicy } from './redis-calls';
 import { entryTtl, resolveSettings, type CacheSettings } from './settings';
 import { Flights } from './singleflight';
 import type { CacheStats } from './stats';
-
-/** Per-call options of {@link Cache.set}. */
-export interface CacheSetOptions {
-  /** How long the value is fresh, in ms (before jitter). @defaultValue the cache's `ttlMs` */
-  ttlMs?: number;
-}
-
-/** Per-call options of {@link Cache.getOrLoad}. */
-export interface GetOrLoadOptions {
-  /** How long a loaded value is fresh, in ms (before jitter). @defaultValue the cache's `ttlMs` */
-  ttlMs?: number;
-  /**
-   * Stops this caller's wait: it rejects with the signal's reason at once. The load itself goes
-   * on for the other callers of the key (and is written).
-   */
-  signal?: AbortSignal;
-}
 
 /**
  * Cache-aside over Redis (`bulwark/redis`): `getOrLoad` answers from Redis while the value is
@@ -76,6 +61,7 @@ export class Cache {
   readonly #flights: Flights;
   /** Background refreshes of stale keys: nobody waits for them. */
   readonly #refreshes: Flights;
+  readonly #batchParts: BatchParts;
 
   /**
    * @param options - see {@link CacheOptions}
@@ -105,6 +91,15 @@ export class Cache {
       });
     this.#loads = new CacheLoads(settings, this.#redis, loaderPolicy, this.#counters);
     this.#flights = new Flights(settings.clock, settings.loadTimeoutMs);
+    this.#batchParts = {
+      settings,
+      redis: this.#redis,
+      counters: this.#counters,
+      flights: this.#flights,
+      loads: this.#loads,
+      loaderPolicy,
+      redisFailed: (error) => this.#redisFailed(error),
+    };
     this.#refreshes = new Flights(settings.clock, settings.loadTimeoutMs);
     registerInstance(this, resolved.registry);
   }
@@ -139,6 +134,12 @@ export class Cache {
     const ttl = entryTtl(settings, options?.ttlMs);
     const text = encodeFresh(settings, value, ttl);
     this.#flights.forget(redisKey);
+    const tags = options?.tags;
+    // Tagged first: an invalidation between the two writes then removes the new value too.
+    if (tags !== undefined && tags.length > 0) {
+      const tagged = this.#redis.tag(tags.map((tag) => tagKey(settings.keyStart, tag)), redisKey, ttl + settings.keepMs);
+      if (!(await this.#written(tagged))) return false;
+    }
     return this.#written(this.#redis.replace(redisKey, leaseKey(redisKey), text, ttl + settings.keepMs));
   }
 
@@ -182,6 +183,48 @@ export class Cache {
       result = flight.promise as Promise<T>;
     }
     return signal === undefined ? result : untilAborted(result, signal);
+  }
+
+  /**
+   * The values of `keys`, in order (`undefined` for a key with none): the fresh ones from one read
+   * (one MGET; one per slot on a Cluster), the others from ONE call of `batchLoader` with just
+   * those keys, written back in one pipeline (one per slot on a Cluster) under the lost-update
+   * rule. A key with a load in progress in this process joins it. Misses neither wait for other
+   * processes nor serve stale values, and a cached error reads as `undefined`.
+   * @throws the batch loader's error (no value of the batch is cached), or `loaderPolicy`'s refusal
+   * @throws TypeError (as a rejection) when a key is not a string or the batch loader returns
+   *   other than one value per key
+   * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
+   */
+  async getManyOrLoad<T>(keys: readonly string[], batchLoader: BatchLoader<T>, options?: GetManyOrLoadOptions): Promise<(T | undefined)[]> {
+    for (const key of keys) checkKey(key);
+    if (keys.length === 0) return [];
+    return getMany(this.#batchParts, keys, batchLoader, options?.ttlMs);
+  }
+
+  /**
+   * Removes every entry written with `tag` (see {@link CacheSetOptions.tags}), in every process:
+   * each becomes a miss, and loads of them that began before do not write. Resolves with how
+   * many entries were removed (0 when Redis failed, under `onRedisError: 'degrade'`).
+   * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
+   */
+  async invalidateTag(tag: string): Promise<number> {
+    const settings = this.#settings;
+    let entries: string[];
+    try {
+      entries = await this.#redis.takeTag(tagKey(settings.keyStart, checkKey(tag)));
+    } catch (error) {
+      this.#redisFailed(error);
+      return 0;
+    }
+    const marker = encodeDeletion(newGeneration(), settings.clock.now());
+    const removed = await Promise.all(
+      entries.map((entry) => {
+        this.#flights.forget(entry);
+        return this.#written(this.#redis.replace(entry, leaseKey(entry), marker, settings.loadTimeoutMs));
+      }),
+    );
+    return removed.filter(Boolean).length;
   }
 
   /** Counters since construction. */
@@ -263,30 +306,3 @@ export class Cache {
 }
 
 const HEALTHY: PatternHealth = Object.freeze({ healthy: true });
-
-function checkKey(key: string): string {
-  if (typeof key !== 'string') throw keyTypeError(key);
-  return key;
-}
-
-function keyTypeError(key: unknown): TypeError {
-  return new TypeError(`Cache key must be a string, got ${typeof key}`);
-}
-
-/** `promise`, or the signal's reason as soon as it aborts; the listener is removed either way. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}

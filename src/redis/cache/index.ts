@@ -1,4 +1,6 @@
-export { Cache, type CacheSetOptions, type GetOrLoadOptions } from './cache';
+export { Cache } from './cache';
+export type { CacheSetOptions, GetManyOrLoadOptions, GetOrLoadOptions } from './calls';
+export type { BatchLoader } from './batch';
 export type { CacheLoader } from './loads';
 export { CACHE_DEFAULTS, jsonSerializer, type CacheOptions, type CacheRedisErrorMode, type CacheSerializer } from './options';
 export type { CacheStats } from './stats';

@@ -26,3 +26,12 @@ export function entryKey(start: string, key: string): string {
 export function leaseKey(entry: string): string {
   return `${entry}:lease`;
 }
+
+/**
+ * The key of the set of entries written with `tag`: `<start>:tag:{<tag>}` (hashed like a key when
+ * long or odd). The tag is its own hash tag, so the set lives in one slot of its own; entry keys
+ * never start this way (after `<start>:` comes `{` or `#`).
+ */
+export function tagKey(start: string, tag: string): string {
+  return baseKey(`${start}:tag`, tag);
+}

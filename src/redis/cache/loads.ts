@@ -142,23 +142,30 @@ export class CacheLoads {
 
   /** Writes a loaded value (or a loaded `undefined`, when those are cached) if nothing newer is there. */
   async #writeLoaded(redisKey: string, token: string, value: unknown, ttlMs: number | undefined): Promise<void> {
+    const entry = this.encodeLoaded(value, ttlMs);
+    if (entry !== undefined) await this.#write(redisKey, token, entry.text, entry.ttlMs);
+  }
+
+  /**
+   * What to store for a loaded `value` and for how long in Redis: a value entry, a cached
+   * `undefined` (with `negativeTtlMs`), or nothing (an `undefined` without `negativeTtlMs`, or a
+   * value the serializer refuses, which is logged).
+   */
+  encodeLoaded(value: unknown, ttlMs: number | undefined): { readonly text: string; readonly ttlMs: number } | undefined {
     const settings = this.#settings;
     if (value === undefined) {
       const negative = settings.negativeTtlMs;
-      if (negative === undefined) return;
+      if (negative === undefined) return undefined;
       const ttl = entryTtl(settings, negative);
-      await this.#write(redisKey, token, encodeUndefined(newGeneration(), settings.clock.now() + ttl), ttl);
-      return;
+      return { text: encodeUndefined(newGeneration(), settings.clock.now() + ttl), ttlMs: ttl };
     }
     const ttl = entryTtl(settings, ttlMs);
-    let text: string;
     try {
-      text = encodeFresh(settings, value, ttl);
+      return { text: encodeFresh(settings, value, ttl), ttlMs: ttl + settings.keepMs };
     } catch (error) {
       getLogger().warn({ err: error, cache: settings.name }, 'bulwark: a loaded value could not be serialized; it is returned but not cached');
-      return;
+      return undefined;
     }
-    await this.#write(redisKey, token, text, ttl + settings.keepMs);
   }
 
   /** The compare-and-set write, best-effort: a Redis failure is counted, never thrown. */

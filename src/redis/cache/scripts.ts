@@ -51,6 +51,26 @@ return 1
 `;
 
 /**
+ * Adds the entry key `ARGV[1]` to the tag set `KEYS[1]` and makes the set live at least
+ * `ARGV[2]` ms (as long as its longest-lived entry). One key: the tag's own slot.
+ */
+export const TAG_LUA = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;
+
+/**
+ * Replies with the members of the tag set `KEYS[1]` and deletes it, at once: an entry tagged
+ * after this belongs to the next invalidation.
+ */
+export const TAKE_TAG_LUA = `
+local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return members
+`;
+
+/**
  * Deletes the lease `KEYS[1]` only if it still holds this holder's token `ARGV[1]` (a lease
  * that expired and was taken by another process is left alone). Replies 1 when deleted.
  */
@@ -62,6 +82,11 @@ return 0
 /** A script command as ioredis's `defineCommand` adds it to the connection: keys, then arguments. */
 export type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
 
+/** The command name of the script `lua`: `stem`, then the script's fingerprint. */
+export function commandName(stem: string, lua: string): string {
+  return `${stem}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
+}
+
 /**
  * The script `lua` as a command of `redis` taking `numberOfKeys` keys, defined on first use and bound to it. The
  * script's fingerprint is in the name, so that another copy of bulwark sharing the connection
@@ -69,7 +94,7 @@ export type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
  * EVALSHA and falls back to EVAL on NOSCRIPT by itself.
  */
 export function scriptCommand(redis: Redis | Cluster, stem: string, lua: string, numberOfKeys = 1): ScriptCommand {
-  const name = `${stem}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
+  const name = commandName(stem, lua);
   const commands = redis as unknown as Record<string, ScriptCommand>;
   if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
   return (commands[name] as ScriptCommand).bind(redis);
