@@ -3,7 +3,7 @@
  * @module
  */
 import type { ExecutionContext, Policy } from '../../core/policy';
-import type { CacheCounters } from './counters';
+import type { CacheSignals } from './signals';
 import { decodeEntry, type ReadEntry } from './entry';
 import { entryKey } from './keys';
 import type { CacheLoads } from './loads';
@@ -22,7 +22,7 @@ export type BatchLoader<T> = (keys: string[], ctx: ExecutionContext) => readonly
 export interface BatchParts {
   readonly settings: CacheSettings;
   readonly redis: CacheRedis;
-  readonly counters: CacheCounters;
+  readonly signals: CacheSignals;
   readonly flights: Flights;
   readonly loads: CacheLoads;
   readonly loaderPolicy: Policy;
@@ -36,7 +36,7 @@ export interface BatchParts {
  * this process join it instead), written back in one pipeline with the lost-update rule.
  */
 export async function getMany<T>(parts: BatchParts, keys: readonly string[], batchLoader: BatchLoader<T>, ttlMs: number | undefined): Promise<(T | undefined)[]> {
-  const { settings, counters, flights } = parts;
+  const { settings, signals, flights } = parts;
   const unique = [...new Set(keys)];
   const redisKeys = unique.map((key) => entryKey(settings.keyStart, key));
   let reads: (ReadEntry | undefined)[];
@@ -51,11 +51,11 @@ export async function getMany<T>(parts: BatchParts, keys: readonly string[], bat
   unique.forEach((key, index) => {
     const read = reads[index];
     if (read !== undefined && read.found && read.freshUntil > now) {
-      counters.hits++;
+      signals.hit(key);
       answers.set(key, read.value as T | undefined);
       return;
     }
-    counters.misses++;
+    signals.miss(key);
     const flight = flights.get(redisKeys[index] as string);
     if (flight === undefined) missing.push(index);
     else answers.set(key, flight.promise as Promise<T | undefined>);
@@ -78,7 +78,7 @@ function loadMissing<T>(
   const batchKeys = missing.map((index) => unique[index] as string);
   const started: Flight<T | undefined>[] = [];
   const controller = new AbortController();
-  parts.counters.loads++;
+  const startedAt = parts.signals.loading();
   const loaded = Promise.resolve(
     parts.loaderPolicy.execute((ctx) => batchLoader(batchKeys, ctx), { signal: controller.signal }),
   ).then(async (values) => {
@@ -88,7 +88,10 @@ function loadMissing<T>(
     await writeLoaded(parts, missing, redisKeys, reads, values as readonly (T | undefined)[], started, ttlMs);
     return values as readonly (T | undefined)[];
   });
-  loaded.catch(() => parts.counters.loadErrors++);
+  loaded.then(
+    () => parts.signals.loaded(batchKeys, startedAt),
+    (error: unknown) => parts.signals.loadFailed(batchKeys, error, startedAt),
+  );
   missing.forEach((index, position) => {
     const flight = parts.flights.start<T | undefined>(redisKeys[index] as string, async (own) => {
       own.signal.addEventListener('abort', () => controller.abort(own.signal.reason), { once: true });
@@ -119,7 +122,7 @@ async function writeLoaded<T>(
   if (writes.length === 0) return;
   try {
     await parts.redis.writeManyIfUnchanged(writes);
-  } catch {
-    parts.counters.degraded++;
+  } catch (error) {
+    parts.signals.degraded(error);
   }
 }

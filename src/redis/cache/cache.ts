@@ -2,18 +2,20 @@
  * Cache: cache-aside over Redis, with singleflight loads, the lost-update rule and degrading.
  * @module
  */
-import { Bulkhead } from '../../bulkhead/index';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { defaultName, parseOptions } from '../../core/config';
 import { registerInstance, type PatternHealth } from '../../core/registry';
-import { CacheCounters } from './counters';
+import { EventHub, type EventEmitter } from '../../core/events';
+import type { CacheEvents } from './events';
+import { CacheSignals } from './signals';
 import { decodeEntry, encodeDeletion, newGeneration, rebuildFailure, type ReadEntry } from './entry';
 import { getMany, type BatchLoader, type BatchParts } from './batch';
 import { checkKey, keyTypeError, untilAborted, type CacheSetOptions, type GetManyOrLoadOptions, type GetOrLoadOptions } from './calls';
 import { entryKey, leaseKey, tagKey } from './keys';
 import { CacheLoads, encodeFresh, type CacheLoader, type LoadRequest } from './loads';
-import { CACHE_DEFAULTS, cacheCrossChecks, cacheOptionsSchema, type CacheOptions } from './options';
-import { CacheRedis, defaultRedisPolicy } from './redis-calls';
+import { cacheCrossChecks, cacheOptionsSchema, type CacheOptions } from './options';
+import { cachePolicies } from './policies';
+import { CacheRedis } from './redis-calls';
 import { entryTtl, resolveSettings, type CacheSettings } from './settings';
 import { Flights } from './singleflight';
 import type { CacheStats } from './stats';
@@ -52,16 +54,20 @@ export class Cache {
   readonly prefix: string;
   /** How long a written value is fresh by default, in ms (before jitter). */
   readonly ttlMs: number;
+  /** Typed emitter of this cache's events (also published on the bus as `cache:<event>`). */
+  readonly events: EventEmitter<CacheEvents>;
   readonly #settings: CacheSettings;
   readonly #redis: CacheRedis;
   readonly #breaker: CircuitBreaker | undefined;
   readonly #loads: CacheLoads;
-  readonly #counters = new CacheCounters();
+  readonly #signals: CacheSignals;
   /** Loads of keys that missed: callers wait for them. */
   readonly #flights: Flights;
   /** Background refreshes of stale keys: nobody waits for them. */
   readonly #refreshes: Flights;
   readonly #batchParts: BatchParts;
+  /** The default policies this cache made (the user's own are theirs to dispose). */
+  readonly #owned: readonly { dispose(): void }[];
 
   /**
    * @param options - see {@link CacheOptions}
@@ -74,27 +80,20 @@ export class Cache {
     this.ttlMs = resolved.ttlMs;
     const settings = resolveSettings(resolved, this.name);
     this.#settings = settings;
-    let policy = resolved.policy;
-    if (policy === undefined) {
-      const made = defaultRedisPolicy(this.name);
-      policy = made.policy;
-      this.#breaker = made.breaker;
-    }
-    this.#redis = new CacheRedis(resolved.redis, policy);
-    const loaderPolicy =
-      resolved.loaderPolicy ??
-      new Bulkhead({
-        name: `${this.name}:loads`,
-        registry: false,
-        maxInFlight: CACHE_DEFAULTS.maxLoadsInFlight,
-        maxQueue: CACHE_DEFAULTS.maxLoadsQueued,
-      });
-    this.#loads = new CacheLoads(settings, this.#redis, loaderPolicy, this.#counters);
+    const hub = new EventHub<CacheEvents>(this.patternType, this.name);
+    this.events = hub.emitter;
+    this.#signals = new CacheSignals(hub, settings.clock);
+    const policies = cachePolicies(this.name, resolved.policy, resolved.loaderPolicy);
+    this.#breaker = policies.breaker;
+    this.#owned = policies.owned;
+    this.#redis = new CacheRedis(resolved.redis, policies.redis);
+    const loaderPolicy = policies.loader;
+    this.#loads = new CacheLoads(settings, this.#redis, loaderPolicy, this.#signals);
     this.#flights = new Flights(settings.clock, settings.loadTimeoutMs);
     this.#batchParts = {
       settings,
       redis: this.#redis,
-      counters: this.#counters,
+      signals: this.#signals,
       flights: this.#flights,
       loads: this.#loads,
       loaderPolicy,
@@ -112,12 +111,11 @@ export class Cache {
    */
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const read = await this.#read(entryKey(this.#settings.keyStart, checkKey(key)));
-    const counters = this.#counters;
     if (read !== undefined && read.found && read.freshUntil > this.#settings.clock.now()) {
-      counters.hits++;
+      this.#signals.hit(key);
       return read.value as T;
     }
-    counters.misses++;
+    this.#signals.miss(key);
     return undefined;
   }
 
@@ -179,7 +177,7 @@ export class Cache {
     let result: Promise<T>;
     if (flight === undefined) result = this.#readOrLoad(key, redisKey, loader, options?.ttlMs);
     else {
-      this.#counters.misses++;
+      this.#signals.miss(key);
       result = flight.promise as Promise<T>;
     }
     return signal === undefined ? result : untilAborted(result, signal);
@@ -229,7 +227,7 @@ export class Cache {
 
   /** Counters since construction. */
   stats(): CacheStats {
-    return this.#counters.snapshot(this.#flights.size + this.#refreshes.size);
+    return this.#signals.snapshot(this.#flights.size + this.#refreshes.size);
   }
 
   /** Unhealthy while the default Redis policy's circuit is not closed (Redis failing or recovering). */
@@ -240,30 +238,42 @@ export class Cache {
     return state === 'closed' ? HEALTHY : { healthy: false, state, detail: 'Redis is failing: reads are misses, loads go to the loader' };
   }
 
+  /**
+   * Disposes the default policies the cache made (its breaker's timers). Calls in flight and
+   * background refreshes end as they would; the connection is yours and stays open. Idempotent.
+   */
+  dispose(): void {
+    for (const owned of this.#owned) owned.dispose();
+  }
+
+  /** Same as `dispose()`, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
+
   async #readOrLoad<T>(key: string, redisKey: string, loader: CacheLoader<T>, ttlMs: number | undefined): Promise<T> {
     const read = await this.#read(redisKey);
-    const counters = this.#counters;
+    const signals = this.#signals;
     if (read !== undefined && read.found) {
       const now = this.#settings.clock.now();
       const failure = read.failure;
       if (read.freshUntil > now) {
         if (failure === undefined) {
-          counters.hits++;
+          signals.hit(key);
           return read.value as T;
         }
         const error = rebuildFailure(failure, this.#settings.negativeErrors);
         if (error !== undefined) {
-          counters.hits++;
+          signals.hit(key);
           throw error;
         }
       } else if (read.staleUntil > now && failure === undefined) {
-        counters.hits++;
-        counters.staleServed++;
+        signals.stale(key, 'revalidating');
         this.#refreshInBackground({ key, redisKey, loader, read, ttlMs });
         return read.value as T;
       }
     }
-    counters.misses++;
+    signals.miss(key);
     const flights = this.#flights;
     const request: LoadRequest<T> = { key, redisKey, loader, read, ttlMs };
     return (flights.get(redisKey)?.promise as Promise<T> | undefined) ?? flights.start<T>(redisKey, (flight) => this.#loads.load(request, flight)).promise;
@@ -299,7 +309,7 @@ export class Cache {
   }
 
   #redisFailed(error: unknown): undefined {
-    this.#counters.degraded++;
+    this.#signals.degraded(error);
     if (this.#settings.throws) throw error;
     return undefined;
   }

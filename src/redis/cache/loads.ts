@@ -5,7 +5,7 @@
  */
 import { getLogger } from '../../core/logger';
 import type { ExecutionContext, Policy } from '../../core/policy';
-import type { CacheCounters } from './counters';
+import type { CacheSignals } from './signals';
 import { encodeFailure, encodeUndefined, encodeValue, newGeneration, rebuildFailure, type ReadEntry, type StoredFailure } from './entry';
 import { leaseKey } from './keys';
 import type { CacheRedis } from './redis-calls';
@@ -34,13 +34,13 @@ export class CacheLoads {
   readonly #settings: CacheSettings;
   readonly #redis: CacheRedis;
   readonly #loaderPolicy: Policy;
-  readonly #counters: CacheCounters;
+  readonly #signals: CacheSignals;
 
-  constructor(settings: CacheSettings, redis: CacheRedis, loaderPolicy: Policy, counters: CacheCounters) {
+  constructor(settings: CacheSettings, redis: CacheRedis, loaderPolicy: Policy, signals: CacheSignals) {
     this.#settings = settings;
     this.#redis = redis;
     this.#loaderPolicy = loaderPolicy;
-    this.#counters = counters;
+    this.#signals = signals;
   }
 
   /**
@@ -53,7 +53,7 @@ export class CacheLoads {
     const read = request.read;
     if (read === undefined) return this.#loadAndWrite(request, undefined, flight, true);
     const holder = newGeneration();
-    const turn = await takeTurn(this.#redis, this.#settings, this.#counters, request.redisKey, read, holder, flight.signal);
+    const turn = await takeTurn(this.#redis, this.#settings, this.#signals, request.redisKey, read, holder, flight.signal);
     if (turn.answer !== undefined) {
       const answer = turn.answer;
       const failure = answer.failure;
@@ -65,7 +65,7 @@ export class CacheLoads {
     if (!turn.lease) {
       const stale = turn.read;
       if (stale.found && stale.failure === undefined) {
-        this.#counters.staleServed++;
+        this.#signals.stale(request.key, 'waitTimedOut');
         return stale.value as T;
       }
       return this.#loadAndWrite(request, stale, flight, true);
@@ -84,8 +84,8 @@ export class CacheLoads {
     try {
       const outcome = await this.#redis.takeLease(request.redisKey, leaseKey(request.redisKey), read.token, holder, this.#settings.loadTimeoutMs);
       if (outcome !== 1) return undefined;
-    } catch {
-      this.#counters.degraded++;
+    } catch (error) {
+      this.#signals.degraded(error);
       return undefined;
     }
     return this.#underLease(request, read, flight as Flight<T>, holder, false);
@@ -95,7 +95,7 @@ export class CacheLoads {
   async #underLease<T>(request: LoadRequest<T>, read: ReadEntry, flight: Flight<T>, holder: string, useGrace: boolean): Promise<T> {
     const lease = leaseKey(request.redisKey);
     const release = (): void => {
-      this.#redis.releaseLease(lease, holder).catch(() => this.#counters.degraded++);
+      this.#redis.releaseLease(lease, holder).catch((error: unknown) => this.#signals.degraded(error));
     };
     flight.signal.addEventListener('abort', release, { once: true });
     try {
@@ -114,13 +114,13 @@ export class CacheLoads {
    */
   async #loadAndWrite<T>(request: LoadRequest<T>, read: ReadEntry | undefined, flight: Flight<T>, useGrace: boolean): Promise<T> {
     const settings = this.#settings;
-    const counters = this.#counters;
-    counters.loads++;
+    const signals = this.#signals;
+    const startedAt = signals.loading();
     let value: T;
     try {
       value = await this.#loaderPolicy.execute(request.loader, { key: request.key, signal: flight.signal });
     } catch (error) {
-      counters.loadErrors++;
+      signals.loadFailed([request.key], error, startedAt);
       const negative = settings.negativeTtlMs;
       const failed = negative === undefined ? undefined : settings.negativeErrors.find((errorClass) => error instanceof errorClass);
       if (failed !== undefined) {
@@ -130,11 +130,12 @@ export class CacheLoads {
           await this.#write(request.redisKey, read.token, encodeFailure(newGeneration(), settings.clock.now() + ttl, failure), ttl);
         }
       } else if (useGrace && read !== undefined && read.found && read.failure === undefined && settings.clock.now() < read.freshUntil + settings.graceMs) {
-        counters.staleServed++;
+        signals.stale(request.key, 'loadFailed');
         return read.value as T;
       }
       throw error;
     }
+    signals.loaded([request.key], startedAt);
     // No read: what Redis holds is unknown, so nothing may be written over it.
     if (read !== undefined && !flight.abandoned) await this.#writeLoaded(request.redisKey, read.token, value, request.ttlMs);
     return value;
@@ -172,8 +173,8 @@ export class CacheLoads {
   async #write(redisKey: string, token: string, text: string, ttl: number): Promise<void> {
     try {
       await this.#redis.writeIfUnchanged(redisKey, token, text, ttl);
-    } catch {
-      this.#counters.degraded++;
+    } catch (error) {
+      this.#signals.degraded(error);
     }
   }
 }

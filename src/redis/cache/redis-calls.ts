@@ -3,10 +3,7 @@
  * @module
  */
 import type { Cluster, Redis } from 'ioredis';
-import { CircuitBreaker } from '../../circuit-breaker/index';
 import type { ExecutionContext, Policy } from '../../core/policy';
-import { compose } from '../../core/policy';
-import { Timeout } from '../../timeout/index';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
 import { commandName, RELEASE_LEASE_LUA, REPLACE_LUA, scriptCommand, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
@@ -22,31 +19,6 @@ export interface UnchangedWrite {
 
 /** What {@link CacheRedis.takeLease} found: 1 taken, 0 held by another, -1 the entry changed. */
 export type LeaseOutcome = 1 | 0 | -1;
-
-/** The default Redis policy of a Cache and its breaker (whose state is the cache's health). */
-export interface DefaultRedisPolicy {
-  readonly policy: Policy;
-  readonly breaker: CircuitBreaker;
-}
-
-/**
- * compose(CircuitBreaker, Timeout): a Redis call that takes longer than
- * {@link CACHE_DEFAULTS.redisTimeoutMs} fails, and after
- * {@link CACHE_DEFAULTS.redisFailureThreshold} consecutive failures the circuit opens, so that
- * calls fail at once (no waiting on a dead server) until a probe after
- * {@link CACHE_DEFAULTS.redisRecoveryTimeoutMs} finds Redis back. Neither joins a registry: the
- * cache reports the breaker's state as its own health.
- */
-export function defaultRedisPolicy(cacheName: string): DefaultRedisPolicy {
-  const breaker = new CircuitBreaker({
-    name: `${cacheName}:redis`,
-    registry: false,
-    failureThreshold: CACHE_DEFAULTS.redisFailureThreshold,
-    recoveryTimeoutMs: CACHE_DEFAULTS.redisRecoveryTimeoutMs,
-  });
-  const timeout = new Timeout({ name: `${cacheName}:redis-timeout`, registry: false, timeoutMs: CACHE_DEFAULTS.redisTimeoutMs });
-  return { policy: compose(breaker, timeout), breaker };
-}
 
 /**
  * The cache's Redis commands. A command is never sent while the connection is not ready: the

@@ -3,7 +3,7 @@
  * @module
  */
 import { sleep } from '../../core/clock';
-import type { CacheCounters } from './counters';
+import type { CacheSignals } from './signals';
 import { decodeEntry, type ReadEntry } from './entry';
 import { leaseKey } from './keys';
 import type { CacheRedis } from './redis-calls';
@@ -34,7 +34,7 @@ export type Turn = { readonly answer?: undefined; readonly lease: boolean; reado
 export async function takeTurn(
   redis: CacheRedis,
   settings: CacheSettings,
-  counters: CacheCounters,
+  signals: CacheSignals,
   redisKey: string,
   read: ReadEntry,
   holder: string,
@@ -57,7 +57,7 @@ export async function takeTurn(
       current = decodeEntry(await redis.get(redisKey), settings.serializer);
     } catch (error) {
       if (signal.aborted) throw error;
-      counters.degraded++;
+      signals.degraded(error);
       return { lease: false, read: current };
     }
     if (current.found && current.freshUntil > settings.clock.now()) return { answer: current };
