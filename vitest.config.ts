@@ -15,6 +15,8 @@ const SLOW_SUITES = [
   'test/redis/cache-outage.test.ts',
   'test/redis/cache-stampede.test.ts',
   'test/redis/faults.test.ts',
+  'test/redis/lock/multi-process.test.ts',
+  'test/redis/guard-faults.test.ts',
   'test/redis/multi-process.test.ts',
   'test/redis/redis-store-contract.test.ts',
 ];

@@ -6,8 +6,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const declarations = readFileSync(`${root}dist/index.d.ts`, 'utf8');
-const exported = [...declarations.matchAll(/^export \{([^}]*)\};$/gm)].at(-1)?.[1];
-if (exported === undefined) throw new Error('dist/index.d.ts has no export list: run npm run build first');
+// The entry's own export list, plus the lists it re-exports from a chunk shared with `bulwark/redis`
+// (`export { v as CircuitBreaker, … } from './chunk.js'`): the public name is the one after `as`.
+const lists = [...declarations.matchAll(/^export \{([^}]*)\}(?: from '[^']*')?;$/gm)].map((match) => match[1]);
+if (lists.length === 0) throw new Error('dist/index.d.ts has no export list: run npm run build first');
+const exported = lists.join(',').replace(/[^,]*\bas /g, '');
 // A name is a value when the built module has it at run time; the declaration bundle alone cannot
 // tell (a type re-exported from a shared chunk loses its `type` keyword).
 const values = new Set(Object.keys(await import(pathToFileURL(`${root}dist/index.js`).href)));

@@ -68,7 +68,37 @@ const { wrap, Retry } = require('bulwark');
 });
 JS
 
+# The middleware entries load without any framework installed (the adapters name framework types only).
+cat >middleware.mjs <<'JS'
+import assert from 'node:assert/strict';
+import { createGuard } from 'bulwark/middleware';
+import { guardMiddleware } from 'bulwark/middleware/node';
+import { guardMiddleware as koaMiddleware } from 'bulwark/middleware/koa';
+import { guardPlugin } from 'bulwark/middleware/fastify';
+import { guardFetch, guardHono } from 'bulwark/middleware/fetch';
+
+const guard = createGuard();
+for (const made of [guardMiddleware(guard), koaMiddleware(guard), guardPlugin, guardFetch(guard, () => new Response('ok')), guardHono(guard)]) {
+  assert.strictEqual(typeof made, 'function');
+}
+console.log('smoke-pack: ESM import of every middleware entry ok');
+JS
+
+cat >middleware.cjs <<'JS'
+const assert = require('node:assert/strict');
+const { createGuard } = require('bulwark/middleware');
+const entries = ['node', 'koa', 'fastify', 'fetch'].map((name) => require(`bulwark/middleware/${name}`));
+const guard = createGuard();
+assert.strictEqual(typeof entries[0].guardMiddleware(guard), 'function');
+assert.strictEqual(typeof entries[1].guardMiddleware(guard), 'function');
+assert.strictEqual(typeof entries[2].guardPlugin, 'function');
+assert.strictEqual(typeof entries[3].guardHono(guard), 'function');
+console.log('smoke-pack: CJS require of every middleware entry ok');
+JS
+
 # Run from the app dir with a clean NODE_OPTIONS/NODE_PATH so only the installed tarball resolves.
 env -u NODE_PATH -u NODE_OPTIONS node esm.mjs
 env -u NODE_PATH -u NODE_OPTIONS node cjs.cjs
+env -u NODE_PATH -u NODE_OPTIONS node middleware.mjs
+env -u NODE_PATH -u NODE_OPTIONS node middleware.cjs
 echo "smoke-pack: ok ($ROOT)"

@@ -56,9 +56,11 @@ import {
 import OpossumBreaker from 'opossum';
 import pLimit from 'p-limit';
 import pRetry from 'p-retry';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { BulwarkModule } from './bulwark';
+import { REDIS_CLIENT_GROUPS, redisClientCases } from './redis-client-cases';
+import { benchConnection, REDIS_PREFIX, REDIS_URL, redisAnswers } from './redis-connection';
 
 /** Libraries that appear in the table; `baseline` is the bare call without any policy. */
 export type Library =
@@ -70,7 +72,8 @@ export type Library =
   | 'p-limit'
   | 'opossum'
   | 'rate-limiter-flexible'
-  | 'ioredis-evalsha';
+  | 'ioredis-evalsha'
+  | 'ioredis';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {
@@ -203,14 +206,6 @@ const TIMEOUT_BUDGET_MIN_MS = 10_000;
 /** The `timeoutMs` of the `timeout-budgets-*` rows' Timeout, and the longest per-call budget. */
 const TIMEOUT_BUDGET_MAX_MS = 60_000;
 
-/** The Redis the `redis-rl-*` rows talk to. */
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-/**
- * First part of every Redis key this run creates (unique per run, no `{`/`}`); every key under
- * it is deleted (SCAN + DEL) at the end of each phase of the `redis-rl-*` rows.
- */
-const REDIS_PREFIX = `bulwark-bench-${process.pid}-${Date.now().toString(36)}-`;
 
 const redisRows =
   "bulwark `new RateLimiter({ limit: 1e9, windowMs: 60_000, algorithm: 'sliding-window', store: new RedisStore({ redis, prefix }) })`; " +
@@ -382,6 +377,7 @@ export const GROUPS: readonly Group[] = [
     callsPerOp: REDIS_IN_FLIGHT,
     slices: RATE_LIMIT_SLICES,
   },
+  ...REDIS_CLIENT_GROUPS,
 ];
 
 /** Slices in which group `groupId`'s rows are measured in each run; see {@link Group.slices}. */
@@ -753,6 +749,7 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
   cases.push(...timeoutBudgetCases(bulwark));
   cases.push(...rateLimitCases(bulwark));
   cases.push(...redisRateLimitCases(bulwark, notes));
+  cases.push(...redisClientCases(bulwark, notes));
 
   return {
     cases: sortByGroup(cases),
@@ -868,30 +865,6 @@ function rateLimitCases(bulwark: BulwarkModule): BenchCase[] {
   return rows;
 }
 
-/** Whether {@link REDIS_URL} answered a PING when this module loaded (the `redis-rl-*` rows need it). */
-const redisAnswers: boolean = await (async () => {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', noop);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-})();
-
-/** Deletes every key under {@link REDIS_PREFIX} (SCAN + DEL; never FLUSHDB). */
-async function deleteBenchKeys(redis: Redis): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
-
 /**
  * The rows of the `redis-rl-*` groups, or none (and a note) when Redis does not answer. Each
  * group has one ioredis client shared by its rows: connected in a row's `setup` (each phase),
@@ -915,32 +888,8 @@ function redisRateLimitCases(bulwark: BulwarkModule, notes: string[]): BenchCase
   const rows: BenchCase[] = [];
   const group = (id: string, inFlight: boolean, tag: string): void => {
     type BenchRedis = Redis & { benchNoop(): Promise<number> };
-    const redis = new Redis(REDIS_URL, { lazyConnect: true }) as BenchRedis;
-    redis.on('error', noop);
+    const { redis, setup, teardown } = benchConnection<BenchRedis>();
     redis.defineCommand('benchNoop', { numberOfKeys: 0, lua: 'return 1' });
-    let closing: Promise<void> = Promise.resolve();
-    // Whether this group's connection is open and not yet being closed (teardown runs once per phase).
-    let open = false;
-    const setup = async (): Promise<void> => {
-      await closing;
-      if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
-      open = true;
-    };
-    const teardown = (): void => {
-      if (!open) return;
-      open = false;
-      // `quit()` resolves on Redis's OK, before the client reaches `end` (when it may connect again).
-      const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
-      closing = deleteBenchKeys(redis)
-        .then(
-          () => redis.quit().then(noop),
-          (error: unknown) => {
-            redis.disconnect();
-            throw error;
-          },
-        )
-        .then(() => ended);
-    };
     const prefix = `${REDIS_PREFIX}${tag}`;
     const window = new RateLimiter({
       name: 'bench-redis',

@@ -14,6 +14,7 @@ import {
   timeoutBudgetGroup,
   type Library,
 } from './cases';
+import { REDIS_GET_GROUP, REDIS_GET_PIPELINED_GROUP } from './redis-client-cases';
 
 /**
  * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group);
@@ -164,6 +165,20 @@ export const GOALS: readonly Goal[] = [
     max: 1,
     strict: true,
     text: 'RateLimiter (RedisStore, sliding-log), 100 in flight: time < rate-limiter-flexible (RateLimiterRedis) time',
+  },
+  {
+    group: REDIS_GET_GROUP,
+    metric: 'timeVsLibrary',
+    versusLibrary: 'ioredis',
+    max: 1 / 0.9,
+    text: 'guardRedis GET (default policy), 100 in flight: throughput ≥ 90% of raw ioredis GET (time ≤ raw ÷ 0.9)',
+  },
+  {
+    group: REDIS_GET_PIPELINED_GROUP,
+    metric: 'timeVsLibrary',
+    versusLibrary: 'ioredis',
+    max: 1 / 0.9,
+    text: 'guardRedis GET with auto-pipelining, 100 in flight: throughput ≥ 90% of raw ioredis GET on the same settings',
   },
 ];
 

@@ -64,11 +64,13 @@ export async function main(): Promise<BackpressureResult> {
     }
   }
 
+  const firstPause = new Promise<void>((resolve) => backpressure.events.once('pause', () => resolve()));
   const producing = produce();
   const consuming = consume();
 
-  // While the producer holds it paused, a call with a 5 ms budget waits, then is refused.
-  await sleep(1);
+  // While the producer holds it paused, a call with a 5 ms budget waits, then is refused: the
+  // consumer needs 6 jobs × 2 ms to bring the count down to lowWaterMark.
+  await firstPause;
   let refusedCall: BackpressureResult['refusedCall'] = { name: 'none', reason: 'not paused', waitedMs: 0 };
   try {
     await backpressure.execute(() => 'written', { timeoutMs: 5 });

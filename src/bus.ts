@@ -1,16 +1,18 @@
 /**
- * The process-wide event bus, typed with the events of every pattern. Each pattern declares its
- * own event map in its folder; this module merges them, so that core never lists a pattern.
+ * The process-wide event bus, typed with the events of every pattern and Redis part. Each declares
+ * its own event map in its folder; this module merges them (type imports only: the root entry
+ * loads no Redis code), so that core never lists a pattern.
  * @module
  */
 import type { AdaptiveConcurrencyLimiterEvents } from './adaptive-concurrency/events';
 import type { BackpressureEvents } from './backpressure/events';
 import type { BulkheadEvents } from './bulkhead/events';
 import type { CircuitBreakerEvents } from './circuit-breaker/events';
-import { globalBus, type EventEmitter } from './core/events';
+import { globalBus, type EventEmitter, type Unsubscribe } from './core/events';
 import type { FallbackEvents } from './fallback/events';
 import type { LoadShedderEvents } from './load-shedder/events';
 import type { RateLimiterEvents } from './rate-limiter/events';
+import type { LockEvents } from './redis/lock/events';
 import type { RetryEvents } from './retry/events';
 import type { TimeoutEvents } from './timeout/events';
 
@@ -34,6 +36,8 @@ export interface PatternEventMaps {
   adaptiveConcurrency: AdaptiveConcurrencyLimiterEvents;
   /** Events of a {@link RateLimiter}. */
   rateLimiter: RateLimiterEvents;
+  /** Events of a `Lock` (from `bulwark/redis`). */
+  lock: LockEvents;
 }
 
 /** The kind of pattern an instance is: `'circuitBreaker'`, `'retry'`, …; the prefix of its events on the bus. */
@@ -50,12 +54,16 @@ export type BulwarkEventMap = {
 
 /**
  * The process-wide bus: every event of every instance, as `` `${patternType}:${eventName}` ``;
- * subscribe to `'*'` for all of them. Listener errors are logged and never affect a call.
+ * subscribe to `'*'` for all of them. Listener errors are logged and never affect a call. `on`
+ * and `once` return an {@link Unsubscribe} (a `Disposable` too) and take a `signal` that ends the
+ * subscription.
  *
  * @example
  * ```ts
  * bus.on('retry:retry', (e) => log.warn({ attempt: e.attempt, delayMs: e.delayMs }, `retrying ${e.patternName}`));
- * bus.on('*', (type, e) => metrics.increment(type, { name: e.patternName }));
+ * const stop = bus.on('*', (type, e) => metrics.increment(type, { name: e.patternName }));
+ * bus.once('circuitBreaker:stateChange', (e) => log.error(`first trip of ${e.patternName}`), { signal: shutdown.signal });
+ * stop();
  * ```
  */
 export const bus: EventEmitter<BulwarkEventMap> = globalBus as unknown as EventEmitter<BulwarkEventMap>;

@@ -45,7 +45,7 @@ export {
   type ExceptionContext,
   type ErrorClass,
 } from './core/exceptions';
-export type { BulwarkEvent, EventEmitter } from './core/events';
+export type { BulwarkEvent, EventEmitter, EventHandler, SubscribeOptions, Unsubscribe, WildcardEventHandler } from './core/events';
 export type { CommonOptions } from './core/config';
 export {
   Registry,

@@ -14,6 +14,7 @@ import { main as decorator, type DecoratorResult } from '../examples/decorator';
 import { main as exceptions, type ExceptionsResult } from '../examples/exceptions';
 import { main as healthCheck, type HealthCheckResult } from '../examples/health-check';
 import { main as loadShedder, type LoadShedderResult } from '../examples/load-shedder';
+import { main as lockExample, type LockResult } from '../examples/lock';
 import { main as quickStart } from '../examples/quick-start';
 import { main as rateLimiterMemory, type RateLimiterMemoryResult } from '../examples/rate-limiter-memory';
 import { main as rateLimiterRedis, type RateLimiterRedisResult } from '../examples/rate-limiter-redis';
@@ -483,6 +484,27 @@ describe('examples/rate-limiter-redis.ts', () => {
   it("keeps alice's count in one key named after the limiter, and leaves no key behind", () => {
     expect(result.keys).toHaveLength(1);
     expect(result.keys[0]).toMatch(/checkout.*alice/);
+    expect(result.keysLeft).toBe(0);
+  });
+});
+
+describe('examples/lock.ts', () => {
+  let result: LockResult;
+  beforeAll(async () => {
+    result = await lockExample(inject('redisUrl'));
+  });
+
+  it('refuses the second process while the first holds the lock, then lets it in with the next fence', () => {
+    expect(result.attempts).toEqual([
+      expect.stringMatching(/^process-2 refused: Lock "invoices-2": key "invoice:42" stayed held by another holder for \d+ ms$/),
+      'process-1 finalised invoice 42 with fence 1',
+      'process-2 finalised invoice 42 with fence 2',
+    ]);
+    expect(result.accepted).toEqual(['process-1: 1', 'process-2: 2']);
+  });
+
+  it('refuses a write with a stale fence, and leaves no key behind', () => {
+    expect(result.refusedStaleWrite).toBe('stale fence 1 < 2');
     expect(result.keysLeft).toBe(0);
   });
 });

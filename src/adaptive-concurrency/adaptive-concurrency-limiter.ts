@@ -5,12 +5,11 @@
  */
 import { systemClock } from '../core/clock';
 import { parseOptions } from '../core/config';
-import type { InternalContext } from '../core/context';
+import { executeOptionsError, rootContext, type ExecuteOptions, type InternalContext } from '../core/context';
 import { ErrorCode, isBulwarkError } from '../core/errors';
 import type { Operation } from '../core/operation';
 import { FAILURE, IGNORED, OutcomeClassifier, SUCCESS, type Verdict } from '../core/outcome';
 import { Pattern } from '../core/pattern';
-import { rootContext, type ExecuteOptions } from '../core/policy';
 import { quietRejection, Rejections } from '../core/rejection';
 import { WaitQueue } from '../core/wait-queue';
 import { AimdLimit } from './aimd';
@@ -166,6 +165,7 @@ export class AdaptiveConcurrencyLimiter extends Pattern<AdaptiveConcurrencyLimit
    * @param options - `signal` cancels a wait (and rejects at once when already aborted);
    *   `deadline` / `timeoutMs` bound a wait; `key` and `priority` are not used
    * @throws {@link ConcurrencyLimitError} when the limit is reached and the caller cannot wait or waited too long
+   * @throws {@link ConfigError} (as a rejection) naming every invalid option
    * @throws the caller's `signal.reason` when it aborts first
    * @example
    * ```ts
@@ -180,8 +180,11 @@ export class AdaptiveConcurrencyLimiter extends Pattern<AdaptiveConcurrencyLimit
    * ```
    */
   acquire(options?: ExecuteOptions): Promise<ConcurrencyPermit> {
-    const signal = options?.signal;
-    if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+    if (options !== undefined) {
+      const invalid = executeOptionsError(options);
+      if (invalid !== undefined) return Promise.reject(invalid);
+      if (options.signal !== undefined && options.signal.aborted) return Promise.reject(options.signal.reason);
+    }
     if (this.#inFlight < this.#algorithm.limit) return Promise.resolve(this.#permit(++this.#inFlight));
     const ctx = rootContext(options, this.clock);
     const waitMs = this.#waitBudget(ctx.deadline);

@@ -150,11 +150,12 @@ function toConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
     return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown option' }));
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) return [{ path, message: 'is required' }];
-  const received = 'input' in issue ? `, got ${describe(issue.input)}` : '';
+  const received = 'input' in issue ? `, got ${describeValue(issue.input)}` : '';
   return [{ path, message: `${issue.message}${received}` }];
 }
 
-function describe(value: unknown): string {
+/** A short rendering of a bad value, for an issue's message. */
+export function describeValue(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   return inspect(value, { depth: 1, breakLength: Infinity, maxStringLength: 40, maxArrayLength: 5 });
 }

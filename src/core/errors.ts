@@ -14,7 +14,7 @@ const REJECTED_ERROR = Symbol.for('bulwark.rejectedError');
 
 /** The stable codes carried by {@link BulwarkError.code}. */
 export const ErrorCode = {
-  /** A pattern was constructed with invalid options: {@link ConfigError}. */
+  /** A pattern was constructed with invalid options, or a call given invalid per-call options: {@link ConfigError}. */
   ConfigInvalid: 'CONFIG_INVALID',
   /** A Timeout's own deadline fired before the operation settled: {@link OperationTimeoutError}. */
   OperationTimeout: 'OPERATION_TIMEOUT',
@@ -32,6 +32,19 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** A RedisStore (`bulwark/redis`) could not decide in time or at all: its `RedisStoreError`. */
   RedisStoreFailed: 'REDIS_STORE_FAILED',
+  /** A guarded Redis client (`guardRedis`) did not send a command: its `RedisUnavailableError`. */
+  RedisUnavailable: 'REDIS_UNAVAILABLE',
+  /** A `Lock`'s acquire found the lock held for its whole wait: `LockTimeoutError`. */
+  LockTimeout: 'LOCK_TIMEOUT',
+  /** A `Lock`'s lease stopped being held while its holder still worked: `LockLostError`. */
+  LockLost: 'LOCK_LOST',
+  /** A `Lock` could not ask Redis, or was disposed: `LockUnavailableError`. */
+  LockUnavailable: 'LOCK_UNAVAILABLE',
+  /**
+   * An HTTP response that counts as a failure (status ≥ 500 by default), as the middleware's
+   * breaker and concurrency limiter see it: `FailureResponseError` (`bulwark/middleware`).
+   */
+  FailureResponse: 'FAILURE_RESPONSE',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
@@ -88,8 +101,9 @@ export interface ConfigIssue {
 }
 
 /**
- * A pattern's options were invalid. Thrown by constructors, never by `execute`; the message lists
- * every bad field with its path and reason, and {@link ConfigError.issues} has them one by one.
+ * Options were invalid: a pattern's (thrown by its constructor), or a call's per-call options
+ * (`execute` never throws it, but rejects the call with it, before anything runs). The message
+ * lists every bad field with its path and reason, and {@link ConfigError.issues} has them one by one.
  */
 export class ConfigError extends BulwarkError {
   /** Every invalid field, in the order the schema found them. */

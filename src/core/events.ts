@@ -1,13 +1,13 @@
 /**
- * Typed events. Each instance has an emitter with its own event map (mitt's API), and every event
- * is also published on one process-wide bus as `` `${patternType}:${eventName}` ``.
+ * Typed events. Each instance has an emitter with its own event map (mitt's API, plus `once` and
+ * subscriptions that end themselves), and every event is also published on one process-wide bus
+ * as `` `${patternType}:${eventName}` ``.
  *
  * Emitting is guarded: an event object is built only when someone listens (see
  * {@link EventHub.has}), and a listener that throws is logged, never allowed to change the
  * outcome of a call.
  * @module
  */
-import mitt, { type Emitter, type EventHandlerMap, type Handler, type WildcardHandler } from 'mitt';
 import { getLogger } from './logger';
 import { processWide } from './process-wide';
 import { isPromiseLike } from './promise-like';
@@ -24,74 +24,219 @@ export interface BulwarkEvent<Type extends string = string> {
   readonly timestamp: number;
 }
 
-/** A typed emitter with mitt's API (`on`, `off`, `emit`, `all`); `'*'` receives every event. */
-export type EventEmitter<Events extends Record<string, unknown>> = Emitter<Events>;
+/**
+ * Ends one subscription made with {@link EventEmitter.on} or {@link EventEmitter.once}: call it, or
+ * let `using` dispose of it. Idempotent.
+ *
+ * @example
+ * ```ts
+ * {
+ *   using _ = breaker.events.on('stateChange', (e) => log.warn(`${e.from} -> ${e.to}`));
+ *   await runBatch();
+ * } // the listener is removed here
+ * ```
+ */
+export interface Unsubscribe {
+  /** Removes the listener (and the subscription's abort listener on its `signal`, if any). */
+  (): void;
+  /** The same, for `using`. */
+  [Symbol.dispose](): void;
+}
+
+/** Options of {@link EventEmitter.on} and {@link EventEmitter.once}. */
+export interface SubscribeOptions {
+  /**
+   * Ends the subscription when it aborts; a signal that has already aborted subscribes nothing.
+   * The emitter's listener on it is removed when the subscription ends in any other way.
+   */
+  signal?: AbortSignal | undefined;
+}
+
+/** A listener of one event type. */
+export type EventHandler<Event> = (event: Event) => void;
+
+/** A listener of every event type (`'*'`): it receives the type first. */
+export type WildcardEventHandler<Events> = (type: keyof Events, event: Events[keyof Events]) => void;
 
 /**
- * Bumped on every `on`/`off` of any bulwark emitter, so that {@link EventHub.has} can cache its
- * answer and cost one comparison per call.
+ * A typed emitter with mitt's API (`on`, `off`, `emit`, `all`) and two additions: `on` returns an
+ * {@link Unsubscribe} (also a `Disposable`) and takes a `signal` that ends the subscription, and
+ * `once` listens to one event. `'*'` receives every event.
+ */
+export interface EventEmitter<Events extends Record<string, unknown>> {
+  /** The listeners, by event type (`'*'` for every type); clearing it removes every subscription. */
+  readonly all: Map<keyof Events | '*', Array<EventHandler<never> | WildcardEventHandler<Events>>>;
+  /** Calls `handler` with every event of `type` until the returned function is called or `signal` aborts. */
+  on<Type extends keyof Events>(type: Type, handler: EventHandler<Events[Type]>, options?: SubscribeOptions): Unsubscribe;
+  /** Calls `handler` with every event, and its type first. */
+  on(type: '*', handler: WildcardEventHandler<Events>, options?: SubscribeOptions): Unsubscribe;
+  /** Calls `handler` with the next event of `type` only (unless unsubscribed first). */
+  once<Type extends keyof Events>(type: Type, handler: EventHandler<Events[Type]>, options?: SubscribeOptions): Unsubscribe;
+  /** Calls `handler` with the next event of any type only. */
+  once(type: '*', handler: WildcardEventHandler<Events>, options?: SubscribeOptions): Unsubscribe;
+  /** Removes one subscription of `handler` (made with `on` or `once`), or every listener of `type`. */
+  off<Type extends keyof Events>(type: Type, handler?: EventHandler<Events[Type]>): void;
+  /** Removes one `'*'` subscription of `handler`, or every `'*'` listener. */
+  off(type: '*', handler?: WildcardEventHandler<Events>): void;
+  /** Delivers `event` to the listeners of `type`, then to the `'*'` listeners, each isolated from the others. */
+  emit<Type extends keyof Events>(type: Type, event: Events[Type]): void;
+}
+
+/** Any listener, as stored. */
+type Listener = (...args: never[]) => unknown;
+
+/**
+ * What `once` and a `signal` subscription store in place of the user's handler: a wrapper that
+ * knows the handler (so that `off(type, handler)` finds it) and how to end the subscription (so
+ * that ending it by any path also removes the abort listener).
+ */
+interface Subscription {
+  (...args: unknown[]): unknown;
+  readonly listener: Listener;
+  readonly end: () => void;
+}
+
+/** The handler map of every emitter. */
+type Handlers = Map<string, Listener[]>;
+
+/**
+ * Bumped whenever the listeners of any bulwark emitter change, so that {@link EventHub.has} can
+ * cache its answer and cost one comparison per call.
  */
 const listenerChanges = processWide('listenerVersion', () => ({ version: 0 }));
 
-/** mitt's handler map, invalidating the listener caches when changed directly (e.g. `all.clear()`). */
-class HandlerMap<K, V> extends Map<K, V> {
-  override set(key: K, value: V): this {
+/**
+ * The handler map: invalidates the listener caches when changed directly (e.g. `all.clear()`),
+ * and ends the subscriptions whose handlers it drops that way.
+ */
+class HandlerMap extends Map<string, Listener[]> {
+  override set(key: string, value: Listener[]): this {
     listenerChanges.version++;
     return super.set(key, value);
   }
 
-  override delete(key: K): boolean {
+  override delete(key: string): boolean {
+    const handlers = this.get(key);
     listenerChanges.version++;
-    return super.delete(key);
+    const deleted = super.delete(key);
+    if (handlers !== undefined) endSubscriptions(handlers);
+    return deleted;
   }
 
   override clear(): void {
+    const dropped = [...this.values()];
     listenerChanges.version++;
     super.clear();
+    for (const handlers of dropped) endSubscriptions(handlers);
   }
 }
 
 /**
- * A mitt emitter whose `on`/`off` invalidate the listener caches and whose `emit` isolates
+ * An emitter whose subscriptions invalidate the listener caches and whose `emit` isolates
  * listener errors (mitt's own `emit` lets the first throwing listener stop the rest).
  */
-function createEmitter<Events extends Record<string, unknown>>(): Emitter<Events> {
-  const inner = mitt<Events>(new HandlerMap() as EventHandlerMap<Events>);
-  const emitter: Emitter<Events> = {
-    all: inner.all,
-    on(type: keyof Events | '*', handler: Handler<never> | WildcardHandler<Events>) {
-      inner.on(type as keyof Events, handler as Handler<Events[keyof Events]>);
-      listenerChanges.version++;
-    },
-    off(type: keyof Events | '*', handler?: Handler<never> | WildcardHandler<Events>) {
-      inner.off(type as keyof Events, handler as Handler<Events[keyof Events]>);
-      listenerChanges.version++;
-    },
-    emit(type: keyof Events, event?: unknown) {
-      dispatch(inner.all as unknown as EventHandlerMap<Record<string, unknown>>, type as string, event);
-    },
-  } as Emitter<Events>;
-  return emitter;
+function createEmitter<Events extends Record<string, unknown>>(): EventEmitter<Events> {
+  const all: Handlers = new HandlerMap();
+  const emitter = {
+    all,
+    on: (type: string, handler: Listener, options?: SubscribeOptions) => subscribe(all, type, handler, options, false),
+    once: (type: string, handler: Listener, options?: SubscribeOptions) => subscribe(all, type, handler, options, true),
+    off: (type: string, handler?: Listener) => unsubscribe(all, type, handler),
+    emit: (type: string, event: unknown) => dispatch(all, type, event),
+  };
+  return emitter as unknown as EventEmitter<Events>;
+}
+
+const ENDED: Unsubscribe = Object.assign(() => {}, { [Symbol.dispose]: () => {} });
+
+/**
+ * Adds `handler` for `type`: as it is for a plain `on` (so that emitting calls it directly), or
+ * wrapped in a {@link Subscription} for `once` and for a `signal`.
+ */
+function subscribe(all: Handlers, type: string, handler: Listener, options: SubscribeOptions | undefined, once: boolean): Unsubscribe {
+  const signal = options?.signal;
+  if (signal?.aborted === true) return ENDED;
+  let handlers = all.get(type);
+  if (handlers === undefined) all.set(type, (handlers = []));
+  listenerChanges.version++;
+  let ended = false;
+  if (!once && signal === undefined) {
+    handlers.push(handler);
+    return unsubscriber(() => {
+      if (ended) return;
+      ended = true;
+      remove(all, type, handler);
+    });
+  }
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    remove(all, type, subscription);
+    signal?.removeEventListener('abort', end);
+  };
+  const call = (...args: unknown[]): unknown => {
+    if (once) end();
+    return (handler as (...args: unknown[]) => unknown)(...args);
+  };
+  const subscription: Subscription = Object.assign(call, { listener: handler, end });
+  signal?.addEventListener('abort', end, { once: true });
+  handlers.push(subscription);
+  return unsubscriber(end);
+}
+
+/** `end` as an {@link Unsubscribe}. */
+function unsubscriber(end: () => void): Unsubscribe {
+  return Object.assign(end, { [Symbol.dispose]: end });
+}
+
+/** Removes the first occurrence of exactly `listener` from the listeners of `type`. */
+function remove(all: Handlers, type: string, listener: Listener): void {
+  const handlers = all.get(type);
+  if (handlers === undefined) return;
+  const index = handlers.indexOf(listener);
+  if (index < 0) return;
+  handlers.splice(index, 1);
+  listenerChanges.version++;
+}
+
+/** `off`: removes the first subscription of `handler` to `type`, or every listener of `type`. */
+function unsubscribe(all: Handlers, type: string, handler: Listener | undefined): void {
+  const handlers = all.get(type);
+  if (handlers === undefined) return;
+  if (handler === undefined) {
+    all.set(type, []);
+    endSubscriptions(handlers);
+    return;
+  }
+  const index = handlers.findIndex((listener) => listener === handler || (listener as Partial<Subscription>).listener === handler);
+  if (index < 0) return;
+  const [removed] = handlers.splice(index, 1);
+  listenerChanges.version++;
+  (removed as Partial<Subscription>).end?.();
+}
+
+/** Ends the wrapped subscriptions among `handlers`, which are no longer in the map. */
+function endSubscriptions(handlers: readonly Listener[]): void {
+  for (const handler of handlers) (handler as Partial<Subscription>).end?.();
 }
 
 /** Calls the handlers for `type`, then the `'*'` handlers, each isolated from the others. */
-function dispatch(all: EventHandlerMap<Record<string, unknown>>, type: string, event: unknown): void {
-  const handlers = all.get(type) as Handler[] | undefined;
+function dispatch(all: Handlers, type: string, event: unknown): void {
+  const handlers = all.get(type);
   if (handlers !== undefined && handlers.length > 0) {
-    if (handlers.length === 1) callSafely(handlers[0] as Handler, type, event, false);
+    if (handlers.length === 1) callSafely(handlers[0] as Listener, type, event, false);
     else for (const handler of handlers.slice()) callSafely(handler, type, event, false);
   }
-  const wildcards = all.get('*') as WildcardHandler[] | undefined;
+  const wildcards = all.get('*');
   if (wildcards !== undefined && wildcards.length > 0) {
     for (const handler of wildcards.slice()) callSafely(handler, type, event, true);
   }
 }
 
-function callSafely(handler: Handler | WildcardHandler, type: string, event: unknown, wildcard: boolean): void {
+function callSafely(handler: Listener, type: string, event: unknown, wildcard: boolean): void {
   try {
-    const result: unknown = wildcard
-      ? (handler as WildcardHandler)(type, event as Record<string, unknown>[string])
-      : (handler as Handler)(event);
+    const call = handler as (...args: unknown[]) => unknown;
+    const result = wildcard ? call(type, event) : call(event);
     if (isPromiseLike(result)) result.then(undefined, (error: unknown) => logListenerError(error, type));
   } catch (error) {
     logListenerError(error, type);
@@ -107,11 +252,11 @@ function logListenerError(error: unknown, type: string): void {
  * pattern (core cannot import patterns).
  * @internal
  */
-export const globalBus: Emitter<Record<string, BulwarkEvent>> = processWide('bus', () =>
+export const globalBus: EventEmitter<Record<string, BulwarkEvent>> = processWide('bus', () =>
   createEmitter<Record<string, BulwarkEvent>>(),
 );
 
-function hasHandlers(all: EventHandlerMap<Record<string, unknown>>, type: string): boolean {
+function hasHandlers(all: Handlers, type: string): boolean {
   const handlers = all.get(type);
   return handlers !== undefined && handlers.length > 0;
 }
@@ -129,7 +274,7 @@ const BUS = 2;
  */
 export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & string> }> {
   /** The instance's own emitter, exposed as `instance.events`. */
-  readonly emitter: Emitter<Events>;
+  readonly emitter: EventEmitter<Events>;
   readonly #patternType: string;
   readonly #patternName: string;
   readonly #busTypes: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -171,8 +316,8 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
     }
     let listeners = this.#listeners[type];
     if (listeners === undefined) {
-      const local = this.emitter.all as EventHandlerMap<Record<string, unknown>>;
-      const bus = globalBus.all as EventHandlerMap<Record<string, unknown>>;
+      const local = this.emitter.all as unknown as Handlers;
+      const bus = globalBus.all as unknown as Handlers;
       listeners =
         (hasHandlers(local, type) || hasHandlers(local, '*') ? LOCAL : 0) |
         (hasHandlers(bus, this.#busType(type)) || hasHandlers(bus, '*') ? BUS : 0);

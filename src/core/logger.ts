@@ -4,6 +4,7 @@
  * @module
  */
 import { processWide } from './process-wide';
+import { isPromiseLike } from './promise-like';
 
 /** One logging method of pino's shape: a merge object first, then an optional message. */
 export type LogMethod = (object: object, message?: string) => void;
@@ -32,6 +33,12 @@ const current = processWide('logger', () => ({ logger: silentLogger as Logger })
  * Sets the process-wide logger used by every bulwark instance; call with no argument to silence
  * bulwark again.
  *
+ * bulwark logs on paths where a call's outcome is already decided (a listener threw, a store
+ * failed), so a logger that throws, or whose method returns a promise that rejects, must not
+ * change it: such an error is dropped, and the first one of each logger set here is reported once
+ * as a process warning (code `BULWARK_LOGGER_FAILED`). Methods are looked up on `logger` at each
+ * call, so a pino logger whose level changes later is followed.
+ *
  * @example
  * ```ts
  * import pino from 'pino';
@@ -39,10 +46,36 @@ const current = processWide('logger', () => ({ logger: silentLogger as Logger })
  * ```
  */
 export function setLogger(logger?: Logger): void {
-  current.logger = logger ?? silentLogger;
+  current.logger = logger === undefined || logger === silentLogger ? silentLogger : containErrors(logger);
 }
 
-/** The logger set by {@link setLogger}, or {@link silentLogger}. */
+/**
+ * The logger bulwark writes to: the one set by {@link setLogger} behind a guard that keeps its
+ * errors from reaching bulwark's callers (so not the same object), or {@link silentLogger}.
+ */
 export function getLogger(): Logger {
   return current.logger;
+}
+
+/** A logger that forwards to `logger` and never throws (see {@link setLogger}). */
+function containErrors(logger: Logger): Logger {
+  let warned = false;
+  const onError = (error: unknown): void => {
+    if (warned) return;
+    warned = true;
+    process.emitWarning(`bulwark: the logger set with setLogger failed, and bulwark ignores its errors: ${String(error)}`, {
+      code: 'BULWARK_LOGGER_FAILED',
+    });
+  };
+  const method =
+    (level: keyof Logger): LogMethod =>
+    (object, message) => {
+      try {
+        const result: unknown = message === undefined ? logger[level](object) : logger[level](object, message);
+        if (isPromiseLike(result)) result.then(undefined, onError);
+      } catch (error) {
+        onError(error);
+      }
+    };
+  return Object.freeze({ error: method('error'), warn: method('warn'), info: method('info'), debug: method('debug') });
 }

@@ -12,10 +12,15 @@ import { isPromiseLike } from './promise-like';
 export type Operation<T> = (ctx: InternalContext) => T | PromiseLike<T>;
 
 /**
- * Calls `fn(ctx)` and returns its outcome as a promise. A synchronous result or throw is handed to
- * the handlers at once (no microtask), a thenable through one `then`. `onFulfilled` returns what
- * the caller receives; `onRejected` throws (or returns a replacement value). Without handlers the
- * outcome passes through unchanged.
+ * Calls `fn(ctx)` and returns its outcome as a promise, never throwing, whatever `fn` returns or
+ * throws. A synchronous result or throw is handed to the handlers at once (no microtask), a
+ * thenable through one `then`. `onFulfilled` returns what the caller receives; `onRejected` throws
+ * (or returns a replacement value). Without handlers the outcome passes through unchanged.
+ *
+ * Exactly one handler runs, once, for every outcome, so that a policy that frees a slot in both
+ * may count on it: a thenable whose `then` getter or `then` throws rejects (as `await` would), one
+ * that calls both of its callbacks counts as the first, and a native promise that cannot be
+ * adopted (a throwing `constructor` getter) rejects with that error.
  *
  * Pass handlers made once per policy (or per state, or per queued call), not closures made per
  * call, so that the common path allocates nothing but the promise; write them in the pattern's
@@ -29,15 +34,17 @@ export function runOperation<T>(
   onRejected?: (error: unknown) => T | PromiseLike<T>,
 ): Promise<T> {
   let value: T | PromiseLike<T>;
+  // One try for the call and the adoption of its result: `Promise.resolve` and `then` may run the
+  // result's own code (a getter), and a throw there must reach onRejected, not the caller.
   try {
     value = fn(ctx);
+    // Without handlers a native promise passes through as it is (no second promise, no
+    // microtask), and a plain value or other thenable is adopted: no `then` lookup needed.
+    if (onFulfilled === undefined && onRejected === undefined) return Promise.resolve(value);
+    if (isPromiseLike(value)) return Promise.resolve(value).then(onFulfilled, onRejected);
   } catch (error) {
     return onRejected === undefined ? Promise.reject(error) : settleNow(onRejected, error);
   }
-  // Without handlers a native promise passes through as it is (no second promise, no microtask),
-  // and a plain value or other thenable is adopted: no `then` lookup needed.
-  if (onFulfilled === undefined && onRejected === undefined) return Promise.resolve(value);
-  if (isPromiseLike(value)) return Promise.resolve(value).then(onFulfilled, onRejected);
   return onFulfilled === undefined ? Promise.resolve(value) : settleNow(onFulfilled, value);
 }
 

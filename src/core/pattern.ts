@@ -16,12 +16,12 @@
  */
 import { systemClock, type Clock } from './clock';
 import { defaultName, type CommonOptions } from './config';
-import type { ExecutionContext, InternalContext } from './context';
+import { rootContext, type ExecuteOptions, type ExecutionContext, type InternalContext } from './context';
 import type { RejectedError } from './errors';
 import { EventHub, type BulwarkEvent, type EventEmitter } from './events';
 import { ExceptionHandler } from './exceptions';
 import type { Operation } from './operation';
-import { rootContext, runInContext, type ContextualPolicy, type ExecuteOptions } from './policy';
+import { runInContext, type ContextualPolicy } from './policy';
 import { registerInstance, type PatternHealth, type Registrable, type Registry } from './registry';
 
 /** An event map: event name to event object. */

@@ -4,24 +4,17 @@
  * @module
  */
 import { systemClock, type Clock } from './clock';
-import { CallContext, SignalScope, type ExecutionContext, type InternalContext, type Priority } from './context';
+import {
+  CallContext,
+  rootContext,
+  SignalScope,
+  type ExecuteOptions,
+  type ExecutionContext,
+  type InternalContext,
+} from './context';
 import { runOperation, type Operation } from './operation';
 
-export type { ExecutionContext, Priority } from './context';
-
-/** Per-call options of {@link Policy.execute}. */
-export interface ExecuteOptions {
-  /** Cancels the call: waits end at once and `fn` sees it as `ctx.signal`. */
-  signal?: AbortSignal | undefined;
-  /** Partition key, e.g. a user id for rate limits; `fn` sees it as `ctx.key`. */
-  key?: string | undefined;
-  /** How urgent the call is. @defaultValue `'normal'` */
-  priority?: Priority | undefined;
-  /** Absolute time budget for the whole pipeline, in ms since the epoch. */
-  deadline?: number | undefined;
-  /** The same budget, relative to now, in ms; with `deadline` too, the earlier of the two wins. */
-  timeoutMs?: number | undefined;
-}
+export type { ExecuteOptions, ExecutionContext, Priority } from './context';
 
 /** A resilience pattern: something that runs functions on your behalf. */
 export interface Policy {
@@ -69,22 +62,6 @@ export interface ContextualPolicy extends Policy {
 
 function isContextual(policy: Policy): policy is ContextualPolicy {
   return typeof (policy as Partial<ContextualPolicy>)[runInContext] === 'function';
-}
-
-/**
- * Builds the context for a call that enters bulwark through `execute`. The caller checks
- * `ctx.scope?.aborted` before running anything.
- * @internal
- */
-export function rootContext(options: ExecuteOptions | undefined, clock: Clock): InternalContext {
-  if (options === undefined) return new CallContext(1, undefined, 'normal', undefined, undefined);
-  let deadline = options.deadline;
-  if (options.timeoutMs !== undefined) {
-    const relative = clock.now() + options.timeoutMs;
-    if (deadline === undefined || relative < deadline) deadline = relative;
-  }
-  const scope = options.signal === undefined ? undefined : new SignalScope(options.signal);
-  return new CallContext(1, options.key, options.priority ?? 'normal', deadline, scope);
 }
 
 /**

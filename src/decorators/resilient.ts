@@ -17,7 +17,12 @@ export type AsyncMethod<This, Args extends unknown[], Result> = (this: This, ...
  * `experimentalDecorators` with `(target, propertyKey, descriptor)`.
  */
 export interface ResilientDecorator<This = unknown> {
-  /** Standard decorators (TypeScript 5 without `experimentalDecorators`): returns the wrapped method. */
+  /**
+   * Standard decorators (TypeScript 5 without `experimentalDecorators`): returns the wrapped method.
+   * @typeParam T - the class instance (or the class, for a static method)
+   * @typeParam Args - the method's parameters
+   * @typeParam Result - what the method's promise resolves to
+   */
   <T extends This, Args extends unknown[], Result>(
     method: AsyncMethod<T, Args, Result>,
     context: ClassMethodDecoratorContext<T, AsyncMethod<T, Args, Result>>,
@@ -25,6 +30,8 @@ export interface ResilientDecorator<This = unknown> {
   /**
    * `experimentalDecorators` (NestJS, TypeORM): `target` is the prototype, or the class for a
    * static method; returns the descriptor with the wrapped method as its value.
+   * @typeParam T - the prototype (or the class, for a static method)
+   * @typeParam Method - the decorated async method's type, kept as it is
    */
   <T extends This, Method extends (this: T, ...args: never[]) => PromiseLike<unknown>>(
     target: T,

@@ -16,7 +16,8 @@ import type { LoadLevel } from './load-level';
 
 /**
  * The rank of `priority`, the order in which priorities are shed: `low` 0, `normal` 1, `high` 2,
- * `critical` 3. A value that is not a {@link Priority} (from untyped code) ranks as `normal`.
+ * `critical` 3. `execute` rejects a value that is not a {@link Priority}; one that still arrives (in
+ * the context of a policy that is not bulwark's) ranks as `normal`.
  */
 export function rankOf(priority: string): number {
   switch (priority) {

@@ -257,20 +257,23 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
    */
   #decide<T>(key: string, cost: number, next: (result: RateLimitResult) => T): T | Promise<Awaited<T>> {
     let answer: RateLimitResult | PromiseLike<RateLimitResult>;
+    let pending: Promise<RateLimitResult> | undefined;
     try {
       answer = this.#store.consume(key, cost, this.rule);
+      // A native promise (RedisStore's answer) is recognised without looking up `then`; adopting
+      // it inside the try makes a hostile thenable a store error, not a synchronous throw.
+      if (answer instanceof Promise || isPromiseLike(answer)) pending = Promise.resolve(answer);
     } catch (error) {
       return next(this.#storeFailed(error, key, cost));
     }
-    // A native promise (RedisStore's answer) is recognised without looking up `then`.
-    if (answer instanceof Promise || isPromiseLike(answer)) {
+    if (pending !== undefined) {
       // `then` adopts a promise that `next` returns: the result is a promise of T's value.
-      return Promise.resolve(answer).then(
+      return pending.then(
         (result) => next(this.#storeWorked(result)),
         (error: unknown) => next(this.#storeFailed(error, key, cost)),
       ) as Promise<Awaited<T>>;
     }
-    return next(this.#storeWorked(answer));
+    return next(this.#storeWorked(answer as RateLimitResult));
   }
 
   /**

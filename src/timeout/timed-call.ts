@@ -102,19 +102,22 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
    * went asynchronous enters the deadline list and listens to its parent.
    */
   run<T>(fn: (ctx: InternalContext) => T | PromiseLike<T>): Promise<T> {
-    let value: T | PromiseLike<T>;
+    let adopted: Promise<T>;
     try {
-      value = fn(this);
+      const value = fn(this);
+      if (!isPromiseLike(value)) return Promise.resolve(value);
+      // Adopted inside the try: a native promise whose `constructor` getter throws rejects here,
+      // before the call is tracked, instead of leaving a tracked call that later "times out".
+      adopted = Promise.resolve(value);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!isPromiseLike(value)) return Promise.resolve(value);
     this.#owner.track(this);
     this.#parent?.listen(this);
     return new Promise<T>((resolve, reject) => {
       this.#resolve = resolve as (value: unknown) => void;
       this.#reject = reject;
-      Promise.resolve(value).then(
+      adopted.then(
         (result) => this.#fnSettled(true, result),
         (error: unknown) => this.#fnSettled(false, error),
       );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as main from '../../src/index';
+import * as middleware from '../../src/middleware/index';
 import * as redis from '../../src/redis/index';
 import { BulwarkError, isBulwarkError } from '../../src/index';
 
@@ -15,18 +16,21 @@ const SAMPLE_ARGUMENTS: Record<string, unknown[]> = {
   RejectedError: ['SOME_CODE', 'message', 'policy', 'reason', 0],
   OperationTimeoutError: ['policy', 100],
   RedisStoreError: ['message'],
+  FailureResponseError: [503],
 };
 const USUAL_ARGUMENTS = ['policy', 'reason', 1, 1];
 
-/** Every exported class of both entries that is Error or extends it. */
-const errorClasses = (Object.entries({ ...main, ...redis }) as [string, unknown][]).filter(
+/** Every exported class of the entries that is Error or extends it. */
+const errorClasses = (Object.entries({ ...main, ...redis, ...middleware }) as [string, unknown][]).filter(
   (entry): entry is [string, ErrorConstructor] =>
     typeof entry[1] === 'function' && (entry[1] === Error || entry[1].prototype instanceof Error),
 );
 
 describe('exported error classes', () => {
-  it('finds the error classes of both entries, RedisStoreError included', () => {
-    expect(errorClasses.map(([name]) => name)).toEqual(expect.arrayContaining(['ConfigError', 'RateLimitError', 'RedisStoreError']));
+  it('finds the error classes of every entry, RedisStoreError and FailureResponseError included', () => {
+    expect(errorClasses.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['ConfigError', 'RateLimitError', 'RedisStoreError', 'FailureResponseError']),
+    );
   });
 
   for (const [name, ErrorClass] of errorClasses) {

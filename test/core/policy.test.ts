@@ -22,7 +22,7 @@ function recordingPolicy(name: string, log: string[]): Policy {
       const ctx: ExecutionContext = {
         signal: options?.signal ?? new AbortController().signal,
         attempt: 1,
-        key: options?.key,
+        key: options?.key === undefined ? undefined : String(options.key),
         priority: options?.priority ?? 'normal',
         deadline: options?.deadline,
       };

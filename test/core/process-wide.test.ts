@@ -25,7 +25,9 @@ describe('two copies of bulwark in one process', () => {
     const logger = { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn() };
     first.setLogger(logger);
     try {
-      expect(second.getLogger()).toBe(logger);
+      expect(second.getLogger()).toBe(first.getLogger());
+      second.getLogger().warn({ copy: 'second' }, 'shared');
+      expect(logger.warn).toHaveBeenCalledWith({ copy: 'second' }, 'shared');
     } finally {
       first.setLogger();
     }

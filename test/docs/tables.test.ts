@@ -7,6 +7,7 @@
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as bulwark from '../../src/index';
+import * as bulwarkMiddleware from '../../src/middleware/index';
 import * as bulwarkRedis from '../../src/redis/index';
 import { readPage, root, section, tableRows } from './markdown';
 
@@ -18,7 +19,7 @@ function codeSpans(cell: string | undefined): string[] {
 /** Every exported class whose instances are errors, by export name. */
 function exportedErrorClasses(): Map<string, new (...args: unknown[]) => Error> {
   const classes = new Map<string, new (...args: unknown[]) => Error>();
-  for (const [name, value] of Object.entries({ ...bulwark, ...bulwarkRedis })) {
+  for (const [name, value] of Object.entries({ ...bulwark, ...bulwarkRedis, ...bulwarkMiddleware })) {
     if (typeof value === 'function' && value.prototype instanceof Error) {
       classes.set(name, value as new (...args: unknown[]) => Error);
     }

@@ -100,16 +100,15 @@ describe('LoadShedder admission', () => {
     await calls.release(7);
   });
 
-  it('treats a priority that is not one of the four (from untyped code) as normal', async () => {
+  it('rejects a priority that is not one of the four (from untyped code) without counting it', async () => {
     const { shedder } = shedderOnClock({ maxInFlight: 4 });
-    const calls = new HeldCalls();
-    for (let i = 0; i < 3; i++) void shedder.execute(calls.hold(), { priority: 'critical' });
     const events: LoadShedderRejectedEvent[] = [];
     shedder.events.on('rejected', (e) => events.push(e));
     const result = await outcome(shedder.execute(() => 'ran', { priority: 'urgent' as Priority }));
-    expect(result).toBe('shed');
-    expect(events[0]).toMatchObject({ priority: 'normal', reason: 'capacity' });
-    await calls.release(3);
+    expect(result).toBeInstanceOf(ConfigError);
+    expect((result as ConfigError).issues).toEqual([{ path: 'priority', message: expect.stringContaining("'urgent'") }]);
+    expect(events).toEqual([]);
+    expect(shedder.stats()).toMatchObject({ inFlight: 0, admitted: 0 });
   });
 
   it('names in loadLevel what an arriving call would be shed for, and emits loadLevelChange on every change', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '../../src/core/errors';
 import { RateLimiter, RateLimitError, type RateLimiterOptions } from '../../src/rate-limiter/index';
 import { ManualClock } from '../support/manual-clock';
 import { FlakyStore, limiterOnClock } from './support';
@@ -62,9 +63,11 @@ describe('RateLimiter keys', () => {
       for (const [got, key] of bad) {
         const message = `RateLimiter key must be a string or a finite number, got ${got}`;
         await expect(limiter.consume(asKey(key))).rejects.toThrow(new TypeError(message));
-        await expect(limiter.execute(fn, { key: asKey(key) })).rejects.toThrow(new TypeError(message));
+        // execute() checks its options first: a bad key there is a ConfigError naming `key`.
+        await expect(limiter.execute(fn, { key: asKey(key) })).rejects.toThrow(ConfigError);
+        await expect(limiter.execute(fn, { key: asKey(key) })).rejects.toThrow(/key: expected a string or a finite number/);
       }
-      // consume() has no default key; in execute options, null and undefined mean "no key".
+      // consume() has no default key.
       for (const key of [null, undefined]) {
         await expect(limiter.consume(asKey(key))).rejects.toThrow(`a string or a finite number, got ${String(key)}`);
       }

@@ -1,32 +1,17 @@
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock';
 import { Cache, type CacheOptions } from '../../src/redis/index';
 import { Timeout } from '../../src/timeout/index';
-import { MASTERS, startCluster } from '../support/redis-cluster';
-import type { RedisServerHandle } from '../support/redis-server';
+import { useThrowAwayCluster } from '../support/redis-cluster';
+
+const MASTERS = 3;
 
 describe('Cache on a 3-master Redis Cluster', () => {
-  let servers: RedisServerHandle[] = [];
-  let cluster: Cluster;
+  const fixture = useThrowAwayCluster(MASTERS);
   const keys = Array.from({ length: 60 }, (_, i) => `user:${i}`).concat(['', 'a}b', 'x'.repeat(300)]);
 
-  beforeAll(async () => {
-    servers = await startCluster();
-    cluster = new Cluster(
-      servers.map((server) => ({ host: server.host, port: server.port })),
-      { enableOfflineQueue: false, lazyConnect: true },
-    );
-    await cluster.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    cluster.disconnect();
-    await Promise.all(servers.map((server) => server.stop()));
-  });
-
   const cache = (options: Partial<CacheOptions> = {}): Cache =>
-    new Cache({ redis: cluster, prefix: 'c', ttlMs: 60_000, registry: false, policy: new Timeout({ timeoutMs: 5_000, registry: false }), ...options });
+    new Cache({ redis: fixture.cluster, prefix: 'c', ttlMs: 60_000, registry: false, policy: new Timeout({ timeoutMs: 5_000, registry: false }), ...options });
 
   it('loads, reads and overwrites keys in every slot with getOrLoad, set and delete, without CROSSSLOT', async () => {
     const c = cache({ prefix: 'single', onRedisError: 'throw' });
@@ -35,7 +20,7 @@ describe('Cache on a 3-master Redis Cluster', () => {
     await Promise.all(keys.map((key) => c.set(key, 'set')));
     await Promise.all(keys.map((key) => c.delete(key)));
     expect(await Promise.all(keys.map((key) => c.get(key)))).toEqual(keys.map(() => undefined));
-    const nodes = new Set(Object.values(cluster.slots).map((owners) => owners[0]));
+    const nodes = new Set(Object.values(fixture.cluster.slots).map((owners) => owners[0]));
     expect(nodes.size).toBe(MASTERS);
   });
 

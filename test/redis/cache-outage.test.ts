@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Bulkhead } from '../../src/bulkhead/index';
 import { Cache, CACHE_DEFAULTS } from '../../src/redis/index';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
-import { connect, sleep, watchUnhandledRejections } from './support';
+import { startRedisServer } from '../support/redis-server';
+import { sleep, useThrowAwayServer } from './support';
 
 const LOAD_MS = 20;
 const MAX_LOADS = 4;
@@ -11,25 +10,11 @@ const MAX_LOADS = 4;
 const BOUND_MS = CACHE_DEFAULTS.redisTimeoutMs + 2 * LOAD_MS + 50;
 
 describe('Cache when its Redis server is killed mid-load and restarted', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  const unhandled = watchUnhandledRejections();
-
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = await connect(server.url);
-    redis.on('error', () => {});
-  });
-
-  afterAll(async () => {
-    unhandled.stop();
-    redis.disconnect();
-    await server.stop();
-  });
+  const fixture = useThrowAwayServer();
 
   it('answers every getOrLoad from the loader in time, opens its breaker, keeps loads within the loader policy, and uses Redis again once it is back', async () => {
     const cache = new Cache({
-      redis,
+      redis: fixture.redis,
       prefix: 'outage',
       ttlMs: 60_000,
       registry: false,
@@ -58,7 +43,7 @@ describe('Cache when its Redis server is killed mid-load and restarted', () => {
     // Killed while loads are running: their writes meet a dead server.
     const midLoad = Array.from({ length: MAX_LOADS }, (_, i) => timed(`mid-${i}`));
     await sleep(LOAD_MS / 2);
-    await server.stop({ kill: true });
+    await fixture.server.stop({ kill: true });
     const durations = await Promise.all(midLoad);
     for (let wave = 0; wave < 6; wave++) {
       durations.push(...(await Promise.all(Array.from({ length: MAX_LOADS * 2 }, (_, i) => timed(`wave-${wave}-${i}`)))));
@@ -68,7 +53,7 @@ describe('Cache when its Redis server is killed mid-load and restarted', () => {
     expect(most).toBeLessThanOrEqual(MAX_LOADS);
     expect(cache.stats().degraded).toBeGreaterThan(0);
 
-    server = await startRedisServer({ port: server.port });
+    fixture.server = await startRedisServer({ port: fixture.server.port });
     // Back: within the breaker's recovery time a probe finds Redis, and a key loaded once is then read from it.
     const deadline = Date.now() + CACHE_DEFAULTS.redisRecoveryTimeoutMs + 5_000;
     let servedFromRedis = false;
@@ -81,6 +66,6 @@ describe('Cache when its Redis server is killed mid-load and restarted', () => {
     }
     expect(servedFromRedis).toBe(true);
     expect(cache.health()).toEqual({ healthy: true });
-    expect(unhandled.reasons).toEqual([]);
+    expect(fixture.unhandled).toEqual([]);
   }, 30_000);
 });

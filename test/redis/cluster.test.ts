@@ -2,15 +2,17 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
 import { RedisStore } from '../../src/redis/index';
-import { MASTERS, startCluster } from '../support/redis-cluster';
+import { startCluster } from '../support/redis-cluster';
 import type { RedisServerHandle } from '../support/redis-server';
+
+const MASTERS = 3;
 
 describe('RedisStore on a 3-master Redis Cluster', () => {
   let servers: RedisServerHandle[] = [];
   const clients: Cluster[] = [];
 
   beforeAll(async () => {
-    servers = await startCluster();
+    servers = await startCluster(MASTERS);
     for (const autoPipelining of [false, true]) {
       const cluster = new Cluster(
         servers.map((server) => ({ host: server.host, port: server.port })),

@@ -1,22 +1,13 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
 import { RedisStore, RedisStoreError } from '../../src/redis/index';
 import { findFreePort, LOCALHOST, startRedisServer } from '../support/redis-server';
-import { connect, deleteUnder, sleep, uniquePrefix } from './support';
+import { connect, sleep, useSharedRedis } from './support';
 
 const rule: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 1, windowMs: 10_000 }] };
-const prefix = uniquePrefix('connecting');
-let cleanup: Redis;
-
-beforeAll(async () => {
-  cleanup = await connect(inject('redisUrl'));
-});
-
-afterAll(async () => {
-  await deleteUnder(cleanup, prefix);
-  cleanup.disconnect();
-});
+const shared = useSharedRedis(inject('redisUrl'), 'connecting');
+const prefix = shared.prefix;
 
 /** Resolves to the rejection of `promise`, or undefined if it fulfils. */
 function failureOf(promise: Promise<unknown>): Promise<unknown> {
@@ -56,7 +47,7 @@ describe('RedisStore on a connection that is still connecting', () => {
       expect(limiter.stats()).toMatchObject({ admitted: 50, rejected: 150, storeErrors: 0 });
       const [key] = new RedisStore({ redis, prefix }).keysFor('hot', limiter.rule);
       await sleep(50);
-      expect(await cleanup.zcard(key as string)).toBe(50);
+      expect(await shared.redis.zcard(key as string)).toBe(50);
       expect(redis.listenerCount('end')).toBe(0);
     } finally {
       redis.disconnect();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
 import { RedisStore, RedisStoreError } from '../../src/redis/index';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
-import { connect, sleep } from './support';
+import { connect, sleep, useThrowAwayServer } from './support';
 
 const rule: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 5, windowMs: 10_000 }] };
 
@@ -119,27 +119,10 @@ describe('RedisStore on a stalled server (process paused, connection still ready
 });
 
 describe('RedisStore when the server is gone', () => {
-  let server: RedisServerHandle;
-  let redis: Redis;
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    unhandled.push(reason);
-  };
-
-  beforeAll(async () => {
-    process.on('unhandledRejection', onUnhandled);
-    server = await startRedisServer();
-    redis = await connect(server.url);
-    redis.on('error', () => {});
-  });
-
-  afterAll(async () => {
-    process.off('unhandledRejection', onUnhandled);
-    redis.disconnect();
-    await server.stop();
-  });
+  const fixture = useThrowAwayServer();
 
   it('waits at most timeoutMs while not ready, and each onStoreError policy (allow, deny, fallback) answers within timeoutMs', async () => {
+    const { server, redis, unhandled } = fixture;
     const store = new RedisStore({ redis, prefix: 'gone', timeoutMs: 100 });
     const allow = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'allow' });
     const deny = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'deny' });

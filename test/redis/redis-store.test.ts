@@ -322,7 +322,7 @@ describe('RedisStore decisions', () => {
     expect(answers.filter((answer) => answer.allowed)).toHaveLength(3);
     await expect(limiter.execute(() => 'ran', { key: 42 as unknown as string })).rejects.toMatchObject({ name: 'RateLimitError' });
     await expect(limiter.consume({ id: 42 } as never)).rejects.toThrow(TypeError);
-    await expect(limiter.execute(() => 'ran', { key: Symbol('u') as never })).rejects.toThrow(/must be a string or a finite number/);
+    await expect(limiter.execute(() => 'ran', { key: Symbol('u') as never })).rejects.toThrow(/key: expected a string or a finite number/);
     expect(limiter.stats()).toMatchObject({ admitted: 3, storeErrors: 0, storeFailing: false });
     expect(await keysUnder(redis, prefix)).toEqual([`${prefix}:numeric:{42}:10000:log`]);
     // Called directly, the store refuses a key that is not a string with a rejection, not a throw.

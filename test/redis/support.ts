@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
 
 /** A key prefix no other test uses, so that cleanup touches only this test's keys. */
 export function uniquePrefix(label: string): string {
@@ -41,12 +43,58 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Records every unhandled rejection of this process from now until `stop()`. */
-export function watchUnhandledRejections(): { readonly reasons: unknown[]; stop(): void } {
-  const reasons: unknown[] = [];
-  const record = (reason: unknown): void => {
-    reasons.push(reason);
+/** What {@link useSharedRedis} provides, filled in by its `beforeAll`. */
+export interface SharedRedis {
+  /** The suite's own key prefix; every key under it is deleted in `afterAll`. */
+  readonly prefix: string;
+  /** A connection to the shared server (see {@link connect}), for setting up and checking keys. */
+  redis: Redis;
+}
+
+/**
+ * The shared server (`inject('redisUrl')`) for the enclosing suite: a connection opened in
+ * `beforeAll`, and in `afterAll` the suite's keys deleted and the connection closed.
+ */
+export function useSharedRedis(url: string, label: string): SharedRedis {
+  const fixture = { prefix: uniquePrefix(label) } as SharedRedis;
+  beforeAll(async () => {
+    fixture.redis = await connect(url);
+  });
+  afterAll(async () => {
+    await deleteUnder(fixture.redis, fixture.prefix);
+    fixture.redis.disconnect();
+  });
+  return fixture;
+}
+
+/** What {@link useThrowAwayServer} provides, filled in by its `beforeAll`. */
+export interface ThrowAwayRedis {
+  server: RedisServerHandle;
+  /** A connection to it (see {@link connect}) whose `error` events are ignored. */
+  redis: Redis;
+  /** Every unhandled rejection of the process while the suite runs. */
+  readonly unhandled: unknown[];
+}
+
+/**
+ * A throw-away redis-server for the enclosing `describe`: started with a connection in `beforeAll`,
+ * stopped in `afterAll`, recording unhandled rejections in between.
+ */
+export function useThrowAwayServer(): ThrowAwayRedis {
+  const fixture = { unhandled: [] as unknown[] } as ThrowAwayRedis;
+  const onUnhandled = (reason: unknown): void => {
+    fixture.unhandled.push(reason);
   };
-  process.on('unhandledRejection', record);
-  return { reasons, stop: () => process.off('unhandledRejection', record) };
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    fixture.server = await startRedisServer();
+    fixture.redis = await connect(fixture.server.url);
+    fixture.redis.on('error', () => {});
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    fixture.redis.disconnect();
+    await fixture.server.stop();
+  });
+  return fixture;
 }

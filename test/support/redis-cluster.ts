@@ -1,18 +1,21 @@
 /**
- * A throw-away Redis Cluster for tests: MASTERS cluster-enabled servers joined with redis-cli.
+ * A throw-away Redis Cluster for tests: cluster-enabled `redis-server`s joined with `redis-cli`.
  * @module
  */
 import { spawnSync } from 'node:child_process';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { redisCommands, startRedisServer, type RedisServerHandle } from './redis-server';
 
-/** How many masters {@link startCluster} starts. */
-export const MASTERS = 3;
-
-/** Starts `MASTERS` throw-away cluster-enabled servers and joins them into one cluster with redis-cli. */
-export async function startCluster(): Promise<RedisServerHandle[]> {
+/**
+ * Starts `masters` throw-away cluster-enabled servers (no replicas) and joins them into one
+ * cluster, resolving once every node reports `cluster_state:ok`. On failure the servers started
+ * so far are stopped. Stop the returned servers when done.
+ */
+export async function startCluster(masters = 3): Promise<RedisServerHandle[]> {
   const servers: RedisServerHandle[] = [];
   try {
-    for (let i = 0; i < MASTERS; i++) {
+    for (let i = 0; i < masters; i++) {
       servers.push(await startRedisServer({ extraArgs: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] }));
     }
     const created = spawnSync(
@@ -33,3 +36,30 @@ export async function startCluster(): Promise<RedisServerHandle[]> {
   }
 }
 
+/** What {@link useThrowAwayCluster} provides, filled in by its `beforeAll`. */
+export interface ThrowAwayCluster {
+  servers: RedisServerHandle[];
+  /** A connected client (offline queue off). */
+  cluster: Cluster;
+}
+
+/**
+ * A throw-away cluster of `masters` masters for the enclosing `describe`: started with a connected
+ * client in `beforeAll`, disconnected and stopped in `afterAll`.
+ */
+export function useThrowAwayCluster(masters = 3): ThrowAwayCluster {
+  const fixture = { servers: [] as RedisServerHandle[] } as ThrowAwayCluster;
+  beforeAll(async () => {
+    fixture.servers = await startCluster(masters);
+    fixture.cluster = new Cluster(
+      fixture.servers.map((server) => ({ host: server.host, port: server.port })),
+      { enableOfflineQueue: false, lazyConnect: true },
+    );
+    await fixture.cluster.connect();
+  }, 60_000);
+  afterAll(async () => {
+    fixture.cluster.disconnect();
+    await Promise.all(fixture.servers.map((server) => server.stop()));
+  });
+  return fixture;
+}

@@ -1,0 +1,344 @@
+/**
+ * The framework-agnostic guard: turns bulwark policies into HTTP behaviour. Adapters translate a
+ * framework's request and response into a {@link GuardRequest} and a {@link GuardExchange}.
+ * @module
+ */
+import type { AdaptiveConcurrencyLimiter } from '../adaptive-concurrency/adaptive-concurrency-limiter';
+import type { Bulkhead } from '../bulkhead/bulkhead';
+import type { CircuitBreaker } from '../circuit-breaker/circuit-breaker';
+import { parseOptions } from '../core/config';
+import type { Priority } from '../core/context';
+import { isRejectedError, type RejectedError } from '../core/errors';
+import { getLogger } from '../core/logger';
+import { Rejections } from '../core/rejection';
+import type { LoadShedder } from '../load-shedder/load-shedder';
+import { RateLimitError } from '../rate-limiter/rate-limit-error';
+import type { RateLimiter } from '../rate-limiter/rate-limiter';
+import type { RateLimitResult } from '../rate-limiter/store';
+import { ClientAddress } from './client-ip';
+import { FailureResponseError } from './failure-response-error';
+import { boundedKey, type KeyFunction } from './keys';
+import { GUARD_DEFAULTS, guardOptionsSchema, type GuardOptions, type ResolvedGuardOptions } from './options';
+import { UntrustedProxyWarning } from './proxy-warning';
+import { RateLimitHeaders } from './rate-limit-headers';
+import { INTERNAL_BODY, INTERNAL_HEADERS, reportError } from './report';
+import { bodyText, PROBLEM_CONTENT_TYPE, problemOf, refusalStatus, retryAfterSeconds, type GuardReply } from './reply';
+import { RequestView, type GuardRequest, type RequestHeaders } from './request';
+import { ResponseEnd } from './response-end';
+
+/**
+ * What an adapter gives the guard for one request: how to run the handler, how to answer instead,
+ * and how to learn when the response ends.
+ */
+export interface GuardExchange {
+  /**
+   * Starts watching the response: call `end.finished(status)` when it has been sent in full and
+   * `end.disconnected()` when the client goes away first. Called once, before anything else, for
+   * a request the guard applies its policies to.
+   */
+  watch(end: ResponseEnd): void;
+  /** Sets a header on the response the handler is about to send (rate-limit fields). */
+  setHeader(name: string, value: string): void;
+  /** Runs the handler; what it returns is what {@link Guard.handle} resolves with. */
+  proceed(): void | Promise<void>;
+  /** Sends the guard's own response instead of running the handler. */
+  reply(status: number, headers: Record<string, string>, body: string | undefined): void | Promise<void>;
+}
+
+/**
+ * Applies bulwark policies to HTTP requests: made by {@link createGuard}, used through an adapter
+ * (`bulwark/middleware/node`, `/koa`, `/fastify`, `/fetch`).
+ *
+ * For each request that is neither excluded nor skipped, in this order: the load shedder (by
+ * `priority`), the rate limiter (by `key`, `cost` units), the bulkhead, the concurrency limiter,
+ * the circuit breaker, then the handler. A refusal is answered at once (429 for the rate limit,
+ * 503 for the rest, `Retry-After` when a time is known, an RFC 9457 problem body). The permits an
+ * admitted request holds are released exactly once, when its response has been sent in full or
+ * its client has disconnected, whichever comes first.
+ */
+export class Guard {
+  readonly #client: ClientAddress;
+  readonly #exclude: ReadonlySet<string> | undefined;
+  readonly #skip: ((request: GuardRequest) => boolean) | undefined;
+  readonly #plan: Plan | undefined;
+
+  /**
+   * @param options - see {@link GuardOptions}
+   * @throws `ConfigError` (from `bulwark`) naming every invalid option
+   */
+  constructor(options: GuardOptions = {}) {
+    const resolved = parseOptions(guardOptionsSchema, options, 'guard options');
+    this.#client = new ClientAddress(
+      resolved.trustProxy,
+      resolved.proxyHeader ?? GUARD_DEFAULTS.proxyHeader,
+      resolved.ipv6Subnet ?? GUARD_DEFAULTS.ipv6Subnet,
+    );
+    this.#exclude = resolved.exclude === undefined || resolved.exclude.length === 0 ? undefined : new Set(resolved.exclude);
+    this.#skip = resolved.skip;
+    const { loadShedder, rateLimiter, bulkhead, concurrencyLimiter, circuitBreaker } = resolved;
+    const guarded = [loadShedder, rateLimiter, bulkhead, concurrencyLimiter, circuitBreaker].some((policy) => policy !== undefined);
+    this.#plan = guarded ? new Plan(resolved, this.#client.trusting) : undefined;
+  }
+
+  /**
+   * The request view of a framework's request, for adapters.
+   * @param method - the request method
+   * @param url - the path, with or without its query string
+   * @param headers - the request headers
+   * @param remoteAddress - the connection's peer
+   * @param raw - the framework's request object
+   * @param route - the matched route pattern, when known before the handler runs
+   */
+  request(
+    method: string,
+    url: string,
+    headers: RequestHeaders,
+    remoteAddress: string | undefined,
+    raw: unknown,
+    route?: string,
+  ): GuardRequest {
+    return new RequestView(this.#client, method, url, headers, remoteAddress, raw, route);
+  }
+
+  /**
+   * Handles one request: runs the handler through the policies, or answers a refusal. Resolves
+   * (or rejects) with what `exchange.proceed()` returned once the handler has run, or once the
+   * refusal has been sent; the permits are held until the response ends, which may be later.
+   */
+  handle(request: GuardRequest, exchange: GuardExchange): void | Promise<void> {
+    if (this.#exclude !== undefined && this.#exclude.has(request.path)) return exchange.proceed();
+    const plan = this.#plan;
+    if (this.#skip !== undefined) {
+      let skipped: boolean;
+      try {
+        skipped = this.#skip(request);
+      } catch (error) {
+        return internalError(error, exchange);
+      }
+      if (skipped) return exchange.proceed();
+    }
+    if (plan === undefined) return exchange.proceed();
+    return new GuardedCall(plan, request, exchange).start();
+  }
+}
+
+/**
+ * Makes a {@link Guard}.
+ * @param options - the policies and how requests map onto them: see {@link GuardOptions}
+ * @throws `ConfigError` (from `bulwark`) naming every invalid option
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { Bulkhead, RateLimiter } from 'bulwark';
+ * import { createGuard } from 'bulwark/middleware';
+ * import { guardMiddleware } from 'bulwark/middleware/node';
+ *
+ * const guard = createGuard({
+ *   rateLimiter: new RateLimiter({ limit: 100, windowMs: 60_000 }),
+ *   bulkhead: new Bulkhead({ maxInFlight: 50 }),
+ *   trustProxy: 1,
+ *   exclude: ['/healthz'],
+ * });
+ * express().use(guardMiddleware(guard));
+ * ```
+ */
+export function createGuard(options: GuardOptions = {}): Guard {
+  return new Guard(options);
+}
+
+/** Everything a guarded call needs, resolved once per guard. */
+class Plan {
+  readonly loadShedder: LoadShedder | undefined;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly bulkhead: Bulkhead | undefined;
+  readonly concurrencyLimiter: AdaptiveConcurrencyLimiter | undefined;
+  readonly circuitBreaker: CircuitBreaker | undefined;
+  readonly key: KeyFunction | undefined;
+  readonly priority: Priority | ((request: GuardRequest) => Priority);
+  readonly cost: number | ((request: GuardRequest) => number);
+  readonly isFailureResponse: (status: number) => boolean;
+  /** Whether the handler's status must be judged (a breaker or a concurrency limiter learns from it). */
+  readonly judges: boolean;
+  readonly onRejected: GuardOptions['onRejected'];
+  readonly rateHeaders: RateLimitHeaders | undefined;
+  readonly rateErrors: Rejections<RateLimitError, number> | undefined;
+  /** Watches for the "global limiter" mistake while the client address is the rate-limit key. */
+  readonly proxyWarning: UntrustedProxyWarning | undefined;
+
+  constructor(resolved: ResolvedGuardOptions, trustsProxies: boolean) {
+    this.loadShedder = resolved.loadShedder;
+    this.rateLimiter = resolved.rateLimiter;
+    this.bulkhead = resolved.bulkhead;
+    this.concurrencyLimiter = resolved.concurrencyLimiter;
+    this.circuitBreaker = resolved.circuitBreaker;
+    this.key = resolved.key;
+    this.priority = resolved.priority ?? GUARD_DEFAULTS.priority;
+    this.cost = resolved.cost ?? GUARD_DEFAULTS.cost;
+    this.isFailureResponse = resolved.isFailureResponse ?? isServerError;
+    this.judges = this.circuitBreaker !== undefined || this.concurrencyLimiter !== undefined;
+    this.onRejected = resolved.onRejected;
+    const limiter = this.rateLimiter;
+    const style = resolved.headers ?? GUARD_DEFAULTS.headers;
+    this.rateHeaders = limiter !== undefined && style !== false ? new RateLimitHeaders(limiter.rule, style) : undefined;
+    if (limiter !== undefined) {
+      const name = limiter.name;
+      this.rateErrors = new Rejections((limit) => new RateLimitError(name, limit, 0), false);
+    }
+    this.proxyWarning = limiter !== undefined && this.key === undefined && !trustsProxies ? new UntrustedProxyWarning() : undefined;
+  }
+}
+
+function isServerError(status: number): boolean {
+  return status >= 500;
+}
+
+/**
+ * One request on its way through the policies. Each step is a function made once per request, so
+ * that the policies' `execute` can call it; the innermost runs the handler and holds every permit
+ * until the response ends.
+ */
+class GuardedCall {
+  readonly #plan: Plan;
+  readonly #request: GuardRequest;
+  readonly #exchange: GuardExchange;
+  readonly #end = new ResponseEnd();
+  readonly #options: { signal: AbortSignal; priority?: Priority };
+  #settle!: (handled: void | Promise<void>) => void;
+  #started = false;
+  #rate: RateLimitResult | undefined;
+
+  constructor(plan: Plan, request: GuardRequest, exchange: GuardExchange) {
+    this.#plan = plan;
+    this.#request = request;
+    this.#exchange = exchange;
+    this.#options = { signal: this.#end.signal };
+  }
+
+  /** Runs the policies; resolves when the handler has run or the refusal has been sent. */
+  start(): Promise<void> {
+    const plan = this.#plan;
+    this.#exchange.watch(this.#end);
+    const handled = new Promise<void>((resolve) => {
+      this.#settle = resolve;
+    });
+    let chain: Promise<unknown>;
+    try {
+      if (plan.proxyWarning !== undefined && !plan.proxyWarning.warned) plan.proxyWarning.check(this.#request);
+      const shedder = plan.loadShedder;
+      if (shedder === undefined) chain = this.#limitRate();
+      else {
+        const priority = plan.priority;
+        this.#options.priority = typeof priority === 'string' ? priority : priority(this.#request);
+        chain = shedder.execute(this.#limitRate, this.#options);
+      }
+    } catch (error) {
+      chain = Promise.reject(error);
+    }
+    chain.then(undefined, this.#ended);
+    return handled;
+  }
+
+  /** The rate limit, then the rest. */
+  readonly #limitRate = async (): Promise<unknown> => {
+    const plan = this.#plan;
+    const limiter = plan.rateLimiter;
+    if (limiter !== undefined) {
+      const request = this.#request;
+      const key = plan.key === undefined ? request.clientKey : boundedKey(plan.key(request));
+      const cost = typeof plan.cost === 'number' ? plan.cost : plan.cost(request);
+      const result = await limiter.consume(key, cost);
+      this.#rate = result;
+      if (!result.allowed) {
+        throw (plan.rateErrors as Rejections<RateLimitError, number>).create(result.limit, { retryAfterMs: result.retryAfterMs });
+      }
+      const headers = plan.rateHeaders;
+      if (headers !== undefined) headers.write(result, this.#setHeader, Date.now());
+    }
+    const bulkhead = plan.bulkhead;
+    return bulkhead === undefined ? this.#limitConcurrency() : bulkhead.execute(this.#limitConcurrency, this.#options);
+  };
+
+  readonly #limitConcurrency = (): Promise<unknown> => {
+    const limiter = this.#plan.concurrencyLimiter;
+    return limiter === undefined ? this.#breakCircuit() : limiter.execute(this.#breakCircuit, this.#options);
+  };
+
+  readonly #breakCircuit = (): Promise<unknown> => {
+    const breaker = this.#plan.circuitBreaker;
+    return breaker === undefined ? this.#run() : breaker.execute(this.#run, this.#options);
+  };
+
+  /** Runs the handler; the promise it returns settles when the response ends. */
+  readonly #run = (): Promise<unknown> => {
+    this.#started = true;
+    const end = this.#end;
+    let handled: void | Promise<void>;
+    try {
+      handled = this.#exchange.proceed();
+    } catch (error) {
+      handled = Promise.reject(error);
+    }
+    if (handled !== undefined) handled.then(undefined, (error: unknown) => end.failed(error));
+    this.#settle(handled);
+    return this.#plan.judges ? end.promise.then(this.#judge) : end.promise;
+  };
+
+  readonly #judge = (status: number): number => {
+    if (this.#plan.isFailureResponse(status)) throw new FailureResponseError(status);
+    return status;
+  };
+
+  readonly #setHeader = (name: string, value: string): void => this.#exchange.setHeader(name, value);
+
+  /** The chain failed: a refusal to answer, or nothing to do once the handler has run. */
+  readonly #ended = (error: unknown): void => {
+    // Once the handler has run, its response stands; its error went to the adapter.
+    if (this.#started) return;
+    // The client left while the request waited: nobody to answer.
+    if (this.#end.settled) return this.#settle(undefined);
+    if (isRejectedError(error)) this.#settle(this.#refuse(error));
+    else this.#settle(internalError(error, this.#exchange));
+  };
+
+  /** Answers a refusal: the user's `onRejected` reply, or problem details. */
+  async #refuse(error: RejectedError): Promise<void> {
+    const headers: Record<string, string> = {};
+    const retryAfter = retryAfterSeconds(error.retryAfterMs);
+    if (retryAfter !== undefined) headers['Retry-After'] = retryAfter;
+    const rate = this.#rate;
+    const rateHeaders = this.#plan.rateHeaders;
+    if (rate !== undefined && !rate.allowed && rateHeaders !== undefined) {
+      rateHeaders.write(rate, (name, value) => (headers[name] = value), Date.now());
+    }
+    const custom = await this.#customReply(error);
+    if (custom !== undefined) {
+      const body = bodyText(custom.body);
+      if (body !== undefined && typeof custom.body !== 'string') headers['Content-Type'] = 'application/json';
+      return this.#exchange.reply(custom.status, { ...headers, ...custom.headers }, body);
+    }
+    const status = refusalStatus(error);
+    headers['Content-Type'] = PROBLEM_CONTENT_TYPE;
+    return this.#exchange.reply(status, headers, JSON.stringify(problemOf(error, status)));
+  }
+
+  /** The reply of `onRejected`, if it gives one; a throwing one is logged and the default used. */
+  async #customReply(error: RejectedError): Promise<GuardReply | undefined> {
+    const onRejected = this.#plan.onRejected;
+    if (onRejected === undefined) return undefined;
+    try {
+      return await onRejected(error, this.#request);
+    } catch (failure) {
+      getLogger().error({ err: failure }, 'bulwark: onRejected threw; the default refusal was sent');
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Answers 500 when one of the guard's own options (`key`, `cost`, `priority`, `skip`) throws: the
+ * error is reported, never sent.
+ */
+function internalError(error: unknown, exchange: GuardExchange): void | Promise<void> {
+  reportError(error, 'a guard option threw');
+  return exchange.reply(500, { ...INTERNAL_HEADERS }, INTERNAL_BODY);
+}

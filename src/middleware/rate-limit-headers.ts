@@ -1,0 +1,74 @@
+/**
+ * The rate-limit header fields of a response: the IETF `RateLimit-Policy` and `RateLimit` fields
+ * (draft-ietf-httpapi-ratelimit-headers-10/11, Structured Field lists), and the legacy
+ * `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`.
+ *
+ * `RateLimit-Policy: "api";q=100;w=60` names each window (quota `q` per `w` seconds);
+ * `RateLimit: "api";r=42;t=17` says what remains (`r`) of the window that binds this request and in
+ * how many seconds (`t`) it is full again. A limiter with several windows names them
+ * `"<name>-1"`, `"<name>-2"`, … in the order of its `limits`.
+ * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
+ * @module
+ */
+import type { RateLimitResult, RateLimitRule } from '../rate-limiter/store';
+
+/**
+ * Which rate-limit header fields the guard writes, on allowed and refused responses:
+ * `'draft'` (`RateLimit-Policy`, `RateLimit`), `'legacy'` (`X-RateLimit-*`), `'both'`, or `false`.
+ */
+export type RateLimitHeaderStyle = 'draft' | 'legacy' | 'both' | false;
+
+/** Receives one header field. */
+export type SetHeader = (name: string, value: string) => void;
+
+/** Writes the header fields of one limiter's decisions; the policy field is built once. */
+export class RateLimitHeaders {
+  readonly #draft: boolean;
+  readonly #legacy: boolean;
+  readonly #policy: string;
+  /** The policy identifier of each window, by limit (the result names its window by its limit). */
+  readonly #ids: ReadonlyMap<number, string>;
+
+  /**
+   * @param rule - the limiter's rule
+   * @param style - which fields to write
+   */
+  constructor(rule: RateLimitRule, style: Exclude<RateLimitHeaderStyle, false>) {
+    this.#draft = style !== 'legacy';
+    this.#legacy = style !== 'draft';
+    const name = rule.name ?? 'default';
+    const windows = rule.windows;
+    const ids = new Map<number, string>();
+    const items: string[] = [];
+    windows.forEach((window, index) => {
+      const id = sfString(windows.length === 1 ? name : `${name}-${index + 1}`);
+      if (!ids.has(window.limit)) ids.set(window.limit, id);
+      items.push(`${id};q=${window.limit};w=${Math.ceil(window.windowMs / 1000)}`);
+    });
+    this.#ids = ids;
+    this.#policy = items.join(', ');
+  }
+
+  /**
+   * Writes the fields of `result`.
+   * @param now - ms since the epoch, for the legacy reset time
+   */
+  write(result: RateLimitResult, set: SetHeader, now: number): void {
+    const resetSeconds = Math.ceil(result.resetMs / 1000);
+    if (this.#draft) {
+      set('RateLimit-Policy', this.#policy);
+      const id = this.#ids.get(result.limit) ?? (this.#ids.values().next().value as string);
+      set('RateLimit', `${id};r=${result.remaining};t=${resetSeconds}`);
+    }
+    if (this.#legacy) {
+      set('X-RateLimit-Limit', String(result.limit));
+      set('X-RateLimit-Remaining', String(result.remaining));
+      set('X-RateLimit-Reset', String(Math.ceil((now + result.resetMs) / 1000)));
+    }
+  }
+}
+
+/** `text` as a Structured Field String: quoted, `"` and `\` escaped, other non-printable ASCII replaced by `_`. */
+function sfString(text: string): string {
+  return `"${text.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '\\$&')}"`;
+}
