@@ -203,7 +203,9 @@ export class Cache {
   /**
    * Removes every entry written with `tag` (see {@link CacheSetOptions.tags}), in every process:
    * each becomes a miss, and loads of them that began before do not write. Resolves with how
-   * many entries were removed (0 when Redis failed, under `onRedisError: 'degrade'`).
+   * many entries were tagged with it since its last invalidation (each now holds a deletion
+   * marker, whether or not it had expired meanwhile); 0 when Redis failed, under
+   * `onRedisError: 'degrade'`.
    * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
    */
   async invalidateTag(tag: string): Promise<number> {

@@ -57,10 +57,16 @@ export interface CacheDegradedEvent extends BulwarkEvent<'degraded'> {
 
 /** Event map of {@link Cache.events}. */
 export type CacheEvents = {
+  /** A read found a fresh value. */
   hit: CacheHitEvent;
+  /** A read found none. */
   miss: CacheMissEvent;
+  /** A stale value was returned. */
   stale: CacheStaleEvent;
+  /** A load resolved. */
   load: CacheLoadEvent;
+  /** A load rejected. */
   loadError: CacheLoadErrorEvent;
+  /** A Redis call failed. */
   degraded: CacheDegradedEvent;
 };
