@@ -1,6 +1,6 @@
-// One process of the Cache stampede test: at START_AT, CALLERS concurrent getOrLoad of KEY; the
-// loader counts its runs in Redis (LOADS_KEY) and takes LOAD_MS. Prints the distinct answers,
-// after any background refresh has ended.
+// One process of the Cache stampede test: once all PROCESSES are connected (a barrier counted in
+// Redis under READY_KEY), CALLERS concurrent getOrLoad of KEY; the loader counts its runs in Redis
+// (LOADS_KEY) and takes LOAD_MS. Prints the distinct answers, after any background refresh has ended.
 import { Redis } from 'ioredis';
 import { Cache } from '../../src/redis/index';
 
@@ -13,7 +13,8 @@ const loader = async (): Promise<string> => {
   await new Promise((resolve) => setTimeout(resolve, Number(env.LOAD_MS)));
   return 'new';
 };
-await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(env.START_AT) - Date.now())));
+await redis.incr(env.READY_KEY as string);
+while (Number(await redis.get(env.READY_KEY as string)) < Number(env.PROCESSES)) await new Promise((resolve) => setTimeout(resolve, 2));
 const answers = await Promise.all(Array.from({ length: Number(env.CALLERS) }, () => cache.getOrLoad(env.KEY as string, loader)));
 while (cache.stats().loading > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 redis.disconnect();

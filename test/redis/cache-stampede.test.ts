@@ -21,7 +21,8 @@ async function stampede(key: string): Promise<string[][]> {
     LOADS_KEY: `${suite.prefix}:loads`,
     LOAD_MS: '300',
     CALLERS: String(CALLERS),
-    START_AT: String(Date.now() + 3_000),
+    PROCESSES: String(PROCESSES),
+    READY_KEY: `${suite.prefix}:ready:${key}`,
   };
   const outputs = await Promise.all(
     Array.from({ length: PROCESSES }, () => run(process.execPath, ['--import', 'tsx', fixture], { env, timeout: 25_000 })),
