@@ -1,11 +1,12 @@
 /**
  * `bulwark/redis`: Redis, guarded, and what bulwark keeps in it: `guardRedis` (every command of
- * an ioredis client behind a policy), the RateLimiter's store and a Lock with fencing tokens.
+ * an ioredis client behind a policy), the RateLimiter's store, a Lock with fencing tokens and a
+ * cache-aside Cache.
  * Importing `bulwark` alone never loads ioredis; this entry needs it (an optional peer
  * dependency, ioredis ≥ 5).
  *
  * Guides: [guard-redis.md](../../docs/guard-redis.md), [redis-store.md](../../docs/redis-store.md),
- * [lock.md](../../docs/lock.md).
+ * [lock.md](../../docs/lock.md), [cache.md](../../docs/cache.md).
  * @module bulwark/redis
  */
 export { RedisStore } from './redis-store';
@@ -52,3 +53,25 @@ export {
   type GuardRedisOptions,
   type GuardTimeoutOptions,
 } from './guard/index';
+export {
+  Cache,
+  CACHE_DEFAULTS,
+  jsonSerializer,
+  type BatchLoader,
+  type CacheDegradedEvent,
+  type CacheEvents,
+  type CacheHitEvent,
+  type CacheLoadErrorEvent,
+  type CacheLoadEvent,
+  type CacheLoader,
+  type CacheMissEvent,
+  type CacheOptions,
+  type CacheRedisErrorMode,
+  type CacheSerializer,
+  type CacheSetOptions,
+  type CacheStaleEvent,
+  type CacheStaleReason,
+  type CacheStats,
+  type GetManyOrLoadOptions,
+  type GetOrLoadOptions,
+} from './cache/index';

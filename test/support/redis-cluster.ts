@@ -3,6 +3,8 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { redisCommands, startRedisServer, type RedisServerHandle } from './redis-server';
 
 /**
@@ -32,4 +34,32 @@ export async function startCluster(masters = 3): Promise<RedisServerHandle[]> {
     await Promise.all(servers.map((server) => server.stop()));
     throw error;
   }
+}
+
+/** What {@link useThrowAwayCluster} provides, filled in by its `beforeAll`. */
+export interface ThrowAwayCluster {
+  servers: RedisServerHandle[];
+  /** A connected client (offline queue off). */
+  cluster: Cluster;
+}
+
+/**
+ * A throw-away cluster of `masters` masters for the enclosing `describe`: started with a connected
+ * client in `beforeAll`, disconnected and stopped in `afterAll`.
+ */
+export function useThrowAwayCluster(masters = 3): ThrowAwayCluster {
+  const fixture = { servers: [] as RedisServerHandle[] } as ThrowAwayCluster;
+  beforeAll(async () => {
+    fixture.servers = await startCluster(masters);
+    fixture.cluster = new Cluster(
+      fixture.servers.map((server) => ({ host: server.host, port: server.port })),
+      { enableOfflineQueue: false, lazyConnect: true },
+    );
+    await fixture.cluster.connect();
+  }, 60_000);
+  afterAll(async () => {
+    fixture.cluster.disconnect();
+    await Promise.all(fixture.servers.map((server) => server.stop()));
+  });
+  return fixture;
 }

@@ -1,0 +1,101 @@
+/**
+ * The Lua scripts of a Cache: the compare-and-set write of the lost-update rule, and taking
+ * and giving back a key's load lease.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+
+/** Sets `token` to the token of the entry `KEYS[1]`, as entry.ts reads it. */
+const TOKEN_OF_ENTRY_LUA = `
+local current = redis.call('GET', KEYS[1])
+local token = ''
+if current then
+  token = string.match(current, '^bwc1|([^|]*)|') or '!'
+end`;
+
+/**
+ * Writes `ARGV[2]` to `KEYS[1]` for `ARGV[3]` ms only if the key's token is still `ARGV[1]`, the
+ * token the load read before it began (see entry.ts: the generation of a `bwc1|` entry, `''`
+ * for no key, `'!'` for anything else). Replies 1 when written, 0 when a newer write (a `set`,
+ * a `delete`'s marker, another load) got there first. One key: one slot on a Cluster.
+ */
+export const WRITE_IF_UNCHANGED_LUA = `${TOKEN_OF_ENTRY_LUA}
+if token ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+
+/**
+ * Takes the lease `KEYS[2]` of the entry `KEYS[1]` for `ARGV[3]` ms with the holder token
+ * `ARGV[2]`, only if the entry's token is still `ARGV[1]` (what the caller read: if it changed,
+ * another process has loaded the key since, and the caller should read it instead). Replies 1
+ * when taken, 0 when another holder has it, -1 when the entry changed. Both keys share the
+ * entry's hash tag: one slot on a Cluster.
+ */
+export const TAKE_LEASE_LUA = `${TOKEN_OF_ENTRY_LUA}
+if token ~= ARGV[1] then return -1 end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
+return 0
+`;
+
+/**
+ * Stores `ARGV[1]` under the entry `KEYS[1]` for `ARGV[2]` ms whatever is there (a `set`, or a
+ * `delete`'s marker) and drops the key's lease `KEYS[2]`: a load that began before may not
+ * write (its token no longer matches), so nobody should wait for it.
+ */
+export const REPLACE_LUA = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('DEL', KEYS[2])
+return 1
+`;
+
+/**
+ * Adds the entry key `ARGV[1]` to the tag set `KEYS[1]` and makes the set live at least
+ * `ARGV[2]` ms (as long as its longest-lived entry). One key: the tag's own slot.
+ */
+export const TAG_LUA = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;
+
+/**
+ * Replies with the members of the tag set `KEYS[1]` and deletes it, at once: an entry tagged
+ * after this belongs to the next invalidation.
+ */
+export const TAKE_TAG_LUA = `
+local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return members
+`;
+
+/**
+ * Deletes the lease `KEYS[1]` only if it still holds this holder's token `ARGV[1]` (a lease
+ * that expired and was taken by another process is left alone). Replies 1 when deleted.
+ */
+export const RELEASE_LEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** A script command as ioredis's `defineCommand` adds it to the connection: keys, then arguments. */
+export type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
+
+/** The command name of the script `lua`: `stem`, then the script's fingerprint. */
+export function commandName(stem: string, lua: string): string {
+  return `${stem}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The script `lua` as a command of `redis` taking `numberOfKeys` keys, defined on first use and bound to it. The
+ * script's fingerprint is in the name, so that another copy of bulwark sharing the connection
+ * defines its own command instead of lending this one a foreign script. ioredis runs it with
+ * EVALSHA and falls back to EVAL on NOSCRIPT by itself.
+ */
+export function scriptCommand(redis: Redis | Cluster, stem: string, lua: string, numberOfKeys = 1): ScriptCommand {
+  const name = commandName(stem, lua);
+  const commands = redis as unknown as Record<string, ScriptCommand>;
+  if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
+  return (commands[name] as ScriptCommand).bind(redis);
+}
