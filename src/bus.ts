@@ -12,6 +12,7 @@ import { globalBus, type EventEmitter, type Unsubscribe } from './core/events';
 import type { FallbackEvents } from './fallback/events';
 import type { LoadShedderEvents } from './load-shedder/events';
 import type { RateLimiterEvents } from './rate-limiter/events';
+import type { CacheEvents } from './redis/cache/events';
 import type { LockEvents } from './redis/lock/events';
 import type { RetryEvents } from './retry/events';
 import type { TimeoutEvents } from './timeout/events';
@@ -38,6 +39,8 @@ export interface PatternEventMaps {
   rateLimiter: RateLimiterEvents;
   /** Events of a `Lock` (from `bulwark/redis`). */
   lock: LockEvents;
+  /** Events of a `Cache` (from `bulwark/redis`). */
+  cache: CacheEvents;
 }
 
 /** The kind of pattern an instance is: `'circuitBreaker'`, `'retry'`, …; the prefix of its events on the bus. */
