@@ -16,6 +16,7 @@ const SLOW_SUITES = [
   'test/redis/guard-faults.test.ts',
   'test/redis/multi-process.test.ts',
   'test/redis/redis-store-contract.test.ts',
+  'test/middleware/redis-backed.test.ts',
 ];
 
 export default defineConfig({
