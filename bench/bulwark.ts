@@ -17,8 +17,16 @@
 import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** The shape of bulwark's root entry, plus its `bulwark/redis` entry when the source has one (`redis`). */
-export type BulwarkModule = typeof import('../src/index') & { readonly redis?: typeof import('../src/redis/index') };
+/**
+ * The shape of bulwark's root entry, plus, when the source has them, its `bulwark/redis` entry
+ * (`redis`) and its `bulwark/middleware` and `bulwark/middleware/node` entries (`middleware`,
+ * `middlewareNode`).
+ */
+export type BulwarkModule = typeof import('../src/index') & {
+  readonly redis?: typeof import('../src/redis/index');
+  readonly middleware?: typeof import('../src/middleware/index');
+  readonly middlewareNode?: typeof import('../src/middleware/node');
+};
 
 /** Where the measured bulwark code comes from; see the module comment. */
 export type BulwarkSource = 'build' | 'dist' | 'src';
@@ -52,13 +60,20 @@ export function bulwarkSourceFromEnv(): BulwarkSource {
  */
 export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark> {
   if (source === 'src') {
-    const module: BulwarkModule = { ...(await import('../src/index')), redis: await import('../src/redis/index') };
+    const module: BulwarkModule = {
+      ...(await import('../src/index')),
+      redis: await import('../src/redis/index'),
+      middleware: await import('../src/middleware/index'),
+      middlewareNode: await import('../src/middleware/node'),
+    };
     return { module, source, description: 'src/ as transpiled by tsx (keepNames: per-call named closures pay __name)' };
   }
   if (source === 'dist') {
     const entry = new URL('dist/index.js', root);
     const redis = (await import(new URL('dist/redis.js', root).href)) as typeof import('../src/redis/index');
-    const module: BulwarkModule = { ...((await import(entry.href)) as typeof import('../src/index')), redis };
+    const middleware = (await import(new URL('dist/middleware.js', root).href)) as typeof import('../src/middleware/index');
+    const middlewareNode = (await import(new URL('dist/middleware-node.js', root).href)) as typeof import('../src/middleware/node');
+    const module: BulwarkModule = { ...((await import(entry.href)) as typeof import('../src/index')), redis, middleware, middlewareNode };
     const built = statSync(entry).mtimeMs;
     const newest = newestMtime(fileURLToPath(new URL('src/', root)));
     const warning =
@@ -68,9 +83,15 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
   const outDir = fileURLToPath(new URL('node_modules/.cache/bulwark-bench/', root));
   const { build } = await import('tsup');
   await build({
-    // `redis` is bundled on its own (no splitting), so `index.mjs` is the same as without it; the
-    // redis entry shares no class with the root entry (only option parsing), so its copy is harmless.
-    entry: { index: fileURLToPath(new URL('src/index.ts', root)), redis: fileURLToPath(new URL('src/redis/index.ts', root)) },
+    // Each entry is bundled on its own (no splitting), so `index.mjs` is the same as without the
+    // others. The redis and middleware entries share no class with the root entry that they test
+    // with instanceof (errors carry a Symbol.for brand, policies are duck-typed), so their copies are harmless.
+    entry: {
+      index: fileURLToPath(new URL('src/index.ts', root)),
+      redis: fileURLToPath(new URL('src/redis/index.ts', root)),
+      middleware: fileURLToPath(new URL('src/middleware/index.ts', root)),
+      'middleware-node': fileURLToPath(new URL('src/middleware/node.ts', root)),
+    },
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
     outDir,
@@ -87,8 +108,10 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
   });
   const index = (await import(pathToFileURL(`${outDir}index.mjs`).href)) as typeof import('../src/index');
   const redis = (await import(pathToFileURL(`${outDir}redis.mjs`).href)) as typeof import('../src/redis/index');
-  const module: BulwarkModule = { ...index, redis };
-  return { module, source, description: 'src/ and src/redis/ built with tsup (esm, target node20, like the package)' };
+  const middleware = (await import(pathToFileURL(`${outDir}middleware.mjs`).href)) as typeof import('../src/middleware/index');
+  const middlewareNode = (await import(pathToFileURL(`${outDir}middleware-node.mjs`).href)) as typeof import('../src/middleware/node');
+  const module: BulwarkModule = { ...index, redis, middleware, middlewareNode };
+  return { module, source, description: 'src/, src/redis/ and src/middleware/ built with tsup (esm, target node20, like the package)' };
 }
 
 /** Latest modification time of any file under `dir`, in ms. */

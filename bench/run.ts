@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       'run spread: (max − min) / median of the runs\' means.',
   );
   out.push(
-    'overhead = ns/op − bare ns/op. Every column is the median over runs of a same-run value; ' +
+    "overhead = ns/op − bare ns/op (in a group with its own baseline row, − that row's ns/op). Every column is the median over runs of a same-run value; " +
       'ovh ÷ best peer compares with the fastest OTHER library of the row group.',
   );
   out.push(
