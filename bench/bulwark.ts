@@ -15,7 +15,7 @@
  * @module
  */
 import { readdirSync, statSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The shape of bulwark's root entry, plus, when the source has them, its `bulwark/redis` entry
@@ -34,6 +34,8 @@ export type BulwarkSource = 'build' | 'dist' | 'src';
 /** The loaded module and what to say about it in the output. */
 export interface LoadedBulwark {
   readonly module: BulwarkModule;
+  /** Where each entry of `module` was loaded from. */
+  readonly entries: BulwarkEntries;
   readonly source: BulwarkSource;
   /** One line for the report header, e.g. `src/ built with tsup (esm, node20)`. */
   readonly description: string;
@@ -54,33 +56,55 @@ export function bulwarkSourceFromEnv(): BulwarkSource {
   throw new Error(`BENCH_BULWARK must be build, dist or src, got '${raw}'`);
 }
 
+/** The file URL of each entry the bench loads, by its name in {@link BulwarkModule} (`index`: the root). */
+export interface BulwarkEntries {
+  readonly index: string;
+  readonly redis: string;
+  readonly middleware: string;
+  readonly middlewareNode: string;
+}
+
+/** Imports `entries` into one {@link BulwarkModule}. */
+export async function importBulwark(entries: BulwarkEntries): Promise<BulwarkModule> {
+  const [index, redis, middleware, middlewareNode] = await Promise.all([
+    import(entries.index) as Promise<typeof import('../src/index')>,
+    import(entries.redis) as Promise<typeof import('../src/redis/index')>,
+    import(entries.middleware) as Promise<typeof import('../src/middleware/index')>,
+    import(entries.middlewareNode) as Promise<typeof import('../src/middleware/node')>,
+  ]);
+  return { ...index, redis, middleware, middlewareNode };
+}
+
+/** The entries under `dir` (a URL relative to the root), named `<name><extension>`. */
+function entriesIn(dir: string, names: Readonly<Record<keyof BulwarkEntries, string>>, extension: string): BulwarkEntries {
+  const url = (name: string): string => new URL(`${dir}${name}${extension}`, root).href;
+  return { index: url(names.index), redis: url(names.redis), middleware: url(names.middleware), middlewareNode: url(names.middlewareNode) };
+}
+
+/** The names of the entries as the package (and the bench's build) names its files. */
+const BUILT_NAMES = { index: 'index', redis: 'redis', middleware: 'middleware', middlewareNode: 'middleware-node' } as const;
+
 /**
- * Loads bulwark from `source`, building it first for `build`.
+ * Loads bulwark from `source`, building it first for `build`. The result's `entries` let another
+ * process (e.g. a server of `bench/http.ts`) load the same code.
  * @param source - see {@link BulwarkSource}
  */
 export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark> {
   if (source === 'src') {
-    const module: BulwarkModule = {
-      ...(await import('../src/index')),
-      redis: await import('../src/redis/index'),
-      middleware: await import('../src/middleware/index'),
-      middlewareNode: await import('../src/middleware/node'),
-    };
-    return { module, source, description: 'src/ as transpiled by tsx (keepNames: per-call named closures pay __name)' };
+    const entries = entriesIn('src/', { index: 'index', redis: 'redis/index', middleware: 'middleware/index', middlewareNode: 'middleware/node' }, '.ts');
+    const module = await importBulwark(entries);
+    return { module, entries, source, description: 'src/ as transpiled by tsx (keepNames: per-call named closures pay __name)' };
   }
   if (source === 'dist') {
-    const entry = new URL('dist/index.js', root);
-    const redis = (await import(new URL('dist/redis.js', root).href)) as typeof import('../src/redis/index');
-    const middleware = (await import(new URL('dist/middleware.js', root).href)) as typeof import('../src/middleware/index');
-    const middlewareNode = (await import(new URL('dist/middleware-node.js', root).href)) as typeof import('../src/middleware/node');
-    const module: BulwarkModule = { ...((await import(entry.href)) as typeof import('../src/index')), redis, middleware, middlewareNode };
-    const built = statSync(entry).mtimeMs;
+    const entries = entriesIn('dist/', BUILT_NAMES, '.js');
+    const module = await importBulwark(entries);
+    const built = statSync(new URL(entries.index)).mtimeMs;
     const newest = newestMtime(fileURLToPath(new URL('src/', root)));
     const warning =
       newest > built ? 'dist/ is older than src/: run `npm run build` first, or use BENCH_BULWARK=build' : undefined;
-    return { module, source, description: 'dist/ (npm run build)', ...(warning === undefined ? {} : { warning }) };
+    return { module, entries, source, description: 'dist/ (npm run build)', ...(warning === undefined ? {} : { warning }) };
   }
-  const outDir = fileURLToPath(new URL('node_modules/.cache/bulwark-bench/', root));
+  const outDir = 'node_modules/.cache/bulwark-bench/';
   const { build } = await import('tsup');
   await build({
     // Each entry is bundled on its own (no splitting), so `index.mjs` is the same as without the
@@ -94,7 +118,7 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
     },
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
-    outDir,
+    outDir: fileURLToPath(new URL(outDir, root)),
     target: 'node20',
     platform: 'node',
     tsconfig: fileURLToPath(new URL('tsconfig.json', root)),
@@ -106,12 +130,9 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
     silent: true,
     config: false,
   });
-  const index = (await import(pathToFileURL(`${outDir}index.mjs`).href)) as typeof import('../src/index');
-  const redis = (await import(pathToFileURL(`${outDir}redis.mjs`).href)) as typeof import('../src/redis/index');
-  const middleware = (await import(pathToFileURL(`${outDir}middleware.mjs`).href)) as typeof import('../src/middleware/index');
-  const middlewareNode = (await import(pathToFileURL(`${outDir}middleware-node.mjs`).href)) as typeof import('../src/middleware/node');
-  const module: BulwarkModule = { ...index, redis, middleware, middlewareNode };
-  return { module, source, description: 'src/, src/redis/ and src/middleware/ built with tsup (esm, target node20, like the package)' };
+  const entries = entriesIn(outDir, BUILT_NAMES, '.mjs');
+  const module = await importBulwark(entries);
+  return { module, entries, source, description: 'src/, src/redis/ and src/middleware/ built with tsup (esm, target node20, like the package)' };
 }
 
 /** Latest modification time of any file under `dir`, in ms. */
