@@ -19,15 +19,24 @@ const SLOW_SUITES = [
   'test/redis/guard-faults.test.ts',
   'test/redis/multi-process.test.ts',
   'test/redis/redis-store-contract.test.ts',
+  'test/middleware/redis-backed.test.ts',
 ];
+
+/** A file of this repository, by its path from the root. */
+const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    // Examples import 'bulwark' and 'bulwark/redis' as users do; in this repo that is the source.
-    // The longer name first: an alias also matches the names below it.
+    // Examples import 'bulwark', 'bulwark/redis' and 'bulwark/middleware*' as users do; in this
+    // repo that is the source. The longer names first: an alias also matches the names below it.
     alias: {
-      'bulwark/redis': fileURLToPath(new URL('./src/redis/index.ts', import.meta.url)),
-      bulwark: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+      'bulwark/middleware/node': source('./src/middleware/node.ts'),
+      'bulwark/middleware/koa': source('./src/middleware/koa.ts'),
+      'bulwark/middleware/fastify': source('./src/middleware/fastify.ts'),
+      'bulwark/middleware/fetch': source('./src/middleware/fetch.ts'),
+      'bulwark/middleware': source('./src/middleware/index.ts'),
+      'bulwark/redis': source('./src/redis/index.ts'),
+      bulwark: source('./src/index.ts'),
     },
   },
   test: {

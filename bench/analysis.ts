@@ -13,6 +13,9 @@ import type { Measurement } from './measure';
 /** The library the goals are stated against. */
 export const REFERENCE_LIBRARY: Library = 'cockatiel';
 
+/** The row without any policy: the bare call, or a group's own baseline. */
+const BASELINE: Library = 'baseline';
+
 /** One row's numbers in one run. */
 export interface RowRun {
   /** Mean ns per call. */
@@ -21,11 +24,15 @@ export interface RowRun {
   readonly p50Ns: number;
   /** Relative margin of error of the mean, percent. */
   readonly rmePct: number;
-  /** `meanNs` minus the bare call's `meanNs`: what the policy adds to a call. */
+  /**
+   * `meanNs` minus the baseline's `meanNs`: what the policy adds to a call. The baseline is the
+   * group's own `baseline` row when it has one (e.g. a request through a middleware that does
+   * nothing), else the bare call.
+   */
   readonly overheadNs: number;
   /** `meanNs` divided by the bare call's `meanNs`. */
   readonly xBare: number;
-  /** Overhead divided by the smallest overhead among the OTHER libraries of the group. */
+  /** Overhead divided by the smallest overhead among the OTHER libraries of the group (its baseline row left out). */
   readonly overheadVsBestPeer: number | undefined;
   /** Overhead divided by cockatiel's overhead in the group. */
   readonly overheadVsCockatiel: number | undefined;
@@ -58,17 +65,23 @@ export function deriveRun(cases: readonly BenchCase[], measurements: readonly Me
   const bareMean = bare === undefined ? undefined : byId.get(caseId(bare))?.meanNs;
   if (bareMean === undefined) throw new Error(`no measurement for the '${BARE_GROUP}' row`);
 
+  /** What a row's overhead is measured against: its group's own baseline row, else the bare call. */
+  const baseOf = (group: string): number => {
+    const own = cases.find((c) => c.group === group && c.library === BASELINE);
+    return (own === undefined ? undefined : byId.get(caseId(own))?.meanNs) ?? bareMean;
+  };
   const overheadOf = (c: BenchCase): number | undefined => {
     const m = byId.get(caseId(c));
-    return m === undefined ? undefined : m.meanNs - bareMean;
+    return m === undefined ? undefined : m.meanNs - baseOf(c.group);
   };
 
   const rows = new Map<string, RowRun>();
   for (const c of cases) {
     const m = byId.get(caseId(c));
     if (m === undefined) continue;
-    const overheadNs = m.meanNs - bareMean;
-    const peers = cases.filter((p) => p.group === c.group && p.library !== c.library);
+    const base = baseOf(c.group);
+    const overheadNs = m.meanNs - base;
+    const peers = cases.filter((p) => p.group === c.group && p.library !== c.library && p.library !== BASELINE);
     const peerOverheads = peers.map(overheadOf).filter((o): o is number => o !== undefined);
     const bestPeer = peerOverheads.length === 0 ? undefined : Math.min(...peerOverheads);
     const reference = peers.find((p) => p.library === REFERENCE_LIBRARY);
@@ -80,7 +93,7 @@ export function deriveRun(cases: readonly BenchCase[], measurements: readonly Me
       overheadNs,
       xBare: m.meanNs / bareMean,
       overheadVsBestPeer: ratio(overheadNs, bestPeer),
-      overheadVsCockatiel: ratio(overheadNs, referenceMean === undefined ? undefined : referenceMean - bareMean),
+      overheadVsCockatiel: ratio(overheadNs, referenceMean === undefined ? undefined : referenceMean - base),
       timeVsCockatiel: ratio(m.meanNs, referenceMean),
     });
   }

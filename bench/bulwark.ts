@@ -15,10 +15,18 @@
  * @module
  */
 import { readdirSync, statSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
-/** The shape of bulwark's root entry, plus its `bulwark/redis` entry when the source has one (`redis`). */
-export type BulwarkModule = typeof import('../src/index') & { readonly redis?: typeof import('../src/redis/index') };
+/**
+ * The shape of bulwark's root entry, plus, when the source has them, its `bulwark/redis` entry
+ * (`redis`) and its `bulwark/middleware` and `bulwark/middleware/node` entries (`middleware`,
+ * `middlewareNode`).
+ */
+export type BulwarkModule = typeof import('../src/index') & {
+  readonly redis?: typeof import('../src/redis/index');
+  readonly middleware?: typeof import('../src/middleware/index');
+  readonly middlewareNode?: typeof import('../src/middleware/node');
+};
 
 /** Where the measured bulwark code comes from; see the module comment. */
 export type BulwarkSource = 'build' | 'dist' | 'src';
@@ -26,6 +34,8 @@ export type BulwarkSource = 'build' | 'dist' | 'src';
 /** The loaded module and what to say about it in the output. */
 export interface LoadedBulwark {
   readonly module: BulwarkModule;
+  /** Where each entry of `module` was loaded from. */
+  readonly entries: BulwarkEntries;
   readonly source: BulwarkSource;
   /** One line for the report header, e.g. `src/ built with tsup (esm, node20)`. */
   readonly description: string;
@@ -46,34 +56,69 @@ export function bulwarkSourceFromEnv(): BulwarkSource {
   throw new Error(`BENCH_BULWARK must be build, dist or src, got '${raw}'`);
 }
 
+/** The file URL of each entry the bench loads, by its name in {@link BulwarkModule} (`index`: the root). */
+export interface BulwarkEntries {
+  readonly index: string;
+  readonly redis: string;
+  readonly middleware: string;
+  readonly middlewareNode: string;
+}
+
+/** Imports `entries` into one {@link BulwarkModule}. */
+export async function importBulwark(entries: BulwarkEntries): Promise<BulwarkModule> {
+  const [index, redis, middleware, middlewareNode] = await Promise.all([
+    import(entries.index) as Promise<typeof import('../src/index')>,
+    import(entries.redis) as Promise<typeof import('../src/redis/index')>,
+    import(entries.middleware) as Promise<typeof import('../src/middleware/index')>,
+    import(entries.middlewareNode) as Promise<typeof import('../src/middleware/node')>,
+  ]);
+  return { ...index, redis, middleware, middlewareNode };
+}
+
+/** The entries under `dir` (a URL relative to the root), named `<name><extension>`. */
+function entriesIn(dir: string, names: Readonly<Record<keyof BulwarkEntries, string>>, extension: string): BulwarkEntries {
+  const url = (name: string): string => new URL(`${dir}${name}${extension}`, root).href;
+  return { index: url(names.index), redis: url(names.redis), middleware: url(names.middleware), middlewareNode: url(names.middlewareNode) };
+}
+
+/** The names of the entries as the package (and the bench's build) names its files. */
+const BUILT_NAMES = { index: 'index', redis: 'redis', middleware: 'middleware', middlewareNode: 'middleware-node' } as const;
+
 /**
- * Loads bulwark from `source`, building it first for `build`.
+ * Loads bulwark from `source`, building it first for `build`. The result's `entries` let another
+ * process (e.g. a server of `bench/http.ts`) load the same code.
  * @param source - see {@link BulwarkSource}
  */
 export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark> {
   if (source === 'src') {
-    const module: BulwarkModule = { ...(await import('../src/index')), redis: await import('../src/redis/index') };
-    return { module, source, description: 'src/ as transpiled by tsx (keepNames: per-call named closures pay __name)' };
+    const entries = entriesIn('src/', { index: 'index', redis: 'redis/index', middleware: 'middleware/index', middlewareNode: 'middleware/node' }, '.ts');
+    const module = await importBulwark(entries);
+    return { module, entries, source, description: 'src/ as transpiled by tsx (keepNames: per-call named closures pay __name)' };
   }
   if (source === 'dist') {
-    const entry = new URL('dist/index.js', root);
-    const redis = (await import(new URL('dist/redis.js', root).href)) as typeof import('../src/redis/index');
-    const module: BulwarkModule = { ...((await import(entry.href)) as typeof import('../src/index')), redis };
-    const built = statSync(entry).mtimeMs;
+    const entries = entriesIn('dist/', BUILT_NAMES, '.js');
+    const module = await importBulwark(entries);
+    const built = statSync(new URL(entries.index)).mtimeMs;
     const newest = newestMtime(fileURLToPath(new URL('src/', root)));
     const warning =
       newest > built ? 'dist/ is older than src/: run `npm run build` first, or use BENCH_BULWARK=build' : undefined;
-    return { module, source, description: 'dist/ (npm run build)', ...(warning === undefined ? {} : { warning }) };
+    return { module, entries, source, description: 'dist/ (npm run build)', ...(warning === undefined ? {} : { warning }) };
   }
-  const outDir = fileURLToPath(new URL('node_modules/.cache/bulwark-bench/', root));
+  const outDir = 'node_modules/.cache/bulwark-bench/';
   const { build } = await import('tsup');
   await build({
-    // `redis` is bundled on its own (no splitting), so `index.mjs` is the same as without it; the
-    // redis entry shares no class with the root entry (only option parsing), so its copy is harmless.
-    entry: { index: fileURLToPath(new URL('src/index.ts', root)), redis: fileURLToPath(new URL('src/redis/index.ts', root)) },
+    // Each entry is bundled on its own (no splitting), so `index.mjs` is the same as without the
+    // others. The redis and middleware entries share no class with the root entry that they test
+    // with instanceof (errors carry a Symbol.for brand, policies are duck-typed), so their copies are harmless.
+    entry: {
+      index: fileURLToPath(new URL('src/index.ts', root)),
+      redis: fileURLToPath(new URL('src/redis/index.ts', root)),
+      middleware: fileURLToPath(new URL('src/middleware/index.ts', root)),
+      'middleware-node': fileURLToPath(new URL('src/middleware/node.ts', root)),
+    },
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
-    outDir,
+    outDir: fileURLToPath(new URL(outDir, root)),
     target: 'node20',
     platform: 'node',
     tsconfig: fileURLToPath(new URL('tsconfig.json', root)),
@@ -85,10 +130,9 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
     silent: true,
     config: false,
   });
-  const index = (await import(pathToFileURL(`${outDir}index.mjs`).href)) as typeof import('../src/index');
-  const redis = (await import(pathToFileURL(`${outDir}redis.mjs`).href)) as typeof import('../src/redis/index');
-  const module: BulwarkModule = { ...index, redis };
-  return { module, source, description: 'src/ and src/redis/ built with tsup (esm, target node20, like the package)' };
+  const entries = entriesIn(outDir, BUILT_NAMES, '.mjs');
+  const module = await importBulwark(entries);
+  return { module, entries, source, description: 'src/, src/redis/ and src/middleware/ built with tsup (esm, target node20, like the package)' };
 }
 
 /** Latest modification time of any file under `dir`, in ms. */

@@ -59,10 +59,15 @@ import pRetry from 'p-retry';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { BulwarkModule } from './bulwark';
+import { MIDDLEWARE_GROUPS, middlewareCases } from './middleware-cases';
 import { REDIS_CLIENT_GROUPS, redisClientCases } from './redis-client-cases';
 import { benchConnection, REDIS_PREFIX, REDIS_URL, redisAnswers } from './redis-connection';
 
-/** Libraries that appear in the table; `baseline` is the bare call without any policy. */
+/**
+ * Libraries that appear in the table; `baseline` is the bare call without any policy, or in a
+ * group that has its own `baseline` row, the group's work without any policy (e.g. a request
+ * through a middleware that calls `next` at once), which the group's overheads are measured against.
+ */
 export type Library =
   | 'baseline'
   | 'bulwark'
@@ -73,7 +78,8 @@ export type Library =
   | 'opossum'
   | 'rate-limiter-flexible'
   | 'ioredis-evalsha'
-  | 'ioredis';
+  | 'ioredis'
+  | 'express-rate-limit';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {
@@ -378,6 +384,7 @@ export const GROUPS: readonly Group[] = [
     slices: RATE_LIMIT_SLICES,
   },
   ...REDIS_CLIENT_GROUPS,
+  ...MIDDLEWARE_GROUPS,
 ];
 
 /** Slices in which group `groupId`'s rows are measured in each run; see {@link Group.slices}. */
@@ -750,6 +757,7 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
   cases.push(...rateLimitCases(bulwark));
   cases.push(...redisRateLimitCases(bulwark, notes));
   cases.push(...redisClientCases(bulwark, notes));
+  cases.push(...middlewareCases(bulwark, notes));
 
   return {
     cases: sortByGroup(cases),

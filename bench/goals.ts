@@ -1,7 +1,7 @@
 /**
  * The performance goals of the project, stated against cockatiel (and, for the circuit breaker,
  * against bulwark itself; for the bulkhead, against p-limit too; for the rate limiter, against
- * rate-limiter-flexible), and their evaluation: each goal is the median over the runs of a
+ * rate-limiter-flexible; for the HTTP guard, against express-rate-limit), and their evaluation: each goal is the median over the runs of a
  * same-run ratio, compared with a maximum.
  * @module
  */
@@ -14,14 +14,17 @@ import {
   timeoutBudgetGroup,
   type Library,
 } from './cases';
+import { MIDDLEWARE_GROUP } from './middleware-cases';
 import { REDIS_GET_GROUP, REDIS_GET_PIPELINED_GROUP } from './redis-client-cases';
 
 /**
  * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group);
- * `timeVsGroup`, bulwark's `meanNs` in `group` divided by bulwark's `meanNs` in `versus`; or
- * `timeVsLibrary`, bulwark's `meanNs` in `group` divided by `versusLibrary`'s `meanNs` in `group`.
+ * `timeVsGroup`, bulwark's `meanNs` in `group` divided by bulwark's `meanNs` in `versus`;
+ * `timeVsLibrary`, bulwark's `meanNs` in `group` divided by `versusLibrary`'s `meanNs` in `group`;
+ * or `overheadVsLibrary`, the same with `overheadNs` (against the group's own baseline row when it
+ * has one, see {@link RowRun.overheadNs}).
  */
-export type GoalMetric = 'overheadVsCockatiel' | 'timeVsCockatiel' | 'timeVsGroup' | 'timeVsLibrary';
+export type GoalMetric = 'overheadVsCockatiel' | 'timeVsCockatiel' | 'timeVsGroup' | 'timeVsLibrary' | 'overheadVsLibrary';
 
 /** One goal: bulwark's row in `group` must keep `metric` at or below `max` (below, when `strict`). */
 export interface Goal {
@@ -33,7 +36,7 @@ export interface Goal {
   readonly metric: GoalMetric;
   /** For `timeVsGroup`: the group whose bulwark row is the denominator. */
   readonly versus?: string;
-  /** For `timeVsLibrary`: the library whose row of `group` is the denominator. */
+  /** For `timeVsLibrary` and `overheadVsLibrary`: the library whose row of `group` is the denominator. */
   readonly versusLibrary?: Library;
   /** Largest acceptable value of the ratio (excluded when `strict`). */
   readonly max: number;
@@ -63,7 +66,8 @@ export interface GoalResult extends Goal {
  * time and 1,000 calls at once (time per call); a RateLimiter on its MemoryStore (sliding-window)
  * ≤ 0.8× rate-limiter-flexible's RateLimiterMemory time, with one key and with 10,000 keys; on a
  * RedisStore with 100 calls in flight, a sliding-window RateLimiter at ≥ 85% of the throughput of a
- * raw EVALSHA on the same connection, and a sliding-log one faster than RateLimiterRedis.
+ * raw EVALSHA on the same connection, and a sliding-log one faster than RateLimiterRedis; the HTTP
+ * guard's overhead per request (in-process, rate limit on a MemoryStore) ≤ 0.5× express-rate-limit's.
  */
 export const GOALS: readonly Goal[] = [
   { group: 'retry', metric: 'overheadVsCockatiel', max: 0.5, text: 'Retry overhead ≤ 0.5× cockatiel overhead' },
@@ -180,6 +184,13 @@ export const GOALS: readonly Goal[] = [
     max: 1 / 0.9,
     text: 'guardRedis GET with auto-pipelining, 100 in flight: throughput ≥ 90% of raw ioredis GET on the same settings',
   },
+  {
+    group: MIDDLEWARE_GROUP,
+    metric: 'overheadVsLibrary',
+    versusLibrary: 'express-rate-limit',
+    max: 0.5,
+    text: 'HTTP guard (rate limit), in-process: overhead per request ≤ 0.5× express-rate-limit (MemoryStore) overhead',
+  },
 ];
 
 /**
@@ -193,15 +204,16 @@ export function evaluateGoals(rows: readonly RowSummary[], goals: readonly Goal[
   return goals.map((goal) => {
     const row = findRow(goal.group, goal.library ?? 'bulwark');
     let perRun: (number | undefined)[];
-    if (goal.metric === 'timeVsGroup' || goal.metric === 'timeVsLibrary') {
+    if (goal.metric === 'timeVsGroup' || goal.metric === 'timeVsLibrary' || goal.metric === 'overheadVsLibrary') {
       const versus =
         goal.metric === 'timeVsGroup' ? findRow(goal.versus, 'bulwark') : findRow(goal.group, goal.versusLibrary);
+      const field = goal.metric === 'overheadVsLibrary' ? 'overheadNs' : 'meanNs';
       perRun =
         row === undefined || versus === undefined
           ? []
           : row.runs.map((run: RowRun, i) => {
-              const denominator = versus.runs[i]?.meanNs;
-              return denominator === undefined || denominator <= 0 ? undefined : run.meanNs / denominator;
+              const denominator = versus.runs[i]?.[field];
+              return denominator === undefined || denominator <= 0 ? undefined : run[field] / denominator;
             });
     } else {
       const metric = goal.metric;

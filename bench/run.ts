@@ -23,6 +23,7 @@ import { bulwarkSourceFromEnv, loadBulwark } from './bulwark';
 import { BARE_GROUP, GROUPS, createCases, operation, type BenchCase } from './cases';
 import { evaluateGoals } from './goals';
 import { forcesGc, measureRun, type Measurement } from './measure';
+import { envInt } from './settings';
 import { formatGoals, formatPerOpNotes, formatResultsTable } from './table';
 
 /** Settings of a benchmark session, from the environment. */
@@ -31,18 +32,6 @@ interface Settings {
   readonly timeMs: number;
   readonly warmupMs: number;
   readonly batch: number;
-}
-
-/**
- * Reads a positive integer from the environment.
- * @throws when the variable is set to something that is not a positive integer
- */
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return value;
 }
 
 function readSettings(): Settings {
@@ -162,7 +151,7 @@ async function main(): Promise<void> {
       'run spread: (max − min) / median of the runs\' means.',
   );
   out.push(
-    'overhead = ns/op − bare ns/op. Every column is the median over runs of a same-run value; ' +
+    "overhead = ns/op − bare ns/op (in a group with its own baseline row, − that row's ns/op). Every column is the median over runs of a same-run value; " +
       'ovh ÷ best peer compares with the fastest OTHER library of the row group.',
   );
   out.push(

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { main as adaptiveConcurrency, type AdaptiveConcurrencyResult } from '../examples/adaptive-concurrency';
 import { main as backpressure, type BackpressureResult } from '../examples/backpressure';
 import { main as bulkhead, type BulkheadResult } from '../examples/bulkhead';
@@ -13,6 +13,7 @@ import { main as deadlineBudget, type DeadlineBudgetResult } from '../examples/d
 import { main as decorator, type DecoratorResult } from '../examples/decorator';
 import { main as exceptions, type ExceptionsResult } from '../examples/exceptions';
 import { main as healthCheck, type HealthCheckResult } from '../examples/health-check';
+import { start as startHttpService, type HttpService } from '../examples/http-service/server';
 import { main as loadShedder, type LoadShedderResult } from '../examples/load-shedder';
 import { main as lockExample, type LockResult } from '../examples/lock';
 import { main as quickStart } from '../examples/quick-start';
@@ -21,6 +22,7 @@ import { main as rateLimiterRedis, type RateLimiterRedisResult } from '../exampl
 import { main as retryBudget, type RetryBudgetResult } from '../examples/retry-budget';
 import { main as timeoutStrategies, type TimeoutStrategiesResult } from '../examples/timeout-strategies';
 import { main as wrapFunction, type WrapFunctionResult } from '../examples/wrap-function';
+import { connect, keysUnder } from './redis/support';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -506,6 +508,70 @@ describe('examples/lock.ts', () => {
   it('refuses a write with a stale fence, and leaves no key behind', () => {
     expect(result.refusedStaleWrite).toBe('stale fence 1 < 2');
     expect(result.keysLeft).toBe(0);
+  });
+});
+
+describe('examples/http-service/server.ts, over real HTTP', () => {
+  const limit = 20;
+  let service: HttpService;
+  let sent = 0;
+  beforeAll(async () => {
+    service = await startHttpService({ redisUrl: inject('redisUrl'), limit });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  /** GET `path`, counting the requests the rate limit sees. */
+  async function get(path: string): Promise<Response> {
+    if (path !== '/healthz') sent++;
+    return fetch(`${service.url}${path}`);
+  }
+
+  it('answers a product read through Redis: from the catalog first, from the cache after, with the RateLimit fields', async () => {
+    const first = await get('/products/1');
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ id: '1', name: 'kettle', price: 199, cached: false });
+    expect(first.headers.get('ratelimit-policy')).toBe(`"products";q=${limit};w=60`);
+    expect(first.headers.get('ratelimit')).toMatch(new RegExp(`^"products";r=${limit - 1};t=(59|60)$`));
+    const second = await get('/products/1');
+    expect(await second.json()).toEqual({ id: '1', name: 'kettle', price: 199, cached: true });
+    expect((await get('/products/9')).status).toBe(404);
+    expect((await get('/healthz')).status).toBe(200);
+  });
+
+  it('answers 502 while pricing fails, then 503 without calling the route once the breaker opens', async () => {
+    service.pricing.failing = true;
+    const callsBefore = service.pricing.calls;
+    const failed = [];
+    for (let i = 0; i < 5; i++) failed.push((await get('/products/2')).status);
+    expect(failed).toEqual([502, 502, 502, 502, 502]);
+    const refused = await get('/products/2');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toMatch(/^(9|10)$/);
+    expect(await refused.json()).toMatchObject({ status: 503, code: 'CIRCUIT_OPEN' });
+    expect(service.pricing.calls - callsBefore).toBe(5);
+    expect(service.breaker.state).toBe('open');
+    // Health checks are excluded from the guard.
+    expect((await get('/healthz')).status).toBe(200);
+  });
+
+  it('answers 429 with Retry-After once the client has used its limit', async () => {
+    while (sent < limit) expect((await get('/products/3')).status).toBe(503);
+    const limited = await get('/products/3');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^(59|60)$/);
+    expect(await limited.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+  });
+
+  it('leaves no key behind when closed', async () => {
+    await service.close();
+    const redis = await connect(inject('redisUrl'));
+    try {
+      expect(await keysUnder(redis, service.prefix)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

@@ -34,7 +34,8 @@ export interface GuardExchange {
   /**
    * Starts watching the response: call `end.finished(status)` when it has been sent in full and
    * `end.disconnected()` when the client goes away first. Called once, before anything else, for
-   * a request the guard applies its policies to.
+   * a request the guard applies a policy to that holds a permit until the end or learns from the
+   * status (every policy but the rate limiter); not called when a rate limiter is the only one.
    */
   watch(end: ResponseEnd): void;
   /** Sets a header on the response the handler is about to send (rate-limit fields). */
@@ -159,6 +160,13 @@ class Plan {
   readonly isFailureResponse: (status: number) => boolean;
   /** Whether the handler's status must be judged (a breaker or a concurrency limiter learns from it). */
   readonly judges: boolean;
+  /**
+   * Whether a request watches its response's end: a policy is configured that holds a permit until
+   * then or takes the request's signal (every policy but the rate limiter). A rate limiter alone
+   * decides and is done, so its requests make no ResponseEnd, no AbortController (which costs more
+   * than a rate-limit decision) and add no listener to the response.
+   */
+  readonly watches: boolean;
   readonly onRejected: GuardOptions['onRejected'];
   readonly rateHeaders: RateLimitHeaders | undefined;
   readonly rateErrors: Rejections<RateLimitError, number> | undefined;
@@ -176,6 +184,7 @@ class Plan {
     this.cost = resolved.cost ?? GUARD_DEFAULTS.cost;
     this.isFailureResponse = resolved.isFailureResponse ?? isServerError;
     this.judges = this.circuitBreaker !== undefined || this.concurrencyLimiter !== undefined;
+    this.watches = this.loadShedder !== undefined || this.bulkhead !== undefined || this.judges;
     this.onRejected = resolved.onRejected;
     const limiter = this.rateLimiter;
     const style = resolved.headers ?? GUARD_DEFAULTS.headers;
@@ -192,17 +201,25 @@ function isServerError(status: number): boolean {
   return status >= 500;
 }
 
+/** The options of a guarded request's `execute` calls: its signal, aborted when the client leaves, and its priority. */
+interface CallOptions {
+  signal: AbortSignal;
+  priority?: Priority;
+}
+
 /**
- * One request on its way through the policies. Each step is a function made once per request, so
- * that the policies' `execute` can call it; the innermost runs the handler and holds every permit
- * until the response ends.
+ * One request on its way through the policies. Each step is a method, which a policy's `execute`
+ * is given wrapped in an arrow function, made only when that policy is configured; the innermost
+ * runs the handler and holds every permit until the response ends.
  */
 class GuardedCall {
   readonly #plan: Plan;
   readonly #request: GuardRequest;
   readonly #exchange: GuardExchange;
-  readonly #end = new ResponseEnd();
-  readonly #options: { signal: AbortSignal; priority?: Priority };
+  /** How the response ends; undefined when no policy needs to know (see {@link Plan.watches}). */
+  readonly #end: ResponseEnd | undefined;
+  /** What the policies are called with; undefined when no policy takes it (see {@link Plan.watches}). */
+  readonly #options: CallOptions | undefined;
   #settle!: (handled: void | Promise<void>) => void;
   #started = false;
   #rate: RateLimitResult | undefined;
@@ -211,13 +228,17 @@ class GuardedCall {
     this.#plan = plan;
     this.#request = request;
     this.#exchange = exchange;
-    this.#options = { signal: this.#end.signal };
+    if (plan.watches) {
+      const end = new ResponseEnd();
+      this.#end = end;
+      this.#options = { signal: end.signal };
+    }
   }
 
   /** Runs the policies; resolves when the handler has run or the refusal has been sent. */
   start(): Promise<void> {
     const plan = this.#plan;
-    this.#exchange.watch(this.#end);
+    if (this.#end !== undefined) this.#exchange.watch(this.#end);
     const handled = new Promise<void>((resolve) => {
       this.#settle = resolve;
     });
@@ -228,8 +249,8 @@ class GuardedCall {
       if (shedder === undefined) chain = this.#limitRate();
       else {
         const priority = plan.priority;
-        this.#options.priority = typeof priority === 'string' ? priority : priority(this.#request);
-        chain = shedder.execute(this.#limitRate, this.#options);
+        (this.#options as CallOptions).priority = typeof priority === 'string' ? priority : priority(this.#request);
+        chain = shedder.execute(() => this.#limitRate(), this.#options);
       }
     } catch (error) {
       chain = Promise.reject(error);
@@ -239,7 +260,7 @@ class GuardedCall {
   }
 
   /** The rate limit, then the rest. */
-  readonly #limitRate = async (): Promise<unknown> => {
+  async #limitRate(): Promise<unknown> {
     const plan = this.#plan;
     const limiter = plan.rateLimiter;
     if (limiter !== undefined) {
@@ -252,24 +273,27 @@ class GuardedCall {
         throw (plan.rateErrors as Rejections<RateLimitError, number>).create(result.limit, { retryAfterMs: result.retryAfterMs });
       }
       const headers = plan.rateHeaders;
-      if (headers !== undefined) headers.write(result, this.#setHeader, Date.now());
+      if (headers !== undefined) headers.write(result, this.#exchange, Date.now());
     }
     const bulkhead = plan.bulkhead;
-    return bulkhead === undefined ? this.#limitConcurrency() : bulkhead.execute(this.#limitConcurrency, this.#options);
-  };
+    return bulkhead === undefined ? this.#limitConcurrency() : bulkhead.execute(() => this.#limitConcurrency(), this.#options);
+  }
 
-  readonly #limitConcurrency = (): Promise<unknown> => {
+  #limitConcurrency(): unknown {
     const limiter = this.#plan.concurrencyLimiter;
-    return limiter === undefined ? this.#breakCircuit() : limiter.execute(this.#breakCircuit, this.#options);
-  };
+    return limiter === undefined ? this.#breakCircuit() : limiter.execute(() => this.#breakCircuit(), this.#options);
+  }
 
-  readonly #breakCircuit = (): Promise<unknown> => {
+  #breakCircuit(): unknown {
     const breaker = this.#plan.circuitBreaker;
-    return breaker === undefined ? this.#run() : breaker.execute(this.#run, this.#options);
-  };
+    return breaker === undefined ? this.#run() : breaker.execute(() => this.#run(), this.#options);
+  }
 
-  /** Runs the handler; the promise it returns settles when the response ends. */
-  readonly #run = (): Promise<unknown> => {
+  /**
+   * Runs the handler; the promise it returns settles when the response ends (nothing is returned
+   * when no policy waits for the end: see {@link Plan.watches}).
+   */
+  #run(): Promise<unknown> | undefined {
     this.#started = true;
     const end = this.#end;
     let handled: void | Promise<void>;
@@ -278,24 +302,23 @@ class GuardedCall {
     } catch (error) {
       handled = Promise.reject(error);
     }
-    if (handled !== undefined) handled.then(undefined, (error: unknown) => end.failed(error));
+    if (end !== undefined && handled !== undefined) handled.then(undefined, (error: unknown) => end.failed(error));
     this.#settle(handled);
-    return this.#plan.judges ? end.promise.then(this.#judge) : end.promise;
-  };
+    if (end === undefined) return undefined;
+    return this.#plan.judges ? end.promise.then((status) => this.#judge(status)) : end.promise;
+  }
 
-  readonly #judge = (status: number): number => {
+  #judge(status: number): number {
     if (this.#plan.isFailureResponse(status)) throw new FailureResponseError(status);
     return status;
-  };
-
-  readonly #setHeader = (name: string, value: string): void => this.#exchange.setHeader(name, value);
+  }
 
   /** The chain failed: a refusal to answer, or nothing to do once the handler has run. */
   readonly #ended = (error: unknown): void => {
     // Once the handler has run, its response stands; its error went to the adapter.
     if (this.#started) return;
     // The client left while the request waited: nobody to answer.
-    if (this.#end.settled) return this.#settle(undefined);
+    if (this.#end !== undefined && this.#end.settled) return this.#settle(undefined);
     if (isRejectedError(error)) this.#settle(this.#refuse(error));
     else this.#settle(internalError(error, this.#exchange));
   };
@@ -308,7 +331,7 @@ class GuardedCall {
     const rate = this.#rate;
     const rateHeaders = this.#plan.rateHeaders;
     if (rate !== undefined && !rate.allowed && rateHeaders !== undefined) {
-      rateHeaders.write(rate, (name, value) => (headers[name] = value), Date.now());
+      rateHeaders.write(rate, { setHeader: (name, value) => void (headers[name] = value) }, Date.now());
     }
     const custom = await this.#customReply(error);
     if (custom !== undefined) {

@@ -18,8 +18,11 @@ import type { RateLimitResult, RateLimitRule } from '../rate-limiter/store';
  */
 export type RateLimitHeaderStyle = 'draft' | 'legacy' | 'both' | false;
 
-/** Receives one header field. */
-export type SetHeader = (name: string, value: string) => void;
+/** Receives the header fields: a response, or an adapter's exchange. */
+export interface HeaderTarget {
+  /** Sets one header field. */
+  setHeader(name: string, value: string): void;
+}
 
 /** Writes the header fields of one limiter's decisions; the policy field is built once. */
 export class RateLimitHeaders {
@@ -53,17 +56,17 @@ export class RateLimitHeaders {
    * Writes the fields of `result`.
    * @param now - ms since the epoch, for the legacy reset time
    */
-  write(result: RateLimitResult, set: SetHeader, now: number): void {
+  write(result: RateLimitResult, target: HeaderTarget, now: number): void {
     const resetSeconds = Math.ceil(result.resetMs / 1000);
     if (this.#draft) {
-      set('RateLimit-Policy', this.#policy);
+      target.setHeader('RateLimit-Policy', this.#policy);
       const id = this.#ids.get(result.limit) ?? (this.#ids.values().next().value as string);
-      set('RateLimit', `${id};r=${result.remaining};t=${resetSeconds}`);
+      target.setHeader('RateLimit', `${id};r=${result.remaining};t=${resetSeconds}`);
     }
     if (this.#legacy) {
-      set('X-RateLimit-Limit', String(result.limit));
-      set('X-RateLimit-Remaining', String(result.remaining));
-      set('X-RateLimit-Reset', String(Math.ceil((now + result.resetMs) / 1000)));
+      target.setHeader('X-RateLimit-Limit', String(result.limit));
+      target.setHeader('X-RateLimit-Remaining', String(result.remaining));
+      target.setHeader('X-RateLimit-Reset', String(Math.ceil((now + result.resetMs) / 1000)));
     }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Bulkhead } from '../../src/index';
-import { createGuard } from '../../src/middleware/index';
-import { createServer } from 'node:http';
+import { Bulkhead, RateLimiter } from '../../src/index';
+import { createGuard, type GuardOptions } from '../../src/middleware/index';
+import { createServer, type ServerResponse } from 'node:http';
 import express from 'express';
 import { guardMiddleware } from '../../src/middleware/node';
 import { adapterContract } from './adapter-contract';
@@ -54,5 +54,29 @@ describe('node:http adapter', () => {
       process.off('warning', onWarning);
       await served.close();
     }
+  });
+
+  it('adds no listener to the response when a rate limiter is the only policy (nothing is held until the end)', async () => {
+    /** The response's close and finish listeners that the handler sees behind `guard` (none: unguarded). */
+    async function listenersBehind(options: GuardOptions | undefined): Promise<number> {
+      const guarded = options === undefined ? undefined : guardMiddleware(createGuard(options));
+      let seen = -1;
+      const handle = (res: ServerResponse): void => {
+        seen = res.listenerCount('close') + res.listenerCount('finish');
+        res.end('ok');
+      };
+      const served = await listen(createServer((req, res) => (guarded === undefined ? handle(res) : guarded(req, res, () => handle(res)))));
+      try {
+        expect((await fetch(`${served.url}/`)).status).toBe(200);
+      } finally {
+        await served.close();
+      }
+      return seen;
+    }
+    const unguarded = await listenersBehind(undefined);
+    const rateLimiter = new RateLimiter({ limit: 10, windowMs: 60_000, registry: false });
+    expect(await listenersBehind({ rateLimiter })).toBe(unguarded);
+    const bulkhead = new Bulkhead({ maxInFlight: 1, registry: false });
+    expect(await listenersBehind({ rateLimiter, bulkhead })).toBe(unguarded + 2);
   });
 });
