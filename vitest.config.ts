@@ -14,6 +14,8 @@ const SLOW_SUITES = [
   'test/redis/faults.test.ts',
   'test/redis/lock/multi-process.test.ts',
   'test/redis/guard-faults.test.ts',
+  'test/redis/metrics/faults.test.ts',
+  'test/redis/metrics/multi-process.test.ts',
   'test/redis/multi-process.test.ts',
   'test/redis/redis-store-contract.test.ts',
 ];

@@ -67,8 +67,6 @@ export {
   type MetricsSinkOptions,
   type MetricsSinkStats,
   type MetricType,
-  type PromMetricJson,
-  type PromMetricValue,
   type PromRegistryLike,
   type RedisMetricsSinkOptions,
   type TrackOptions,

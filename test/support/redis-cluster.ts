@@ -3,6 +3,8 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { redisCommands, startRedisServer, type RedisServerHandle } from './redis-server';
 
 /**
@@ -32,4 +34,31 @@ export async function startCluster(masters = 3): Promise<RedisServerHandle[]> {
     await Promise.all(servers.map((server) => server.stop()));
     throw error;
   }
+}
+
+/** What {@link useCluster} provides, filled in by its `beforeAll`. */
+export interface ClusterFixture {
+  servers: RedisServerHandle[];
+  cluster: Cluster;
+}
+
+/**
+ * A throw-away cluster of `masters` for the enclosing suite, with a connected ioredis `Cluster`
+ * (no offline queue): started in `beforeAll`, disconnected and stopped in `afterAll`.
+ */
+export function useCluster(masters = 3): ClusterFixture {
+  const fixture = { servers: [] } as unknown as ClusterFixture;
+  beforeAll(async () => {
+    fixture.servers = await startCluster(masters);
+    fixture.cluster = new Cluster(
+      fixture.servers.map(({ host, port }) => ({ host, port })),
+      { enableOfflineQueue: false, lazyConnect: true },
+    );
+    await fixture.cluster.connect();
+  }, 60_000);
+  afterAll(async () => {
+    fixture.cluster.disconnect();
+    await Promise.all(fixture.servers.map((server) => server.stop()));
+  });
+  return fixture;
 }

@@ -10,4 +10,4 @@ export { Series } from './buffer';
 export { GAUGE_MODES, type GaugeMode, type Labels, type MetricSpec, type MetricType } from './model';
 export { REDIS_METRICS_PREFIX, type CollectFromRedisOptions, type RedisMetricsSinkOptions } from './options';
 export { METRICS_SINK_DEFAULTS, type MetricsSinkOptions } from './sink-options';
-export type { PromMetricJson, PromMetricValue, PromRegistryLike, TrackOptions } from './track';
+export type { PromRegistryLike, TrackOptions } from './track';

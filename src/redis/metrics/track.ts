@@ -11,7 +11,7 @@ import type { MetricBuffer, PendingMetric } from './buffer';
 import { bucketJson, Field, GAUGE_MODES, labelsJson, type GaugeMode, type MetricSpec } from './model';
 
 /** One value of a metric as prom-client's `getMetricsAsJSON()` gives it. */
-export interface PromMetricValue {
+interface PromMetricValue {
   value: number;
   labels: Readonly<Record<string, string | number | undefined>>;
   /** A histogram's and summary's own sample name (`name_bucket`, `name_sum`, …). */
@@ -21,7 +21,7 @@ export interface PromMetricValue {
 }
 
 /** One metric as prom-client's `getMetricsAsJSON()` gives it. */
-export interface PromMetricJson {
+interface PromMetricJson {
   name: string;
   help: string;
   type: string;
@@ -29,9 +29,14 @@ export interface PromMetricJson {
   aggregator?: string;
 }
 
-/** The part of a prom-client 15 `Registry` a sink reads. */
+/**
+ * The part of a prom-client 15 `Registry` a sink reads (typed loosely, so that bulwark's types
+ * never need prom-client's).
+ */
 export interface PromRegistryLike {
-  getMetricsAsJSON(): Promise<PromMetricJson[]>;
+  /** Every metric with its values: `{ name, help, type, values, aggregator }`. */
+  getMetricsAsJSON(): Promise<readonly object[]>;
+  /** The metric object registered under `name` (its `labelNames`, `upperBounds`, `aggregator` are read). */
   getSingleMetric(name: string): unknown;
 }
 
@@ -65,7 +70,7 @@ export class PromTracker {
   /** Reads every tracked registry into `buffer`. */
   async collect(buffer: MetricBuffer): Promise<void> {
     for (const { registry, options } of this.#tracked) {
-      for (const json of await registry.getMetricsAsJSON()) {
+      for (const json of (await registry.getMetricsAsJSON()) as readonly PromMetricJson[]) {
         const spec = specOf(json, registry.getSingleMetric(json.name) as PromMetricShape | undefined, options);
         if (spec !== undefined) this.#read(buffer, buffer.metric(spec), json.values);
       }

@@ -1,31 +1,12 @@
-import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { collectFromRedis, RedisMetricsSink, type MetricSpec } from '../../../src/redis/index';
-import { connect, uniquePrefix } from '../support';
-import { deleteMetrics, sortedLines } from './support';
+import { sortedLines, useSinks } from './support';
 
-let redis: Redis;
-const prefixes: string[] = [];
-const sinks: RedisMetricsSink[] = [];
-
-beforeAll(async () => {
-  redis = await connect(inject('redisUrl'));
-});
-afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((sink) => sink.dispose()));
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await deleteMetrics(redis, prefix);
-  redis.disconnect();
-});
+const shared = useSinks(inject('redisUrl'), 'metrics-compare');
 
 function newSink(): RedisMetricsSink {
-  const prefix = uniquePrefix('metrics-compare');
-  prefixes.push(prefix);
-  const sink = new RedisMetricsSink({ redis, prefix, flushIntervalMs: 60_000 });
-  sinks.push(sink);
-  return sink;
+  return shared.newSink(shared.newPrefix());
 }
 
 /** Runs `steps` on prom-client metrics, flushing the tracking sink after each; both expositions must match. */
@@ -35,7 +16,7 @@ async function expectSameExposition(registry: Registry, steps: ReadonlyArray<() 
     step();
     await sink.flush();
   }
-  const collected = await collectFromRedis({ redis, prefix: sink.prefix });
+  const collected = await collectFromRedis({ redis: shared.redis, prefix: sink.prefix });
   expect(sortedLines(collected)).toEqual(sortedLines(await registry.metrics(), options));
 }
 
@@ -114,7 +95,7 @@ describe('a tracked prom-client registry, flushed through Redis, prints what pro
     counter.reset();
     counter.inc(2);
     await sink.flush();
-    expect(await collectFromRedis({ redis, prefix: sink.prefix })).toContain('\nresets_total 7\n');
+    expect(await collectFromRedis({ redis: shared.redis, prefix: sink.prefix })).toContain('\nresets_total 7\n');
   });
 });
 
@@ -143,7 +124,7 @@ describe('values recorded through the sink itself print as prom-client prints th
     summary.observe(0.25);
     sink.record(specs['s'] as MetricSpec, undefined, 0.25);
     await sink.flush();
-    const collected = await collectFromRedis({ redis, prefix: sink.prefix });
+    const collected = await collectFromRedis({ redis: shared.redis, prefix: sink.prefix });
     expect(sortedLines(collected)).toEqual(sortedLines(await registry.metrics(), { quantiles: false }));
   });
 
