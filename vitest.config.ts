@@ -16,6 +16,7 @@ const SLOW_SUITES = [
   'test/redis/guard-faults.test.ts',
   'test/redis/metrics/faults.test.ts',
   'test/redis/metrics/multi-process.test.ts',
+  'test/redis/metrics/sqlite.test.ts',
   'test/redis/multi-process.test.ts',
   'test/redis/redis-store-contract.test.ts',
 ];

@@ -1,21 +1,27 @@
 /**
- * One of the processes of multi-process.test.ts: counts through a tracked prom-client registry
- * and the sink's own record(), flushing on the sink's timer, then disposes the sink and prints
- * what it did. Env: REDIS_URL, PREFIX, INSTANCE, SEED.
+ * One of the processes of multi-process.test.ts and sqlite.test.ts: counts through a tracked
+ * prom-client registry and the sink's own record(), flushing on the sink's timer, then disposes
+ * the sink and prints what it did. Env: INSTANCE, SEED, and REDIS_URL with PREFIX (Redis sink)
+ * or FILE (SQLite sink).
  */
 import { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { RedisMetricsSink } from '../../../src/redis/index';
+import { SqliteMetricsSink } from '../../../src/sqlite/index';
 
 const env = process.env as Record<string, string>;
 const seed = Number(env['SEED']);
-const redis = new Redis(env['REDIS_URL'] as string, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
-await redis.connect();
+const file = env['FILE'];
+const redis = file === undefined ? new Redis(env['REDIS_URL'] as string, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true }) : undefined;
+await redis?.connect();
 const registry = new Registry();
 const requests = new Counter({ name: 'requests_total', help: 'Requests', labelNames: ['route'], registers: [registry] });
 const latency = new Histogram({ name: 'latency_seconds', help: 'Latency', buckets: [0.5, 2], registers: [registry] });
 new Gauge({ name: 'workers', help: 'Workers', registers: [registry] }).set(seed);
-const sink = new RedisMetricsSink({ redis, prefix: env['PREFIX'] as string, flushIntervalMs: 5, instanceId: env['INSTANCE'] as string }).track(registry);
+const common = { flushIntervalMs: 5, instanceId: env['INSTANCE'] as string };
+const sink = (
+  redis === undefined ? new SqliteMetricsSink({ file: file as string, ...common }) : new RedisMetricsSink({ redis, prefix: env['PREFIX'] as string, ...common })
+).track(registry);
 
 const done: Record<string, number> = {};
 for (let i = 0; i < 2_000; i++) {
@@ -27,5 +33,5 @@ for (let i = 0; i < 2_000; i++) {
   if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
 }
 await sink.dispose();
-redis.disconnect();
+redis?.disconnect();
 process.stdout.write(JSON.stringify({ ...done, jobs_total: 4_000 }));

@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { RedisMetricsSink, type RedisMetricsSinkOptions } from '../../../src/redis/index';
 import { connect, deleteUnder, uniquePrefix } from '../support';
 
@@ -70,4 +73,41 @@ export function useSinks(url: string, label: string): SinkFixture {
     fixture.redis.disconnect();
   });
   return fixture;
+}
+
+/**
+ * Runs increments.fixture.ts in 4 processes at once (seeds 1…4, instances worker-1…4) with `env`
+ * (the sink's target), and returns the sum of what they report having done, per series.
+ */
+export async function runFourProcesses(env: Record<string, string>): Promise<Map<string, number>> {
+  const fixture = fileURLToPath(new URL('./increments.fixture.ts', import.meta.url));
+  const outputs = await Promise.all(
+    [1, 2, 3, 4].map((seed) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', fixture], {
+        env: { ...process.env, ...env, INSTANCE: `worker-${seed}`, SEED: String(seed) },
+        timeout: 50_000,
+      }),
+    ),
+  );
+  const expected = new Map<string, number>();
+  for (const { stdout } of outputs) {
+    for (const [series, value] of Object.entries(JSON.parse(stdout) as Record<string, number>)) {
+      expected.set(series, (expected.get(series) ?? 0) + value);
+    }
+  }
+  return expected;
+}
+
+/** Checks the collected text against what increments.fixture.ts's 4 processes did. */
+export function expectFourProcessesAddUp(text: string, expected: ReadonlyMap<string, number>): void {
+  const collected = samples(text);
+  for (const [series, value] of expected) expect([series, collected.get(series)]).toEqual([series, value]);
+  // Each process observed 500 each of 0, 0.75, 1.5 and 2.25.
+  expect(collected.get('latency_seconds_count')).toBe(8_000);
+  expect(collected.get('latency_seconds_bucket{le="0.5"}')).toBe(2_000);
+  expect(collected.get('latency_seconds_bucket{le="2"}')).toBe(6_000);
+  expect(collected.get('latency_seconds_bucket{le="+Inf"}')).toBe(8_000);
+  expect(collected.get('latency_seconds_sum')).toBe(4 * 500 * (0.75 + 1.5 + 2.25));
+  // The workers gauge (prom-client's default aggregator, sum): 1 + 2 + 3 + 4.
+  expect(collected.get('workers')).toBe(10);
 }
