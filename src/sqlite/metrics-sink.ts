@@ -55,7 +55,7 @@ function deleteExpired(db: Database, nowMs: number): void {
 }
 
 /**
- * The {@link RedisMetricsSink} contract for the processes of one host, without Redis: values
+ * The `RedisMetricsSink` contract (bulwark/redis) for the processes of one host, without Redis: values
  * recorded or tracked in each process are added up in one SQLite table of a shared file, in one
  * transaction per flush; read them with {@link collectFromSqlite}. A metric's rows are deleted
  * together `ttlMs` after its last write (checked at each flush and collection).
@@ -64,7 +64,7 @@ export class SqliteMetricsSink extends MetricsSink {
   readonly #db: Database;
   readonly #write: (batch: Batch, seq: number) => void;
 
-  /** @throws {@link ConfigError} naming every bad option */
+  /** @throws ConfigError (from `bulwark`) naming every bad option */
   constructor(options: SqliteMetricsSinkOptions) {
     const parsed = parseOptions(sinkSchema, options, 'SqliteMetricsSink options');
     super('SqliteMetricsSink', parsed);
@@ -118,8 +118,8 @@ export class SqliteMetricsSink extends MetricsSink {
 
 /**
  * The Prometheus text of every metric {@link SqliteMetricsSink}s keep in `file`, combined as
- * {@link collectFromRedis} combines them.
- * @throws {@link ConfigError} naming every bad option
+ * `collectFromRedis` (bulwark/redis) combines them.
+ * @throws ConfigError (from `bulwark`) naming every bad option
  */
 export function collectFromSqlite(options: CollectFromSqliteOptions): string {
   const parsed = parseOptions(collectSchema, options, 'collectFromSqlite options');

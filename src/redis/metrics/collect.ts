@@ -24,7 +24,7 @@ const SCAN_COUNT = 1_000;
  *   res.type('text/plain; version=0.0.4').send(await collectFromRedis({ redis, prefix: 'myapp:metrics' }));
  * });
  * ```
- * @throws {@link ConfigError} naming every bad option
+ * @throws ConfigError (from `bulwark`) naming every bad option
  */
 export async function collectFromRedis(options: CollectFromRedisOptions): Promise<string> {
   const parsed = parseOptions(collectFromRedisOptionsSchema, options, 'collectFromRedis options');

@@ -45,7 +45,7 @@ export class RedisMetricsSink extends MetricsSink {
   readonly prefix: string;
   readonly #redis: Redis | Cluster;
 
-  /** @throws {@link ConfigError} naming every bad option */
+  /** @throws ConfigError (from `bulwark`) naming every bad option */
   constructor(options: RedisMetricsSinkOptions) {
     const parsed = parseOptions(redisMetricsSinkOptionsSchema, options, 'RedisMetricsSink options');
     super('RedisMetricsSink', parsed);
