@@ -9,6 +9,7 @@ export default defineConfig({
     'middleware-koa': 'src/middleware/koa.ts',
     'middleware-fastify': 'src/middleware/fastify.ts',
     'middleware-fetch': 'src/middleware/fetch.ts',
+    sqlite: 'src/sqlite/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -96,9 +96,27 @@ assert.strictEqual(typeof entries[3].guardHono(guard), 'function');
 console.log('smoke-pack: CJS require of every middleware entry ok');
 JS
 
+# bulwark/sqlite loads without better-sqlite3 installed (it is required when a sink is made).
+cat >sqlite.mjs <<'JS'
+import assert from 'node:assert/strict';
+import { SqliteMetricsSink, collectFromSqlite } from 'bulwark/sqlite';
+assert.strictEqual(typeof SqliteMetricsSink, 'function');
+assert.strictEqual(typeof collectFromSqlite, 'function');
+console.log('smoke-pack: ESM import of bulwark/sqlite ok');
+JS
+
+cat >sqlite.cjs <<'JS'
+const assert = require('node:assert/strict');
+const { SqliteMetricsSink } = require('bulwark/sqlite');
+assert.strictEqual(typeof SqliteMetricsSink, 'function');
+console.log('smoke-pack: CJS require of bulwark/sqlite ok');
+JS
+
 # Run from the app dir with a clean NODE_OPTIONS/NODE_PATH so only the installed tarball resolves.
 env -u NODE_PATH -u NODE_OPTIONS node esm.mjs
 env -u NODE_PATH -u NODE_OPTIONS node cjs.cjs
 env -u NODE_PATH -u NODE_OPTIONS node middleware.mjs
 env -u NODE_PATH -u NODE_OPTIONS node middleware.cjs
+env -u NODE_PATH -u NODE_OPTIONS node sqlite.mjs
+env -u NODE_PATH -u NODE_OPTIONS node sqlite.cjs
 echo "smoke-pack: ok ($ROOT)"

@@ -75,3 +75,22 @@ export {
   type GetManyOrLoadOptions,
   type GetOrLoadOptions,
 } from './cache/index';
+export {
+  collectFromRedis,
+  GAUGE_MODES,
+  METRICS_SINK_DEFAULTS,
+  MetricsSink,
+  REDIS_METRICS_PREFIX,
+  RedisMetricsSink,
+  Series,
+  type CollectFromRedisOptions,
+  type GaugeMode,
+  type Labels,
+  type MetricSpec,
+  type MetricsSinkOptions,
+  type MetricsSinkStats,
+  type MetricType,
+  type PromRegistryLike,
+  type RedisMetricsSinkOptions,
+  type TrackOptions,
+} from './metrics/index';
