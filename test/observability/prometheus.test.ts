@@ -1,28 +1,11 @@
 import { Registry as PromRegistry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AdaptiveConcurrencyLimiter,
-  Backpressure,
-  Bulkhead,
-  bus,
-  CircuitBreaker,
-  ConfigError,
-  Fallback,
-  LoadShedder,
-  RateLimiter,
-  Registry,
-  Retry,
-  Timeout,
-} from '../../src/index';
+import { bus, CircuitBreaker, ConfigError, Registry } from '../../src/index';
 import { METRIC_SET, registerMetrics, type PrometheusMetrics } from '../../src/observability/prometheus';
-import { ManualClock } from '../support/manual-clock';
+import { drivePatterns } from './drive-patterns';
 import { checkHistograms, parseExposition, sampleValue, type ParsedFamily } from './exposition';
 
-const fail = async (): Promise<never> => {
-  throw new Error('boom');
-};
 const ok = async (): Promise<number> => 1;
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.catch((error: unknown) => error);
 
 let exported: PrometheusMetrics | undefined;
 afterEach(() => exported?.dispose());
@@ -38,53 +21,7 @@ describe('registerMetrics', () => {
     const registry = new PromRegistry();
     const instances = new Registry();
     exported = registerMetrics({ registry, bulwarkRegistry: instances });
-    const clock = new ManualClock();
-
-    const breaker = new CircuitBreaker({ name: 'cb', failureThreshold: 1, clock, registry: instances });
-    await breaker.execute(async () => {
-      await clock.advance(30);
-      return 1;
-    });
-    await settle(breaker.execute(fail));
-    await settle(breaker.execute(ok));
-
-    const retry = new Retry({ name: 'rt', maxAttempts: 2, initialDelayMs: 0, registry: instances });
-    await retry.execute(ok);
-    await settle(retry.execute(fail));
-
-    const timeout = new Timeout({ name: 'to', timeoutMs: 10, clock, registry: instances });
-    const timedOut = settle(timeout.execute(() => new Promise(() => {})));
-    await clock.advance(10);
-    await timedOut;
-
-    const fallback = new Fallback({ name: 'fb', fallback: () => 0, registry: instances });
-    await fallback.execute(fail);
-
-    const bulkhead = new Bulkhead({ name: 'bh', maxInFlight: 1, registry: instances });
-    let release!: () => void;
-    const held = bulkhead.execute(() => new Promise<void>((resolve) => (release = resolve)));
-    await settle(bulkhead.execute(ok));
-
-    const shedder = new LoadShedder({ name: 'ls', maxInFlight: 1, registry: instances });
-    let releaseShed!: () => void;
-    const shedHeld = shedder.execute(() => new Promise<void>((resolve) => (releaseShed = resolve)));
-    await settle(shedder.execute(ok));
-
-    const limiter = new AdaptiveConcurrencyLimiter({ name: 'acl', initialLimit: 1, minLimit: 1, registry: instances });
-    let releaseLimit!: () => void;
-    const limitHeld = limiter.execute(() => new Promise<void>((resolve) => (releaseLimit = resolve)));
-    await settle(limiter.execute(ok));
-
-    const rateLimiter = new RateLimiter({ name: 'rl', limit: 1, windowMs: 60_000, clock, registry: instances });
-    await rateLimiter.execute(ok);
-    await settle(rateLimiter.execute(ok));
-
-    const backpressure = new Backpressure({ name: 'bp', highWaterMark: 1, maxWaitMs: 5, clock, registry: instances });
-    let releaseBp!: () => void;
-    const bpHeld = backpressure.execute(() => new Promise<void>((resolve) => (releaseBp = resolve)));
-    const bpRefused = settle(backpressure.execute(ok));
-    await clock.advance(5);
-    await bpRefused;
+    const driven = await drivePatterns(instances);
 
     const m = await scrape(registry);
     const calls = (pattern: string, name: string, outcome: string): number =>
@@ -126,11 +63,7 @@ describe('registerMetrics', () => {
     expect(sampleValue(m, 'bulwark_backpressure_pending', { name: 'bp' })).toBe(1);
     expect(sampleValue(m, 'bulwark_backpressure_paused', { name: 'bp' })).toBe(1);
 
-    release();
-    releaseShed();
-    releaseLimit();
-    releaseBp();
-    await Promise.all([held, shedHeld, limitHeld, bpHeld]);
+    await driven.release();
     const after = await scrape(registry);
     expect(sampleValue(after, 'bulwark_bulkhead_active', { name: 'bh' })).toBe(0);
   });
