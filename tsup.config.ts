@@ -9,6 +9,8 @@ export default defineConfig({
     'middleware-koa': 'src/middleware/koa.ts',
     'middleware-fastify': 'src/middleware/fastify.ts',
     'middleware-fetch': 'src/middleware/fetch.ts',
+    prometheus: 'src/observability/prometheus.ts',
+    otel: 'src/observability/otel.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -51,7 +51,7 @@ const HEADERS: Readonly<Record<string, string>> = Object.freeze({
  *
  * The report names instances and their counters: serve it on an internal port or path.
  * @param registry - the instances to report on @defaultValue `defaultRegistry`
- * @throws {@link ConfigError} when `registry` is not a Registry or an option is invalid
+ * @throws `ConfigError` (from `bulwark`) when `registry` is not a Registry or an option is invalid
  * @example
  * ```ts
  * const health = healthHandler(defaultRegistry, { critical: ['payments-breaker'] });

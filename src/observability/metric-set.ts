@@ -51,43 +51,66 @@ const histogram = (name: string, help: string, labelNames: readonly string[]): M
 
 /** Every metric of the set, by a short key. */
 export const METRICS = {
+  /** `bulwark_calls_total`. */
   calls: counter('bulwark_calls_total', 'Calls through a bulwark instance, by outcome (success, failure, rejected).', [
     'pattern',
     'name',
     'outcome',
   ]),
+  /** `bulwark_rejections_total`. */
   rejections: counter('bulwark_rejections_total', 'Calls a bulwark instance refused, by reason.', ['pattern', 'name', 'reason']),
+  /** `bulwark_call_duration_seconds`. */
   callDuration: histogram(
     'bulwark_call_duration_seconds',
     'Duration of calls through a circuit breaker, by outcome (success, failure).',
     ['pattern', 'name', 'outcome'],
   ),
+  /** `bulwark_retries_total`. */
   retries: counter('bulwark_retries_total', 'Retries a Retry scheduled (a failed try followed by another).', ['name']),
+  /** `bulwark_circuit_breaker_transitions_total`. */
   circuitBreakerTransitions: counter('bulwark_circuit_breaker_transitions_total', 'Circuit breaker state changes.', [
     'name',
     'from',
     'to',
   ]),
+  /** `bulwark_fallbacks_total`. */
   fallbacks: counter('bulwark_fallbacks_total', 'Calls a Fallback answered with its fallback.', ['name']),
+  /** `bulwark_rate_limit_store_errors_total`. */
   rateLimitStoreErrors: counter('bulwark_rate_limit_store_errors_total', "Rate limiter store failures (answered by its onStoreError).", ['name']),
+  /** `bulwark_backpressure_pauses_total`. */
   backpressurePauses: counter('bulwark_backpressure_pauses_total', 'Times a Backpressure paused its producers.', ['name']),
+  /** `bulwark_lock_contentions_total`. */
   lockContentions: counter('bulwark_lock_contentions_total', 'Lock acquire attempts that found the lock held.', ['name']),
+  /** `bulwark_lock_lost_total`. */
   locksLost: counter('bulwark_lock_lost_total', 'Locks found lost (expired or taken) on extend or release.', ['name', 'reason']),
+  /** `bulwark_lock_wait_seconds`. */
   lockWait: histogram('bulwark_lock_wait_seconds', 'Time an acquired lock was waited for.', ['name']),
+  /** `bulwark_lock_held_seconds`. */
   lockHeld: histogram('bulwark_lock_held_seconds', 'Time a released lock was held.', ['name']),
+  /** `bulwark_circuit_breaker_state`. */
   circuitBreakerState: gauge('bulwark_circuit_breaker_state', 'Circuit breaker state: 1 for the current state, 0 for the others.', [
     'name',
     'state',
   ]),
+  /** `bulwark_bulkhead_active`. */
   bulkheadActive: gauge('bulwark_bulkhead_active', 'Calls running in a Bulkhead.', ['name']),
+  /** `bulwark_bulkhead_queued`. */
   bulkheadQueued: gauge('bulwark_bulkhead_queued', 'Calls waiting for a Bulkhead slot.', ['name']),
+  /** `bulwark_load_level`. */
   loadLevel: gauge('bulwark_load_level', 'Load shedder level: 0 normal, 1 elevated, 2 high, 3 critical.', ['name']),
+  /** `bulwark_load_shedder_active`. */
   loadShedderActive: gauge('bulwark_load_shedder_active', 'Calls running in a LoadShedder.', ['name']),
+  /** `bulwark_load_shedder_queued`. */
   loadShedderQueued: gauge('bulwark_load_shedder_queued', 'Calls waiting in a LoadShedder queue.', ['name']),
+  /** `bulwark_adaptive_limit`. */
   adaptiveLimit: gauge('bulwark_adaptive_limit', "An AdaptiveConcurrencyLimiter's current limit of calls in flight.", ['name']),
+  /** `bulwark_adaptive_active`. */
   adaptiveActive: gauge('bulwark_adaptive_active', 'Calls running in an AdaptiveConcurrencyLimiter.', ['name']),
+  /** `bulwark_backpressure_pending`. */
   backpressurePending: gauge('bulwark_backpressure_pending', "Units a Backpressure holds (taken and not yet released).", ['name']),
+  /** `bulwark_backpressure_paused`. */
   backpressurePaused: gauge('bulwark_backpressure_paused', 'Whether a Backpressure is paused (1) or not (0).', ['name']),
+  /** `bulwark_rate_limit_decisions_total`. */
   rateLimitDecisions: counter(
     'bulwark_rate_limit_decisions_total',
     'Rate limiter decisions, by whether the request was allowed.',

@@ -53,7 +53,7 @@ const optionsSchema = z
  *
  * The counters count from this call on. Every instance that publishes on the bus is counted, in
  * any registry (or none); the gauges see the instances of `bulwarkRegistry` only.
- * @throws {@link ConfigError} when an option is invalid, or when the registry already holds one of
+ * @throws `ConfigError` (from `bulwark`) when an option is invalid, or when the registry already holds one of
  * bulwark's metrics (registered twice)
  * @example
  * ```ts

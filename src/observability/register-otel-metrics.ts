@@ -78,7 +78,7 @@ export function otelInstrumentName(metric: MetricDefinition): string {
  * also span events on the active span for retries, refusals and breaker transitions.
  *
  * Instrument names are {@link otelInstrumentName}'s; attributes are the Prometheus labels.
- * @throws {@link ConfigError} when an option is invalid
+ * @throws `ConfigError` (from `bulwark`) when an option is invalid
  * @example
  * ```ts
  * import { metrics, trace } from '@opentelemetry/api';
