@@ -17,8 +17,14 @@
 import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** The shape of bulwark's root entry, plus its `bulwark/redis` entry when the source has one (`redis`). */
-export type BulwarkModule = typeof import('../src/index') & { readonly redis?: typeof import('../src/redis/index') };
+/**
+ * The shape of bulwark's root entry, plus its `bulwark/redis` and `bulwark/prometheus` entries when
+ * the source has them (`redis`, `prometheus`).
+ */
+export type BulwarkModule = typeof import('../src/index') & {
+  readonly redis?: typeof import('../src/redis/index');
+  readonly prometheus?: typeof import('../src/observability/prometheus');
+};
 
 /** Where the measured bulwark code comes from; see the module comment. */
 export type BulwarkSource = 'build' | 'dist' | 'src';
@@ -52,13 +58,18 @@ export function bulwarkSourceFromEnv(): BulwarkSource {
  */
 export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark> {
   if (source === 'src') {
-    const module: BulwarkModule = { ...(await import('../src/index')), redis: await import('../src/redis/index') };
+    const module: BulwarkModule = {
+      ...(await import('../src/index')),
+      redis: await import('../src/redis/index'),
+      prometheus: await import('../src/observability/prometheus'),
+    };
     return { module, source, description: 'src/ as transpiled by tsx (keepNames: per-call named closures pay __name)' };
   }
   if (source === 'dist') {
     const entry = new URL('dist/index.js', root);
     const redis = (await import(new URL('dist/redis.js', root).href)) as typeof import('../src/redis/index');
-    const module: BulwarkModule = { ...((await import(entry.href)) as typeof import('../src/index')), redis };
+    const prometheus = (await import(new URL('dist/prometheus.js', root).href)) as typeof import('../src/observability/prometheus');
+    const module: BulwarkModule = { ...((await import(entry.href)) as typeof import('../src/index')), redis, prometheus };
     const built = statSync(entry).mtimeMs;
     const newest = newestMtime(fileURLToPath(new URL('src/', root)));
     const warning =
@@ -70,7 +81,11 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
   await build({
     // `redis` is bundled on its own (no splitting), so `index.mjs` is the same as without it; the
     // redis entry shares no class with the root entry (only option parsing), so its copy is harmless.
-    entry: { index: fileURLToPath(new URL('src/index.ts', root)), redis: fileURLToPath(new URL('src/redis/index.ts', root)) },
+    entry: {
+      index: fileURLToPath(new URL('src/index.ts', root)),
+      redis: fileURLToPath(new URL('src/redis/index.ts', root)),
+      prometheus: fileURLToPath(new URL('src/observability/prometheus.ts', root)),
+    },
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
     outDir,
@@ -87,8 +102,9 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
   });
   const index = (await import(pathToFileURL(`${outDir}index.mjs`).href)) as typeof import('../src/index');
   const redis = (await import(pathToFileURL(`${outDir}redis.mjs`).href)) as typeof import('../src/redis/index');
-  const module: BulwarkModule = { ...index, redis };
-  return { module, source, description: 'src/ and src/redis/ built with tsup (esm, target node20, like the package)' };
+  const prometheus = (await import(pathToFileURL(`${outDir}prometheus.mjs`).href)) as typeof import('../src/observability/prometheus');
+  const module: BulwarkModule = { ...index, redis, prometheus };
+  return { module, source, description: 'src/, src/redis/ and bulwark/prometheus built with tsup (esm, target node20, like the package)' };
 }
 
 /** Latest modification time of any file under `dir`, in ms. */

@@ -59,6 +59,7 @@ import pRetry from 'p-retry';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { BulwarkModule } from './bulwark';
+import { OBSERVABILITY_GROUPS, observabilityCases } from './observability-cases';
 import { REDIS_CLIENT_GROUPS, redisClientCases } from './redis-client-cases';
 import { benchConnection, REDIS_PREFIX, REDIS_URL, redisAnswers } from './redis-connection';
 
@@ -378,6 +379,7 @@ export const GROUPS: readonly Group[] = [
     slices: RATE_LIMIT_SLICES,
   },
   ...REDIS_CLIENT_GROUPS,
+  ...OBSERVABILITY_GROUPS,
 ];
 
 /** Slices in which group `groupId`'s rows are measured in each run; see {@link Group.slices}. */
@@ -750,6 +752,7 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
   cases.push(...rateLimitCases(bulwark));
   cases.push(...redisRateLimitCases(bulwark, notes));
   cases.push(...redisClientCases(bulwark, notes));
+  cases.push(...observabilityCases(bulwark, notes));
 
   return {
     cases: sortByGroup(cases),
