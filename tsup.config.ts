@@ -10,6 +10,8 @@ export default defineConfig({
     'middleware-fastify': 'src/middleware/fastify.ts',
     'middleware-fetch': 'src/middleware/fetch.ts',
     sqlite: 'src/sqlite/index.ts',
+    prometheus: 'src/observability/prometheus.ts',
+    otel: 'src/observability/otel.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

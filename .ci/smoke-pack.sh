@@ -112,6 +112,31 @@ assert.strictEqual(typeof SqliteMetricsSink, 'function');
 console.log('smoke-pack: CJS require of bulwark/sqlite ok');
 JS
 
+# The exporter entries load without their peers (prom-client, @opentelemetry/api), which this app
+# does not install: they write into the registry or meter the user passes.
+cat >exporters.mjs <<'JS'
+import assert from 'node:assert/strict';
+import { registerMetrics, METRIC_SET } from 'bulwark/prometheus';
+import { registerOtelMetrics } from 'bulwark/otel';
+import { healthHandler, metricsHandler } from 'bulwark/middleware';
+
+assert.strictEqual(typeof registerMetrics, 'function');
+assert.strictEqual(typeof registerOtelMetrics, 'function');
+assert.ok(METRIC_SET.some((metric) => metric.name === 'bulwark_calls_total'));
+assert.strictEqual(healthHandler()().status, 200);
+assert.strictEqual(typeof metricsHandler({ contentType: 'text/plain', metrics: () => '' }), 'function');
+console.log('smoke-pack: ESM import of bulwark/prometheus and bulwark/otel ok, without their peers');
+JS
+
+cat >exporters.cjs <<'JS'
+const assert = require('node:assert/strict');
+const { registerMetrics } = require('bulwark/prometheus');
+const { registerOtelMetrics } = require('bulwark/otel');
+assert.strictEqual(typeof registerMetrics, 'function');
+assert.strictEqual(typeof registerOtelMetrics, 'function');
+console.log('smoke-pack: CJS require of bulwark/prometheus and bulwark/otel ok, without their peers');
+JS
+
 # Run from the app dir with a clean NODE_OPTIONS/NODE_PATH so only the installed tarball resolves.
 env -u NODE_PATH -u NODE_OPTIONS node esm.mjs
 env -u NODE_PATH -u NODE_OPTIONS node cjs.cjs
@@ -119,4 +144,6 @@ env -u NODE_PATH -u NODE_OPTIONS node middleware.mjs
 env -u NODE_PATH -u NODE_OPTIONS node middleware.cjs
 env -u NODE_PATH -u NODE_OPTIONS node sqlite.mjs
 env -u NODE_PATH -u NODE_OPTIONS node sqlite.cjs
+env -u NODE_PATH -u NODE_OPTIONS node exporters.mjs
+env -u NODE_PATH -u NODE_OPTIONS node exporters.cjs
 echo "smoke-pack: ok ($ROOT)"

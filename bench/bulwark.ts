@@ -19,13 +19,14 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The shape of bulwark's root entry, plus, when the source has them, its `bulwark/redis` entry
- * (`redis`) and its `bulwark/middleware` and `bulwark/middleware/node` entries (`middleware`,
- * `middlewareNode`).
+ * (`redis`), its `bulwark/middleware` and `bulwark/middleware/node` entries (`middleware`,
+ * `middlewareNode`) and its `bulwark/prometheus` entry (`prometheus`).
  */
 export type BulwarkModule = typeof import('../src/index') & {
   readonly redis?: typeof import('../src/redis/index');
   readonly middleware?: typeof import('../src/middleware/index');
   readonly middlewareNode?: typeof import('../src/middleware/node');
+  readonly prometheus?: typeof import('../src/observability/prometheus');
 };
 
 /** Where the measured bulwark code comes from; see the module comment. */
@@ -62,27 +63,41 @@ export interface BulwarkEntries {
   readonly redis: string;
   readonly middleware: string;
   readonly middlewareNode: string;
+  readonly prometheus: string;
 }
 
 /** Imports `entries` into one {@link BulwarkModule}. */
 export async function importBulwark(entries: BulwarkEntries): Promise<BulwarkModule> {
-  const [index, redis, middleware, middlewareNode] = await Promise.all([
+  const [index, redis, middleware, middlewareNode, prometheus] = await Promise.all([
     import(entries.index) as Promise<typeof import('../src/index')>,
     import(entries.redis) as Promise<typeof import('../src/redis/index')>,
     import(entries.middleware) as Promise<typeof import('../src/middleware/index')>,
     import(entries.middlewareNode) as Promise<typeof import('../src/middleware/node')>,
+    import(entries.prometheus) as Promise<typeof import('../src/observability/prometheus')>,
   ]);
-  return { ...index, redis, middleware, middlewareNode };
+  return { ...index, redis, middleware, middlewareNode, prometheus };
 }
 
 /** The entries under `dir` (a URL relative to the root), named `<name><extension>`. */
 function entriesIn(dir: string, names: Readonly<Record<keyof BulwarkEntries, string>>, extension: string): BulwarkEntries {
   const url = (name: string): string => new URL(`${dir}${name}${extension}`, root).href;
-  return { index: url(names.index), redis: url(names.redis), middleware: url(names.middleware), middlewareNode: url(names.middlewareNode) };
+  return {
+    index: url(names.index),
+    redis: url(names.redis),
+    middleware: url(names.middleware),
+    middlewareNode: url(names.middlewareNode),
+    prometheus: url(names.prometheus),
+  };
 }
 
 /** The names of the entries as the package (and the bench's build) names its files. */
-const BUILT_NAMES = { index: 'index', redis: 'redis', middleware: 'middleware', middlewareNode: 'middleware-node' } as const;
+const BUILT_NAMES = {
+  index: 'index',
+  redis: 'redis',
+  middleware: 'middleware',
+  middlewareNode: 'middleware-node',
+  prometheus: 'prometheus',
+} as const;
 
 /**
  * Loads bulwark from `source`, building it first for `build`. The result's `entries` let another
@@ -91,7 +106,14 @@ const BUILT_NAMES = { index: 'index', redis: 'redis', middleware: 'middleware', 
  */
 export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark> {
   if (source === 'src') {
-    const entries = entriesIn('src/', { index: 'index', redis: 'redis/index', middleware: 'middleware/index', middlewareNode: 'middleware/node' }, '.ts');
+    const sources = {
+      index: 'index',
+      redis: 'redis/index',
+      middleware: 'middleware/index',
+      middlewareNode: 'middleware/node',
+      prometheus: 'observability/prometheus',
+    };
+    const entries = entriesIn('src/', sources, '.ts');
     const module = await importBulwark(entries);
     return { module, entries, source, description: 'src/ as transpiled by tsx (keepNames: per-call named closures pay __name)' };
   }
@@ -108,13 +130,15 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
   const { build } = await import('tsup');
   await build({
     // Each entry is bundled on its own (no splitting), so `index.mjs` is the same as without the
-    // others. The redis and middleware entries share no class with the root entry that they test
-    // with instanceof (errors carry a Symbol.for brand, policies are duck-typed), so their copies are harmless.
+    // others. The other entries share no class with the root entry that they test with instanceof
+    // (errors carry a Symbol.for brand, policies are duck-typed) and share the bus and registries
+    // through process-wide state, so their copies are harmless.
     entry: {
       index: fileURLToPath(new URL('src/index.ts', root)),
       redis: fileURLToPath(new URL('src/redis/index.ts', root)),
       middleware: fileURLToPath(new URL('src/middleware/index.ts', root)),
       'middleware-node': fileURLToPath(new URL('src/middleware/node.ts', root)),
+      prometheus: fileURLToPath(new URL('src/observability/prometheus.ts', root)),
     },
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
@@ -132,7 +156,7 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
   });
   const entries = entriesIn(outDir, BUILT_NAMES, '.mjs');
   const module = await importBulwark(entries);
-  return { module, entries, source, description: 'src/, src/redis/ and src/middleware/ built with tsup (esm, target node20, like the package)' };
+  return { module, entries, source, description: 'src/, src/redis/, src/middleware/ and bulwark/prometheus built with tsup (esm, target node20, like the package)' };
 }
 
 /** Latest modification time of any file under `dir`, in ms. */

@@ -60,6 +60,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { BulwarkModule } from './bulwark';
 import { MIDDLEWARE_GROUPS, middlewareCases } from './middleware-cases';
+import { OBSERVABILITY_GROUPS, observabilityCases } from './observability-cases';
 import { REDIS_CLIENT_GROUPS, redisClientCases } from './redis-client-cases';
 import { benchConnection, REDIS_PREFIX, REDIS_URL, redisAnswers } from './redis-connection';
 
@@ -385,6 +386,7 @@ export const GROUPS: readonly Group[] = [
   },
   ...REDIS_CLIENT_GROUPS,
   ...MIDDLEWARE_GROUPS,
+  ...OBSERVABILITY_GROUPS,
 ];
 
 /** Slices in which group `groupId`'s rows are measured in each run; see {@link Group.slices}. */
@@ -758,6 +760,7 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
   cases.push(...redisRateLimitCases(bulwark, notes));
   cases.push(...redisClientCases(bulwark, notes));
   cases.push(...middlewareCases(bulwark, notes));
+  cases.push(...observabilityCases(bulwark, notes));
 
   return {
     cases: sortByGroup(cases),

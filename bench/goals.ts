@@ -15,16 +15,24 @@ import {
   type Library,
 } from './cases';
 import { MIDDLEWARE_GROUP } from './middleware-cases';
+import { BREAKER_PROMETHEUS_GROUP } from './observability-cases';
 import { REDIS_GET_GROUP, REDIS_GET_PIPELINED_GROUP } from './redis-client-cases';
 
 /**
  * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group);
  * `timeVsGroup`, bulwark's `meanNs` in `group` divided by bulwark's `meanNs` in `versus`;
  * `timeVsLibrary`, bulwark's `meanNs` in `group` divided by `versusLibrary`'s `meanNs` in `group`;
- * or `overheadVsLibrary`, the same with `overheadNs` (against the group's own baseline row when it
- * has one, see {@link RowRun.overheadNs}).
+ * `overheadVsLibrary`, the same with `overheadNs` (against the group's own baseline row when it
+ * has one, see {@link RowRun.overheadNs}); or `overheadVsGroup`, bulwark's `overheadNs` (over the
+ * bare call) in `group` divided by its `overheadNs` in `versus`.
  */
-export type GoalMetric = 'overheadVsCockatiel' | 'timeVsCockatiel' | 'timeVsGroup' | 'timeVsLibrary' | 'overheadVsLibrary';
+export type GoalMetric =
+  | 'overheadVsCockatiel'
+  | 'timeVsCockatiel'
+  | 'timeVsGroup'
+  | 'timeVsLibrary'
+  | 'overheadVsLibrary'
+  | 'overheadVsGroup';
 
 /** One goal: bulwark's row in `group` must keep `metric` at or below `max` (below, when `strict`). */
 export interface Goal {
@@ -34,7 +42,7 @@ export interface Goal {
   readonly library?: Library;
   /** The ratio bounded. */
   readonly metric: GoalMetric;
-  /** For `timeVsGroup`: the group whose bulwark row is the denominator. */
+  /** For `timeVsGroup` and `overheadVsGroup`: the group whose bulwark row is the denominator. */
   readonly versus?: string;
   /** For `timeVsLibrary` and `overheadVsLibrary`: the library whose row of `group` is the denominator. */
   readonly versusLibrary?: Library;
@@ -67,7 +75,8 @@ export interface GoalResult extends Goal {
  * ≤ 0.8× rate-limiter-flexible's RateLimiterMemory time, with one key and with 10,000 keys; on a
  * RedisStore with 100 calls in flight, a sliding-window RateLimiter at ≥ 85% of the throughput of a
  * raw EVALSHA on the same connection, and a sliding-log one faster than RateLimiterRedis; the HTTP
- * guard's overhead per request (in-process, rate limit on a MemoryStore) ≤ 0.5× express-rate-limit's.
+ * guard's overhead per request (in-process, rate limit on a MemoryStore) ≤ 0.5× express-rate-limit's;
+ * a closed breaker with the Prometheus exporter registered at most 2× the bare breaker's overhead.
  */
 export const GOALS: readonly Goal[] = [
   { group: 'retry', metric: 'overheadVsCockatiel', max: 0.5, text: 'Retry overhead ≤ 0.5× cockatiel overhead' },
@@ -178,6 +187,13 @@ export const GOALS: readonly Goal[] = [
     text: 'guardRedis GET (default policy), 100 in flight: throughput ≥ 90% of raw ioredis GET (time ≤ raw ÷ 0.9)',
   },
   {
+    group: BREAKER_PROMETHEUS_GROUP,
+    metric: 'overheadVsGroup',
+    versus: 'breaker-consecutive',
+    max: 2,
+    text: 'CircuitBreaker closed with the Prometheus exporter: overhead ≤ 2× the bare breaker overhead',
+  },
+  {
     group: REDIS_GET_PIPELINED_GROUP,
     metric: 'timeVsLibrary',
     versusLibrary: 'ioredis',
@@ -204,10 +220,15 @@ export function evaluateGoals(rows: readonly RowSummary[], goals: readonly Goal[
   return goals.map((goal) => {
     const row = findRow(goal.group, goal.library ?? 'bulwark');
     let perRun: (number | undefined)[];
-    if (goal.metric === 'timeVsGroup' || goal.metric === 'timeVsLibrary' || goal.metric === 'overheadVsLibrary') {
-      const versus =
-        goal.metric === 'timeVsGroup' ? findRow(goal.versus, 'bulwark') : findRow(goal.group, goal.versusLibrary);
-      const field = goal.metric === 'overheadVsLibrary' ? 'overheadNs' : 'meanNs';
+    if (
+      goal.metric === 'timeVsGroup' ||
+      goal.metric === 'timeVsLibrary' ||
+      goal.metric === 'overheadVsLibrary' ||
+      goal.metric === 'overheadVsGroup'
+    ) {
+      const byLibrary = goal.metric === 'timeVsLibrary' || goal.metric === 'overheadVsLibrary';
+      const versus = byLibrary ? findRow(goal.group, goal.versusLibrary) : findRow(goal.versus, 'bulwark');
+      const field = goal.metric === 'timeVsGroup' || goal.metric === 'timeVsLibrary' ? 'meanNs' : 'overheadNs';
       perRun =
         row === undefined || versus === undefined
           ? []

@@ -5,9 +5,11 @@
  *
  * Emitting is guarded: an event object is built only when someone listens (see
  * {@link EventHub.has}), and a listener that throws is logged, never allowed to change the
- * outcome of a call.
+ * outcome of a call. Every event is also published on the `node:diagnostics_channel` channel
+ * `bulwark:<patternType>` when that channel has subscribers (as undici and ioredis publish theirs).
  * @module
  */
+import { channel, type Channel } from 'node:diagnostics_channel';
 import { getLogger } from './logger';
 import { processWide } from './process-wide';
 import { isPromiseLike } from './promise-like';
@@ -266,10 +268,12 @@ const LOCAL = 1;
 const BUS = 2;
 
 /**
- * The event plumbing of one pattern instance: its public emitter plus publication on the bus.
- * Patterns call `if (hub.has('retry')) hub.emit('retry', now, { ... })` so that nothing is built
- * or timed when nobody listens. Who listens is cached per event type until any emitter's
- * listeners change, so `has` costs a comparison and a property read.
+ * The event plumbing of one pattern instance: its public emitter plus publication on the bus and
+ * on the diagnostics channel `bulwark:<patternType>`. Patterns call
+ * `if (hub.has('retry')) hub.emit('retry', now, { ... })` so that nothing is built or timed when
+ * nobody listens. Who listens is cached per event type until any emitter's listeners change, so
+ * `has` costs a comparison and a property read; the channel's `hasSubscribers` is read only when
+ * no emitter listens (a getter Node answers from the channel's class, without a lookup).
  * @internal
  */
 export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & string> }> {
@@ -278,6 +282,8 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
   readonly #patternType: string;
   readonly #patternName: string;
   readonly #busTypes: Record<string, string> = Object.create(null) as Record<string, string>;
+  /** `bulwark:<patternType>`; held here so that Node keeps the channel (it holds channels weakly). */
+  readonly #channel: Channel;
   #cacheVersion = -1;
   /** Who listens, by event type: a plain object (fast properties), rebuilt when listeners change. */
   #listeners: Record<string, number> = {};
@@ -286,16 +292,17 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
     this.emitter = createEmitter<Events>();
     this.#patternType = patternType;
     this.#patternName = patternName;
+    this.#channel = channel(`bulwark:${patternType}`);
   }
 
-  /** Whether anyone would receive an event of `type`, on this instance or on the bus. */
+  /** Whether anyone would receive an event of `type`: on this instance, on the bus or on its diagnostics channel. */
   has(type: keyof Events & string): boolean {
-    return this.#listenersOf(type) !== 0;
+    return this.#listenersOf(type) !== 0 || this.#channel.hasSubscribers;
   }
 
   /**
    * Completes `fields` into the event object (adding the common fields to it) and delivers it to
-   * the instance's listeners and the bus. Call only after {@link EventHub.has} said yes, with a
+   * the instance's listeners, the bus and the diagnostics channel. Call only after {@link EventHub.has} said yes, with a
    * fresh object: it becomes the event.
    */
   emit<K extends keyof Events & string>(type: K, timestamp: number, fields: Omit<Events[K], keyof BulwarkEvent>): void {
@@ -307,6 +314,7 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
     const listeners = this.#listenersOf(type);
     if ((listeners & LOCAL) !== 0) this.emitter.emit(type, event as unknown as Events[K]);
     if ((listeners & BUS) !== 0) globalBus.emit(this.#busType(type), event as unknown as BulwarkEvent);
+    if (this.#channel.hasSubscribers) this.#channel.publish(event);
   }
 
   #listenersOf(type: string): number {

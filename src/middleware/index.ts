@@ -18,3 +18,6 @@ export type { RateLimitHeaderStyle } from './rate-limit-headers';
 export { PROBLEM_CONTENT_TYPE, type GuardReply, type ProblemDetails } from './reply';
 export { FailureResponseError } from './failure-response-error';
 export { toExpressRateLimitStore, type ExpressRateLimitHits, type ExpressRateLimitStore } from './express-rate-limit-store';
+export { healthHandler, type HealthHandlerOptions, type HealthResponseBody } from './health-handler';
+export { metricsHandler, type MetricsSource } from './metrics-handler';
+export type { EndpointReply } from './endpoint-reply';

@@ -1,0 +1,46 @@
+/**
+ * `metricsHandler`: a Prometheus text exposition as an HTTP endpoint (`/metrics`).
+ * @module
+ */
+import type { EndpointReply } from './endpoint-reply';
+import { reportError } from './report';
+
+/**
+ * Where {@link metricsHandler} reads the exposition: a prom-client `Registry` (with
+ * `registerMetrics` from `bulwark/prometheus` on it), or any object of the same shape.
+ */
+export interface MetricsSource {
+  /** The text exposition. */
+  metrics(): Promise<string> | string;
+  /** Its media type, e.g. `text/plain; version=0.0.4; charset=utf-8`. */
+  readonly contentType: string;
+}
+
+/**
+ * An endpoint that answers with `source`'s text exposition (200), or 500 with a plain-text line
+ * when reading it failed (a metric's collect threw): the error is logged (a process warning
+ * without a logger, code `BULWARK_MIDDLEWARE_ERROR`), never sent. Loads no
+ * prom-client code.
+ * @param source - a prom-client registry
+ * @example
+ * ```ts
+ * const registry = new Registry();
+ * registerMetrics({ registry });
+ * const metrics = metricsHandler(registry);
+ * app.get('/metrics', async (c) => {
+ *   const reply = await metrics();
+ *   return new Response(reply.body, reply);
+ * });
+ * ```
+ */
+export function metricsHandler(source: MetricsSource): () => Promise<EndpointReply> {
+  return async function metrics(): Promise<EndpointReply> {
+    try {
+      const body = await source.metrics();
+      return { status: 200, headers: { 'content-type': source.contentType, 'cache-control': 'no-store' }, body };
+    } catch (error) {
+      reportError(error, 'reading the metrics failed');
+      return { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'metrics collection failed\n' };
+    }
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * How bus events update bulwark's metric set: for each bus type, the counters it adds to and the
+ * histograms it observes in. Plain data and functions: no metrics library.
+ * @module
+ */
+import type { BulwarkEvent } from '../core/events';
+import { METRICS, type MetricDefinition } from './metric-set';
+
+/**
+ * How one bus event updates one metric: adds `value(event)` to a counter's series, or observes it
+ * in a histogram's.
+ */
+export interface MetricUpdate {
+  /** The metric it updates (a counter or a histogram). */
+  readonly metric: MetricDefinition;
+  /**
+   * Which series of the metric the event updates: a string unique among the series this update
+   * feeds (usually the instance name itself, so that most events build no string).
+   */
+  readonly seriesKey: (event: BulwarkEvent) => string;
+  /** The series' labels, by label name (called once per new series). */
+  readonly labels: (event: BulwarkEvent) => Readonly<Record<string, string>>;
+  /** What to add (a counter) or observe (a histogram, in the metric's unit). */
+  readonly value: (event: BulwarkEvent) => number;
+}
+
+/** Fields the updates read, beyond the common ones. */
+interface EventFields extends BulwarkEvent {
+  readonly reason: string;
+  readonly durationMs: number;
+  readonly from: string;
+  readonly to: string;
+  readonly waitedMs: number;
+  readonly heldMs: number;
+}
+
+const byName = (event: BulwarkEvent): string => event.patternName;
+const byReason = (event: BulwarkEvent): string => `${event.patternName}\u0000${(event as EventFields).reason}`;
+const one = (): number => 1;
+const seconds =
+  (field: 'durationMs' | 'waitedMs' | 'heldMs') =>
+  (event: BulwarkEvent): number =>
+    (event as EventFields)[field] / 1000;
+
+/** `bulwark_calls_total` with a fixed `outcome`. */
+function call(outcome: 'success' | 'failure' | 'rejected'): MetricUpdate {
+  return {
+    metric: METRICS.calls,
+    seriesKey: byName,
+    labels: (e) => ({ pattern: e.patternType, name: e.patternName, outcome }),
+    value: one,
+  };
+}
+
+/** `bulwark_call_duration_seconds` with a fixed `outcome`, from the event's `durationMs`. */
+function duration(outcome: 'success' | 'failure'): MetricUpdate {
+  return {
+    metric: METRICS.callDuration,
+    seriesKey: byName,
+    labels: (e) => ({ pattern: e.patternType, name: e.patternName, outcome }),
+    value: seconds('durationMs'),
+  };
+}
+
+/** A count by instance name only. */
+function countByName(metric: MetricDefinition): MetricUpdate {
+  return { metric, seriesKey: byName, labels: (e) => ({ name: e.patternName }), value: one };
+}
+
+const rejection: MetricUpdate = {
+  metric: METRICS.rejections,
+  seriesKey: byReason,
+  labels: (e) => ({ pattern: e.patternType, name: e.patternName, reason: (e as EventFields).reason }),
+  value: one,
+};
+
+/** A refusal: one call `rejected`, and one refusal by its reason. */
+const rejected: readonly MetricUpdate[] = [call('rejected'), rejection];
+
+/** The updates of every bus type that feeds the metric set. */
+const EVENT_UPDATES: Readonly<Record<string, readonly MetricUpdate[]>> = {
+  'circuitBreaker:success': [call('success'), duration('success')],
+  'circuitBreaker:failure': [call('failure'), duration('failure')],
+  'circuitBreaker:rejected': rejected,
+  'circuitBreaker:stateChange': [
+    {
+      metric: METRICS.circuitBreakerTransitions,
+      seriesKey: (e) => `${e.patternName}\u0000${(e as EventFields).from}\u0000${(e as EventFields).to}`,
+      labels: (e) => ({ name: e.patternName, from: (e as EventFields).from, to: (e as EventFields).to }),
+      value: one,
+    },
+  ],
+  'retry:success': [call('success')],
+  'retry:exhausted': [call('failure')],
+  'retry:retry': [countByName(METRICS.retries)],
+  'timeout:timeout': [call('failure')],
+  'fallback:fallback': [countByName(METRICS.fallbacks)],
+  'bulkhead:rejected': rejected,
+  'loadShedder:rejected': rejected,
+  'backpressure:rejected': rejected,
+  'backpressure:pause': [countByName(METRICS.backpressurePauses)],
+  'adaptiveConcurrency:rejected': rejected,
+  'rateLimiter:rejected': rejected,
+  'rateLimiter:storeError': [countByName(METRICS.rateLimitStoreErrors)],
+  'lock:acquired': [
+    call('success'),
+    { metric: METRICS.lockWait, seriesKey: byName, labels: (e) => ({ name: e.patternName }), value: seconds('waitedMs') },
+  ],
+  'lock:rejected': rejected,
+  'lock:contended': [countByName(METRICS.lockContentions)],
+  'lock:released': [
+    { metric: METRICS.lockHeld, seriesKey: byName, labels: (e) => ({ name: e.patternName }), value: seconds('heldMs') },
+  ],
+  'lock:lost': [
+    {
+      metric: METRICS.locksLost,
+      seriesKey: byReason,
+      labels: (e) => ({ name: e.patternName, reason: (e as EventFields).reason }),
+      value: one,
+    },
+  ],
+};
+
+const NONE: readonly MetricUpdate[] = Object.freeze([]);
+
+/**
+ * How an event of bus type `busType` (`` `${patternType}:${eventName}` ``) updates the metric set:
+ * none, one or several {@link MetricUpdate}s. An exporter subscribes to {@link METRIC_EVENT_TYPES}
+ * only, so that events no metric needs are never built.
+ *
+ * @example
+ * ```ts
+ * for (const type of METRIC_EVENT_TYPES) {
+ *   const updates = metricUpdatesFor(type);
+ *   bus.on(type as keyof BulwarkEventMap, (event) => {
+ *     for (const u of updates) myStatsd.increment(u.metric.name, u.value(event), u.labels(event));
+ *   });
+ * }
+ * ```
+ */
+export function metricUpdatesFor(busType: string): readonly MetricUpdate[] {
+  return Object.hasOwn(EVENT_UPDATES, busType) ? (EVENT_UPDATES[busType] as readonly MetricUpdate[]) : NONE;
+}
+
+/** Every bus type that updates a metric of the set. */
+export const METRIC_EVENT_TYPES: readonly string[] = Object.freeze(Object.keys(EVENT_UPDATES));

@@ -1,0 +1,160 @@
+/**
+ * `registerMetrics`: bulwark's metric set in a prom-client registry.
+ * @module
+ */
+import type { Registry as PromRegistry } from 'prom-client';
+import { z } from 'zod';
+import { parseOptions } from '../core/config';
+import { ConfigError } from '../core/errors';
+import { defaultRegistry, Registry } from '../core/registry';
+import { readInstanceMetrics } from './instance-readers';
+import { METRIC_SET, type MetricDefinition } from './metric-set';
+import { MetricRecorder } from './recorder';
+
+/** Options of {@link registerMetrics}. */
+export interface RegisterMetricsOptions {
+  /** The prom-client registry to add bulwark's metrics to (never the global one unless you pass it). */
+  registry: PromRegistry;
+  /**
+   * The bulwark registry whose live instances the gauges (and `bulwark_rate_limit_decisions_total`)
+   * are read from at scrape time. @defaultValue `defaultRegistry`
+   */
+  bulwarkRegistry?: Registry | undefined;
+}
+
+/** What {@link registerMetrics} returns: ends the export. */
+export interface PrometheusMetrics extends Disposable {
+  /**
+   * Unsubscribes from the bus and removes bulwark's metrics from the registry (so that
+   * `registerMetrics` may be called on it again). Idempotent.
+   */
+  dispose(): void;
+}
+
+const optionsSchema = z
+  .object({
+    registry: z.custom<PromRegistry>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as PromRegistry).registerMetric === 'function' &&
+        typeof (value as PromRegistry).getSingleMetric === 'function',
+      { message: 'expected a prom-client Registry' },
+    ),
+    bulwarkRegistry: z.instanceof(Registry, { message: 'expected a bulwark Registry' }).optional(),
+  })
+  .strict();
+
+/**
+ * Adds bulwark's metric set to a prom-client 15 registry: counters and histograms fed by the bus
+ * (each event adds to plain numbers in process; prom-client reads them when scraped), and gauges
+ * read from the live instances of `bulwarkRegistry` at scrape time. Registers nothing else: no
+ * default process metrics, nothing on prom-client's global registry unless you pass it.
+ *
+ * The counters count from this call on. Every instance that publishes on the bus is counted, in
+ * any registry (or none); the gauges see the instances of `bulwarkRegistry` only.
+ * @throws `ConfigError` (from `bulwark`) when an option is invalid, or when the registry already holds one of
+ * bulwark's metrics (registered twice)
+ * @example
+ * ```ts
+ * import { Registry } from 'prom-client';
+ * import { registerMetrics } from 'bulwark/prometheus';
+ *
+ * const registry = new Registry();
+ * const metrics = registerMetrics({ registry });
+ * // GET /metrics: res.setHeader('content-type', registry.contentType).end(await registry.metrics())
+ * metrics.dispose(); // at shutdown
+ * ```
+ */
+export function registerMetrics(options: RegisterMetricsOptions): PrometheusMetrics {
+  const parsed = parseOptions(optionsSchema, options, 'registerMetrics options');
+  const registry = parsed.registry;
+  const taken = METRIC_SET.filter((metric) => registry.getSingleMetric(metric.name) !== undefined);
+  if (taken.length > 0) {
+    throw new ConfigError(
+      'registerMetrics options',
+      taken.map((metric) => ({ path: 'registry', message: `already has a metric named ${metric.name} (bulwark's metrics registered twice?)` })),
+    );
+  }
+  const bulwarkRegistry = parsed.bulwarkRegistry ?? defaultRegistry;
+  const recorder = new MetricRecorder();
+  const collectors = METRIC_SET.map((metric) => new Collector(metric, recorder, bulwarkRegistry));
+  for (const collector of collectors) registry.registerMetric(collector as unknown as Parameters<PromRegistry['registerMetric']>[0]);
+  let disposed = false;
+  const dispose = (): void => {
+    if (disposed) return;
+    disposed = true;
+    recorder.dispose();
+    for (const collector of collectors) {
+      if ((registry.getSingleMetric(collector.name) as unknown) === collector) registry.removeSingleMetric(collector.name);
+    }
+  };
+  return { dispose, [Symbol.dispose]: dispose };
+}
+
+/** A sample as prom-client's registry formats it. */
+interface Sample {
+  readonly value: number;
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly metricName?: string;
+}
+
+/**
+ * One metric of the set as prom-client's registry reads a metric: `name`, `help`, `type`,
+ * `aggregator`, `get()` (called at each scrape) and `reset()`. Nothing happens per call here: the
+ * recorder keeps the numbers, `get()` turns them into samples.
+ */
+class Collector {
+  /** Mutable: prom-client strips `_total` from counter names when it writes OpenMetrics. */
+  name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly labelNames: readonly string[];
+  readonly aggregator = 'sum';
+  readonly #metric: MetricDefinition;
+  readonly #recorder: MetricRecorder;
+  readonly #instances: Registry;
+
+  constructor(metric: MetricDefinition, recorder: MetricRecorder, instances: Registry) {
+    this.name = metric.name;
+    this.help = metric.help;
+    this.type = metric.type;
+    this.labelNames = metric.labelNames;
+    this.#metric = metric;
+    this.#recorder = recorder;
+    this.#instances = instances;
+  }
+
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.#samples() });
+  }
+
+  reset(): void {
+    this.#recorder.reset(this.#metric);
+  }
+
+  #samples(): Sample[] {
+    const metric = this.#metric;
+    const samples: Sample[] = [];
+    if (metric.source === 'instances') {
+      readInstanceMetrics(this.#instances.list(), (read, labels, value) => {
+        if (read === metric) samples.push({ labels, value });
+      });
+    } else if (metric.type === 'histogram') {
+      const buckets = metric.buckets as readonly number[];
+      for (const series of this.#recorder.histogramSeries(metric)) {
+        let cumulative = 0;
+        for (let i = 0; i <= buckets.length; i++) {
+          cumulative += series.counts[i] as number;
+          const le = i < buckets.length ? (buckets[i] as number) : '+Inf';
+          samples.push({ labels: { ...series.labels, le }, value: cumulative, metricName: `${this.name}_bucket` });
+        }
+        samples.push({ labels: series.labels, value: series.sum, metricName: `${this.name}_sum` });
+        samples.push({ labels: series.labels, value: series.count, metricName: `${this.name}_count` });
+      }
+    } else {
+      for (const series of this.#recorder.counterSeries(metric)) samples.push({ labels: series.labels, value: series.value });
+    }
+    return samples;
+  }
+}

@@ -1,0 +1,186 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, ROOT_CONTEXT, trace, type Context, type ContextManager, type Span } from '@opentelemetry/api';
+import {
+  AggregationTemporality,
+  DataPointType,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type Histogram as HistogramPoint,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
+import { Registry as PromRegistry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CircuitBreaker, ConfigError, Registry, Retry } from '../../src/index';
+import { METRIC_SET, otelInstrumentName, registerOtelMetrics, type OtelMetrics } from '../../src/observability/otel';
+import { registerMetrics } from '../../src/observability/prometheus';
+import { drivePatterns } from './drive-patterns';
+import { parseExposition, type ParsedSample } from './exposition';
+
+/** A context manager on AsyncLocalStorage, so that `trace.getActiveSpan()` sees the span of a call. */
+class StorageContextManager implements ContextManager {
+  readonly #storage = new AsyncLocalStorage<Context>();
+  active(): Context {
+    return this.#storage.getStore() ?? ROOT_CONTEXT;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    return this.#storage.run(ctx, () => fn.call(thisArg, ...args));
+  }
+  bind<T>(_ctx: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.#storage.disable();
+    return this;
+  }
+}
+
+/** A span that keeps the events added to it. */
+function recordingSpan(): { span: Span; events: Array<{ name: string; attributes: unknown }> } {
+  const events: Array<{ name: string; attributes: unknown }> = [];
+  const span = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 });
+  span.addEvent = (name: string, attributes?: unknown) => {
+    events.push({ name, attributes });
+    return span;
+  };
+  return { span, events };
+}
+
+const ok = async (): Promise<number> => 1;
+let exported: OtelMetrics | undefined;
+afterEach(() => exported?.dispose());
+
+function setUp(): { meter: ReturnType<MeterProvider['getMeter']>; read: () => Promise<MetricData[]> } {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const provider = new MeterProvider({ readers: [reader] });
+  return {
+    meter: provider.getMeter('bulwark-test'),
+    async read() {
+      exporter.reset();
+      await reader.forceFlush();
+      return exporter.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics));
+    },
+  };
+}
+
+/** The OTel data as Prometheus-style samples: name (with `_total`, `_sum`, `_count`), labels, value. */
+function asSamples(metrics: MetricData[]): ParsedSample[] {
+  const samples: ParsedSample[] = [];
+  for (const metric of metrics) {
+    const definition = METRIC_SET.find((m) => otelInstrumentName(m) === metric.descriptor.name);
+    if (definition === undefined) continue;
+    for (const point of metric.dataPoints) {
+      const labels = point.attributes as Record<string, string>;
+      if (metric.dataPointType === DataPointType.HISTOGRAM) {
+        const value = point.value as HistogramPoint;
+        samples.push({ name: `${definition.name}_sum`, labels, value: value.sum ?? 0 });
+        samples.push({ name: `${definition.name}_count`, labels, value: value.count });
+        let cumulative = 0;
+        value.buckets.counts.forEach((count, i) => {
+          cumulative += count;
+          const le = value.buckets.boundaries[i];
+          samples.push({ name: `${definition.name}_bucket`, labels: { ...labels, le: le === undefined ? '+Inf' : String(le) }, value: cumulative });
+        });
+      } else {
+        samples.push({ name: definition.name, labels, value: point.value as number });
+      }
+    }
+  }
+  return samples;
+}
+
+const key = (s: ParsedSample): string => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`;
+const byKey = (samples: ParsedSample[]): Map<string, number> => new Map(samples.map((s) => [key(s), s.value]));
+
+describe('registerOtelMetrics', () => {
+  it('gives the same numbers as the Prometheus exporter, for every pattern', async () => {
+    const { meter, read } = setUp();
+    const instances = new Registry();
+    const registry = new PromRegistry();
+    exported = registerOtelMetrics({ meter, bulwarkRegistry: instances });
+    const prometheus = registerMetrics({ registry, bulwarkRegistry: instances });
+    const driven = await drivePatterns(instances);
+    const fromPrometheus = byKey([...parseExposition(await registry.metrics()).values()].flatMap((f) => f.samples));
+    const fromOtel = byKey(asSamples(await read()));
+    prometheus.dispose();
+    await driven.release();
+    expect(fromOtel.size).toBeGreaterThan(40);
+    for (const [name, value] of fromPrometheus) expect({ name, value: fromOtel.get(name) }).toEqual({ name, value: expect.closeTo(value, 9) });
+    expect([...fromOtel.keys()].sort()).toEqual([...fromPrometheus.keys()].sort());
+  });
+
+  it('names counters without _total and gives durations in seconds, with the set\'s buckets', async () => {
+    const { meter, read } = setUp();
+    exported = registerOtelMetrics({ meter, bulwarkRegistry: new Registry() });
+    await new CircuitBreaker({ name: 'otel-names', registry: false }).execute(ok);
+    const metrics = await read();
+    const calls = metrics.find((m) => m.descriptor.name === 'bulwark_calls');
+    const duration = metrics.find((m) => m.descriptor.name === 'bulwark_call_duration_seconds');
+    expect(calls?.dataPoints).toMatchObject([{ attributes: { pattern: 'circuitBreaker', name: 'otel-names', outcome: 'success' }, value: 1 }]);
+    expect(duration?.descriptor.unit).toBe('s');
+    expect((duration?.dataPoints[0]?.value as HistogramPoint).buckets.boundaries).toEqual(METRIC_SET.find((m) => m.type === 'histogram')?.buckets);
+  });
+
+  it('stops recording on dispose', async () => {
+    const { meter, read } = setUp();
+    const otel = registerOtelMetrics({ meter, bulwarkRegistry: new Registry() });
+    const breaker = new CircuitBreaker({ name: 'otel-disposed', registry: false });
+    await breaker.execute(ok);
+    otel.dispose();
+    otel.dispose();
+    await breaker.execute(ok);
+    const calls = (await read()).find((m) => m.descriptor.name === 'bulwark_calls');
+    expect(calls?.dataPoints ?? []).toHaveLength(0);
+  });
+
+  it('rejects a missing meter and a bad trace, naming the field', () => {
+    expect(() => registerOtelMetrics({} as never)).toThrow(ConfigError);
+    expect(() => registerOtelMetrics({ meter: {} as never })).toThrow(/meter: expected an OpenTelemetry Meter/);
+    expect(() => registerOtelMetrics({ meter: setUp().meter, trace: {} as never })).toThrow(/trace: expected/);
+  });
+
+  describe('span events', () => {
+    const manager = new StorageContextManager();
+    beforeAll(() => context.setGlobalContextManager(manager));
+    afterAll(() => context.disable());
+
+    it('adds retries, refusals and breaker transitions to the span active in the call', async () => {
+      exported = registerOtelMetrics({ meter: setUp().meter, bulwarkRegistry: new Registry(), trace });
+      const { span, events } = recordingSpan();
+      const retry = new Retry({ name: 'span-retry', maxAttempts: 2, initialDelayMs: 0, registry: false });
+      const breaker = new CircuitBreaker({ name: 'span-breaker', failureThreshold: 1, registry: false });
+      await context.with(trace.setSpan(context.active(), span), async () => {
+        let tries = 0;
+        await retry.execute(async () => {
+          if (++tries === 1) throw new Error('first try fails');
+          return 1;
+        });
+        await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+        await breaker.execute(ok).catch(() => {});
+      });
+      expect(events).toEqual([
+        { name: 'bulwark.retry', attributes: { 'bulwark.pattern': 'retry', 'bulwark.name': 'span-retry', 'bulwark.attempt': 1, 'bulwark.delay_ms': 0 } },
+        {
+          name: 'bulwark.state_change',
+          attributes: { 'bulwark.pattern': 'circuitBreaker', 'bulwark.name': 'span-breaker', 'bulwark.from': 'closed', 'bulwark.to': 'open', 'bulwark.reason': 'failureThreshold' },
+        },
+        {
+          name: 'bulwark.rejected',
+          attributes: { 'bulwark.pattern': 'circuitBreaker', 'bulwark.name': 'span-breaker', 'bulwark.reason': 'circuitOpen', 'bulwark.retry_after_ms': expect.any(Number) },
+        },
+      ]);
+    });
+
+    it('adds no span events without the trace option', async () => {
+      exported = registerOtelMetrics({ meter: setUp().meter, bulwarkRegistry: new Registry() });
+      const { span, events } = recordingSpan();
+      const breaker = new CircuitBreaker({ name: 'span-none', failureThreshold: 1, registry: false });
+      await context.with(trace.setSpan(context.active(), span), () => breaker.execute(() => Promise.reject(new Error('down'))).catch(() => {}));
+      expect(events).toEqual([]);
+    });
+  });
+});
