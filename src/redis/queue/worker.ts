@@ -1,0 +1,502 @@
+/**
+ * QueueWorker: takes a queue's jobs in batches with a lease and runs them under bulwark policies.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type { AdaptiveConcurrencyLimiter } from '../../adaptive-concurrency/index';
+import { Bulkhead } from '../../bulkhead/index';
+import { CircuitOpenError } from '../../circuit-breaker/index';
+import { sleep, unrefTimer } from '../../core/clock';
+import { parseOptions } from '../../core/config';
+import { ConfigError, isBulwarkError, isRejectedError } from '../../core/errors';
+import { getLogger } from '../../core/logger';
+import { compose, type ExecutionContext, type Pipeline, type Policy } from '../../core/policy';
+import { backoffDelay } from '../../retry/backoff';
+import { Timeout } from '../../timeout/index';
+import { JobAbortedError, QueueErrorCode, UnknownJobTypeError } from './errors';
+import { backoffOf, type QueueInternals } from './internals';
+import { decodeJob, type Job } from './job';
+import { REDIS_QUEUE_DEFAULTS, workerCrossCheck, workerOptionsSchema, type WorkerOptions } from './options';
+
+/** Runs one job; a rejection fails the try. */
+export type JobHandler<Payload = any> = (job: Job<Payload>, ctx: ExecutionContext) => unknown;
+
+/** Handlers by job type. */
+export type JobHandlers = Readonly<Record<string, JobHandler>>;
+
+/** Options of {@link QueueWorker.close}. */
+export interface CloseOptions {
+  /** How long to wait for running jobs before aborting them and handing their leases back, in ms. @defaultValue 5000 */
+  drainMs?: number;
+}
+
+/** A job whose lease this worker holds. */
+interface Held {
+  readonly job: Job;
+  readonly token: string;
+  readonly controller: AbortController;
+  readonly startedAt: number;
+  /** The handler is still running. */
+  running: boolean;
+  /** The lease is gone (lost, or handed back by close): nothing more is written for this job. */
+  dropped: boolean;
+  /** How the handler ended: undefined for success, else the retry delay (-1: dead) and error. */
+  failure?: { readonly delayMs: number; readonly error: unknown } | undefined;
+}
+
+const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
+const NO_REPLY = Symbol('noReply');
+
+/**
+ * A worker of a {@link RedisQueue}, made by `queue.process(...)`. It loops: one script run moves
+ * up to as many ready jobs as it has free slots into active with a lease (promoting due delayed
+ * jobs and sweeping stalled ones on the way); when none is ready it blocks on its own connection
+ * (`duplicate()`) for at most `blockMs`, so that an idle worker costs no round trips. Each job
+ * runs through the concurrency limit (a Bulkhead of `concurrency`, or the `limiter`), the optional
+ * `policy`, and a Timeout of the job's `timeoutMs`; completions are written in batches, and every
+ * write checks that this worker still holds the job's lease. Leases are extended every
+ * `leaseMs / 3` in one call for all held jobs.
+ *
+ * On Redis failures (its breaker opens, calls time out) the worker pauses, emitting `pause`, and
+ * resumes by itself with `resume`; it never throws into the process.
+ */
+export class QueueWorker implements AsyncDisposable {
+  /** A job's time limit when the job gives none, in ms. */
+  readonly timeoutMs: number;
+  /** How long a lease lasts without renewal, in ms. */
+  readonly leaseMs: number;
+  /** Longest blocking wait, in ms. */
+  readonly blockMs: number;
+  readonly #q: QueueInternals;
+  readonly #handlers: JobHandlers | JobHandler;
+  readonly #known: readonly string[];
+  readonly #concurrency: Bulkhead | AdaptiveConcurrencyLimiter;
+  readonly #ownsBulkhead: boolean;
+  readonly #policy: Policy | undefined;
+  readonly #pipelines = new Map<number, Pipeline>();
+  readonly #id = randomBytes(6).toString('hex');
+  readonly #held = new Map<string, Held>();
+  readonly #stop = new AbortController();
+  readonly #onClosed: (worker: QueueWorker) => void;
+  readonly #leaseTimer: ReturnType<typeof setInterval>;
+  readonly #loop: Promise<void>;
+  #fetches = 0;
+  #running = 0;
+  #slotFreed: (() => void) | undefined;
+  #drained: (() => void) | undefined;
+  #blocker: Redis | Cluster | undefined;
+  #pausedAt: number | undefined;
+  #completions: Held[] = [];
+  #flushScheduled = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #writes = new Set<Promise<void>>();
+  #extending = false;
+  #closing: Promise<void> | undefined;
+
+  /** @internal made by {@link RedisQueue.process} */
+  constructor(internals: QueueInternals, handlers: JobHandler | JobHandlers, options: WorkerOptions | undefined, onClosed: (worker: QueueWorker) => void) {
+    const resolved = parseOptions(workerOptionsSchema, options, 'RedisQueue worker options', workerCrossCheck);
+    if (typeof handlers !== 'function' && (typeof handlers !== 'object' || handlers === null || Object.values(handlers).some((h) => typeof h !== 'function'))) {
+      throw new ConfigError('RedisQueue worker handlers', [{ path: 'handlers', message: 'must be a function, or an object of functions by job type' }]);
+    }
+    this.#q = internals;
+    this.#handlers = handlers;
+    this.#known = typeof handlers === 'function' ? [] : Object.keys(handlers);
+    this.timeoutMs = resolved.timeoutMs ?? REDIS_QUEUE_DEFAULTS.timeoutMs;
+    this.leaseMs = resolved.leaseMs ?? REDIS_QUEUE_DEFAULTS.leaseMs;
+    this.blockMs = resolved.blockMs ?? REDIS_QUEUE_DEFAULTS.blockMs;
+    this.#policy = resolved.policy;
+    this.#ownsBulkhead = resolved.limiter === undefined;
+    this.#concurrency =
+      resolved.limiter ??
+      new Bulkhead({ name: `${internals.name}:worker-${this.#id}`, maxInFlight: resolved.concurrency ?? REDIS_QUEUE_DEFAULTS.concurrency, registry: false });
+    this.#onClosed = onClosed;
+    this.#leaseTimer = setInterval(() => this.#extendLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
+    unrefTimer(this.#leaseTimer);
+    this.#loop = this.#run();
+  }
+
+  /** Whether it stopped taking jobs because Redis fails. */
+  get paused(): boolean {
+    return this.#pausedAt !== undefined;
+  }
+
+  /** Jobs whose handler is running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /**
+   * Stops taking jobs, waits up to `drainMs` for running ones, then aborts their `ctx.signal`
+   * (reason {@link JobAbortedError}, `workerClosed`) and hands their leases back (they go back to
+   * ready, the try not counted), writes pending completions, and closes its blocking connection.
+   * Never rejects; idempotent. A closed worker keeps nothing alive.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    return (this.#closing ??= this.#close(options?.drainMs ?? REDIS_QUEUE_DEFAULTS.drainMs));
+  }
+
+  /** Same as `close()`, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #close(drainMs: number): Promise<void> {
+    this.#stop.abort();
+    this.#slotFreed?.();
+    this.#blocker?.disconnect();
+    if (this.#running > 0 && drainMs > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+        timer = setTimeout(resolve, drainMs);
+      });
+      clearTimeout(timer);
+    }
+    await this.#loop;
+    const stuck = [...this.#held.values()].filter((held) => held.running && !held.dropped);
+    for (const held of stuck) {
+      held.dropped = true;
+      this.#held.delete(held.job.id);
+      held.controller.abort(new JobAbortedError(held.job.id, 'workerClosed'));
+    }
+    await this.#release(stuck);
+    clearTimeout(this.#retryTimer);
+    this.#flush();
+    await Promise.all(this.#writes);
+    clearInterval(this.#leaseTimer);
+    this.#blocker?.disconnect();
+    if (this.#ownsBulkhead) (this.#concurrency as Bulkhead).dispose();
+    for (const pipeline of this.#pipelines.values()) pipeline.dispose();
+    this.#onClosed(this);
+  }
+
+  get #closingNow(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  /** The loop: take jobs while there are free slots, block while none is ready, pause on Redis failures. */
+  async #run(): Promise<void> {
+    const k = this.#q.keys;
+    const fetchKeys = [k.jobs, k.ready, k.active, k.delayed, k.dead, k.wake, k.seq];
+    while (!this.#closingNow) {
+      const free = this.#freeSlots();
+      if (free === 0) {
+        await new Promise<void>((resolve) => (this.#slotFreed = resolve));
+        this.#slotFreed = undefined;
+        continue;
+      }
+      let reply: unknown[];
+      try {
+        reply = (await this.#q.calls.script('fetch', fetchKeys, [
+          this.#q.now(),
+          free,
+          this.leaseMs,
+          `${this.#id}:${++this.#fetches}:`,
+          STALLED_ERROR,
+        ])) as unknown[];
+      } catch (error) {
+        if (this.#closingNow) break;
+        await this.#pause(error);
+        continue;
+      }
+      this.#resumed();
+      const now = Number(reply[0]);
+      this.#stalled(reply[2] as unknown[][]);
+      const taken = reply[3] as unknown[][];
+      if (this.#closingNow) {
+        await this.#release(taken.map((entry) => this.#hold(entry)));
+        break;
+      }
+      for (const entry of taken) this.#start(this.#hold(entry), now);
+      if (taken.length === 0) await this.#block(Number(reply[1]));
+    }
+  }
+
+  #freeSlots(): number {
+    const concurrency = this.#concurrency;
+    const limit = concurrency instanceof Bulkhead ? concurrency.maxInFlight : Math.min(concurrency.limit, concurrency.limit - concurrency.inFlight + this.#running);
+    return Math.max(0, limit - this.#running);
+  }
+
+  /** A job taken by the fetch script: `{id, token, t, d, p, a, m, o, at}`. */
+  #hold(entry: unknown[]): Held {
+    const [id, token, type, data, rank, attempts, max, extra, addedAt] = entry;
+    const job = decodeJob(String(id), [type, data, rank, attempts, max, extra, addedAt, 'active']) as Job;
+    const held: Held = { job, token: String(token), controller: new AbortController(), startedAt: Date.now(), running: false, dropped: false };
+    this.#held.set(job.id, held);
+    return held;
+  }
+
+  #start(held: Held, serverNow: number): void {
+    const job = held.job;
+    held.running = true;
+    this.#running++;
+    const hub = this.#q.hub;
+    if (hub.has('active')) {
+      hub.emit('active', Date.now(), { jobId: job.id, jobType: job.type, attempt: job.attempts, waitMs: Math.max(0, serverNow - job.addedAt) });
+    }
+    const handler = typeof this.#handlers === 'function' ? this.#handlers : this.#handlers[job.type];
+    const run =
+      handler === undefined
+        ? (): never => {
+            throw new UnknownJobTypeError(job.type, this.#known);
+          }
+        : (ctx: ExecutionContext): unknown => handler(job, ctx);
+    this.#pipelineFor(job.timeoutMs ?? this.timeoutMs)
+      .execute(run, { signal: held.controller.signal })
+      .then(
+        () => this.#ended(held, false, undefined),
+        (error: unknown) => this.#ended(held, true, error),
+      );
+  }
+
+  /** Concurrency limit, the extra policy, and a Timeout of `timeoutMs`: one pipeline per distinct time limit. */
+  #pipelineFor(timeoutMs: number): Pipeline {
+    let pipeline = this.#pipelines.get(timeoutMs);
+    if (pipeline === undefined) {
+      const timeout = new Timeout({ timeoutMs, name: `${this.#q.name}:job-timeout-${timeoutMs}`, registry: false });
+      pipeline = this.#policy === undefined ? compose(this.#concurrency, timeout) : compose(this.#concurrency, this.#policy, timeout);
+      this.#pipelines.set(timeoutMs, pipeline);
+    }
+    return pipeline;
+  }
+
+  #ended(held: Held, failed: boolean, error: unknown): void {
+    held.running = false;
+    this.#running--;
+    this.#slotFreed?.();
+    if (this.#running === 0) this.#drained?.();
+    if (held.dropped) return;
+    const job = held.job;
+    if (!failed) {
+      this.#completions.push(held);
+      this.#scheduleFlush();
+      return;
+    }
+    if (isRejectedError(error) && !isBulwarkError(error, 'CIRCUIT_OPEN')) {
+      // The concurrency limit refused to start it (an adaptive limit shrank): hand it back untried.
+      held.dropped = true;
+      this.#held.delete(job.id);
+      void this.#release([held]);
+      return;
+    }
+    const unrecoverable = isBulwarkError(error, QueueErrorCode.Unrecoverable) || isBulwarkError(error, QueueErrorCode.UnknownType);
+    const delayMs =
+      unrecoverable || job.attempts >= job.maxAttempts ? -1 : Math.round(backoffDelay(backoffOf(this.#q.backoff, job.backoff), job.attempts, 0, error));
+    held.failure = { delayMs, error };
+    this.#q.counters.failed++;
+    const hub = this.#q.hub;
+    if (hub.has('failed')) {
+      hub.emit('failed', Date.now(), { jobId: job.id, jobType: job.type, attempt: job.attempts, runMs: Date.now() - held.startedAt, error });
+    }
+    this.#track(this.#fail(held, unrecoverable));
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  /** Writes every pending completion in one script run. */
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#completions.length === 0) return;
+    const batch = this.#completions;
+    this.#completions = [];
+    this.#track(this.#complete(batch));
+  }
+
+  #track(write: Promise<void>): void {
+    this.#writes.add(write);
+    void write.finally(() => this.#writes.delete(write));
+  }
+
+  async #complete(batch: Held[]): Promise<void> {
+    const k = this.#q.keys;
+    const args: (string | number)[] = [this.#q.now(), this.#q.removeOnComplete ? 1 : 0];
+    for (const held of batch) args.push(held.job.id, held.token);
+    let reply: unknown[];
+    try {
+      reply = (await this.#q.calls.script('complete', [k.jobs, k.active, k.completed], args)) as unknown[];
+    } catch (error) {
+      this.#retryLater(batch, error);
+      return;
+    }
+    const flags = reply[1] as number[];
+    const hub = this.#q.hub;
+    const now = Date.now();
+    batch.forEach((held, index) => {
+      this.#held.delete(held.job.id);
+      if (flags[index] !== 1) return leaseLost(held, 'completion');
+      this.#q.counters.completed++;
+      if (hub.has('completed')) {
+        hub.emit('completed', now, { jobId: held.job.id, jobType: held.job.type, attempt: held.job.attempts, runMs: now - held.startedAt });
+      }
+    });
+  }
+
+  async #fail(held: Held, unrecoverable: boolean): Promise<void> {
+    const k = this.#q.keys;
+    const { delayMs, error } = held.failure as NonNullable<Held['failure']>;
+    const job = held.job;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const stack = error instanceof Error ? (error.stack ?? '') : '';
+    let written: unknown;
+    try {
+      written = await this.#q.calls.script('fail', [k.jobs, k.active, k.delayed, k.dead, k.ready, k.wake, k.seq], [this.#q.now(), job.id, held.token, delayMs, message, stack]);
+    } catch (failure) {
+      this.#retryLater([held], failure);
+      return;
+    }
+    this.#held.delete(job.id);
+    if (written !== 1) return leaseLost(held, 'failure');
+    const hub = this.#q.hub;
+    if (delayMs >= 0) {
+      this.#q.counters.retried++;
+      if (hub.has('retrying')) hub.emit('retrying', Date.now(), { jobId: job.id, jobType: job.type, attempt: job.attempts, delayMs });
+      return;
+    }
+    this.#q.counters.dead++;
+    if (hub.has('dead')) {
+      hub.emit('dead', Date.now(), { jobId: job.id, jobType: job.type, attempts: job.attempts, reason: unrecoverable ? 'unrecoverable' : 'exhausted', error });
+    }
+  }
+
+  /** A write failed (Redis is away): try again shortly while the lease lasts; leases are extended meanwhile. */
+  #retryLater(held: Held[], error: unknown): void {
+    getLogger().warn({ err: error, queue: this.#q.name, jobs: held.length }, 'bulwark: a queue write failed; retrying');
+    if (this.#closingNow) return;
+    for (const one of held) {
+      if (one.failure === undefined) this.#completions.push(one);
+      else this.#track(sleep(250, this.#stop.signal).then(() => this.#fail(one, false), () => {}));
+    }
+    this.#retryTimer ??= setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#flush();
+    }, 250);
+    unrefTimer(this.#retryTimer);
+  }
+
+  /** Hands leases back: the jobs go back to ready at their place, the try not counted. */
+  async #release(held: readonly Held[]): Promise<void> {
+    if (held.length === 0) return;
+    for (const one of held) {
+      one.dropped = true;
+      this.#held.delete(one.job.id);
+    }
+    const k = this.#q.keys;
+    const args: string[] = [this.#q.now()];
+    for (const one of held) args.push(one.job.id, one.token);
+    await this.#q.calls.script('release', [k.jobs, k.active, k.ready, k.wake], args).catch((error: unknown) => {
+      getLogger().warn({ err: error, queue: this.#q.name }, 'bulwark: could not hand leases back; the jobs return to ready when their leases run out');
+    });
+  }
+
+  /** Extends the lease of every held job in one call; a job whose lease is lost is aborted and forgotten. */
+  #extendLeases(): void {
+    if (this.#extending || this.#held.size === 0) return;
+    this.#extending = true;
+    const held = [...this.#held.values()];
+    const k = this.#q.keys;
+    const args: (string | number)[] = [this.#q.now(), this.leaseMs];
+    for (const one of held) args.push(one.job.id, one.token);
+    this.#q.calls
+      .script('extend', [k.jobs, k.active], args)
+      .then(
+        (flags) => {
+          (flags as number[]).forEach((flag, index) => {
+            const one = held[index] as Held;
+            if (flag === 1 || one.dropped) return;
+            one.dropped = true;
+            this.#held.delete(one.job.id);
+            if (one.running) one.controller.abort(new JobAbortedError(one.job.id, 'leaseLost'));
+            leaseLost(one, 'extension');
+          });
+        },
+        (error: unknown) => getLogger().debug({ err: error, queue: this.#q.name }, 'bulwark: lease extension failed; retrying at the next tick'),
+      )
+      .finally(() => {
+        this.#extending = false;
+      });
+  }
+
+  #stalled(entries: unknown[][]): void {
+    const hub = this.#q.hub;
+    for (const [id, type, attempts, dead] of entries) {
+      this.#q.counters.stalled++;
+      const fields = { jobId: String(id), jobType: String(type), attempts: Number(attempts) };
+      if (hub.has('stalled')) hub.emit('stalled', Date.now(), { ...fields, dead: dead === 1 });
+      if (dead === 1) {
+        this.#q.counters.dead++;
+        if (hub.has('dead')) hub.emit('dead', Date.now(), { ...fields, reason: 'stalled' });
+      }
+    }
+  }
+
+  /** Waits for work on the blocking connection: at most `blockMs`, or until the next delayed job is due. */
+  async #block(nextDueMs: number): Promise<void> {
+    const waitMs = nextDueMs >= 0 ? Math.min(this.blockMs, nextDueMs) : this.blockMs;
+    if (waitMs <= 0) return;
+    const blocker = this.#blockingConnection();
+    if (blocker.status !== 'ready') {
+      await sleep(Math.min(waitMs, 100), this.#stop.signal).catch(() => {});
+      return;
+    }
+    const popped = blocker.blpop(this.#q.keys.wake, Math.max(waitMs, 1) / 1_000);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A blocking pop that neither resolves nor rejects after a reconnect (bullmq #36) must not stop
+    // the worker: give up on it a second after its own timeout and open a new connection.
+    const outcome = await Promise.race([
+      popped.then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise<typeof NO_REPLY>((resolve) => {
+        timer = setTimeout(() => resolve(NO_REPLY), waitMs + 1_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (outcome === NO_REPLY && !this.#closingNow) {
+      blocker.disconnect();
+      this.#blocker = undefined;
+    }
+  }
+
+  #blockingConnection(): Redis | Cluster {
+    let blocker = this.#blocker;
+    if (blocker === undefined || blocker.status === 'end') {
+      blocker = (this.#q.calls.redis as Redis).duplicate();
+      blocker.on('error', (error: unknown) => getLogger().debug({ err: error, queue: this.#q.name }, 'bulwark: queue blocking connection error'));
+      if (blocker.status === 'wait') blocker.connect().catch(() => {});
+      this.#blocker = blocker;
+    }
+    return blocker;
+  }
+
+  async #pause(error: unknown): Promise<void> {
+    if (this.#pausedAt === undefined) {
+      this.#pausedAt = Date.now();
+      getLogger().warn({ err: error, queue: this.#q.name }, 'bulwark: queue worker paused: Redis fails');
+      const hub = this.#q.hub;
+      if (hub.has('pause')) hub.emit('pause', Date.now(), { error });
+    }
+    const delayMs = error instanceof CircuitOpenError ? Math.min(Math.max(error.retryAfterMs, 10), 1_000) : 200;
+    await sleep(delayMs, this.#stop.signal).catch(() => {});
+  }
+
+  #resumed(): void {
+    const pausedAt = this.#pausedAt;
+    if (pausedAt === undefined) return;
+    this.#pausedAt = undefined;
+    getLogger().info({ queue: this.#q.name }, 'bulwark: queue worker resumed');
+    const hub = this.#q.hub;
+    if (hub.has('resume')) hub.emit('resume', Date.now(), { pausedMs: Date.now() - pausedAt });
+  }
+}
+
+function leaseLost(held: Held, when: string): void {
+  getLogger().warn({ jobId: held.job.id, when }, 'bulwark: a queue job lost its lease (another worker may run it); nothing written');
+}
