@@ -1,0 +1,129 @@
+/**
+ * RedisQueue under faults, on throw-away servers and in child processes: a Redis restart with
+ * appendonly, a killed blocking connection, and a process that must exit after close().
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RedisQueue } from '../../src/redis/index';
+import { redisCommands, startRedisServer, type RedisServerHandle } from '../support/redis-server';
+import { connect, deleteUnder, uniquePrefix } from './support';
+import { nextEvents } from './queue-support';
+
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+
+beforeAll(() => {
+  process.on('unhandledRejection', onUnhandled);
+});
+
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+  expect(unhandled).toEqual([]);
+});
+
+describe('RedisQueue across a Redis restart (appendonly yes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-queue-aof-'));
+  const args = ['--appendonly', 'yes', '--dir', dir];
+  let server: RedisServerHandle;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    server = await startRedisServer({ extraArgs: args });
+    redis = await connect(server.url);
+    redis.on('error', () => {}); // the test's own connection sees the restart too
+  });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loses no job, pauses while Redis is down and resumes by itself', async () => {
+    const queue = new RedisQueue({ redis, name: 'restart', registry: false, redisTimeoutMs: 500 });
+    const total = 1_000;
+    await queue.addBulk(Array.from({ length: total }, (_, i) => ({ type: 't', payload: i })));
+    const ran = new Set<number>();
+    const paused = nextEvents(queue, 'pause', 1, 15_000);
+    const resumed = nextEvents(queue, 'resume', 1, 15_000);
+    const someDone = nextEvents(queue, 'completed', 200);
+    const worker = queue.process(
+      async (job) => {
+        ran.add(job.payload as number);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      },
+      { concurrency: 10, blockMs: 100 },
+    );
+    await someDone;
+    const port = server.port;
+    await server.stop(); // SIGTERM: the AOF is fsynced on shutdown
+    await paused;
+    server = await startRedisServer({ port, extraArgs: args });
+    await resumed;
+    const deadline = Date.now() + 15_000;
+    while ((await queue.stats().catch(() => undefined))?.completed !== total && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await worker.close();
+    expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, active: 0, dead: 0, completed: total });
+    expect(ran.size).toBe(total);
+  });
+
+  it('resumes when its blocking connection is killed (CLIENT KILL) while idle', async () => {
+    const queue = new RedisQueue({ redis, name: 'killed-blocker', registry: false });
+    const worker = queue.process(() => {}, { blockMs: 5_000 });
+    let killed = 0;
+    for (let attempt = 0; attempt < 50 && killed === 0; attempt++) {
+      const [list] = await redisCommands(server.url, [['CLIENT', 'LIST']]);
+      const ids = String(list)
+        .split('\n')
+        .filter((line) => / cmd=blpop /.test(line))
+        .map((line) => /id=(\d+)/.exec(line)?.[1] as string);
+      for (const id of ids) await redisCommands(server.url, [['CLIENT', 'KILL', 'ID', id]]);
+      killed = ids.length;
+      if (killed === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(killed).toBe(1);
+    const done = nextEvents(queue, 'completed', 1, 5_000);
+    const addedAt = Date.now();
+    await queue.add('t', 1);
+    await done;
+    expect(Date.now() - addedAt).toBeLessThan(2_500);
+    await worker.close();
+  });
+});
+
+describe('RedisQueue close() in a process', () => {
+  let redis: Redis;
+  const prefix = uniquePrefix('queue-close');
+
+  beforeAll(async () => {
+    redis = await connect(inject('redisUrl'));
+  });
+
+  afterAll(async () => {
+    await deleteUnder(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('is prompt with jobs in flight, returns their leases, and lets the process exit', async () => {
+    const fixture = fileURLToPath(new URL('./queue-close.fixture.ts', import.meta.url));
+    const startedAt = Date.now();
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fixture], {
+      env: { ...process.env, REDIS_URL: inject('redisUrl'), PREFIX: prefix },
+      timeout: 15_000,
+    });
+    const closedInMs = Number(/closed in (\d+) ms/.exec(stdout)?.[1]);
+    expect(closedInMs).toBeGreaterThanOrEqual(100);
+    expect(closedInMs).toBeLessThan(1_000);
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    const queue = new RedisQueue({ redis, name: 'close', prefix, registry: false });
+    expect(await queue.stats()).toMatchObject({ ready: 3, active: 0 });
+  });
+});
