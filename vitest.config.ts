@@ -14,6 +14,7 @@ const SLOW_SUITES = [
   'test/redis/faults.test.ts',
   'test/redis/multi-process.test.ts',
   'test/redis/queue-faults.test.ts',
+  'test/redis/queue-processes.test.ts',
   'test/redis/queue-timing.test.ts',
   'test/redis/redis-store-contract.test.ts',
 ];
