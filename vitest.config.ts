@@ -13,6 +13,7 @@ const SLOW_SUITES = [
   'test/redis/boundaries.test.ts',
   'test/redis/faults.test.ts',
   'test/redis/multi-process.test.ts',
+  'test/redis/queue-cluster.test.ts',
   'test/redis/queue-faults.test.ts',
   'test/redis/queue-processes.test.ts',
   'test/redis/queue-timing.test.ts',
