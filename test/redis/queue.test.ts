@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Redis as Redis5 } from 'ioredis5';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { AdaptiveConcurrencyLimiter } from '../../src/adaptive-concurrency/index';
 import { BulwarkError, ConfigError, isBulwarkError } from '../../src/core/errors';
@@ -341,6 +342,26 @@ describe('RedisQueue worker', () => {
     expect(await queue.stats()).toMatchObject({ ready: 3, active: 0, completed: 0 });
     const jobs = await Promise.all(['1', '2', '3'].map((id) => queue.get(id)));
     expect(jobs.map((job) => [job?.state, job?.attempts])).toEqual([['ready', 0], ['ready', 0], ['ready', 0]]);
+  });
+
+  it('works the same on ioredis 5', async () => {
+    const redis5 = new Redis5(inject('redisUrl'), { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0 });
+    await redis5.connect();
+    try {
+      const queue = testQueue(redis5 as never, 'ioredis5');
+      queues.push(queue);
+      const done = nextEvents(queue, 'completed', 3);
+      await queue.addBulk([3, 2, 1].map((payload) => ({ type: 't', payload, options: { jobId: `j${payload}` } })));
+      const seen: unknown[] = [];
+      const worker = queue.process((job) => void seen.push(job.payload), { concurrency: 1, blockMs: 50 });
+      await done;
+      await worker.close();
+      expect(seen).toEqual([3, 2, 1]);
+      expect(await queue.get('j1')).toMatchObject({ state: 'completed', attempts: 1 });
+    } finally {
+      await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
+      redis5.disconnect();
+    }
   });
 
   it('close() waits for running jobs to finish within drainMs and records them', async () => {

@@ -202,16 +202,30 @@ export class QueueWorker implements AsyncDisposable {
         continue;
       }
       this.#resumed();
-      const now = Number(reply[0]);
-      this.#stalled(reply[2] as unknown[][]);
-      const taken = reply[3] as unknown[][];
-      if (this.#closingNow) {
-        await this.#release(taken.map((entry) => this.#hold(entry)));
-        break;
+      let taken: number;
+      try {
+        taken = await this.#take(reply);
+      } catch (error) {
+        // Not expected (a job hash written by something else than this queue?): log, go on.
+        getLogger().error({ err: error, queue: this.#q.name }, 'bulwark: a queue worker could not start the jobs it took; they return when their leases run out');
+        continue;
       }
-      for (const entry of taken) this.#start(this.#hold(entry), now);
-      if (taken.length === 0) await this.#block(Number(reply[1]));
+      if (taken < 0) break;
+      if (taken === 0) await this.#block(Number(reply[1]));
     }
+  }
+
+  /** Reports the stalled jobs of a fetch reply and starts the jobs it took; returns how many, or -1 when closing. */
+  async #take(reply: unknown[]): Promise<number> {
+    const now = Number(reply[0]);
+    this.#stalled(reply[2] as unknown[][]);
+    const taken = reply[3] as unknown[][];
+    if (this.#closingNow) {
+      await this.#release(taken.map((entry) => this.#hold(entry)));
+      return -1;
+    }
+    for (const entry of taken) this.#start(this.#hold(entry), now);
+    return taken.length;
   }
 
   #freeSlots(): number {
@@ -275,7 +289,7 @@ export class QueueWorker implements AsyncDisposable {
       this.#scheduleFlush();
       return;
     }
-    if (isRejectedError(error) && !isBulwarkError(error, 'CIRCUIT_OPEN')) {
+    if (isRejectedError(error) && error.policyName === this.#concurrency.name) {
       // The concurrency limit refused to start it (an adaptive limit shrank): hand it back untried.
       held.dropped = true;
       this.#held.delete(job.id);
