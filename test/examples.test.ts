@@ -14,6 +14,7 @@ import { main as decorator, type DecoratorResult } from '../examples/decorator';
 import { main as exceptions, type ExceptionsResult } from '../examples/exceptions';
 import { main as healthCheck, type HealthCheckResult } from '../examples/health-check';
 import { main as loadShedder, type LoadShedderResult } from '../examples/load-shedder';
+import { main as queueWorker, type QueueWorkerResult } from '../examples/queue-worker';
 import { main as quickStart } from '../examples/quick-start';
 import { main as rateLimiterMemory, type RateLimiterMemoryResult } from '../examples/rate-limiter-memory';
 import { main as rateLimiterRedis, type RateLimiterRedisResult } from '../examples/rate-limiter-redis';
@@ -464,6 +465,24 @@ describe('examples/rate-limiter-memory.ts', () => {
   it('spaces calls out in wait mode: the third of 2 per 100 ms waits for the window', () => {
     expect(result.smoothedMs).toBeGreaterThanOrEqual(95);
     expect(result.smoothedMs).toBeLessThan(1_000);
+  });
+});
+
+describe('examples/queue-worker.ts', () => {
+  let result: QueueWorkerResult;
+  beforeAll(async () => {
+    result = await queueWorker(inject('redisUrl'));
+  });
+
+  it('runs every job once routed by type, the critical one first, retrying the flaky emails', () => {
+    expect(result.firstStarted).toBe('urgent-thumbnail');
+    expect(result.completed).toEqual({ email: 6, thumbnail: 3 });
+    expect(result.retries).toBe(2);
+    expect(result.stats).toEqual({ ready: 0, active: 0, dead: 0, completed: 9 });
+  });
+
+  it('leaves no key behind', () => {
+    expect(result.keysLeft).toBe(0);
   });
 });
 
