@@ -6,8 +6,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const declarations = readFileSync(`${root}dist/index.d.ts`, 'utf8');
-const exported = [...declarations.matchAll(/^export \{([^}]*)\};$/gm)].at(-1)?.[1];
-if (exported === undefined) throw new Error('dist/index.d.ts has no export list: run npm run build first');
+// The entry's own export list, plus the names it re-exports from shared chunks (`export { q as
+// Backpressure, … } from './chunk.js'`: tsup moves there what other entries import too).
+const lists = [...declarations.matchAll(/^export \{([^}]*)\}(?: from '[^']+')?;$/gm)].map((match) => match[1]);
+if (lists.length === 0) throw new Error('dist/index.d.ts has no export list: run npm run build first');
+const exported = lists.flatMap((list) => list.split(',').map((name) => name.trim().replace(/^.* as /, ''))).join(',');
 // A name is a value when the built module has it at run time; the declaration bundle alone cannot
 // tell (a type re-exported from a shared chunk loses its `type` keyword).
 const values = new Set(Object.keys(await import(pathToFileURL(`${root}dist/index.js`).href)));

@@ -27,6 +27,7 @@ export {
   type JobHandlers,
   type CloseOptions,
   type Job,
+  type JobError,
   type JobState,
   type AddOptions,
   type BulkJob,

@@ -13,11 +13,17 @@ import type { RedisCalls } from './redis-calls';
 
 /** Counters kept in this process, for the registry's health report. */
 export interface QueueCounters {
+  /** Jobs this process added (idempotent adds that found their id not counted). */
   added: number;
+  /** Jobs this process's workers completed. */
   completed: number;
+  /** Tries that failed in this process's workers. */
   failed: number;
+  /** Retries those failures scheduled. */
   retried: number;
+  /** Jobs this process's workers dead-lettered (stalled ones included). */
   dead: number;
+  /** Stalled jobs this process's workers swept. */
   stalled: number;
 }
 

@@ -45,7 +45,15 @@ export interface Job<Payload = unknown> {
   /** What `add` was given as `metadata`. */
   readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   /** The last failure: its message and stack (a dead job's reason, or the error before a retry). */
-  readonly error?: { readonly message: string; readonly stack?: string | undefined } | undefined;
+  readonly error?: JobError | undefined;
+}
+
+/** A job's last failure, as stored with it. */
+export interface JobError {
+  /** `name: message` of what the handler threw (or the Timeout's error). */
+  readonly message: string;
+  /** Its stack, when it had one. */
+  readonly stack?: string | undefined;
 }
 
 /** Options of {@link RedisQueue.add}. */

@@ -9,6 +9,7 @@ import { parseOptions } from '../../core/config';
 import { ConfigError } from '../../core/errors';
 import { EventHub, type EventEmitter } from '../../core/events';
 import { getLogger } from '../../core/logger';
+import type { Priority } from '../../core/policy';
 import { registerInstance, type PatternHealth, type Registrable } from '../../core/registry';
 import type { RedisQueueEvents } from './events';
 import { backoffOf, DEFAULT_BACKOFF, type QueueCounters, type QueueInternals } from './internals';
@@ -24,7 +25,7 @@ export interface RedisQueueStats {
   /** Jobs waiting for a worker. */
   readonly ready: number;
   /** The same, by priority. */
-  readonly readyByPriority: { readonly critical: number; readonly high: number; readonly normal: number; readonly low: number };
+  readonly readyByPriority: Readonly<Record<Priority, number>>;
   /** Jobs due later (a `delayMs`, or a retry's backoff). */
   readonly delayed: number;
   /** Jobs a worker holds a lease on. */
