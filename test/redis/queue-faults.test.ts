@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { isBulwarkError } from '../../src/core/errors';
 import { RedisQueue } from '../../src/redis/index';
 import { redisCommands, startRedisServer, type RedisServerHandle } from '../support/redis-server';
 import { connect, deleteUnder, uniquePrefix } from './support';
@@ -64,6 +65,11 @@ describe('RedisQueue across a Redis restart (appendonly yes)', () => {
     const port = server.port;
     await server.stop(); // SIGTERM: the AOF is fsynced on shutdown
     await paused;
+    // A producer call while Redis is down fails within redisTimeoutMs, with a bulwark error.
+    const refusedAt = Date.now();
+    const refused = await queue.add('t', -1).catch((error: unknown) => error);
+    expect(isBulwarkError(refused)).toBe(true);
+    expect(Date.now() - refusedAt).toBeLessThan(500 + 250);
     server = await startRedisServer({ port, extraArgs: args });
     await resumed;
     const deadline = Date.now() + 15_000;

@@ -319,6 +319,31 @@ describe('RedisQueue worker', () => {
     expect((await queue.stats()).completed).toBe(0);
   });
 
+  it('pauses when a fetch fails and, on resuming, hands back the jobs of a fetch whose reply was lost', async () => {
+    const queue = queueFor('lost-reply');
+    await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));
+    const send = redis.sendCommand.bind(redis);
+    let lost = 0;
+    vi.spyOn(redis, 'sendCommand').mockImplementation((command, stream) => {
+      const result = send(command, stream);
+      const args = (command as unknown as { args: unknown[] }).args;
+      if (lost > 0 || String(args[1]) !== '7' || !args.includes(queue.keys.active)) return result;
+      lost++; // the server ran this fetch; its reply is lost on the way back
+      return (result as Promise<unknown>).then(() => Promise.reject(new Error('Connection is closed.')));
+    });
+    const paused = nextEvents(queue, 'pause', 1);
+    const resumed = nextEvents(queue, 'resume', 1);
+    const done = nextEvents(queue, 'completed', 3, 5_000);
+    const attempts: number[] = [];
+    const worker = queue.process((job) => void attempts.push(job.attempts), { leaseMs: 60_000, blockMs: 50 });
+    await paused;
+    await resumed;
+    await done;
+    await worker.close();
+    expect(lost).toBe(1);
+    expect(attempts).toEqual([1, 1, 1]);
+  });
+
   it('close() with jobs in flight aborts them after drainMs and hands their leases back, the try not counted', async () => {
     const queue = queueFor('close');
     await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));

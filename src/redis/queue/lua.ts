@@ -30,6 +30,15 @@ local function ready(key, list, id, rank, seq)
   redis.call('HSET', key, 's', 'ready', 'q', seq)
   redis.call('ZADD', list, num(tonumber(rank) * 1e13 + tonumber(seq)), id)
 end
+-- Puts an active job back in ready at its place, the try not counted; returns 1.
+local function handBack(key, active, list, id)
+  redis.call('ZREM', active, id)
+  redis.call('HDEL', key, 'ls', 'st')
+  redis.call('HINCRBY', key, 'a', -1)
+  local f = redis.call('HMGET', key, 'p', 'q')
+  ready(key, list, id, f[1], f[2])
+  return 1
+end
 `;
 
 const FIELDS = `'t', 'd', 'p', 'a', 'm', 'o', 'at', 's', 'st', 'e', 'er', 'sk', 'du'`;
@@ -194,14 +203,27 @@ return 1`;
 export const RELEASE = `${NOW}
 local n = 0
 for i = 2, #ARGV, 2 do
-  local id = ARGV[i]
+  local key = KEYS[1] .. ARGV[i]
+  if redis.call('HGET', key, 'ls') == ARGV[i + 1] then n = n + handBack(key, KEYS[2], KEYS[3], ARGV[i]) end
+end
+if n > 0 then wake(KEYS[4]) end
+return n`;
+
+/**
+ * Hands back the leases a worker holds without knowing it: jobs a fetch moved to active whose
+ * reply was lost (the connection dropped, the call timed out). KEYS: jobs, active, ready, wake.
+ * ARGV: now, the worker's token prefix, then the tokens it knows. Returns how many were handed back.
+ */
+export const RECLAIM = `${NOW}
+local known = {}
+for i = 3, #ARGV do known[ARGV[i]] = true end
+local prefix = ARGV[2]
+local n = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   local key = KEYS[1] .. id
-  if redis.call('HGET', key, 'ls') == ARGV[i + 1] then
-    redis.call('ZREM', KEYS[2], id)
-    redis.call('HDEL', key, 'ls', 'st')
-    redis.call('HINCRBY', key, 'a', -1)
-    local f = redis.call('HMGET', key, 'p', 'q')
-    ready(key, KEYS[3], id, f[1], f[2])
+  local token = redis.call('HGET', key, 'ls')
+  if token and string.sub(token, 1, #prefix) == prefix and not known[token] then
+    handBack(key, KEYS[2], KEYS[3], id)
     n = n + 1
   end
 end

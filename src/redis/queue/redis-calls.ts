@@ -25,6 +25,7 @@ const SCRIPTS = {
   complete: { lua: lua.COMPLETE, keys: 3 },
   fail: { lua: lua.FAIL, keys: 7 },
   release: { lua: lua.RELEASE, keys: 4 },
+  reclaim: { lua: lua.RECLAIM, keys: 4 },
   extend: { lua: lua.EXTEND, keys: 2 },
   cancel: { lua: lua.CANCEL, keys: 3 },
   retryDead: { lua: lua.RETRY_DEAD, keys: 5 },
@@ -70,7 +71,12 @@ export class RedisCalls {
 
   /** Runs `script` with `keys` then `args`, through the breaker and the timeout. */
   script(script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return this.call(() => (this.redis as unknown as Record<string, Command>)[this.#names[script]]!(...keys, ...args));
+    return this.call(() => this.send(script, keys, args));
+  }
+
+  /** Sends `script` as it is: no breaker, no timeout, no wait for the connection. */
+  send(script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return (this.redis as unknown as Record<string, Command>)[this.#names[script]]!(...keys, ...args);
   }
 
   /** Runs `send` through the breaker and the timeout, first waiting (within the timeout) for the connection. */

@@ -288,8 +288,8 @@ export class RedisQueue implements AsyncDisposable {
    * @param options - see {@link WorkerOptions}
    * @throws ConfigError naming every invalid option
    */
-  process(handlers: JobHandler | JobHandlers, options?: WorkerOptions): QueueWorker {
-    const worker = new QueueWorker(this.#internals, handlers, options, (ended) => this.#workers.delete(ended));
+  process<Payload = unknown>(handlers: JobHandler<Payload> | JobHandlers, options?: WorkerOptions): QueueWorker {
+    const worker = new QueueWorker(this.#internals, handlers as JobHandler<never> | JobHandlers, options, (ended) => this.#workers.delete(ended));
     if (this.#workers.size === 0) this.#checkEviction();
     this.#workers.add(worker);
     return worker;

@@ -19,11 +19,14 @@ import { backoffOf, type QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
 import { REDIS_QUEUE_DEFAULTS, workerCrossCheck, workerOptionsSchema, type WorkerOptions } from './options';
 
-/** Runs one job; a rejection fails the try. */
-export type JobHandler<Payload = any> = (job: Job<Payload>, ctx: ExecutionContext) => unknown;
+/** Runs one job; a rejection (or a throw) fails the try. */
+export type JobHandler<Payload = unknown> = (job: Job<Payload>, ctx: ExecutionContext) => unknown;
 
-/** Handlers by job type. */
-export type JobHandlers = Readonly<Record<string, JobHandler>>;
+/**
+ * Handlers by job type. Each may declare its own payload type (`Job<Email>`): the queue does not
+ * check payloads against it, so validate what producers you do not control send.
+ */
+export type JobHandlers = Readonly<Record<string, JobHandler<never>>>;
 
 /** Options of {@link QueueWorker.close}. */
 export interface CloseOptions {
@@ -42,7 +45,7 @@ interface Held {
   /** The lease is gone (lost, or handed back by close): nothing more is written for this job. */
   dropped: boolean;
   /** How the handler ended: undefined for success, else the retry delay (-1: dead) and error. */
-  failure?: { readonly delayMs: number; readonly error: unknown } | undefined;
+  failure?: { readonly delayMs: number; readonly error: unknown; readonly unrecoverable: boolean } | undefined;
 }
 
 const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
@@ -69,7 +72,7 @@ export class QueueWorker implements AsyncDisposable {
   /** Longest blocking wait, in ms. */
   readonly blockMs: number;
   readonly #q: QueueInternals;
-  readonly #handlers: JobHandlers | JobHandler;
+  readonly #handlers: JobHandlers | JobHandler<never>;
   readonly #known: readonly string[];
   readonly #concurrency: Bulkhead | AdaptiveConcurrencyLimiter;
   readonly #ownsBulkhead: boolean;
@@ -95,7 +98,7 @@ export class QueueWorker implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   /** @internal made by {@link RedisQueue.process} */
-  constructor(internals: QueueInternals, handlers: JobHandler | JobHandlers, options: WorkerOptions | undefined, onClosed: (worker: QueueWorker) => void) {
+  constructor(internals: QueueInternals, handlers: JobHandler<never> | JobHandlers, options: WorkerOptions | undefined, onClosed: (worker: QueueWorker) => void) {
     const resolved = parseOptions(workerOptionsSchema, options, 'RedisQueue worker options', workerCrossCheck);
     if (typeof handlers !== 'function' && (typeof handlers !== 'object' || handlers === null || Object.values(handlers).some((h) => typeof h !== 'function'))) {
       throw new ConfigError('RedisQueue worker handlers', [{ path: 'handlers', message: 'must be a function, or an object of functions by job type' }]);
@@ -187,24 +190,23 @@ export class QueueWorker implements AsyncDisposable {
         this.#slotFreed = undefined;
         continue;
       }
+      const calls = this.#q.calls;
+      const args = [this.#q.now(), free, this.leaseMs, `${this.#id}:${++this.#fetches}:`, STALLED_ERROR];
+      let sent: Promise<unknown> | undefined;
       let reply: unknown[];
       try {
-        reply = (await this.#q.calls.script('fetch', fetchKeys, [
-          this.#q.now(),
-          free,
-          this.leaseMs,
-          `${this.#id}:${++this.#fetches}:`,
-          STALLED_ERROR,
-        ])) as unknown[];
+        reply = (await calls.call(() => (sent = calls.send('fetch', fetchKeys, args)))) as unknown[];
       } catch (error) {
+        // A fetch that timed out may still run on the server: hand back whatever it took.
+        if (sent !== undefined) void sent.then((late) => this.#release(((late as unknown[])[3] as unknown[][]).map((entry) => this.#hold(entry))), () => {});
         if (this.#closingNow) break;
         await this.#pause(error);
         continue;
       }
-      this.#resumed();
       let taken: number;
       try {
         taken = await this.#take(reply);
+        this.#resumed(); // after #take: the jobs just taken are held, so a reclaim keeps them
       } catch (error) {
         // Not expected (a job hash written by something else than this queue?): log, go on.
         getLogger().error({ err: error, queue: this.#q.name }, 'bulwark: a queue worker could not start the jobs it took; they return when their leases run out');
@@ -257,7 +259,7 @@ export class QueueWorker implements AsyncDisposable {
         ? (): never => {
             throw new UnknownJobTypeError(job.type, this.#known);
           }
-        : (ctx: ExecutionContext): unknown => handler(job, ctx);
+        : (ctx: ExecutionContext): unknown => handler(job as Job<never>, ctx);
     this.#pipelineFor(job.timeoutMs ?? this.timeoutMs)
       .execute(run, { signal: held.controller.signal })
       .then(
@@ -299,13 +301,13 @@ export class QueueWorker implements AsyncDisposable {
     const unrecoverable = isBulwarkError(error, QueueErrorCode.Unrecoverable) || isBulwarkError(error, QueueErrorCode.UnknownType);
     const delayMs =
       unrecoverable || job.attempts >= job.maxAttempts ? -1 : Math.round(backoffDelay(backoffOf(this.#q.backoff, job.backoff), job.attempts, 0, error));
-    held.failure = { delayMs, error };
+    held.failure = { delayMs, error, unrecoverable };
     this.#q.counters.failed++;
     const hub = this.#q.hub;
     if (hub.has('failed')) {
       hub.emit('failed', Date.now(), { jobId: job.id, jobType: job.type, attempt: job.attempts, runMs: Date.now() - held.startedAt, error });
     }
-    this.#track(this.#fail(held, unrecoverable));
+    this.#track(this.#fail(held));
   }
 
   #scheduleFlush(): void {
@@ -352,9 +354,9 @@ export class QueueWorker implements AsyncDisposable {
     });
   }
 
-  async #fail(held: Held, unrecoverable: boolean): Promise<void> {
+  async #fail(held: Held): Promise<void> {
     const k = this.#q.keys;
-    const { delayMs, error } = held.failure as NonNullable<Held['failure']>;
+    const { delayMs, error, unrecoverable } = held.failure as NonNullable<Held['failure']>;
     const job = held.job;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const stack = error instanceof Error ? (error.stack ?? '') : '';
@@ -385,7 +387,7 @@ export class QueueWorker implements AsyncDisposable {
     if (this.#closingNow) return;
     for (const one of held) {
       if (one.failure === undefined) this.#completions.push(one);
-      else this.#track(sleep(250, this.#stop.signal).then(() => this.#fail(one, false), () => {}));
+      else this.#track(sleep(250, this.#stop.signal).then(() => this.#fail(one), () => {}));
     }
     this.#retryTimer ??= setTimeout(() => {
       this.#retryTimer = undefined;
@@ -407,6 +409,18 @@ export class QueueWorker implements AsyncDisposable {
     await this.#q.calls.script('release', [k.jobs, k.active, k.ready, k.wake], args).catch((error: unknown) => {
       getLogger().warn({ err: error, queue: this.#q.name }, 'bulwark: could not hand leases back; the jobs return to ready when their leases run out');
     });
+  }
+
+  /**
+   * After an outage, hands back the jobs a fetch whose reply was lost moved to active under this
+   * worker's tokens (orphans that would otherwise wait for their leases to run out).
+   */
+  async #reclaim(): Promise<void> {
+    const k = this.#q.keys;
+    const args = [this.#q.now(), `${this.#id}:`];
+    for (const held of this.#held.values()) args.push(held.token);
+    const reclaimed = await this.#q.calls.script('reclaim', [k.jobs, k.active, k.ready, k.wake], args).catch(() => 0);
+    if (reclaimed !== 0) getLogger().info({ queue: this.#q.name, jobs: reclaimed }, 'bulwark: a queue worker handed back jobs whose fetch reply was lost');
   }
 
   /** Extends the lease of every held job in one call; a job whose lease is lost is aborted and forgotten. */
@@ -505,6 +519,7 @@ export class QueueWorker implements AsyncDisposable {
     const pausedAt = this.#pausedAt;
     if (pausedAt === undefined) return;
     this.#pausedAt = undefined;
+    this.#track(this.#reclaim());
     getLogger().info({ queue: this.#q.name }, 'bulwark: queue worker resumed');
     const hub = this.#q.hub;
     if (hub.has('resume')) hub.emit('resume', Date.now(), { pausedMs: Date.now() - pausedAt });
