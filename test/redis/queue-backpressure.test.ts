@@ -20,7 +20,7 @@ function recordDepths(readyKey: string): number[] {
   vi.spyOn(redis, 'sendCommand').mockImplementation((command, stream) => {
     const result = send(command, stream);
     const args = (command as unknown as { args: unknown[] }).args;
-    if (String(args[1]) === '6' && args.includes(readyKey)) {
+    if (String(args[1]) === '5' && args.includes(readyKey)) {
       void (command as unknown as { promise: Promise<unknown> }).promise.then((reply) => depths.push(Number((reply as unknown[])[0])), () => {});
     }
     return result;

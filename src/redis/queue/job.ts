@@ -64,7 +64,8 @@ export interface AddOptions {
   delayMs?: number;
   /**
    * The job's id: adding an id that exists returns the existing job and writes nothing
-   * (idempotent adds). @defaultValue a number the queue assigns
+   * (idempotent adds). Not an integer: those are the ids the queue assigns.
+   * @defaultValue a number the queue assigns
    */
   jobId?: string;
   /** Most tries, the first included. @defaultValue the queue's `maxAttempts` (3) */
@@ -128,8 +129,8 @@ export function encodeJob(
   const { priority = 'normal', delayMs = 0, jobId, timeoutMs, backoff, metadata } = o;
   if (!(priority in PRIORITY_RANK)) issues.push({ path: 'priority', message: `must be critical, high, normal or low, got ${describeValue(priority)}` });
   if (typeof delayMs !== 'number' || !(delayMs >= 0) || !Number.isFinite(delayMs)) issues.push({ path: 'delayMs', message: `must be a finite number ≥ 0, got ${describeValue(delayMs)}` });
-  if (jobId !== undefined && (typeof jobId !== 'string' || jobId === '' || jobId.length > 256)) {
-    issues.push({ path: 'jobId', message: `must be a string of 1 to 256 characters, got ${describeValue(jobId)}` });
+  if (jobId !== undefined && (typeof jobId !== 'string' || jobId === '' || jobId.length > 256 || /^\d+$/.test(jobId))) {
+    issues.push({ path: 'jobId', message: `must be a string of 1 to 256 characters, not an integer (those are the queue's own ids), got ${describeValue(jobId)}` });
   }
   const attempts = o.maxAttempts ?? maxAttempts;
   if (!Number.isInteger(attempts) || attempts < 1) issues.push({ path: 'maxAttempts', message: `must be an integer ≥ 1, got ${describeValue(attempts)}` });

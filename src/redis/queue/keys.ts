@@ -9,9 +9,7 @@
 export interface QueueKeys {
   /** Prefix of the job hashes: `prefix:{name}:job:` + id. */
   readonly jobs: string;
-  /** Counter of assigned ids. */
-  readonly ids: string;
-  /** Counter of the FIFO sequence. */
+  /** Counter of the FIFO sequence; a job added without `jobId` gets its number as its id. */
   readonly seq: string;
   /** Sorted set of ready jobs (priority rank × 1e13 + sequence). */
   readonly ready: string;
@@ -32,7 +30,6 @@ export function queueKeys(prefix: string, name: string): QueueKeys {
   const base = `${prefix}:{${name}}:`;
   return {
     jobs: `${base}job:`,
-    ids: `${base}id`,
     seq: `${base}seq`,
     ready: `${base}ready`,
     delayed: `${base}delayed`,

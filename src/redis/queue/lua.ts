@@ -26,6 +26,10 @@ if ARGV[1] ~= '' then now = tonumber(ARGV[1]) else
 end
 local function num(x) return string.format('%.0f', x) end
 local function wake(list) if redis.call('LLEN', list) == 0 then redis.call('RPUSH', list, 1) end end
+-- One ZADD / ZREM for many members, in chunks that Lua's unpack takes (pairs stay aligned).
+local function many(command, key, args)
+  for i = 1, #args, 2000 do redis.call(command, key, unpack(args, i, math.min(i + 1999, #args))) end
+end
 local function ready(key, list, id, rank, seq)
   redis.call('HSET', key, 's', 'ready', 'q', seq)
   redis.call('ZADD', list, num(tonumber(rank) * 1e13 + tonumber(seq)), id)
@@ -44,41 +48,44 @@ end
 const FIELDS = `'t', 'd', 'p', 'a', 'm', 'o', 'at', 's', 'st', 'e', 'er', 'sk', 'du'`;
 
 /**
- * Adds jobs. KEYS: jobs, id counter, sequence, ready, delayed, wake. ARGV: now, count, then per
- * job id (empty: assign one), type, payload, rank, most tries, options, delay ms. Returns
- * `{readyDepth, job…}` where a job is `{id, 1, addedAt}` when added, `{id, 0, fields…}` when the
- * id existed (nothing written).
+ * Adds jobs. KEYS: jobs, sequence, ready, delayed, wake. ARGV: now, count, then per job id
+ * (empty: the sequence number is its id), type, payload, rank, most tries, options, delay ms.
+ * Returns `{readyDepth, job…}` where a job is `{id, 1, addedAt}` when added, `{id, 0, fields…}`
+ * when the id existed (nothing written). Given ids are never integers, so assigned ids never
+ * collide with them and need no existence check.
  */
 export const ADD = `${NOW}
 local out = {0}
-local woke = false
+local readyArgs, delayedArgs = {}, {}
 for i = 0, tonumber(ARGV[2]) - 1 do
   local b = 3 + i * 7
   local id = ARGV[b]
-  if id == '' then id = tostring(redis.call('INCR', KEYS[2])) end
-  local key = KEYS[1] .. id
-  if redis.call('EXISTS', key) == 1 then
-    local f = redis.call('HMGET', key, ${FIELDS})
+  if id ~= '' and redis.call('EXISTS', KEYS[1] .. id) == 1 then
+    local f = redis.call('HMGET', KEYS[1] .. id, ${FIELDS})
     table.insert(f, 1, 0)
     table.insert(f, 1, id)
     out[#out + 1] = f
   else
-    local seq = redis.call('INCR', KEYS[3])
-    redis.call('HSET', key, 't', ARGV[b + 1], 'd', ARGV[b + 2], 'p', ARGV[b + 3], 'a', 0, 'm', ARGV[b + 4], 'at', num(now))
-    if ARGV[b + 5] ~= '' then redis.call('HSET', key, 'o', ARGV[b + 5]) end
+    local seq = redis.call('INCR', KEYS[2])
+    if id == '' then id = tostring(seq) end
+    local f = {'t', ARGV[b + 1], 'd', ARGV[b + 2], 'p', ARGV[b + 3], 'a', 0, 'm', ARGV[b + 4], 'at', num(now), 'q', seq}
+    if ARGV[b + 5] ~= '' then f[#f + 1] = 'o'; f[#f + 1] = ARGV[b + 5] end
     local delay = tonumber(ARGV[b + 6])
     if delay > 0 then
-      redis.call('HSET', key, 's', 'delayed', 'q', seq, 'du', num(now + delay))
-      redis.call('ZADD', KEYS[5], num(now + delay), id)
+      f[#f + 1] = 's'; f[#f + 1] = 'delayed'; f[#f + 1] = 'du'; f[#f + 1] = num(now + delay)
+      delayedArgs[#delayedArgs + 1] = num(now + delay); delayedArgs[#delayedArgs + 1] = id
     else
-      ready(key, KEYS[4], id, ARGV[b + 3], seq)
+      f[#f + 1] = 's'; f[#f + 1] = 'ready'
+      readyArgs[#readyArgs + 1] = num(tonumber(ARGV[b + 3]) * 1e13 + seq); readyArgs[#readyArgs + 1] = id
     end
-    woke = true
+    redis.call('HSET', KEYS[1] .. id, unpack(f))
     out[#out + 1] = {id, 1, num(now)}
   end
 end
-if woke then wake(KEYS[6]) end
-out[1] = redis.call('ZCARD', KEYS[4])
+many('ZADD', KEYS[3], readyArgs)
+many('ZADD', KEYS[4], delayedArgs)
+if #readyArgs + #delayedArgs > 0 then wake(KEYS[5]) end
+out[1] = redis.call('ZCARD', KEYS[3])
 return out`;
 
 /**
@@ -123,20 +130,22 @@ local count = tonumber(ARGV[2])
 if count > 0 then
   local popped = redis.call('ZPOPMIN', KEYS[2], count)
   local deadline = num(now + tonumber(ARGV[3]))
+  local leases = {}
   for i = 1, #popped, 2 do
     local id = popped[i]
     local key = KEYS[1] .. id
-    local token = ARGV[4] .. i
-    if redis.call('EXISTS', key) == 1 then
-      redis.call('HINCRBY', key, 'a', 1)
-      redis.call('HSET', key, 's', 'active', 'ls', token, 'st', num(now))
-      redis.call('ZADD', KEYS[3], deadline, id)
-      local f = redis.call('HMGET', key, 't', 'd', 'p', 'a', 'm', 'o', 'at')
+    local f = redis.call('HMGET', key, 't', 'd', 'p', 'a', 'm', 'o', 'at')
+    if f[1] then
+      local token = ARGV[4] .. i
+      f[4] = tonumber(f[4]) + 1
+      redis.call('HSET', key, 'a', f[4], 's', 'active', 'ls', token, 'st', num(now))
+      leases[#leases + 1] = deadline; leases[#leases + 1] = id
       table.insert(f, 1, token)
       table.insert(f, 1, id)
       taken[#taken + 1] = f
     end
   end
+  many('ZADD', KEYS[3], leases)
   if #popped == count * 2 and redis.call('ZCARD', KEYS[2]) > 0 then wake(KEYS[6]) end
 end
 local nextDue = -1
@@ -145,28 +154,30 @@ if first[2] then nextDue = math.max(0, tonumber(first[2]) - now) end
 return {num(now), num(nextDue), stalled, taken}`;
 
 /**
- * Completes jobs whose lease the caller still holds. KEYS: jobs, active, completed. ARGV: now,
- * remove (1: delete the job), then id, token pairs. Returns `{now, {1 completed | 0 lease lost}…}`.
+ * Completes jobs whose lease the caller still holds (an emptied lease token matches no worker).
+ * KEYS: jobs, active, completed. ARGV: now, remove (1: delete the job), then id, token pairs.
+ * Returns `{now, {1 completed | 0 lease lost}…}`.
  */
 export const COMPLETE = `${NOW}
-local out = {}
+local out, ended, completed = {}, {}, {}
 for i = 3, #ARGV, 2 do
   local id = ARGV[i]
   local key = KEYS[1] .. id
   if redis.call('HGET', key, 'ls') == ARGV[i + 1] then
-    redis.call('ZREM', KEYS[2], id)
     if ARGV[2] == '1' then
       redis.call('DEL', key)
     else
-      redis.call('HDEL', key, 'ls')
-      redis.call('HSET', key, 's', 'completed', 'e', num(now))
-      redis.call('ZADD', KEYS[3], num(now), id)
+      redis.call('HSET', key, 's', 'completed', 'e', num(now), 'ls', '')
+      completed[#completed + 1] = num(now); completed[#completed + 1] = id
     end
+    ended[#ended + 1] = id
     out[#out + 1] = 1
   else
     out[#out + 1] = 0
   end
 end
+many('ZREM', KEYS[2], ended)
+many('ZADD', KEYS[3], completed)
 return {num(now), out}`;
 
 /**

@@ -20,7 +20,7 @@ interface ScriptSpec {
 }
 
 const SCRIPTS = {
-  add: { lua: lua.ADD, keys: 6 },
+  add: { lua: lua.ADD, keys: 5 },
   fetch: { lua: lua.FETCH, keys: 7 },
   complete: { lua: lua.COMPLETE, keys: 3 },
   fail: { lua: lua.FAIL, keys: 7 },

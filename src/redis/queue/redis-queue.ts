@@ -324,7 +324,7 @@ export class RedisQueue implements AsyncDisposable {
     const k = this.#keys;
     const args: (string | number)[] = [this.#internals.now(), encoded.length];
     for (const job of encoded) args.push(job.id, job.type, job.data, job.rank, job.maxAttempts, job.extra, job.delayMs);
-    const reply = (await this.#internals.calls.script('add', [k.jobs, k.ids, k.seq, k.ready, k.delayed, k.wake], args)) as unknown[];
+    const reply = (await this.#internals.calls.script('add', [k.jobs, k.seq, k.ready, k.delayed, k.wake], args)) as unknown[];
     const hub = this.#internals.hub;
     const jobs: Job[] = [];
     for (let i = 0; i < encoded.length; i++) {

@@ -188,6 +188,8 @@ export class QueueWorker implements AsyncDisposable {
       if (free === 0) {
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         this.#slotFreed = undefined;
+        // Let the jobs that end in this turn free their slots too, so that one fetch takes them all.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       const calls = this.#q.calls;
