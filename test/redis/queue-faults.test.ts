@@ -16,6 +16,21 @@ import { redisCommands, startRedisServer, type RedisServerHandle } from '../supp
 import { connect, deleteUnder, uniquePrefix } from './support';
 import { nextEvents } from './queue-support';
 
+/** Waits for clients blocked in BLPOP on `url`, sends each `command(id)`, and returns how many. */
+async function onBlockedPops(url: string, command: (id: string) => string[]): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const [list] = await redisCommands(url, [['CLIENT', 'LIST']]);
+    const ids = String(list)
+      .split('\n')
+      .filter((line) => / cmd=blpop /.test(line))
+      .map((line) => /id=(\d+)/.exec(line)?.[1] as string);
+    for (const id of ids) await redisCommands(url, [command(id)]);
+    if (ids.length > 0) return ids.length;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return 0;
+}
+
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 
@@ -84,24 +99,46 @@ describe('RedisQueue across a Redis restart (appendonly yes)', () => {
   it('resumes when its blocking connection is killed (CLIENT KILL) while idle', async () => {
     const queue = new RedisQueue({ redis, name: 'killed-blocker', registry: false });
     const worker = queue.process(() => {}, { blockMs: 5_000 });
-    let killed = 0;
-    for (let attempt = 0; attempt < 50 && killed === 0; attempt++) {
-      const [list] = await redisCommands(server.url, [['CLIENT', 'LIST']]);
-      const ids = String(list)
-        .split('\n')
-        .filter((line) => / cmd=blpop /.test(line))
-        .map((line) => /id=(\d+)/.exec(line)?.[1] as string);
-      for (const id of ids) await redisCommands(server.url, [['CLIENT', 'KILL', 'ID', id]]);
-      killed = ids.length;
-      if (killed === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const killed = await onBlockedPops(server.url, (id) => ['CLIENT', 'KILL', 'ID', id]);
     expect(killed).toBe(1);
     const done = nextEvents(queue, 'completed', 1, 5_000);
     const addedAt = Date.now();
     await queue.add('t', 1);
     await done;
     expect(Date.now() - addedAt).toBeLessThan(2_500);
+    // A failover answers a blocked pop with -UNBLOCKED (bullmq #648): the worker goes on.
+    const unblocked = await onBlockedPops(server.url, (id) => ['CLIENT', 'UNBLOCK', id, 'ERROR']);
+    expect(unblocked).toBe(1);
+    const again = nextEvents(queue, 'completed', 1, 5_000);
+    await queue.add('t', 2);
+    await again;
     await worker.close();
+  });
+});
+
+describe('RedisQueue when Redis is down at start', () => {
+  it('starts paused, then resumes by itself once Redis answers', async () => {
+    const first = await startRedisServer();
+    const port = first.port;
+    const redis = await connect(first.url);
+    redis.on('error', () => {});
+    await first.stop();
+    const queue = new RedisQueue({ redis, name: 'down-at-start', registry: false, redisTimeoutMs: 200 });
+    const paused = nextEvents(queue, 'pause', 1);
+    const resumed = nextEvents(queue, 'resume', 1, 15_000);
+    const worker = queue.process(() => {}, { blockMs: 100 });
+    await paused;
+    const second = await startRedisServer({ port });
+    try {
+      await resumed;
+      const done = nextEvents(queue, 'completed', 1);
+      await queue.add('t', 1);
+      await done;
+      await worker.close();
+    } finally {
+      redis.disconnect();
+      await second.stop();
+    }
   });
 });
 

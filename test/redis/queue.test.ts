@@ -178,18 +178,20 @@ describe('RedisQueue worker', () => {
   it('routes jobs by type and dead-letters a job of an unknown type with a clear error', async () => {
     const queue = queueFor('routing');
     const ran: string[] = [];
-    const dead = nextEvents(queue, 'dead', 1);
+    const dead = nextEvents(queue, 'dead', 2);
     const completed = nextEvents(queue, 'completed', 2);
     await queue.addBulk([
       { type: 'resize', payload: 'img' },
       { type: 'mail', payload: 'hi' },
       { type: 'unknown', payload: '0' },
+      { type: 'toString', payload: '1' },
     ]);
     const worker = queue.process({ resize: (job) => void ran.push(`resize:${job.payload}`), mail: (job) => void ran.push(`mail:${job.payload}`) });
-    const [event] = await dead;
+    const [event, inherited] = (await dead).sort((a, b) => a.jobType.localeCompare(b.jobType)).reverse();
     await completed;
     await worker.close();
     expect(ran.sort()).toEqual(['mail:hi', 'resize:img']);
+    expect(inherited).toMatchObject({ jobType: 'toString', reason: 'unrecoverable' });
     expect(event).toMatchObject({ jobType: 'unknown', reason: 'unrecoverable', attempts: 1 });
     expect(event?.error).toBeInstanceOf(UnknownJobTypeError);
     const job = await queue.get(event!.jobId);

@@ -255,7 +255,8 @@ export class QueueWorker implements AsyncDisposable {
     if (hub.has('active')) {
       hub.emit('active', Date.now(), { jobId: job.id, jobType: job.type, attempt: job.attempts, waitMs: Math.max(0, serverNow - job.addedAt) });
     }
-    const handler = typeof this.#handlers === 'function' ? this.#handlers : this.#handlers[job.type];
+    const handlers = this.#handlers;
+    const handler = typeof handlers === 'function' ? handlers : Object.hasOwn(handlers, job.type) ? handlers[job.type] : undefined;
     const run =
       handler === undefined
         ? (): never => {
