@@ -15,6 +15,7 @@ const SAMPLE_ARGUMENTS: Record<string, unknown[]> = {
   RejectedError: ['SOME_CODE', 'message', 'policy', 'reason', 0],
   OperationTimeoutError: ['policy', 100],
   RedisStoreError: ['message'],
+  UnknownJobTypeError: ['type', ['known']],
 };
 const USUAL_ARGUMENTS = ['policy', 'reason', 1, 1];
 
