@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from
 import { AdaptiveConcurrencyLimiter } from '../../src/adaptive-concurrency/index';
 import { BulwarkError, ConfigError, isBulwarkError } from '../../src/core/errors';
 import { bus } from '../../src/bus';
+import { Retry } from '../../src/retry/index';
 import { setLogger } from '../../src/core/logger';
 import type { Priority } from '../../src/core/policy';
 import { Registry } from '../../src/core/registry';
@@ -297,6 +298,33 @@ describe('RedisQueue worker', () => {
   it('runs under an AdaptiveConcurrencyLimiter when one is passed', async () => {
     const limiter = new AdaptiveConcurrencyLimiter({ initialLimit: 3, minLimit: 3, maxLimit: 3, registry: false });
     expect(await peakConcurrency(queueFor('limiter'), { limiter })).toBe(3);
+  });
+
+  it('runs each job through the extra policy, inside the concurrency limit', async () => {
+    const queue = queueFor('policy');
+    const retry = new Retry({ maxAttempts: 2, backoff: 'constant', initialDelayMs: 0, registry: false });
+    const done = nextEvents(queue, 'completed', 1);
+    const job = await queue.add('t', 1);
+    let calls = 0;
+    const worker = queue.process(() => {
+      if (++calls === 1) throw new Error('first call fails');
+    }, { policy: retry });
+    await done;
+    await worker.close();
+    expect(calls).toBe(2);
+    expect(retry.stats()).toMatchObject({ retries: 1 });
+    expect(await queue.get(job.id)).toMatchObject({ state: 'completed', attempts: 1 });
+  });
+
+  it('closes its workers when disposed, handing their jobs back', async () => {
+    const queue = queueFor('dispose');
+    await queue.add('t', 1);
+    const started = nextEvents(queue, 'active', 1);
+    const worker = queue.process(() => new Promise(() => {}));
+    await started;
+    await queue[Symbol.asyncDispose]();
+    expect(worker.running).toBe(0);
+    expect(await queue.stats()).toMatchObject({ ready: 1, active: 0 });
   });
 
   it('does not complete or fail a job whose lease it lost', async () => {
