@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { isBulwarkError } from '../../src/core/errors';
 import { connect } from './support';
 import { deferred, nextEvents, testQueue } from './queue-support';
 
@@ -150,5 +151,78 @@ describe('RedisQueue leases', () => {
     await Promise.all([first.close(), second.close()]);
     expect(runs).toBe(1);
     expect(stalled).not.toHaveBeenCalled();
+  });
+});
+
+describe('RedisQueue job time limits and close()', () => {
+  it("passes the job and an ExecutionContext whose signal aborts at the job's own time limit, or the worker's", async () => {
+    const queue = queueFor('timeout');
+    const failed = nextEvents(queue, 'failed', 2);
+    const completed = nextEvents(queue, 'completed', 1);
+    await queue.addBulk([
+      { type: 'short', payload: 1, options: { timeoutMs: 30, maxAttempts: 1 } },
+      { type: 'long', payload: 2, options: { timeoutMs: 5_000, maxAttempts: 1 } },
+      { type: 'default', payload: 3, options: { maxAttempts: 1 } },
+    ]);
+    const budgets = new Map<string, number>();
+    const aborted = new Map<string, unknown>();
+    const worker = queue.process(
+      (job, ctx) => {
+        budgets.set(job.type, ctx.deadline! - Date.now());
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 150);
+          ctx.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            aborted.set(job.type, ctx.signal.reason);
+            reject(ctx.signal.reason);
+          });
+        });
+      },
+      { timeoutMs: 60, concurrency: 3 },
+    );
+    const failures = await failed;
+    await completed;
+    await worker.close();
+    expect(failures.map((event) => event.jobType).sort()).toEqual(['default', 'short']);
+    for (const event of failures) expect(isBulwarkError(event.error, 'OPERATION_TIMEOUT')).toBe(true);
+    expect([...aborted.keys()].sort()).toEqual(['default', 'short']);
+    expect(budgets.get('short')).toBeLessThanOrEqual(30);
+    expect(budgets.get('default')).toBeLessThanOrEqual(60);
+    expect(budgets.get('long')).toBeGreaterThan(4_000);
+  });
+
+  it('close() with jobs in flight aborts them after drainMs and hands their leases back, the try not counted', async () => {
+    const queue = queueFor('close');
+    await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));
+    const started = nextEvents(queue, 'active', 3);
+    const reasons: unknown[] = [];
+    const worker = queue.process(
+      (_job, ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            reasons.push(ctx.signal.reason);
+            resolve(undefined);
+          });
+        }),
+      { concurrency: 3 },
+    );
+    await started;
+    const closedAt = Date.now();
+    await worker.close({ drainMs: 100 });
+    expect(Date.now() - closedAt).toBeLessThan(1_000);
+    expect(reasons.map((reason) => (reason as { reason: string }).reason)).toEqual(['workerClosed', 'workerClosed', 'workerClosed']);
+    expect(await queue.stats()).toMatchObject({ ready: 3, active: 0, completed: 0 });
+    const jobs = await Promise.all(['1', '2', '3'].map((id) => queue.get(id)));
+    expect(jobs.map((job) => [job?.state, job?.attempts])).toEqual([['ready', 0], ['ready', 0], ['ready', 0]]);
+  });
+
+  it('close() waits for running jobs to finish within drainMs and records them', async () => {
+    const queue = queueFor('drain');
+    await queue.add('t', 1);
+    const started = nextEvents(queue, 'active', 1);
+    const worker = queue.process(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    await started;
+    await worker.close({ drainMs: 5_000 });
+    expect(await queue.stats()).toMatchObject({ completed: 1, active: 0 });
   });
 });

@@ -200,18 +200,6 @@ describe('RedisQueue worker', () => {
     expect(job?.error?.message).toMatch(/no handler for job type "unknown" \(this worker handles: resize, mail\)/);
   });
 
-  it('passes the job and an ExecutionContext whose signal aborts at the job timeout', async () => {
-    const queue = queueFor('timeout');
-    const failed = nextEvents(queue, 'failed', 1);
-    let aborted: unknown;
-    await queue.add('slow', 1, { timeoutMs: 50, maxAttempts: 1 });
-    const worker = queue.process((_job, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject((aborted = ctx.signal.reason)))));
-    const [event] = await failed;
-    await worker.close();
-    expect(isBulwarkError(event?.error, 'OPERATION_TIMEOUT')).toBe(true);
-    expect(isBulwarkError(aborted, 'OPERATION_TIMEOUT')).toBe(true);
-  });
-
   it('sends an UnrecoverableError straight to the dead-letter set, skipping retries', async () => {
     const queue = queueFor('unrecoverable');
     const dead = nextEvents(queue, 'dead', 1);
@@ -374,31 +362,6 @@ describe('RedisQueue worker', () => {
     expect(attempts).toEqual([1, 1, 1]);
   });
 
-  it('close() with jobs in flight aborts them after drainMs and hands their leases back, the try not counted', async () => {
-    const queue = queueFor('close');
-    await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));
-    const started = nextEvents(queue, 'active', 3);
-    const reasons: unknown[] = [];
-    const worker = queue.process(
-      (_job, ctx) =>
-        new Promise((resolve) => {
-          ctx.signal.addEventListener('abort', () => {
-            reasons.push(ctx.signal.reason);
-            resolve(undefined);
-          });
-        }),
-      { concurrency: 3 },
-    );
-    await started;
-    const closedAt = Date.now();
-    await worker.close({ drainMs: 100 });
-    expect(Date.now() - closedAt).toBeLessThan(1_000);
-    expect(reasons.map((reason) => (reason as { reason: string }).reason)).toEqual(['workerClosed', 'workerClosed', 'workerClosed']);
-    expect(await queue.stats()).toMatchObject({ ready: 3, active: 0, completed: 0 });
-    const jobs = await Promise.all(['1', '2', '3'].map((id) => queue.get(id)));
-    expect(jobs.map((job) => [job?.state, job?.attempts])).toEqual([['ready', 0], ['ready', 0], ['ready', 0]]);
-  });
-
   it('works the same on ioredis 5', async () => {
     const redis5 = new Redis5(inject('redisUrl'), { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0 });
     await redis5.connect();
@@ -417,15 +380,5 @@ describe('RedisQueue worker', () => {
       await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
       redis5.disconnect();
     }
-  });
-
-  it('close() waits for running jobs to finish within drainMs and records them', async () => {
-    const queue = queueFor('drain');
-    await queue.add('t', 1);
-    const started = nextEvents(queue, 'active', 1);
-    const worker = queue.process(() => new Promise((resolve) => setTimeout(resolve, 50)));
-    await started;
-    await worker.close({ drainMs: 5_000 });
-    expect(await queue.stats()).toMatchObject({ completed: 1, active: 0 });
   });
 });

@@ -7,11 +7,11 @@ import type { Cluster, Redis } from 'ioredis';
 import type { AdaptiveConcurrencyLimiter } from '../../adaptive-concurrency/index';
 import { Bulkhead } from '../../bulkhead/index';
 import { CircuitOpenError } from '../../circuit-breaker/index';
-import { sleep, unrefTimer } from '../../core/clock';
+import { MAX_TIMER_DELAY_MS, sleep, unrefTimer } from '../../core/clock';
 import { parseOptions } from '../../core/config';
 import { ConfigError, isBulwarkError, isRejectedError } from '../../core/errors';
 import { getLogger } from '../../core/logger';
-import { compose, type ExecutionContext, type Pipeline, type Policy } from '../../core/policy';
+import { compose, type ExecutionContext, type Pipeline } from '../../core/policy';
 import { backoffDelay } from '../../retry/backoff';
 import { Timeout } from '../../timeout/index';
 import { JobAbortedError, QueueErrorCode, UnknownJobTypeError } from './errors';
@@ -76,8 +76,8 @@ export class QueueWorker implements AsyncDisposable {
   readonly #known: readonly string[];
   readonly #concurrency: Bulkhead | AdaptiveConcurrencyLimiter;
   readonly #ownsBulkhead: boolean;
-  readonly #policy: Policy | undefined;
-  readonly #pipelines = new Map<number, Pipeline>();
+  /** Concurrency limit, the extra policy, and a Timeout that enforces each job's deadline (`timeoutMs` per call). */
+  readonly #pipeline: Pipeline;
   readonly #id = randomBytes(6).toString('hex');
   readonly #held = new Map<string, Held>();
   readonly #stop = new AbortController();
@@ -109,11 +109,14 @@ export class QueueWorker implements AsyncDisposable {
     this.timeoutMs = resolved.timeoutMs ?? REDIS_QUEUE_DEFAULTS.timeoutMs;
     this.leaseMs = resolved.leaseMs ?? REDIS_QUEUE_DEFAULTS.leaseMs;
     this.blockMs = resolved.blockMs ?? REDIS_QUEUE_DEFAULTS.blockMs;
-    this.#policy = resolved.policy;
     this.#ownsBulkhead = resolved.limiter === undefined;
     this.#concurrency =
       resolved.limiter ??
       new Bulkhead({ name: `${internals.name}:worker-${this.#id}`, maxInFlight: resolved.concurrency ?? REDIS_QUEUE_DEFAULTS.concurrency, registry: false });
+    // The Timeout's own limit is never the one that fires: each call's timeoutMs is its deadline,
+    // so one pipeline serves every job's time limit (and the handler sees it as ctx.deadline).
+    const timeout = new Timeout({ timeoutMs: MAX_TIMER_DELAY_MS, name: `${internals.name}:job-timeout`, registry: false });
+    this.#pipeline = resolved.policy === undefined ? compose(this.#concurrency, timeout) : compose(this.#concurrency, resolved.policy, timeout);
     this.#onClosed = onClosed;
     this.#leaseTimer = setInterval(() => this.#extendLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
     unrefTimer(this.#leaseTimer);
@@ -171,7 +174,6 @@ export class QueueWorker implements AsyncDisposable {
     clearInterval(this.#leaseTimer);
     this.#blocker?.disconnect();
     if (this.#ownsBulkhead) (this.#concurrency as Bulkhead).dispose();
-    for (const pipeline of this.#pipelines.values()) pipeline.dispose();
     this.#onClosed(this);
   }
 
@@ -263,23 +265,12 @@ export class QueueWorker implements AsyncDisposable {
             throw new UnknownJobTypeError(job.type, this.#known);
           }
         : (ctx: ExecutionContext): unknown => handler(job as Job<never>, ctx);
-    this.#pipelineFor(job.timeoutMs ?? this.timeoutMs)
-      .execute(run, { signal: held.controller.signal })
+    this.#pipeline
+      .execute(run, { signal: held.controller.signal, timeoutMs: job.timeoutMs ?? this.timeoutMs })
       .then(
         () => this.#ended(held, false, undefined),
         (error: unknown) => this.#ended(held, true, error),
       );
-  }
-
-  /** Concurrency limit, the extra policy, and a Timeout of `timeoutMs`: one pipeline per distinct time limit. */
-  #pipelineFor(timeoutMs: number): Pipeline {
-    let pipeline = this.#pipelines.get(timeoutMs);
-    if (pipeline === undefined) {
-      const timeout = new Timeout({ timeoutMs, name: `${this.#q.name}:job-timeout-${timeoutMs}`, registry: false });
-      pipeline = this.#policy === undefined ? compose(this.#concurrency, timeout) : compose(this.#concurrency, this.#policy, timeout);
-      this.#pipelines.set(timeoutMs, pipeline);
-    }
-    return pipeline;
   }
 
   #ended(held: Held, failed: boolean, error: unknown): void {
