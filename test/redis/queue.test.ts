@@ -315,6 +315,29 @@ describe('RedisQueue worker', () => {
     expect(await queue.stats()).toMatchObject({ ready: 1, active: 0 });
   });
 
+  it('waits for a limiter it shares with other work, taking jobs once it has room', async () => {
+    const queue = queueFor('shared-limiter');
+    const limiter = new AdaptiveConcurrencyLimiter({ initialLimit: 1, minLimit: 1, maxLimit: 1, registry: false });
+    const permit = await limiter.acquire();
+    await queue.add('t', 1);
+    const done = nextEvents(queue, 'completed', 1);
+    const worker = queue.process(() => {}, { limiter });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await queue.stats()).ready).toBe(1);
+    permit.release('success');
+    await done;
+    await worker.close();
+  });
+
+  it('reads the time from the client with timeSource client', async () => {
+    const queue = queueFor('client-time', { timeSource: 'client' });
+    const realNow = Date.now;
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+    const job = await queue.add('t', 1);
+    vi.mocked(Date.now).mockRestore();
+    expect(Math.abs(job.addedAt - (realNow() - 3_600_000))).toBeLessThan(1_000);
+  });
+
   it('does not complete or fail a job whose lease it lost', async () => {
     const queue = queueFor('lease-check');
     const job = await queue.add('t', 1, { maxAttempts: 1 });

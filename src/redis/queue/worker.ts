@@ -50,6 +50,8 @@ interface Held {
 
 const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
 const NO_REPLY = Symbol('noReply');
+/** How often a worker whose shared limiter is full without any of its own jobs looks again, in ms. */
+const FULL_LIMITER_POLL_MS = 50;
 
 /**
  * A worker of a {@link RedisQueue}, made by `queue.process(...)`. It loops: one script run moves
@@ -188,6 +190,11 @@ export class QueueWorker implements AsyncDisposable {
     while (!this.#closingNow) {
       const free = this.#freeSlots();
       if (free === 0) {
+        if (this.#running === 0) {
+          // A limiter shared with other work is full, and none of its calls are ours to wait for.
+          await sleep(FULL_LIMITER_POLL_MS, this.#stop.signal).catch(() => {});
+          continue;
+        }
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         this.#slotFreed = undefined;
         // Let the jobs that end in this turn free their slots too, so that one fetch takes them all.
