@@ -129,7 +129,7 @@ local taken = {}
 local count = tonumber(ARGV[2])
 if count > 0 then
   local popped = redis.call('ZPOPMIN', KEYS[2], count)
-  local deadline = num(now + tonumber(ARGV[3]))
+  local deadline, started = num(now + tonumber(ARGV[3])), num(now)
   local leases = {}
   for i = 1, #popped, 2 do
     local id = popped[i]
@@ -138,7 +138,7 @@ if count > 0 then
     if f[1] then
       local token = ARGV[4] .. i
       f[4] = tonumber(f[4]) + 1
-      redis.call('HSET', key, 'a', f[4], 's', 'active', 'ls', token, 'st', num(now))
+      redis.call('HSET', key, 'a', f[4], 's', 'active', 'ls', token, 'st', started)
       leases[#leases + 1] = deadline; leases[#leases + 1] = id
       table.insert(f, 1, token)
       table.insert(f, 1, id)
@@ -160,6 +160,7 @@ return {num(now), num(nextDue), stalled, taken}`;
  */
 export const COMPLETE = `${NOW}
 local out, ended, completed = {}, {}, {}
+local endedAt = num(now)
 for i = 3, #ARGV, 2 do
   local id = ARGV[i]
   local key = KEYS[1] .. id
@@ -167,8 +168,8 @@ for i = 3, #ARGV, 2 do
     if ARGV[2] == '1' then
       redis.call('DEL', key)
     else
-      redis.call('HSET', key, 's', 'completed', 'e', num(now), 'ls', '')
-      completed[#completed + 1] = num(now); completed[#completed + 1] = id
+      redis.call('HSET', key, 's', 'completed', 'e', endedAt, 'ls', '')
+      completed[#completed + 1] = endedAt; completed[#completed + 1] = id
     end
     ended[#ended + 1] = id
     out[#out + 1] = 1

@@ -36,7 +36,7 @@ const SCRIPTS = {
 /** The name of each script. */
 export type ScriptName = keyof typeof SCRIPTS;
 
-type Command = (...keysThenArgs: (string | number)[]) => Promise<unknown>;
+type Command = (keysThenArgs: (string | number)[]) => Promise<unknown>;
 
 /**
  * Runs the queue's scripts and commands on one connection. The command names carry the script's
@@ -74,9 +74,13 @@ export class RedisCalls {
     return this.call(() => this.send(script, keys, args));
   }
 
-  /** Sends `script` as it is: no breaker, no timeout, no wait for the connection. */
+  /**
+   * Sends `script` as it is: no breaker, no timeout, no wait for the connection. Keys and
+   * arguments go as one array (ioredis flattens it), never spread into the call: `addBulk` sends
+   * 7 arguments per job, more than a call's stack takes.
+   */
   send(script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return (this.redis as unknown as Record<string, Command>)[this.#names[script]]!(...keys, ...args);
+    return (this.redis as unknown as Record<string, Command>)[this.#names[script]]!([...keys, ...args]);
   }
 
   /** Runs `send` through the breaker and the timeout, first waiting (within the timeout) for the connection. */
