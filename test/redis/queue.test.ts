@@ -72,9 +72,11 @@ describe('RedisQueue options', () => {
 
   it('rejects bad add options with a ConfigError naming each, writing nothing', async () => {
     const queue = queueFor('add-options');
-    const error = await queue.add('', 1, { priority: 'urgent', delayMs: -1, maxAttempts: 0, colour: 'red' } as never).catch((e: unknown) => e);
+    const error = await queue
+      .add('', 1, { priority: 'urgent', delayMs: -1, maxAttempts: 0, colour: 'red', jobId: '42', backoff: { jitter: 'lots' } } as never)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['type', 'colour', 'priority', 'delayMs', 'maxAttempts']);
+    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['type', 'colour', 'priority', 'delayMs', 'jobId', 'maxAttempts', 'backoff.jitter']);
     expect((await queue.stats()).ready).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { describeValue } from '../../core/config';
 import { ConfigError, type ConfigIssue } from '../../core/errors';
 import type { Priority } from '../../core/policy';
 import { JobPayloadError } from './errors';
-import type { JobBackoff } from './options';
+import { jobBackoffSchema, type JobBackoff } from './options';
 
 /**
  * Where a job is: `ready` (waiting for a worker, by priority), `delayed` (due later: a `delayMs`
@@ -93,7 +93,7 @@ export interface BulkJob<Payload = unknown> {
 }
 
 /** Priority → rank stored with the job (lower is taken first). */
-export const PRIORITY_RANK: Readonly<Record<Priority, number>> = { critical: 0, high: 1, normal: 2, low: 3 };
+const PRIORITY_RANK: Readonly<Record<Priority, number>> = { critical: 0, high: 1, normal: 2, low: 3 };
 const PRIORITY_OF: readonly Priority[] = ['critical', 'high', 'normal', 'low'];
 
 /** A job ready to be written: the arguments of the add script. @internal */
@@ -137,7 +137,10 @@ export function encodeJob(
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 2_147_483_647)) {
     issues.push({ path: 'timeoutMs', message: `must be a number > 0 and ≤ 2147483647, got ${describeValue(timeoutMs)}` });
   }
-  if (backoff !== undefined && (typeof backoff !== 'object' || backoff === null)) issues.push({ path: 'backoff', message: `must be an object, got ${describeValue(backoff)}` });
+  if (backoff !== undefined) {
+    const parsed = jobBackoffSchema.safeParse(backoff);
+    if (!parsed.success) for (const issue of parsed.error.issues) issues.push({ path: ['backoff', ...issue.path].join('.'), message: issue.message });
+  }
   if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null)) issues.push({ path: 'metadata', message: `must be an object, got ${describeValue(metadata)}` });
   if (issues.length > 0) throw new ConfigError('RedisQueue add options', issues);
 
@@ -207,7 +210,7 @@ function optionalNumber(value: unknown): number | undefined {
 }
 
 /** The job a fresh add made, without reading it back. @internal */
-export function addedJob(encoded: EncodedJob, id: string, payload: unknown, addedAt: number, metadata?: AddOptions): Job {
+export function addedJob(encoded: EncodedJob, id: string, payload: unknown, addedAt: number, options?: AddOptions): Job {
   return {
     id,
     type: encoded.type,
@@ -218,8 +221,8 @@ export function addedJob(encoded: EncodedJob, id: string, payload: unknown, adde
     state: encoded.delayMs > 0 ? 'delayed' : 'ready',
     addedAt,
     dueAt: encoded.delayMs > 0 ? addedAt + encoded.delayMs : undefined,
-    timeoutMs: metadata?.timeoutMs,
-    backoff: metadata?.backoff,
-    metadata: metadata?.metadata,
+    timeoutMs: options?.timeoutMs,
+    backoff: options?.backoff,
+    metadata: options?.metadata,
   };
 }

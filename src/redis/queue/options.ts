@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AdaptiveConcurrencyLimiter } from '../../adaptive-concurrency/index';
 import { CircuitBreaker } from '../../circuit-breaker/index';
 import { MAX_TIMER_DELAY_MS } from '../../core/clock';
-import { commonOptionsShape, durationMs, functionSchema, positiveDurationMs, positiveInt } from '../../core/config';
+import { commonOptionsShape, durationMs, positiveDurationMs, positiveInt } from '../../core/config';
 import type { Policy } from '../../core/policy';
 import type { Registry } from '../../core/registry';
 import type { BackoffKind, Jitter } from '../../retry/backoff';
@@ -187,6 +187,3 @@ export function workerCrossCheck(options: Readonly<Record<string, unknown>>): { 
   if (options['concurrency'] === undefined || options['limiter'] === undefined) return [];
   return [{ path: 'limiter', message: 'set either concurrency or limiter, not both' }];
 }
-
-/** A function that is a job handler. @internal */
-export const handlerSchema = functionSchema<(...args: never[]) => unknown>();
