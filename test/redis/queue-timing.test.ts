@@ -85,6 +85,28 @@ describe('RedisQueue on Redis time', () => {
   });
 });
 
+describe('RedisQueue blocking waits', () => {
+  it('replaces a blocking connection whose pop neither resolves nor rejects (bullmq #36)', async () => {
+    const queue = queueFor('hung-pop');
+    const duplicate = redis.duplicate.bind(redis);
+    const hung: Redis[] = [];
+    const spy = vi.spyOn(redis, 'duplicate').mockImplementationOnce(() => {
+      const blocker = duplicate();
+      blocker.blpop = (() => new Promise(() => {})) as never; // stuck after a reconnect
+      hung.push(blocker);
+      return blocker;
+    });
+    const worker = queue.process(() => {}, { blockMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 1_300)); // its pop's timeout plus the 1 s grace
+    const done = nextEvents(queue, 'completed', 1, 3_000);
+    await queue.add('t', 1);
+    await done;
+    await worker.close();
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(hung[0]?.status).toBe('end');
+  });
+});
+
 describe('RedisQueue leases', () => {
   it('returns a job whose worker died to ready with the try counted (stalled), and the dead worker cannot complete it', async () => {
     const dying = await connect(inject('redisUrl'));
