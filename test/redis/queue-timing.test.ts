@@ -166,8 +166,8 @@ describe('RedisQueue leases', () => {
     const done = nextEvents(queue, 'completed', 1);
     const first = queue.process(async () => {
       runs++;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }, { leaseMs: 90 });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }, { leaseMs: 300 }); // renewed every 100 ms: runs past three leases
     const second = queue.process(() => void runs++, { blockMs: 20 });
     await done;
     await Promise.all([first.close(), second.close()]);
