@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { vi } from 'vitest';
 import { RedisQueue, type RedisQueueEvents, type RedisQueueOptions } from '../../src/redis/index';
 import { deleteUnder, uniquePrefix } from './support';
 
@@ -42,4 +43,23 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** The arguments of an ioredis command, as `sendCommand` receives it. */
+type CommandArgs = readonly unknown[];
+
+/**
+ * Makes the first command on `redis` that `matches` run on the server but lose its reply on the
+ * way back (it rejects as after a dropped connection). Returns how many replies were lost so far.
+ */
+export function loseReplyOnce(redis: Redis, matches: (args: CommandArgs) => boolean): () => number {
+  const send = redis.sendCommand.bind(redis);
+  let lost = 0;
+  vi.spyOn(redis, 'sendCommand').mockImplementation((command, stream) => {
+    const result = send(command, stream);
+    if (lost > 0 || !matches((command as unknown as { args: CommandArgs }).args)) return result;
+    lost++;
+    return (result as Promise<unknown>).then(() => Promise.reject(new Error('Connection is closed.')));
+  });
+  return () => lost;
 }

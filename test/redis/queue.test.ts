@@ -10,7 +10,7 @@ import type { Priority } from '../../src/core/policy';
 import { Registry } from '../../src/core/registry';
 import { JobPayloadError, RedisQueue, UnknownJobTypeError, UnrecoverableError, type Job, type WorkerOptions } from '../../src/redis/index';
 import { connect } from './support';
-import { deferred, nextEvents, testQueue } from './queue-support';
+import { deferred, loseReplyOnce, nextEvents, testQueue } from './queue-support';
 
 let redis: Redis;
 const queues: { cleanup(): Promise<void> }[] = [];
@@ -365,15 +365,8 @@ describe('RedisQueue worker', () => {
   it('pauses when a fetch fails and, on resuming, hands back the jobs of a fetch whose reply was lost', async () => {
     const queue = queueFor('lost-reply');
     await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));
-    const send = redis.sendCommand.bind(redis);
-    let lost = 0;
-    vi.spyOn(redis, 'sendCommand').mockImplementation((command, stream) => {
-      const result = send(command, stream);
-      const args = (command as unknown as { args: unknown[] }).args;
-      if (lost > 0 || String(args[1]) !== '7' || !args.includes(queue.keys.active)) return result;
-      lost++; // the server ran this fetch; its reply is lost on the way back
-      return (result as Promise<unknown>).then(() => Promise.reject(new Error('Connection is closed.')));
-    });
+    // The server runs this fetch; its reply is lost on the way back.
+    const lost = loseReplyOnce(redis, (args) => String(args[1]) === '8' && args.includes(queue.keys.active));
     const paused = nextEvents(queue, 'pause', 1);
     const resumed = nextEvents(queue, 'resume', 1);
     const done = nextEvents(queue, 'completed', 3, 5_000);
@@ -383,8 +376,24 @@ describe('RedisQueue worker', () => {
     await resumed;
     await done;
     await worker.close();
-    expect(lost).toBe(1);
+    expect(lost()).toBe(1);
     expect(attempts).toEqual([1, 1, 1]);
+  });
+
+  it('completes a job once when the reply to its completion is lost and the completion is sent again', async () => {
+    const queue = queueFor('lost-ack');
+    const lost = loseReplyOnce(redis, (args) => String(args[1]) === '3' && args.includes(queue.keys.completed));
+    const warnings: string[] = [];
+    setLogger({ error: () => {}, info: () => {}, debug: () => {}, warn: (_, message) => void warnings.push(message ?? '') });
+    const done = nextEvents(queue, 'completed', 1, 5_000);
+    const job = await queue.add('t', 1);
+    const worker = queue.process(() => {}, { blockMs: 50 });
+    await done;
+    await worker.close();
+    setLogger();
+    expect(lost()).toBe(1);
+    expect(warnings.filter((message) => /lost its lease/.test(message))).toEqual([]);
+    expect(await queue.get(job.id)).toMatchObject({ state: 'completed', attempts: 1 });
   });
 
   it('works the same on ioredis 5', async () => {

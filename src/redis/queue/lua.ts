@@ -5,7 +5,8 @@
  *
  * Job hash fields: t type, d payload JSON, p priority rank (0 critical … 3 low), a tries started,
  * m most tries, o options JSON, at added, s state, q FIFO sequence, st started, e finished,
- * er / sk last error and stack, du due (delayed), ls lease token of the worker holding it.
+ * er / sk last error and stack, du due (delayed), ls lease token of the worker holding it
+ * (`done:` + token once that worker completed it).
  *
  * Sets: ready (score rank × 1e13 + sequence: ZPOPMIN takes the highest priority, FIFO within
  * it), delayed (score: due time), active (score: lease deadline), dead and completed (score: when).
@@ -33,6 +34,36 @@ end
 local function ready(key, list, id, rank, seq)
   redis.call('HSET', key, 's', 'ready', 'q', seq)
   redis.call('ZADD', list, num(tonumber(rank) * 1e13 + tonumber(seq)), id)
+end
+-- Completes the jobs of ARGV[first], ARGV[first + 1], … (id, token pairs) whose lease the caller
+-- still holds; returns {1 completed | 0 lease lost}…. The token becomes 'done:' .. token, which
+-- no worker holds, so that a completion sent again after a lost reply answers 1 again (as does a
+-- removed job: an active job is deleted by nothing else).
+local function completeAll(jobs, active, completedSet, remove, first)
+  local out, ended, completed = {}, {}, {}
+  local endedAt = num(now)
+  for i = first, #ARGV, 2 do
+    local id = ARGV[i]
+    local key = jobs .. id
+    local holder = redis.call('HGET', key, 'ls')
+    if holder == ARGV[i + 1] then
+      if remove then
+        redis.call('DEL', key)
+      else
+        redis.call('HSET', key, 's', 'completed', 'e', endedAt, 'ls', 'done:' .. holder)
+        completed[#completed + 1] = endedAt; completed[#completed + 1] = id
+      end
+      ended[#ended + 1] = id
+      out[#out + 1] = 1
+    elseif holder == 'done:' .. ARGV[i + 1] or (remove and redis.call('EXISTS', key) == 0) then
+      out[#out + 1] = 1
+    else
+      out[#out + 1] = 0
+    end
+  end
+  many('ZREM', active, ended)
+  many('ZADD', completedSet, completed)
+  return out
 end
 -- Puts an active job back in ready at its place, the try not counted; returns 1.
 local function handBack(key, active, list, id)
@@ -89,14 +120,17 @@ out[1] = redis.call('ZCARD', KEYS[3])
 return out`;
 
 /**
- * Promotes due delayed jobs, sweeps stalled ones (lease ran out: back to ready with the try
- * counted, or dead when it was the last), then takes up to `count` ready jobs into active with a
- * lease. KEYS: jobs, ready, active, delayed, dead, wake, sequence. ARGV: now, count, lease ms,
- * token prefix, the error of a job that stalled on its last try. Returns `{now, ms until the next
- * delayed job (-1: none), {stalled: id, type, tries, dead 0/1}…, {taken: id, token, t, d, p, a, m,
- * o, at}…}`.
+ * Completes the caller's finished jobs (as COMPLETE: acknowledgements ride on the fetch), promotes
+ * due delayed jobs, sweeps stalled ones (lease ran out: back to ready with the try counted, or
+ * dead when it was the last), then takes up to `count` ready jobs into active with a lease.
+ * KEYS: jobs, ready, active, delayed, dead, wake, sequence, completed. ARGV: now, count, lease ms,
+ * token prefix, the error of a job that stalled on its last try, remove completed (1), then the
+ * id, token pairs of completed jobs. Returns `{now, ms until the next delayed job (-1: none),
+ * {stalled: id, type, tries, dead 0/1}…, {taken: id, token, t, d, p, a, m, o, at}…, {completed:
+ * 1 | 0}…}`.
  */
 export const FETCH = `${NOW}
+local acknowledged = completeAll(KEYS[1], KEYS[3], KEYS[8], ARGV[6] == '1', 7)
 local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', num(now), 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do
   redis.call('ZREM', KEYS[4], id)
@@ -151,35 +185,14 @@ end
 local nextDue = -1
 local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
 if first[2] then nextDue = math.max(0, tonumber(first[2]) - now) end
-return {num(now), num(nextDue), stalled, taken}`;
+return {num(now), num(nextDue), stalled, taken, acknowledged}`;
 
 /**
- * Completes jobs whose lease the caller still holds (an emptied lease token matches no worker).
- * KEYS: jobs, active, completed. ARGV: now, remove (1: delete the job), then id, token pairs.
- * Returns `{now, {1 completed | 0 lease lost}…}`.
+ * Completes jobs whose lease the caller still holds. KEYS: jobs, active, completed. ARGV: now,
+ * remove (1: delete the job), then id, token pairs. Returns `{now, {1 completed | 0 lease lost}…}`.
  */
 export const COMPLETE = `${NOW}
-local out, ended, completed = {}, {}, {}
-local endedAt = num(now)
-for i = 3, #ARGV, 2 do
-  local id = ARGV[i]
-  local key = KEYS[1] .. id
-  if redis.call('HGET', key, 'ls') == ARGV[i + 1] then
-    if ARGV[2] == '1' then
-      redis.call('DEL', key)
-    else
-      redis.call('HSET', key, 's', 'completed', 'e', endedAt, 'ls', '')
-      completed[#completed + 1] = endedAt; completed[#completed + 1] = id
-    end
-    ended[#ended + 1] = id
-    out[#out + 1] = 1
-  else
-    out[#out + 1] = 0
-  end
-end
-many('ZREM', KEYS[2], ended)
-many('ZADD', KEYS[3], completed)
-return {num(now), out}`;
+return {num(now), completeAll(KEYS[1], KEYS[2], KEYS[3], ARGV[2] == '1', 3)}`;
 
 /**
  * Fails a job whose lease the caller still holds: dead (delay -1), ready again (0) or delayed.

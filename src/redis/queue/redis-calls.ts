@@ -21,7 +21,7 @@ interface ScriptSpec {
 
 const SCRIPTS = {
   add: { lua: lua.ADD, keys: 5 },
-  fetch: { lua: lua.FETCH, keys: 7 },
+  fetch: { lua: lua.FETCH, keys: 8 },
   complete: { lua: lua.COMPLETE, keys: 3 },
   fail: { lua: lua.FAIL, keys: 7 },
   release: { lua: lua.RELEASE, keys: 4 },

@@ -94,6 +94,8 @@ export class QueueWorker implements AsyncDisposable {
   #pausedAt: number | undefined;
   #completions: Held[] = [];
   #flushScheduled = false;
+  /** The loop waits a turn before its next fetch, which will carry the pending completions. */
+  #carrying = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #writes = new Set<Promise<void>>();
   #extending = false;
@@ -186,7 +188,7 @@ export class QueueWorker implements AsyncDisposable {
   /** The loop: take jobs while there are free slots, block while none is ready, pause on Redis failures. */
   async #run(): Promise<void> {
     const k = this.#q.keys;
-    const fetchKeys = [k.jobs, k.ready, k.active, k.delayed, k.dead, k.wake, k.seq];
+    const fetchKeys = [k.jobs, k.ready, k.active, k.delayed, k.dead, k.wake, k.seq, k.completed];
     while (!this.#closingNow) {
       const free = this.#freeSlots();
       if (free === 0) {
@@ -197,12 +199,18 @@ export class QueueWorker implements AsyncDisposable {
         }
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         this.#slotFreed = undefined;
-        // Let the jobs that end in this turn free their slots too, so that one fetch takes them all.
+        // Let the jobs that end in this turn free their slots too, so that one fetch takes them
+        // all and acknowledges them (the flush leaves them to the fetch meanwhile).
+        this.#carrying = true;
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       const calls = this.#q.calls;
-      const args = [this.#q.now(), free, this.leaseMs, `${this.#id}:${++this.#fetches}:`, STALLED_ERROR];
+      const acknowledged = this.#completions;
+      this.#completions = [];
+      this.#carrying = false;
+      const args: (string | number)[] = [this.#q.now(), free, this.leaseMs, `${this.#id}:${++this.#fetches}:`, STALLED_ERROR, this.#q.removeOnComplete ? 1 : 0];
+      for (const held of acknowledged) args.push(held.job.id, held.token);
       let sent: Promise<unknown> | undefined;
       let reply: unknown[];
       try {
@@ -210,10 +218,13 @@ export class QueueWorker implements AsyncDisposable {
       } catch (error) {
         // A fetch that timed out may still run on the server: hand back whatever it took.
         if (sent !== undefined) void sent.then((late) => this.#release(((late as unknown[])[3] as unknown[][]).map((entry) => this.#hold(entry))), () => {});
+        if (acknowledged.length > 0) this.#retryLater(acknowledged, error);
         if (this.#closingNow) break;
         await this.#pause(error);
         continue;
       }
+      this.#acknowledged(acknowledged, reply[4] as number[]);
+      if (this.#completions.length > 0) this.#scheduleFlush();
       let taken: number;
       try {
         taken = await this.#take(reply);
@@ -317,10 +328,10 @@ export class QueueWorker implements AsyncDisposable {
     setImmediate(() => this.#flush());
   }
 
-  /** Writes every pending completion in one script run. */
+  /** Writes every pending completion in one script run, unless the next fetch is about to carry them. */
   #flush(): void {
     this.#flushScheduled = false;
-    if (this.#completions.length === 0) return;
+    if (this.#completions.length === 0 || (this.#carrying && !this.#closingNow)) return;
     const batch = this.#completions;
     this.#completions = [];
     this.#track(this.#complete(batch));
@@ -342,7 +353,11 @@ export class QueueWorker implements AsyncDisposable {
       this.#retryLater(batch, error);
       return;
     }
-    const flags = reply[1] as number[];
+    this.#acknowledged(batch, reply[1] as number[]);
+  }
+
+  /** What Redis answered to the completion of `batch`: 1 completed, 0 lease lost. */
+  #acknowledged(batch: readonly Held[], flags: readonly number[]): void {
     const hub = this.#q.hub;
     const now = Date.now();
     batch.forEach((held, index) => {
