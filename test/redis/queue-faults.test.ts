@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isBulwarkError } from '../../src/core/errors';
+import { Registry } from '../../src/core/registry';
 import { RedisQueue } from '../../src/redis/index';
 import { redisCommands, startRedisServer, type RedisServerHandle } from '../support/redis-server';
 import { connect, deleteUnder, uniquePrefix } from './support';
@@ -123,14 +124,18 @@ describe('RedisQueue when Redis is down at start', () => {
     const redis = await connect(first.url);
     redis.on('error', () => {});
     await first.stop();
-    const queue = new RedisQueue({ redis, name: 'down-at-start', registry: false, redisTimeoutMs: 200 });
+    const registry = new Registry();
+    const queue = new RedisQueue({ redis, name: 'down-at-start', registry, redisTimeoutMs: 200 });
     const paused = nextEvents(queue, 'pause', 1);
     const resumed = nextEvents(queue, 'resume', 1, 15_000);
     const worker = queue.process(() => {}, { blockMs: 100 });
     await paused;
+    expect(worker.paused).toBe(true);
+    expect(registry.health()).toMatchObject({ status: 'degraded', instances: { 'down-at-start': { healthy: false, state: 'paused' } } });
     const second = await startRedisServer({ port });
     try {
       await resumed;
+      expect(registry.health().status).toBe('ok');
       const done = nextEvents(queue, 'completed', 1);
       await queue.add('t', 1);
       await done;
