@@ -2,6 +2,7 @@
  * Jobs: what `add` takes and returns, how a job is stored in its Redis hash, and how it is read back.
  * @module
  */
+import { MAX_TIMER_DELAY_MS } from '../../core/clock';
 import { describeValue } from '../../core/config';
 import { ConfigError, type ConfigIssue } from '../../core/errors';
 import type { Priority } from '../../core/policy';
@@ -122,38 +123,43 @@ export function encodeJob(
   maxAttempts: number,
   maxPayloadBytes: number,
 ): EncodedJob {
-  const issues: ConfigIssue[] = [];
-  if (typeof type !== 'string' || type === '') issues.push({ path: 'type', message: `must be a non-empty string, got ${describeValue(type)}` });
   const o = options ?? {};
-  for (const key of Object.keys(o)) if (!ADD_OPTION_KEYS.has(key)) issues.push({ path: key, message: 'unknown option' });
   const { priority = 'normal', delayMs = 0, jobId, timeoutMs, backoff, metadata } = o;
-  if (!(priority in PRIORITY_RANK)) issues.push({ path: 'priority', message: `must be critical, high, normal or low, got ${describeValue(priority)}` });
-  if (typeof delayMs !== 'number' || !(delayMs >= 0) || !Number.isFinite(delayMs)) issues.push({ path: 'delayMs', message: `must be a finite number ≥ 0, got ${describeValue(delayMs)}` });
-  if (jobId !== undefined && (typeof jobId !== 'string' || jobId === '' || jobId.length > 256 || /^\d+$/.test(jobId))) {
-    issues.push({ path: 'jobId', message: `must be a string of 1 to 256 characters, not an integer (those are the queue's own ids), got ${describeValue(jobId)}` });
-  }
   const attempts = o.maxAttempts ?? maxAttempts;
-  if (!Number.isInteger(attempts) || attempts < 1) issues.push({ path: 'maxAttempts', message: `must be an integer ≥ 1, got ${describeValue(attempts)}` });
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 2_147_483_647)) {
-    issues.push({ path: 'timeoutMs', message: `must be a number > 0 and ≤ 2147483647, got ${describeValue(timeoutMs)}` });
+  const issues: ConfigIssue[] = [];
+  if (typeof type !== 'string' || type === '') bad(issues, 'type', 'must be a non-empty string', type);
+  for (const key of Object.keys(o)) if (!ADD_OPTION_KEYS.has(key)) issues.push({ path: key, message: 'unknown option' });
+  if (!(priority in PRIORITY_RANK)) bad(issues, 'priority', 'must be critical, high, normal or low', priority);
+  if (typeof delayMs !== 'number' || !(delayMs >= 0) || !Number.isFinite(delayMs)) bad(issues, 'delayMs', 'must be a finite number ≥ 0', delayMs);
+  if (jobId !== undefined && (typeof jobId !== 'string' || jobId === '' || jobId.length > 256 || /^\d+$/.test(jobId))) {
+    bad(issues, 'jobId', "must be a string of 1 to 256 characters, not an integer (those are the queue's own ids)", jobId);
   }
-  if (backoff !== undefined) {
-    const parsed = jobBackoffSchema.safeParse(backoff);
-    if (!parsed.success) for (const issue of parsed.error.issues) issues.push({ path: ['backoff', ...issue.path].join('.'), message: issue.message });
+  if (!Number.isInteger(attempts) || attempts < 1) bad(issues, 'maxAttempts', 'must be an integer ≥ 1', attempts);
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > MAX_TIMER_DELAY_MS)) {
+    bad(issues, 'timeoutMs', `must be a number > 0 and ≤ ${MAX_TIMER_DELAY_MS}`, timeoutMs);
   }
-  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null)) issues.push({ path: 'metadata', message: `must be an object, got ${describeValue(metadata)}` });
+  const parsedBackoff = backoff === undefined ? undefined : jobBackoffSchema.safeParse(backoff);
+  for (const issue of parsedBackoff?.error?.issues ?? []) issues.push({ path: ['backoff', ...issue.path].join('.'), message: issue.message });
+  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null)) bad(issues, 'metadata', 'must be an object', metadata);
   if (issues.length > 0) throw new ConfigError('RedisQueue add options', issues);
 
   const data = toJson(payload, 'payload');
   if (data.length * 3 > maxPayloadBytes) {
     const bytes = Buffer.byteLength(data);
-    if (bytes > maxPayloadBytes) throw new JobPayloadError(`job payload is ${bytes} bytes encoded, over maxPayloadBytes (${maxPayloadBytes})`, bytes);
+    if (bytes > maxPayloadBytes) {
+      throw new JobPayloadError(`job payload is ${bytes} bytes encoded, over maxPayloadBytes (${maxPayloadBytes})`, bytes);
+    }
   }
   let extra = '';
   if (timeoutMs !== undefined || backoff !== undefined || metadata !== undefined) {
     extra = toJson({ timeoutMs, backoff, metadata }, 'metadata');
   }
   return { id: jobId ?? '', type: type as string, data, rank: PRIORITY_RANK[priority], maxAttempts: attempts, extra, delayMs: Math.ceil(delayMs) };
+}
+
+/** Lists `path` as invalid: it should be `expected`, and is `value`. */
+function bad(issues: ConfigIssue[], path: string, expected: string, value: unknown): void {
+  issues.push({ path, message: `${expected}, got ${describeValue(value)}` });
 }
 
 function toJson(value: unknown, what: string): string {

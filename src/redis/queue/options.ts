@@ -168,7 +168,8 @@ export const workerOptionsSchema = z.strictObject({
   concurrency: positiveInt.optional(),
   limiter: z
     .custom<AdaptiveConcurrencyLimiter>(
-      (value) => typeof value === 'object' && value !== null && typeof (value as AdaptiveConcurrencyLimiter).execute === 'function' && 'limit' in value,
+      (value) =>
+        typeof value === 'object' && value !== null && typeof (value as AdaptiveConcurrencyLimiter).execute === 'function' && 'limit' in value,
       { message: 'expected an AdaptiveConcurrencyLimiter' },
     )
     .optional(),

@@ -262,7 +262,9 @@ export class RedisQueue implements AsyncDisposable {
     const { state, olderThanMs } = options ?? ({} as CleanOptions);
     const issues = [];
     if (state !== 'completed' && state !== 'dead') issues.push({ path: 'state', message: `must be 'completed' or 'dead', got ${String(state)}` });
-    if (typeof olderThanMs !== 'number' || !(olderThanMs >= 0)) issues.push({ path: 'olderThanMs', message: `must be a number ≥ 0, got ${String(olderThanMs)}` });
+    if (typeof olderThanMs !== 'number' || !(olderThanMs >= 0)) {
+      issues.push({ path: 'olderThanMs', message: `must be a number ≥ 0, got ${String(olderThanMs)}` });
+    }
     if (issues.length > 0) throw new ConfigError('RedisQueue clean options', issues);
     const set = state === 'completed' ? this.#keys.completed : this.#keys.dead;
     let total = 0;

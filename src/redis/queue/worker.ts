@@ -102,10 +102,17 @@ export class QueueWorker implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   /** @internal made by {@link RedisQueue.process} */
-  constructor(internals: QueueInternals, handlers: JobHandler<never> | JobHandlers, options: WorkerOptions | undefined, onClosed: (worker: QueueWorker) => void) {
+  constructor(
+    internals: QueueInternals,
+    handlers: JobHandler<never> | JobHandlers,
+    options: WorkerOptions | undefined,
+    onClosed: (worker: QueueWorker) => void,
+  ) {
     const resolved = parseOptions(workerOptionsSchema, options, 'RedisQueue worker options', workerCrossCheck);
-    if (typeof handlers !== 'function' && (typeof handlers !== 'object' || handlers === null || Object.values(handlers).some((h) => typeof h !== 'function'))) {
-      throw new ConfigError('RedisQueue worker handlers', [{ path: 'handlers', message: 'must be a function, or an object of functions by job type' }]);
+    const routed = typeof handlers === 'object' && handlers !== null && Object.values(handlers).every((h) => typeof h === 'function');
+    if (typeof handlers !== 'function' && !routed) {
+      const message = 'must be a function, or an object of functions by job type';
+      throw new ConfigError('RedisQueue worker handlers', [{ path: 'handlers', message }]);
     }
     this.#q = internals;
     this.#handlers = handlers;
@@ -116,7 +123,11 @@ export class QueueWorker implements AsyncDisposable {
     this.#ownsBulkhead = resolved.limiter === undefined;
     this.#concurrency =
       resolved.limiter ??
-      new Bulkhead({ name: `${internals.name}:worker-${this.#id}`, maxInFlight: resolved.concurrency ?? REDIS_QUEUE_DEFAULTS.concurrency, registry: false });
+      new Bulkhead({
+        name: `${internals.name}:worker-${this.#id}`,
+        maxInFlight: resolved.concurrency ?? REDIS_QUEUE_DEFAULTS.concurrency,
+        registry: false,
+      });
     // The Timeout's own limit is never the one that fires: each call's timeoutMs is its deadline,
     // so one pipeline serves every job's time limit (and the handler sees it as ctx.deadline).
     const timeout = new Timeout({ timeoutMs: MAX_TIMER_DELAY_MS, name: `${internals.name}:job-timeout`, registry: false });
@@ -209,7 +220,8 @@ export class QueueWorker implements AsyncDisposable {
       const acknowledged = this.#completions;
       this.#completions = [];
       this.#carrying = false;
-      const args: (string | number)[] = [this.#q.now(), free, this.leaseMs, `${this.#id}:${++this.#fetches}:`, STALLED_ERROR, this.#q.removeOnComplete ? 1 : 0];
+      const token = `${this.#id}:${++this.#fetches}:`;
+      const args: (string | number)[] = [this.#q.now(), free, this.leaseMs, token, STALLED_ERROR, this.#q.removeOnComplete ? 1 : 0];
       for (const held of acknowledged) args.push(held.job.id, held.token);
       let sent: Promise<unknown> | undefined;
       let reply: unknown[];
@@ -217,7 +229,7 @@ export class QueueWorker implements AsyncDisposable {
         reply = (await calls.call(() => (sent = calls.send('fetch', fetchKeys, args)))) as unknown[];
       } catch (error) {
         // A fetch that timed out may still run on the server: hand back whatever it took.
-        if (sent !== undefined) void sent.then((late) => this.#release(((late as unknown[])[3] as unknown[][]).map((entry) => this.#hold(entry))), () => {});
+        if (sent !== undefined) void sent.then((late) => this.#release(this.#heldFrom(late)), () => {});
         if (acknowledged.length > 0) this.#retryLater(acknowledged, error);
         if (this.#closingNow) break;
         await this.#pause(error);
@@ -231,7 +243,8 @@ export class QueueWorker implements AsyncDisposable {
         this.#resumed(); // after #take: the jobs just taken are held, so a reclaim keeps them
       } catch (error) {
         // Not expected (a job hash written by something else than this queue?): log, go on.
-        getLogger().error({ err: error, queue: this.#q.name }, 'bulwark: a queue worker could not start the jobs it took; they return when their leases run out');
+        const message = 'bulwark: a queue worker could not start the jobs it took; they return when their leases run out';
+        getLogger().error({ err: error, queue: this.#q.name }, message);
         continue;
       }
       if (taken < 0) break;
@@ -243,18 +256,27 @@ export class QueueWorker implements AsyncDisposable {
   async #take(reply: unknown[]): Promise<number> {
     const now = Number(reply[0]);
     this.#stalled(reply[2] as unknown[][]);
-    const taken = reply[3] as unknown[][];
+    const taken = this.#heldFrom(reply);
     if (this.#closingNow) {
-      await this.#release(taken.map((entry) => this.#hold(entry)));
+      await this.#release(taken);
       return -1;
     }
-    for (const entry of taken) this.#start(this.#hold(entry), now);
+    for (const held of taken) this.#start(held, now);
     return taken.length;
+  }
+
+  /** Holds the jobs a fetch reply took. */
+  #heldFrom(reply: unknown): Held[] {
+    return ((reply as unknown[])[3] as unknown[][]).map((entry) => this.#hold(entry));
   }
 
   #freeSlots(): number {
     const concurrency = this.#concurrency;
-    const limit = concurrency instanceof Bulkhead ? concurrency.maxInFlight : Math.min(concurrency.limit, concurrency.limit - concurrency.inFlight + this.#running);
+    // A limiter may be shared: what it has left, plus what this worker holds of it.
+    const limit =
+      concurrency instanceof Bulkhead
+        ? concurrency.maxInFlight
+        : Math.min(concurrency.limit, concurrency.limit - concurrency.inFlight + this.#running);
     return Math.max(0, limit - this.#running);
   }
 
@@ -312,7 +334,9 @@ export class QueueWorker implements AsyncDisposable {
     }
     const unrecoverable = isBulwarkError(error, QueueErrorCode.Unrecoverable) || isBulwarkError(error, QueueErrorCode.UnknownType);
     const delayMs =
-      unrecoverable || job.attempts >= job.maxAttempts ? -1 : Math.round(backoffDelay(backoffOf(this.#q.backoff, job.backoff), job.attempts, 0, error));
+      unrecoverable || job.attempts >= job.maxAttempts
+        ? -1
+        : Math.round(backoffDelay(backoffOf(this.#q.backoff, job.backoff), job.attempts, 0, error));
     held.failure = { delayMs, error, unrecoverable };
     this.#q.counters.failed++;
     const hub = this.#q.hub;
@@ -378,7 +402,8 @@ export class QueueWorker implements AsyncDisposable {
     const stack = error instanceof Error ? (error.stack ?? '') : '';
     let written: unknown;
     try {
-      written = await this.#q.calls.script('fail', [k.jobs, k.active, k.delayed, k.dead, k.ready, k.wake, k.seq], [this.#q.now(), job.id, held.token, delayMs, message, stack]);
+      const keys = [k.jobs, k.active, k.delayed, k.dead, k.ready, k.wake, k.seq];
+      written = await this.#q.calls.script('fail', keys, [this.#q.now(), job.id, held.token, delayMs, message, stack]);
     } catch (failure) {
       this.#retryLater([held], failure);
       return;
@@ -393,7 +418,8 @@ export class QueueWorker implements AsyncDisposable {
     }
     this.#q.counters.dead++;
     if (hub.has('dead')) {
-      hub.emit('dead', Date.now(), { jobId: job.id, jobType: job.type, attempts: job.attempts, reason: unrecoverable ? 'unrecoverable' : 'exhausted', error });
+      const reason = unrecoverable ? 'unrecoverable' : 'exhausted';
+      hub.emit('dead', Date.now(), { jobId: job.id, jobType: job.type, attempts: job.attempts, reason, error });
     }
   }
 
@@ -423,7 +449,8 @@ export class QueueWorker implements AsyncDisposable {
     const args: string[] = [this.#q.now()];
     for (const one of held) args.push(one.job.id, one.token);
     await this.#q.calls.script('release', [k.jobs, k.active, k.ready, k.wake], args).catch((error: unknown) => {
-      getLogger().warn({ err: error, queue: this.#q.name }, 'bulwark: could not hand leases back; the jobs return to ready when their leases run out');
+      const message = 'bulwark: could not hand leases back; the jobs return to ready when their leases run out';
+      getLogger().warn({ err: error, queue: this.#q.name }, message);
     });
   }
 
@@ -436,7 +463,8 @@ export class QueueWorker implements AsyncDisposable {
     const args = [this.#q.now(), `${this.#id}:`];
     for (const held of this.#held.values()) args.push(held.token);
     const reclaimed = await this.#q.calls.script('reclaim', [k.jobs, k.active, k.ready, k.wake], args).catch(() => 0);
-    if (reclaimed !== 0) getLogger().info({ queue: this.#q.name, jobs: reclaimed }, 'bulwark: a queue worker handed back jobs whose fetch reply was lost');
+    if (reclaimed === 0) return;
+    getLogger().info({ queue: this.#q.name, jobs: reclaimed }, 'bulwark: a queue worker handed back jobs whose fetch reply was lost');
   }
 
   /** Extends the lease of every held job in one call; a job whose lease is lost is aborted and forgotten. */
