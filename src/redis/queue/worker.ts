@@ -3,7 +3,6 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
 import type { AdaptiveConcurrencyLimiter } from '../../adaptive-concurrency/index';
 import { Bulkhead } from '../../bulkhead/index';
 import { CircuitOpenError } from '../../circuit-breaker/index';
@@ -18,6 +17,7 @@ import { JobAbortedError, QueueErrorCode, UnknownJobTypeError } from './errors';
 import { backoffOf, type QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
 import { REDIS_QUEUE_DEFAULTS, workerCrossCheck, workerOptionsSchema, type WorkerOptions } from './options';
+import { WakeWait } from './wake-wait';
 
 /** Runs one job; a rejection (or a throw) fails the try. */
 export type JobHandler<Payload = unknown> = (job: Job<Payload>, ctx: ExecutionContext) => unknown;
@@ -49,7 +49,6 @@ interface Held {
 }
 
 const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
-const NO_REPLY = Symbol('noReply');
 /** How often a worker whose shared limiter is full without any of its own jobs looks again, in ms. */
 const FULL_LIMITER_POLL_MS = 50;
 
@@ -90,7 +89,7 @@ export class QueueWorker implements AsyncDisposable {
   #running = 0;
   #slotFreed: (() => void) | undefined;
   #drained: (() => void) | undefined;
-  #blocker: Redis | Cluster | undefined;
+  readonly #wake: WakeWait;
   #pausedAt: number | undefined;
   #completions: Held[] = [];
   #flushScheduled = false;
@@ -132,6 +131,7 @@ export class QueueWorker implements AsyncDisposable {
     // so one pipeline serves every job's time limit (and the handler sees it as ctx.deadline).
     const timeout = new Timeout({ timeoutMs: MAX_TIMER_DELAY_MS, name: `${internals.name}:job-timeout`, registry: false });
     this.#pipeline = resolved.policy === undefined ? compose(this.#concurrency, timeout) : compose(this.#concurrency, resolved.policy, timeout);
+    this.#wake = new WakeWait(internals.calls.redis, internals.keys.wake, internals.name, this.#stop.signal);
     this.#onClosed = onClosed;
     this.#leaseTimer = setInterval(() => this.#extendLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
     unrefTimer(this.#leaseTimer);
@@ -166,7 +166,7 @@ export class QueueWorker implements AsyncDisposable {
   async #close(drainMs: number): Promise<void> {
     this.#stop.abort();
     this.#slotFreed?.();
-    this.#blocker?.disconnect();
+    this.#wake.close();
     if (this.#running > 0 && drainMs > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
@@ -187,7 +187,7 @@ export class QueueWorker implements AsyncDisposable {
     this.#flush();
     await Promise.all(this.#writes);
     clearInterval(this.#leaseTimer);
-    this.#blocker?.disconnect();
+    this.#wake.close();
     if (this.#ownsBulkhead) (this.#concurrency as Bulkhead).dispose();
     this.#onClosed(this);
   }
@@ -508,44 +508,10 @@ export class QueueWorker implements AsyncDisposable {
     }
   }
 
-  /** Waits for work on the blocking connection: at most `blockMs`, or until the next delayed job is due. */
+  /** Waits for work: at most `blockMs`, or until the next delayed job is due. */
   async #block(nextDueMs: number): Promise<void> {
     const waitMs = nextDueMs >= 0 ? Math.min(this.blockMs, nextDueMs) : this.blockMs;
-    if (waitMs <= 0) return;
-    const blocker = this.#blockingConnection();
-    if (blocker.status !== 'ready') {
-      await sleep(Math.min(waitMs, 100), this.#stop.signal).catch(() => {});
-      return;
-    }
-    const popped = blocker.blpop(this.#q.keys.wake, Math.max(waitMs, 1) / 1_000);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // A blocking pop that neither resolves nor rejects after a reconnect (bullmq #36) must not stop
-    // the worker: give up on it a second after its own timeout and open a new connection.
-    const outcome = await Promise.race([
-      popped.then(
-        () => undefined,
-        () => undefined,
-      ),
-      new Promise<typeof NO_REPLY>((resolve) => {
-        timer = setTimeout(() => resolve(NO_REPLY), waitMs + 1_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (outcome === NO_REPLY && !this.#closingNow) {
-      blocker.disconnect();
-      this.#blocker = undefined;
-    }
-  }
-
-  #blockingConnection(): Redis | Cluster {
-    let blocker = this.#blocker;
-    if (blocker === undefined || blocker.status === 'end') {
-      blocker = (this.#q.calls.redis as Redis).duplicate();
-      blocker.on('error', (error: unknown) => getLogger().debug({ err: error, queue: this.#q.name }, 'bulwark: queue blocking connection error'));
-      if (blocker.status === 'wait') blocker.connect().catch(() => {});
-      this.#blocker = blocker;
-    }
-    return blocker;
+    if (waitMs > 0) await this.#wake.wait(waitMs);
   }
 
   async #pause(error: unknown): Promise<void> {
