@@ -18,6 +18,7 @@ import { backoffOf, type QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
 import { REDIS_QUEUE_DEFAULTS, workerCrossCheck, workerOptionsSchema, type WorkerOptions } from './options';
 import { WakeWait } from './wake-wait';
+import { leaseLost, Leases, type Held } from './leases';
 
 /** Runs one job; a rejection (or a throw) fails the try. */
 export type JobHandler<Payload = unknown> = (job: Job<Payload>, ctx: ExecutionContext) => unknown;
@@ -32,20 +33,6 @@ export type JobHandlers = Readonly<Record<string, JobHandler<never>>>;
 export interface CloseOptions {
   /** How long to wait for running jobs before aborting them and handing their leases back, in ms. @defaultValue 5000 */
   drainMs?: number;
-}
-
-/** A job whose lease this worker holds. */
-interface Held {
-  readonly job: Job;
-  readonly token: string;
-  readonly controller: AbortController;
-  readonly startedAt: number;
-  /** The handler is still running. */
-  running: boolean;
-  /** The lease is gone (lost, or handed back by close): nothing more is written for this job. */
-  dropped: boolean;
-  /** How the handler ended: undefined for success, else the retry delay (-1: dead) and error. */
-  failure?: { readonly delayMs: number; readonly error: unknown; readonly unrecoverable: boolean } | undefined;
 }
 
 const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
@@ -80,10 +67,9 @@ export class QueueWorker implements AsyncDisposable {
   /** Concurrency limit, the extra policy, and a Timeout that enforces each job's deadline (`timeoutMs` per call). */
   readonly #pipeline: Pipeline;
   readonly #id = randomBytes(6).toString('hex');
-  readonly #held = new Map<string, Held>();
+  readonly #leases: Leases;
   readonly #stop = new AbortController();
   readonly #onClosed: (worker: QueueWorker) => void;
-  readonly #leaseTimer: ReturnType<typeof setInterval>;
   readonly #loop: Promise<void>;
   #fetches = 0;
   #running = 0;
@@ -97,7 +83,6 @@ export class QueueWorker implements AsyncDisposable {
   #carrying = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #writes = new Set<Promise<void>>();
-  #extending = false;
   #closing: Promise<void> | undefined;
 
   /** @internal made by {@link RedisQueue.process} */
@@ -133,8 +118,7 @@ export class QueueWorker implements AsyncDisposable {
     this.#pipeline = resolved.policy === undefined ? compose(this.#concurrency, timeout) : compose(this.#concurrency, resolved.policy, timeout);
     this.#wake = new WakeWait(internals.calls.redis, internals.keys.wake, internals.name, this.#stop.signal);
     this.#onClosed = onClosed;
-    this.#leaseTimer = setInterval(() => this.#extendLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
-    unrefTimer(this.#leaseTimer);
+    this.#leases = new Leases(internals, this.#id, this.leaseMs);
     this.#loop = this.#run();
   }
 
@@ -176,17 +160,13 @@ export class QueueWorker implements AsyncDisposable {
       clearTimeout(timer);
     }
     await this.#loop;
-    const stuck = [...this.#held.values()].filter((held) => held.running && !held.dropped);
-    for (const held of stuck) {
-      held.dropped = true;
-      this.#held.delete(held.job.id);
-      held.controller.abort(new JobAbortedError(held.job.id, 'workerClosed'));
-    }
-    await this.#release(stuck);
+    const stuck = this.#leases.running();
+    for (const held of stuck) held.controller.abort(new JobAbortedError(held.job.id, 'workerClosed'));
+    await this.#leases.release(stuck);
     clearTimeout(this.#retryTimer);
     this.#flush();
     await Promise.all(this.#writes);
-    clearInterval(this.#leaseTimer);
+    this.#leases.stop();
     this.#wake.close();
     if (this.#ownsBulkhead) (this.#concurrency as Bulkhead).dispose();
     this.#onClosed(this);
@@ -229,7 +209,7 @@ export class QueueWorker implements AsyncDisposable {
         reply = (await calls.call(() => (sent = calls.send('fetch', fetchKeys, args)))) as unknown[];
       } catch (error) {
         // A fetch that timed out may still run on the server: hand back whatever it took.
-        if (sent !== undefined) void sent.then((late) => this.#release(this.#heldFrom(late)), () => {});
+        if (sent !== undefined) void sent.then((late) => this.#leases.release(this.#heldFrom(late)), () => {});
         if (acknowledged.length > 0) this.#retryLater(acknowledged, error);
         if (this.#closingNow) break;
         await this.#pause(error);
@@ -258,7 +238,7 @@ export class QueueWorker implements AsyncDisposable {
     this.#stalled(reply[2] as unknown[][]);
     const taken = this.#heldFrom(reply);
     if (this.#closingNow) {
-      await this.#release(taken);
+      await this.#leases.release(taken);
       return -1;
     }
     for (const held of taken) this.#start(held, now);
@@ -285,7 +265,7 @@ export class QueueWorker implements AsyncDisposable {
     const [id, token, type, data, rank, attempts, max, extra, addedAt] = entry;
     const job = decodeJob(String(id), [type, data, rank, attempts, max, extra, addedAt, 'active']) as Job;
     const held: Held = { job, token: String(token), controller: new AbortController(), startedAt: Date.now(), running: false, dropped: false };
-    this.#held.set(job.id, held);
+    this.#leases.add(held);
     return held;
   }
 
@@ -327,9 +307,7 @@ export class QueueWorker implements AsyncDisposable {
     }
     if (isRejectedError(error) && error.policyName === this.#concurrency.name) {
       // The concurrency limit refused to start it (an adaptive limit shrank): hand it back untried.
-      held.dropped = true;
-      this.#held.delete(job.id);
-      void this.#release([held]);
+      void this.#leases.release([held]);
       return;
     }
     const unrecoverable = isBulwarkError(error, QueueErrorCode.Unrecoverable) || isBulwarkError(error, QueueErrorCode.UnknownType);
@@ -385,7 +363,7 @@ export class QueueWorker implements AsyncDisposable {
     const hub = this.#q.hub;
     const now = Date.now();
     batch.forEach((held, index) => {
-      this.#held.delete(held.job.id);
+      this.#leases.forget(held);
       if (flags[index] !== 1) return leaseLost(held, 'completion');
       this.#q.counters.completed++;
       if (hub.has('completed')) {
@@ -408,7 +386,7 @@ export class QueueWorker implements AsyncDisposable {
       this.#retryLater([held], failure);
       return;
     }
-    this.#held.delete(job.id);
+    this.#leases.forget(held);
     if (written !== 1) return leaseLost(held, 'failure');
     const hub = this.#q.hub;
     if (delayMs >= 0) {
@@ -436,63 +414,6 @@ export class QueueWorker implements AsyncDisposable {
       this.#flush();
     }, 250);
     unrefTimer(this.#retryTimer);
-  }
-
-  /** Hands leases back: the jobs go back to ready at their place, the try not counted. */
-  async #release(held: readonly Held[]): Promise<void> {
-    if (held.length === 0) return;
-    for (const one of held) {
-      one.dropped = true;
-      this.#held.delete(one.job.id);
-    }
-    const k = this.#q.keys;
-    const args: string[] = [this.#q.now()];
-    for (const one of held) args.push(one.job.id, one.token);
-    await this.#q.calls.script('release', [k.jobs, k.active, k.ready, k.wake], args).catch((error: unknown) => {
-      const message = 'bulwark: could not hand leases back; the jobs return to ready when their leases run out';
-      getLogger().warn({ err: error, queue: this.#q.name }, message);
-    });
-  }
-
-  /**
-   * After an outage, hands back the jobs a fetch whose reply was lost moved to active under this
-   * worker's tokens (orphans that would otherwise wait for their leases to run out).
-   */
-  async #reclaim(): Promise<void> {
-    const k = this.#q.keys;
-    const args = [this.#q.now(), `${this.#id}:`];
-    for (const held of this.#held.values()) args.push(held.token);
-    const reclaimed = await this.#q.calls.script('reclaim', [k.jobs, k.active, k.ready, k.wake], args).catch(() => 0);
-    if (reclaimed === 0) return;
-    getLogger().info({ queue: this.#q.name, jobs: reclaimed }, 'bulwark: a queue worker handed back jobs whose fetch reply was lost');
-  }
-
-  /** Extends the lease of every held job in one call; a job whose lease is lost is aborted and forgotten. */
-  #extendLeases(): void {
-    if (this.#extending || this.#held.size === 0) return;
-    this.#extending = true;
-    const held = [...this.#held.values()];
-    const k = this.#q.keys;
-    const args: (string | number)[] = [this.#q.now(), this.leaseMs];
-    for (const one of held) args.push(one.job.id, one.token);
-    this.#q.calls
-      .script('extend', [k.jobs, k.active], args)
-      .then(
-        (flags) => {
-          (flags as number[]).forEach((flag, index) => {
-            const one = held[index] as Held;
-            if (flag === 1 || one.dropped) return;
-            one.dropped = true;
-            this.#held.delete(one.job.id);
-            if (one.running) one.controller.abort(new JobAbortedError(one.job.id, 'leaseLost'));
-            leaseLost(one, 'extension');
-          });
-        },
-        (error: unknown) => getLogger().debug({ err: error, queue: this.#q.name }, 'bulwark: lease extension failed; retrying at the next tick'),
-      )
-      .finally(() => {
-        this.#extending = false;
-      });
   }
 
   #stalled(entries: unknown[][]): void {
@@ -529,13 +450,9 @@ export class QueueWorker implements AsyncDisposable {
     const pausedAt = this.#pausedAt;
     if (pausedAt === undefined) return;
     this.#pausedAt = undefined;
-    this.#track(this.#reclaim());
+    this.#track(this.#leases.reclaim());
     getLogger().info({ queue: this.#q.name }, 'bulwark: queue worker resumed');
     const hub = this.#q.hub;
     if (hub.has('resume')) hub.emit('resume', Date.now(), { pausedMs: Date.now() - pausedAt });
   }
-}
-
-function leaseLost(held: Held, when: string): void {
-  getLogger().warn({ jobId: held.job.id, when }, 'bulwark: a queue job lost its lease (another worker may run it); nothing written');
 }
