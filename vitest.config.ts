@@ -21,6 +21,10 @@ const SLOW_SUITES = [
   'test/redis/metrics/multi-process.test.ts',
   'test/redis/metrics/sqlite.test.ts',
   'test/redis/multi-process.test.ts',
+  'test/redis/queue-cluster.test.ts',
+  'test/redis/queue-faults.test.ts',
+  'test/redis/queue-processes.test.ts',
+  'test/redis/queue-timing.test.ts',
   'test/redis/redis-store-contract.test.ts',
   'test/middleware/redis-backed.test.ts',
 ];

@@ -14,6 +14,7 @@ import type { LoadShedderEvents } from './load-shedder/events';
 import type { RateLimiterEvents } from './rate-limiter/events';
 import type { CacheEvents } from './redis/cache/events';
 import type { LockEvents } from './redis/lock/events';
+import type { RedisQueueEvents } from './redis/queue/events';
 import type { RetryEvents } from './retry/events';
 import type { TimeoutEvents } from './timeout/events';
 
@@ -41,6 +42,8 @@ export interface PatternEventMaps {
   lock: LockEvents;
   /** Events of a `Cache` (from `bulwark/redis`). */
   cache: CacheEvents;
+  /** Events of a `RedisQueue` (from `bulwark/redis`) and its workers. */
+  redisQueue: RedisQueueEvents;
 }
 
 /** The kind of pattern an instance is: `'circuitBreaker'`, `'retry'`, …; the prefix of its events on the bus. */

@@ -16,6 +16,7 @@ import { main as healthCheck, type HealthCheckResult } from '../examples/health-
 import { start as startHttpService, type HttpService } from '../examples/http-service/server';
 import { main as loadShedder, type LoadShedderResult } from '../examples/load-shedder';
 import { main as lockExample, type LockResult } from '../examples/lock';
+import { main as queueWorker, type QueueWorkerResult } from '../examples/queue-worker';
 import { main as quickStart } from '../examples/quick-start';
 import { main as rateLimiterMemory, type RateLimiterMemoryResult } from '../examples/rate-limiter-memory';
 import { main as rateLimiterRedis, type RateLimiterRedisResult } from '../examples/rate-limiter-redis';
@@ -467,6 +468,24 @@ describe('examples/rate-limiter-memory.ts', () => {
   it('spaces calls out in wait mode: the third of 2 per 100 ms waits for the window', () => {
     expect(result.smoothedMs).toBeGreaterThanOrEqual(95);
     expect(result.smoothedMs).toBeLessThan(1_000);
+  });
+});
+
+describe('examples/queue-worker.ts', () => {
+  let result: QueueWorkerResult;
+  beforeAll(async () => {
+    result = await queueWorker(inject('redisUrl'));
+  });
+
+  it('runs every job once routed by type, the critical one first, retrying the flaky emails', () => {
+    expect(result.firstStarted).toBe('urgent-thumbnail');
+    expect(result.completed).toEqual({ email: 6, thumbnail: 3 });
+    expect(result.retries).toBe(2);
+    expect(result.stats).toEqual({ ready: 0, active: 0, dead: 0, completed: 9 });
+  });
+
+  it('leaves no key behind', () => {
+    expect(result.keysLeft).toBe(0);
   });
 });
 

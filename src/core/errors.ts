@@ -45,6 +45,16 @@ export const ErrorCode = {
    * breaker and concurrency limiter see it: `FailureResponseError` (`bulwark/middleware`).
    */
   FailureResponse: 'FAILURE_RESPONSE',
+  /** A RedisQueue job handler gave up on a job for good: `UnrecoverableError`. */
+  JobUnrecoverable: 'JOB_UNRECOVERABLE',
+  /** A RedisQueue worker has no handler for a job's type: `UnknownJobTypeError`. */
+  JobTypeUnknown: 'JOB_TYPE_UNKNOWN',
+  /** A RedisQueue job's payload is not JSON-serialisable or too large: `JobPayloadError`. */
+  JobPayloadInvalid: 'JOB_PAYLOAD_INVALID',
+  /** A RedisQueue job's handler was stopped (lease lost, worker closed): `JobAbortedError`. */
+  JobAborted: 'JOB_ABORTED',
+  /** A RedisQueue's Redis connection was not ready in time: `QueueConnectionError`. */
+  QueueConnectionNotReady: 'QUEUE_CONNECTION_NOT_READY',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

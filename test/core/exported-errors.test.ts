@@ -17,6 +17,7 @@ const SAMPLE_ARGUMENTS: Record<string, unknown[]> = {
   OperationTimeoutError: ['policy', 100],
   RedisStoreError: ['message'],
   FailureResponseError: [503],
+  UnknownJobTypeError: ['type', ['known']],
 };
 const USUAL_ARGUMENTS = ['policy', 'reason', 1, 1];
 

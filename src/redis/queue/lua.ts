@@ -1,0 +1,323 @@
+/**
+ * The queue's Lua scripts. Every key a script touches shares the queue's hash tag `{name}`; job
+ * hashes are `KEYS[1] .. id` (the job key prefix is passed as a key, so that ioredis's `keyPrefix`
+ * applies to it and a Cluster routes the script to the queue's slot).
+ *
+ * Job hash fields: t type, d payload JSON, p priority rank (0 critical … 3 low), a tries started,
+ * m most tries, o options JSON, at added, s state, q FIFO sequence, st started, e finished,
+ * er / sk last error and stack, du due (delayed), ls lease token of the worker holding it
+ * (`done:` + token once that worker completed it).
+ *
+ * Sets: ready (score rank × 1e13 + sequence: ZPOPMIN takes the highest priority, FIFO within
+ * it), delayed (score: due time), active (score: lease deadline), dead and completed (score: when).
+ * A one-element list `wake` is what idle workers block on (BLPOP); whoever makes a job ready
+ * pushes it when it is empty, and a worker that took a full batch pushes it again while jobs are
+ * left, so that idle workers wake one after the other.
+ *
+ * Every script's ARGV[1] is the time in ms from the client, or empty for the server's `TIME`.
+ * Numbers are written with `%.0f`: Lua's own conversion keeps 14 digits only.
+ * @module
+ * @internal
+ */
+
+const NOW = `local now
+if ARGV[1] ~= '' then now = tonumber(ARGV[1]) else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function num(x) return string.format('%.0f', x) end
+local function wake(list) if redis.call('LLEN', list) == 0 then redis.call('RPUSH', list, 1) end end
+-- One ZADD / ZREM for many members, in chunks that Lua's unpack takes (pairs stay aligned).
+local function many(command, key, args)
+  for i = 1, #args, 2000 do redis.call(command, key, unpack(args, i, math.min(i + 1999, #args))) end
+end
+local function ready(key, list, id, rank, seq)
+  redis.call('HSET', key, 's', 'ready', 'q', seq)
+  redis.call('ZADD', list, num(tonumber(rank) * 1e13 + tonumber(seq)), id)
+end
+-- Completes the jobs of ARGV[first], ARGV[first + 1], … (id, token pairs) whose lease the caller
+-- still holds; returns {1 completed | 0 lease lost}…. The token becomes 'done:' .. token, which
+-- no worker holds, so that a completion sent again after a lost reply answers 1 again (as does a
+-- removed job: an active job is deleted by nothing else).
+local function completeAll(jobs, active, completedSet, remove, first)
+  local out, ended, completed = {}, {}, {}
+  local endedAt = num(now)
+  for i = first, #ARGV, 2 do
+    local id = ARGV[i]
+    local key = jobs .. id
+    local holder = redis.call('HGET', key, 'ls')
+    if holder == ARGV[i + 1] then
+      if remove then
+        redis.call('DEL', key)
+      else
+        redis.call('HSET', key, 's', 'completed', 'e', endedAt, 'ls', 'done:' .. holder)
+        completed[#completed + 1] = endedAt; completed[#completed + 1] = id
+      end
+      ended[#ended + 1] = id
+      out[#out + 1] = 1
+    elseif holder == 'done:' .. ARGV[i + 1] or (remove and redis.call('EXISTS', key) == 0) then
+      out[#out + 1] = 1
+    else
+      out[#out + 1] = 0
+    end
+  end
+  many('ZREM', active, ended)
+  many('ZADD', completedSet, completed)
+  return out
+end
+-- Puts an active job back in ready at its place, the try not counted; returns 1.
+local function handBack(key, active, list, id)
+  redis.call('ZREM', active, id)
+  redis.call('HDEL', key, 'ls', 'st')
+  redis.call('HINCRBY', key, 'a', -1)
+  local f = redis.call('HMGET', key, 'p', 'q')
+  ready(key, list, id, f[1], f[2])
+  return 1
+end
+`;
+
+const FIELDS = `'t', 'd', 'p', 'a', 'm', 'o', 'at', 's', 'st', 'e', 'er', 'sk', 'du'`;
+
+/**
+ * Adds jobs. KEYS: jobs, sequence, ready, delayed, wake. ARGV: now, count, then per job id
+ * (empty: the sequence number is its id), type, payload, rank, most tries, options, delay ms.
+ * Returns `{readyDepth, job…}` where a job is `{id, 1, addedAt}` when added, `{id, 0, fields…}`
+ * when the id existed (nothing written). Given ids are never integers, so assigned ids never
+ * collide with them and need no existence check.
+ */
+export const ADD = `${NOW}
+local out = {0}
+local readyArgs, delayedArgs = {}, {}
+for i = 0, tonumber(ARGV[2]) - 1 do
+  local b = 3 + i * 7
+  local id = ARGV[b]
+  if id ~= '' and redis.call('EXISTS', KEYS[1] .. id) == 1 then
+    local f = redis.call('HMGET', KEYS[1] .. id, ${FIELDS})
+    table.insert(f, 1, 0)
+    table.insert(f, 1, id)
+    out[#out + 1] = f
+  else
+    local seq = redis.call('INCR', KEYS[2])
+    if id == '' then id = tostring(seq) end
+    local f = {'t', ARGV[b + 1], 'd', ARGV[b + 2], 'p', ARGV[b + 3], 'a', 0, 'm', ARGV[b + 4], 'at', num(now), 'q', seq}
+    if ARGV[b + 5] ~= '' then f[#f + 1] = 'o'; f[#f + 1] = ARGV[b + 5] end
+    local delay = tonumber(ARGV[b + 6])
+    if delay > 0 then
+      f[#f + 1] = 's'; f[#f + 1] = 'delayed'; f[#f + 1] = 'du'; f[#f + 1] = num(now + delay)
+      delayedArgs[#delayedArgs + 1] = num(now + delay); delayedArgs[#delayedArgs + 1] = id
+    else
+      f[#f + 1] = 's'; f[#f + 1] = 'ready'
+      readyArgs[#readyArgs + 1] = num(tonumber(ARGV[b + 3]) * 1e13 + seq); readyArgs[#readyArgs + 1] = id
+    end
+    redis.call('HSET', KEYS[1] .. id, unpack(f))
+    out[#out + 1] = {id, 1, num(now)}
+  end
+end
+many('ZADD', KEYS[3], readyArgs)
+many('ZADD', KEYS[4], delayedArgs)
+if #readyArgs + #delayedArgs > 0 then wake(KEYS[5]) end
+out[1] = redis.call('ZCARD', KEYS[3])
+return out`;
+
+/**
+ * Completes the caller's finished jobs (as COMPLETE: acknowledgements ride on the fetch), promotes
+ * due delayed jobs, sweeps stalled ones (lease ran out: back to ready with the try counted, or
+ * dead when it was the last), then takes up to `count` ready jobs into active with a lease.
+ * KEYS: jobs, ready, active, delayed, dead, wake, sequence, completed. ARGV: now, count, lease ms,
+ * token prefix, the error of a job that stalled on its last try, remove completed (1), then the
+ * id, token pairs of completed jobs. Returns `{now, ms until the next delayed job (-1: none),
+ * {stalled: id, type, tries, dead 0/1}…, {taken: id, token, t, d, p, a, m, o, at}…, {completed:
+ * 1 | 0}…}`.
+ */
+export const FETCH = `${NOW}
+local acknowledged = completeAll(KEYS[1], KEYS[3], KEYS[8], ARGV[6] == '1', 7)
+local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', num(now), 'LIMIT', 0, 1000)
+for _, id in ipairs(due) do
+  redis.call('ZREM', KEYS[4], id)
+  local key = KEYS[1] .. id
+  local rank = redis.call('HGET', key, 'p')
+  if rank then
+    redis.call('HDEL', key, 'du')
+    ready(key, KEYS[2], id, rank, redis.call('INCR', KEYS[7]))
+  end
+end
+local stalled = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', num(now), 'LIMIT', 0, 100)) do
+  redis.call('ZREM', KEYS[3], id)
+  local key = KEYS[1] .. id
+  local f = redis.call('HMGET', key, 'p', 'q', 'a', 'm', 't')
+  if f[1] then
+    redis.call('HDEL', key, 'ls')
+    local dead = 0
+    if tonumber(f[3]) >= tonumber(f[4]) then
+      dead = 1
+      redis.call('HSET', key, 's', 'dead', 'e', num(now), 'er', ARGV[5], 'sk', '')
+      redis.call('ZADD', KEYS[5], num(now), id)
+    else
+      ready(key, KEYS[2], id, f[1], f[2])
+    end
+    stalled[#stalled + 1] = {id, f[5], f[3], dead}
+  end
+end
+local taken = {}
+local count = tonumber(ARGV[2])
+if count > 0 then
+  local popped = redis.call('ZPOPMIN', KEYS[2], count)
+  local deadline, started = num(now + tonumber(ARGV[3])), num(now)
+  local leases = {}
+  for i = 1, #popped, 2 do
+    local id = popped[i]
+    local key = KEYS[1] .. id
+    local f = redis.call('HMGET', key, 't', 'd', 'p', 'a', 'm', 'o', 'at')
+    if f[1] then
+      local token = ARGV[4] .. i
+      f[4] = tonumber(f[4]) + 1
+      redis.call('HSET', key, 'a', f[4], 's', 'active', 'ls', token, 'st', started)
+      leases[#leases + 1] = deadline; leases[#leases + 1] = id
+      table.insert(f, 1, token)
+      table.insert(f, 1, id)
+      taken[#taken + 1] = f
+    end
+  end
+  many('ZADD', KEYS[3], leases)
+  if #popped == count * 2 and redis.call('ZCARD', KEYS[2]) > 0 then wake(KEYS[6]) end
+end
+local nextDue = -1
+local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+if first[2] then nextDue = math.max(0, tonumber(first[2]) - now) end
+return {num(now), num(nextDue), stalled, taken, acknowledged}`;
+
+/**
+ * Completes jobs whose lease the caller still holds. KEYS: jobs, active, completed. ARGV: now,
+ * remove (1: delete the job), then id, token pairs. Returns `{now, {1 completed | 0 lease lost}…}`.
+ */
+export const COMPLETE = `${NOW}
+return {num(now), completeAll(KEYS[1], KEYS[2], KEYS[3], ARGV[2] == '1', 3)}`;
+
+/**
+ * Fails a job whose lease the caller still holds: dead (delay -1), ready again (0) or delayed.
+ * KEYS: jobs, active, delayed, dead, ready, wake, sequence. ARGV: now, id, token, delay ms,
+ * message, stack. Returns 1, or 0 when the lease was lost (nothing written).
+ */
+export const FAIL = `${NOW}
+local id = ARGV[2]
+local key = KEYS[1] .. id
+if redis.call('HGET', key, 'ls') ~= ARGV[3] then return 0 end
+redis.call('ZREM', KEYS[2], id)
+redis.call('HDEL', key, 'ls')
+redis.call('HSET', key, 'er', ARGV[5], 'sk', ARGV[6])
+local delay = tonumber(ARGV[4])
+if delay < 0 then
+  redis.call('HSET', key, 's', 'dead', 'e', num(now))
+  redis.call('ZADD', KEYS[4], num(now), id)
+  return 1
+end
+if delay == 0 then
+  ready(key, KEYS[5], id, redis.call('HGET', key, 'p'), redis.call('INCR', KEYS[7]))
+else
+  redis.call('HSET', key, 's', 'delayed', 'du', num(now + delay))
+  redis.call('ZADD', KEYS[3], num(now + delay), id)
+end
+wake(KEYS[6])
+return 1`;
+
+/**
+ * Hands leases back: jobs go back to ready at their place, the try not counted. KEYS: jobs,
+ * active, ready, wake. ARGV: now, then id, token pairs. Returns how many were handed back.
+ */
+export const RELEASE = `${NOW}
+local n = 0
+for i = 2, #ARGV, 2 do
+  local key = KEYS[1] .. ARGV[i]
+  if redis.call('HGET', key, 'ls') == ARGV[i + 1] then n = n + handBack(key, KEYS[2], KEYS[3], ARGV[i]) end
+end
+if n > 0 then wake(KEYS[4]) end
+return n`;
+
+/**
+ * Hands back the leases a worker holds without knowing it: jobs a fetch moved to active whose
+ * reply was lost (the connection dropped, the call timed out). KEYS: jobs, active, ready, wake.
+ * ARGV: now, the worker's token prefix, then the tokens it knows. Returns how many were handed back.
+ */
+export const RECLAIM = `${NOW}
+local known = {}
+for i = 3, #ARGV do known[ARGV[i]] = true end
+local prefix = ARGV[2]
+local n = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local key = KEYS[1] .. id
+  local token = redis.call('HGET', key, 'ls')
+  if token and string.sub(token, 1, #prefix) == prefix and not known[token] then
+    handBack(key, KEYS[2], KEYS[3], id)
+    n = n + 1
+  end
+end
+if n > 0 then wake(KEYS[4]) end
+return n`;
+
+/**
+ * Extends leases. KEYS: jobs, active. ARGV: now, lease ms, then id, token pairs. Returns
+ * `{1 extended | 0 lost}…`.
+ */
+export const EXTEND = `${NOW}
+local out = {}
+local deadline = num(now + tonumber(ARGV[2]))
+for i = 3, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1] .. ARGV[i], 'ls') == ARGV[i + 1] then
+    redis.call('ZADD', KEYS[2], 'XX', deadline, ARGV[i])
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+return out`;
+
+/**
+ * Cancels a ready or delayed job (deletes it). KEYS: jobs, ready, delayed. ARGV: now, id.
+ * Returns `cancelled`, or the state that prevented it (`missing` when there is no such job).
+ */
+export const CANCEL = `local key = KEYS[1] .. ARGV[2]
+local state = redis.call('HGET', key, 's')
+if not state then return 'missing' end
+if state == 'ready' then redis.call('ZREM', KEYS[2], ARGV[2])
+elseif state == 'delayed' then redis.call('ZREM', KEYS[3], ARGV[2])
+else return state end
+redis.call('DEL', key)
+return 'cancelled'`;
+
+/**
+ * Moves a dead job back to ready with its tries reset. KEYS: jobs, dead, ready, wake, sequence.
+ * ARGV: now, id. Returns 1, or 0 when the job is not dead.
+ */
+export const RETRY_DEAD = `${NOW}
+local id = ARGV[2]
+if redis.call('ZREM', KEYS[2], id) == 0 then return 0 end
+local key = KEYS[1] .. id
+redis.call('HSET', key, 'a', 0)
+redis.call('HDEL', key, 'er', 'sk', 'e', 'st')
+ready(key, KEYS[3], id, redis.call('HGET', key, 'p'), redis.call('INCR', KEYS[5]))
+wake(KEYS[4])
+return 1`;
+
+/**
+ * Deletes up to `limit` jobs of a set that ended before a time. KEYS: jobs, the set. ARGV: now,
+ * age ms, limit. Returns how many were deleted.
+ */
+export const CLEAN = `${NOW}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', num(now - tonumber(ARGV[2])), 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('DEL', KEYS[1] .. id)
+end
+return #ids`;
+
+/**
+ * Counts. KEYS: ready, delayed, active, dead, completed. Returns ready by rank (4), then delayed,
+ * active, dead, completed.
+ */
+export const STATS = `local out = {}
+for rank = 0, 3 do
+  out[#out + 1] = redis.call('ZCOUNT', KEYS[1], string.format('%.0f', rank * 1e13), '(' .. string.format('%.0f', (rank + 1) * 1e13))
+end
+for i = 2, 5 do out[#out + 1] = redis.call('ZCARD', KEYS[i]) end
+return out`;

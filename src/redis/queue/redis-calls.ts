@@ -1,0 +1,97 @@
+/**
+ * The queue's Redis calls: its scripts, defined once per connection, each call run through a
+ * CircuitBreaker and a Timeout, after a bounded wait for the connection to be ready.
+ * @module
+ * @internal
+ */
+import { createHash } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type { CircuitBreaker } from '../../circuit-breaker/index';
+import { compose, type Pipeline } from '../../core/policy';
+import { Timeout } from '../../timeout/index';
+import { readinessOf, type Readiness } from '../readiness';
+import { QueueConnectionError } from './errors';
+import * as lua from './lua';
+
+/** A script: its Lua and how many of its arguments are keys. */
+interface ScriptSpec {
+  readonly lua: string;
+  readonly keys: number;
+}
+
+const SCRIPTS = {
+  add: { lua: lua.ADD, keys: 5 },
+  fetch: { lua: lua.FETCH, keys: 8 },
+  complete: { lua: lua.COMPLETE, keys: 3 },
+  fail: { lua: lua.FAIL, keys: 7 },
+  release: { lua: lua.RELEASE, keys: 4 },
+  reclaim: { lua: lua.RECLAIM, keys: 4 },
+  extend: { lua: lua.EXTEND, keys: 2 },
+  cancel: { lua: lua.CANCEL, keys: 3 },
+  retryDead: { lua: lua.RETRY_DEAD, keys: 5 },
+  clean: { lua: lua.CLEAN, keys: 2 },
+  stats: { lua: lua.STATS, keys: 5 },
+} satisfies Record<string, ScriptSpec>;
+
+/** The name of each script. */
+export type ScriptName = keyof typeof SCRIPTS;
+
+type Command = (keysThenArgs: (string | number)[]) => Promise<unknown>;
+
+/**
+ * Runs the queue's scripts and commands on one connection. The command names carry the script's
+ * fingerprint, so that another copy of bulwark sharing the connection never lends this one a
+ * different script; ioredis sends EVALSHA and falls back to EVAL after a `SCRIPT FLUSH` or a
+ * failover by itself.
+ */
+export class RedisCalls {
+  readonly redis: Redis | Cluster;
+  /** Breaker and timeout, outermost first. */
+  readonly policy: Pipeline;
+  readonly breaker: CircuitBreaker;
+  readonly #names: Record<ScriptName, string>;
+  readonly #readiness: Readiness;
+  readonly #timeoutMs: number;
+
+  constructor(redis: Redis | Cluster, breaker: CircuitBreaker, timeoutMs: number, name: string) {
+    this.redis = redis;
+    this.breaker = breaker;
+    this.#timeoutMs = timeoutMs;
+    this.#readiness = readinessOf(redis);
+    this.policy = compose(breaker, new Timeout({ timeoutMs, name: `${name}:redis-timeout`, registry: false }));
+    const names = {} as Record<ScriptName, string>;
+    const target = redis as unknown as Record<string, unknown> & Redis;
+    for (const [script, spec] of Object.entries(SCRIPTS) as [ScriptName, ScriptSpec][]) {
+      const command = `bulwarkQueue_${script}_${createHash('sha1').update(spec.lua).digest('hex').slice(0, 12)}`;
+      if (typeof target[command] !== 'function') target.defineCommand(command, { numberOfKeys: spec.keys, lua: spec.lua });
+      names[script] = command;
+    }
+    this.#names = names;
+  }
+
+  /** Runs `script` with `keys` then `args`, through the breaker and the timeout. */
+  script(script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return this.call(() => this.send(script, keys, args));
+  }
+
+  /**
+   * Sends `script` as it is: no breaker, no timeout, no wait for the connection. Keys and
+   * arguments go as one array (ioredis flattens it), never spread into the call: `addBulk` sends
+   * 7 arguments per job, more than a call's stack takes.
+   */
+  send(script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return (this.redis as unknown as Record<string, Command>)[this.#names[script]]!([...keys, ...args]);
+  }
+
+  /** Runs `send` through the breaker and the timeout, first waiting (within the timeout) for the connection. */
+  call<T>(send: () => Promise<T>): Promise<T> {
+    return this.policy.execute(async () => {
+      const redis = this.redis;
+      if (redis.status !== 'ready') {
+        const outcome = await this.#readiness.wait(this.#timeoutMs);
+        if (outcome !== 'ready') throw new QueueConnectionError(outcome, redis.status);
+      }
+      return send();
+    });
+  }
+}

@@ -1,0 +1,65 @@
+import type { Redis } from 'ioredis';
+import { vi } from 'vitest';
+import { RedisQueue, type RedisQueueEvents, type RedisQueueOptions } from '../../src/redis/index';
+import { deleteUnder, uniquePrefix } from './support';
+
+/** A queue under its own prefix, out of the default registry; `cleanup` deletes its keys. */
+export function testQueue(redis: Redis, label: string, options: Partial<RedisQueueOptions> = {}): RedisQueue & { cleanup(): Promise<void> } {
+  const prefix = uniquePrefix(`queue-${label}`);
+  const queue = new RedisQueue({ redis, name: label, prefix, registry: false, ...options });
+  return Object.assign(queue, {
+    async cleanup(): Promise<void> {
+      await queue[Symbol.asyncDispose]();
+      await deleteUnder(redis, prefix);
+    },
+  });
+}
+
+/** Resolves with the first `count` events of `type` on `queue` (rejects after `timeoutMs`). */
+export function nextEvents<Type extends keyof RedisQueueEvents>(
+  queue: RedisQueue,
+  type: Type,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<RedisQueueEvents[Type][]> {
+  const seen: RedisQueueEvents[Type][] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`saw ${seen.length} of ${count} ${type} events within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const stop = queue.events.on(type, (event) => {
+      seen.push(event);
+      if (seen.length < count) return;
+      stop();
+      clearTimeout(timer);
+      resolve(seen);
+    });
+  });
+}
+
+/** A promise and its resolver. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** The arguments of an ioredis command, as `sendCommand` receives it. */
+type CommandArgs = readonly unknown[];
+
+/**
+ * Makes the first command on `redis` that `matches` run on the server but lose its reply on the
+ * way back (it rejects as after a dropped connection). Returns how many replies were lost so far.
+ */
+export function loseReplyOnce(redis: Redis, matches: (args: CommandArgs) => boolean): () => number {
+  const send = redis.sendCommand.bind(redis);
+  let lost = 0;
+  vi.spyOn(redis, 'sendCommand').mockImplementation((command, stream) => {
+    const result = send(command, stream);
+    if (lost > 0 || !matches((command as unknown as { args: CommandArgs }).args)) return result;
+    lost++;
+    return (result as Promise<unknown>).then(() => Promise.reject(new Error('Connection is closed.')));
+  });
+  return () => lost;
+}

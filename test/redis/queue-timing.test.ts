@@ -1,0 +1,250 @@
+/**
+ * RedisQueue behaviour that runs on Redis's own clock (delays, backoff, leases): real waits of a
+ * few hundred ms, so this suite is in the `slow` project.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { isBulwarkError } from '../../src/core/errors';
+import { connect } from './support';
+import { deferred, nextEvents, testQueue } from './queue-support';
+
+let redis: Redis;
+const queues: { cleanup(): Promise<void> }[] = [];
+
+function queueFor(label: string, options: Parameters<typeof testQueue>[2] = {}, connection: Redis = redis): ReturnType<typeof testQueue> {
+  const queue = testQueue(connection, label, options);
+  queues.push(queue);
+  return queue;
+}
+
+/** Redis's TIME in ms. */
+async function serverNow(): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
+}
+
+beforeAll(async () => {
+  redis = await connect(inject('redisUrl'));
+});
+
+afterEach(async () => {
+  await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
+});
+
+afterAll(() => {
+  redis.disconnect();
+});
+
+describe('RedisQueue on Redis time', () => {
+  it('never runs a delayed job before its time by Redis TIME, whatever the producer clock says', async () => {
+    const queue = queueFor('delayed');
+    const realNow = Date.now;
+    // A producer whose clock is an hour behind: with client time, the job would be due at once.
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+    const before = await serverNow();
+    const job = await queue.add('t', 1, { delayMs: 300 });
+    vi.mocked(Date.now).mockRestore();
+    expect(job.state).toBe('delayed');
+    expect(job.dueAt! - job.addedAt).toBe(300);
+    expect(job.addedAt).toBeGreaterThanOrEqual(before);
+    const ranAt = deferred<number>();
+    const worker = queue.process(async () => ranAt.resolve(await serverNow()), { blockMs: 5_000 });
+    const startedAt = await ranAt.promise;
+    await worker.close();
+    expect(startedAt).toBeGreaterThanOrEqual(job.dueAt!);
+    // Woken for it by its due time, not at the end of a 5 s blocking wait.
+    expect(startedAt - job.dueAt!).toBeLessThan(1_000);
+  });
+
+  it('wakes an idle blocked worker at once when a job is added', async () => {
+    const queue = queueFor('wake');
+    const started = nextEvents(queue, 'active', 1);
+    const worker = queue.process(() => {}, { blockMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let it block
+    const addedAt = Date.now();
+    await queue.add('t', 1);
+    await started;
+    await worker.close();
+    expect(Date.now() - addedAt).toBeLessThan(1_000);
+  });
+
+  it('retries after the backoff, exponentially, by Redis time', async () => {
+    const queue = queueFor('backoff', { backoff: { type: 'exponential', initialDelayMs: 150, multiplier: 2, jitter: 'none' } });
+    const dead = nextEvents(queue, 'dead', 1);
+    const starts: number[] = [];
+    await queue.add('t', 1, { maxAttempts: 3 });
+    const worker = queue.process(async () => {
+      starts.push(await serverNow());
+      throw new Error('fails');
+    });
+    await dead;
+    await worker.close();
+    expect(starts).toHaveLength(3);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(150);
+    expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe('RedisQueue blocking waits', () => {
+  it('replaces a blocking connection whose pop neither resolves nor rejects (bullmq #36)', async () => {
+    const queue = queueFor('hung-pop');
+    const duplicate = redis.duplicate.bind(redis);
+    const hung: Redis[] = [];
+    const spy = vi.spyOn(redis, 'duplicate').mockImplementationOnce(() => {
+      const blocker = duplicate();
+      blocker.blpop = (() => new Promise(() => {})) as never; // stuck after a reconnect
+      hung.push(blocker);
+      return blocker;
+    });
+    const worker = queue.process(() => {}, { blockMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 1_300)); // its pop's timeout plus the 1 s grace
+    const done = nextEvents(queue, 'completed', 1, 3_000);
+    await queue.add('t', 1);
+    await done;
+    await worker.close();
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(hung[0]?.status).toBe('end');
+  });
+});
+
+describe('RedisQueue leases', () => {
+  it('returns a job whose worker died to ready with the try counted (stalled), and the dead worker cannot complete it', async () => {
+    const dying = await connect(inject('redisUrl'));
+    const queue = queueFor('stalled');
+    const onDying = testQueue(dying, 'stalled', { prefix: queue.prefix, registry: false });
+    const job = await queue.add('t', 1);
+    const startedOnDying = deferred();
+    const finishOnDying = deferred();
+    const dyingWorker = onDying.process(async () => {
+      startedOnDying.resolve();
+      await finishOnDying.promise;
+    }, { leaseMs: 150 });
+    await startedOnDying.promise;
+    dying.disconnect(); // the worker can no longer extend its lease
+
+    const stalled = nextEvents(queue, 'stalled', 1);
+    const completed = nextEvents(queue, 'completed', 1);
+    const attempts: number[] = [];
+    const worker = queue.process((running) => void attempts.push(running.attempts), { blockMs: 50 });
+    const [event] = await stalled;
+    await completed;
+    finishOnDying.resolve();
+    await dyingWorker.close({ drainMs: 0 });
+    await worker.close();
+    expect(event).toMatchObject({ jobId: job.id, attempts: 1, dead: false });
+    expect(attempts).toEqual([2]);
+    expect(await queue.get(job.id)).toMatchObject({ state: 'completed', attempts: 2 });
+  });
+
+  it('dead-letters a job that stalls on its last try', async () => {
+    const dying = await connect(inject('redisUrl'));
+    const queue = queueFor('stalled-dead');
+    const onDying = testQueue(dying, 'stalled-dead', { prefix: queue.prefix, registry: false });
+    const job = await queue.add('t', 1, { maxAttempts: 1 });
+    const started = deferred();
+    const dyingWorker = onDying.process(() => {
+      started.resolve();
+      return new Promise(() => {});
+    }, { leaseMs: 100 });
+    await started.promise;
+    dying.disconnect();
+    const dead = nextEvents(queue, 'dead', 1);
+    const worker = queue.process(() => {}, { blockMs: 50 });
+    const [event] = await dead;
+    await worker.close();
+    await dyingWorker.close({ drainMs: 0 });
+    expect(event).toMatchObject({ jobId: job.id, reason: 'stalled', attempts: 1 });
+    expect((await queue.get(job.id))?.error?.message).toMatch(/lease of its last try ran out/);
+  });
+
+  it('extends the lease of a job that runs longer than leaseMs, so nobody else takes it', async () => {
+    const queue = queueFor('extend');
+    const stalled = vi.fn();
+    queue.events.on('stalled', stalled);
+    await queue.add('t', 1);
+    let runs = 0;
+    const done = nextEvents(queue, 'completed', 1);
+    const first = queue.process(async () => {
+      runs++;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }, { leaseMs: 300 }); // renewed every 100 ms: runs past three leases
+    const second = queue.process(() => void runs++, { blockMs: 20 });
+    await done;
+    await Promise.all([first.close(), second.close()]);
+    expect(runs).toBe(1);
+    expect(stalled).not.toHaveBeenCalled();
+  });
+});
+
+describe('RedisQueue job time limits and close()', () => {
+  it("passes the job and an ExecutionContext whose signal aborts at the job's own time limit, or the worker's", async () => {
+    const queue = queueFor('timeout');
+    const failed = nextEvents(queue, 'failed', 2);
+    const completed = nextEvents(queue, 'completed', 1);
+    await queue.addBulk([
+      { type: 'short', payload: 1, options: { timeoutMs: 30, maxAttempts: 1 } },
+      { type: 'long', payload: 2, options: { timeoutMs: 5_000, maxAttempts: 1 } },
+      { type: 'default', payload: 3, options: { maxAttempts: 1 } },
+    ]);
+    const budgets = new Map<string, number>();
+    const aborted = new Map<string, unknown>();
+    const worker = queue.process(
+      (job, ctx) => {
+        budgets.set(job.type, ctx.deadline! - Date.now());
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 150);
+          ctx.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            aborted.set(job.type, ctx.signal.reason);
+            reject(ctx.signal.reason);
+          });
+        });
+      },
+      { timeoutMs: 60, concurrency: 3 },
+    );
+    const failures = await failed;
+    await completed;
+    await worker.close();
+    expect(failures.map((event) => event.jobType).sort()).toEqual(['default', 'short']);
+    for (const event of failures) expect(isBulwarkError(event.error, 'OPERATION_TIMEOUT')).toBe(true);
+    expect([...aborted.keys()].sort()).toEqual(['default', 'short']);
+    expect(budgets.get('short')).toBeLessThanOrEqual(30);
+    expect(budgets.get('default')).toBeLessThanOrEqual(60);
+    expect(budgets.get('long')).toBeGreaterThan(4_000);
+  });
+
+  it('close() with jobs in flight aborts them after drainMs and hands their leases back, the try not counted', async () => {
+    const queue = queueFor('close');
+    await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));
+    const started = nextEvents(queue, 'active', 3);
+    const reasons: unknown[] = [];
+    const worker = queue.process(
+      (_job, ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            reasons.push(ctx.signal.reason);
+            resolve(undefined);
+          });
+        }),
+      { concurrency: 3 },
+    );
+    await started;
+    const closedAt = Date.now();
+    await worker.close({ drainMs: 100 });
+    expect(Date.now() - closedAt).toBeLessThan(1_000);
+    expect(reasons.map((reason) => (reason as { reason: string }).reason)).toEqual(['workerClosed', 'workerClosed', 'workerClosed']);
+    expect(await queue.stats()).toMatchObject({ ready: 3, active: 0, completed: 0 });
+    const jobs = await Promise.all(['1', '2', '3'].map((id) => queue.get(id)));
+    expect(jobs.map((job) => [job?.state, job?.attempts])).toEqual([['ready', 0], ['ready', 0], ['ready', 0]]);
+  });
+
+  it('close() waits for running jobs to finish within drainMs and records them', async () => {
+    const queue = queueFor('drain');
+    await queue.add('t', 1);
+    const started = nextEvents(queue, 'active', 1);
+    const worker = queue.process(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    await started;
+    await worker.close({ drainMs: 5_000 });
+    expect(await queue.stats()).toMatchObject({ completed: 1, active: 0 });
+  });
+});

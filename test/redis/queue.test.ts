@@ -1,0 +1,418 @@
+import type { Redis } from 'ioredis';
+import { Redis as Redis5 } from 'ioredis5';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { AdaptiveConcurrencyLimiter } from '../../src/adaptive-concurrency/index';
+import { BulwarkError, ConfigError, isBulwarkError } from '../../src/core/errors';
+import { bus } from '../../src/bus';
+import { Retry } from '../../src/retry/index';
+import { setLogger } from '../../src/core/logger';
+import type { Priority } from '../../src/core/policy';
+import { Registry } from '../../src/core/registry';
+import { JobPayloadError, RedisQueue, UnknownJobTypeError, UnrecoverableError, type Job, type WorkerOptions } from '../../src/redis/index';
+import { connect } from './support';
+import { deferred, loseReplyOnce, nextEvents, testQueue } from './queue-support';
+
+let redis: Redis;
+const queues: { cleanup(): Promise<void> }[] = [];
+
+function queueFor(label: string, options: Parameters<typeof testQueue>[2] = {}): ReturnType<typeof testQueue> {
+  const queue = testQueue(redis, label, options);
+  queues.push(queue);
+  return queue;
+}
+
+beforeAll(async () => {
+  redis = await connect(inject('redisUrl'));
+});
+
+afterEach(async () => {
+  await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
+});
+
+afterAll(() => {
+  redis.disconnect();
+});
+
+/** Runs 40 jobs of 3 ms and returns how many ran at once at most. */
+async function peakConcurrency(queue: RedisQueue, options: WorkerOptions): Promise<number> {
+  await queue.addBulk(Array.from({ length: 40 }, (_, i) => ({ type: 't', payload: i })));
+  let running = 0;
+  let peak = 0;
+  const done = nextEvents(queue, 'completed', 40);
+  const worker = queue.process(async () => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    running--;
+  }, options);
+  await done;
+  await worker.close();
+  return peak;
+}
+
+describe('RedisQueue options', () => {
+  it('throws one ConfigError naming every bad option', () => {
+    const bad = () =>
+      new RedisQueue({ redis, name: 'a{b}', prefix: '', maxPayloadBytes: 0, lowWaterMark: 5, highWaterMark: 5, extra: 1 } as never);
+    expect(bad).toThrow(ConfigError);
+    try {
+      bad();
+    } catch (error) {
+      expect((error as ConfigError).issues.map((issue) => issue.path).sort()).toEqual(['extra', 'lowWaterMark', 'maxPayloadBytes', 'name', 'prefix']);
+    }
+    expect(() => new RedisQueue({ redis: {} as never, name: 'q' })).toThrow(/redis: expected an ioredis Redis or Cluster/);
+  });
+
+  it('refuses bad worker options and bad handlers with a ConfigError', () => {
+    const queue = queueFor('worker-options');
+    const limiter = new AdaptiveConcurrencyLimiter({ registry: false });
+    expect(() => queue.process(() => {}, { concurrency: 0, leaseMs: 1, limiter } as never)).toThrow(/concurrency[\s\S]*leaseMs[\s\S]*limiter/);
+    expect(() => queue.process({ a: 'not a function' } as never)).toThrow(ConfigError);
+  });
+
+  it('rejects bad add options with a ConfigError naming each, writing nothing', async () => {
+    const queue = queueFor('add-options');
+    const error = await queue
+      .add('', 1, { priority: 'urgent', delayMs: -1, maxAttempts: 0, colour: 'red', jobId: '42', backoff: { jitter: 'lots' } } as never)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['type', 'colour', 'priority', 'delayMs', 'jobId', 'maxAttempts', 'backoff.jitter']);
+    expect((await queue.stats()).ready).toBe(0);
+  });
+});
+
+describe('RedisQueue producer', () => {
+  it('adds a job and reads it back with its options', async () => {
+    const queue = queueFor('add');
+    const job = await queue.add('email', { to: 'ada' }, { priority: 'high', maxAttempts: 5, timeoutMs: 1_000, metadata: { trace: 't1' }, backoff: { type: 'constant', initialDelayMs: 10 } });
+    expect(job).toMatchObject({ type: 'email', payload: { to: 'ada' }, priority: 'high', attempts: 0, maxAttempts: 5, state: 'ready' });
+    const read = await queue.get(job.id);
+    expect(read).toMatchObject({ id: job.id, type: 'email', payload: { to: 'ada' }, priority: 'high', maxAttempts: 5, state: 'ready', timeoutMs: 1_000, metadata: { trace: 't1' }, backoff: { type: 'constant', initialDelayMs: 10 }, addedAt: job.addedAt });
+    expect(await queue.get('nope')).toBeUndefined();
+  });
+
+  it('keeps one job per jobId: a second add returns the first job and writes nothing', async () => {
+    const queue = queueFor('idempotent');
+    const first = await queue.add('a', { v: 1 }, { jobId: 'order-42' });
+    const second = await queue.add('a', { v: 2 }, { jobId: 'order-42', priority: 'critical' });
+    const [third] = await queue.addBulk([{ type: 'a', payload: { v: 3 }, options: { jobId: 'order-42' } }]);
+    expect(first.id).toBe('order-42');
+    expect(second).toMatchObject({ id: 'order-42', payload: { v: 1 }, priority: 'normal' });
+    expect(third).toMatchObject({ id: 'order-42', payload: { v: 1 } });
+    expect((await queue.stats()).ready).toBe(1);
+  });
+
+  it('refuses a payload over maxPayloadBytes or not JSON-serialisable with a JobPayloadError, writing nothing', async () => {
+    const queue = queueFor('payload', { maxPayloadBytes: 1_000 });
+    const big = await queue.add('a', 'é'.repeat(600)).catch((e: unknown) => e);
+    expect(big).toBeInstanceOf(JobPayloadError);
+    expect((big as JobPayloadError).message).toMatch(/1202 bytes encoded, over maxPayloadBytes \(1000\)/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    expect(await queue.add('a', cyclic).catch((e: unknown) => e)).toBeInstanceOf(JobPayloadError);
+    expect(await queue.add('a', () => 1).catch((e: unknown) => e)).toBeInstanceOf(JobPayloadError);
+    const bulk = await queue.addBulk<unknown>([{ type: 'a', payload: 1 }, { type: 'a', payload: 'x'.repeat(2_000) }]).catch((e: unknown) => e);
+    expect(bulk).toBeInstanceOf(JobPayloadError);
+    expect((await queue.stats()).ready).toBe(0);
+    expect(isBulwarkError(big, 'JOB_PAYLOAD_INVALID')).toBe(true);
+  });
+
+  it('adds 20,000 jobs in bulk in one round trip, in order', async () => {
+    const queue = queueFor('bulk');
+    const send = vi.spyOn(redis, 'sendCommand');
+    const jobs = await queue.addBulk(Array.from({ length: 20_000 }, (_, i) => ({ type: 't', payload: i })));
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(jobs.map((job) => job.payload)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    expect(new Set(jobs.map((job) => job.id)).size).toBe(20_000);
+    expect((await queue.stats()).ready).toBe(20_000);
+  });
+
+  it('counts ready jobs by priority and cancels jobs that are not active', async () => {
+    const queue = queueFor('stats');
+    const [a, , c] = await queue.addBulk([
+      { type: 't', payload: 1, options: { priority: 'critical' } },
+      { type: 't', payload: 2, options: { priority: 'low' } },
+      { type: 't', payload: 3, options: { delayMs: 60_000 } },
+    ]);
+    expect(await queue.stats()).toEqual({ ready: 2, readyByPriority: { critical: 1, high: 0, normal: 0, low: 1 }, delayed: 1, active: 0, dead: 0, completed: 0 });
+    expect(await queue.cancel((a as Job).id)).toBe(true);
+    expect(await queue.cancel((c as Job).id)).toBe(true);
+    expect(await queue.cancel((c as Job).id)).toBe(false);
+    expect(await queue.get((a as Job).id)).toBeUndefined();
+    expect((await queue.stats()).ready).toBe(1);
+  });
+
+  it('emits added on the instance and on the bus', async () => {
+    const queue = queueFor('added');
+    const seen: string[] = [];
+    const stop = bus.on('redisQueue:added' as never, ((event: { jobId: string }) => seen.push(`bus:${event.jobId}`)) as never);
+    queue.events.on('added', (event) => seen.push(`local:${event.jobId}:${event.state}`));
+    const job = await queue.add('t', 1, { delayMs: 10_000 });
+    stop();
+    expect(seen).toEqual([`local:${job.id}:delayed`, `bus:${job.id}`]);
+  });
+
+  it('joins a registry with its local counters, and leaves nothing registered that calls Redis', async () => {
+    const registry = new Registry();
+    const queue = queueFor('registry', { registry });
+    await queue.add('t', 1);
+    const health = registry.health();
+    expect(health.instances['registry']).toMatchObject({ patternType: 'redisQueue', healthy: true, stats: { added: 1, workers: 0 } });
+    expect(JSON.parse(JSON.stringify(health))).toEqual(health);
+  });
+});
+
+describe('RedisQueue worker', () => {
+  it('runs jobs by priority, FIFO within a priority, with one consumer', async () => {
+    const queue = queueFor('priority');
+    const priorities = ['low', 'normal', 'critical', 'high'] as const satisfies readonly Priority[];
+    await queue.addBulk(Array.from({ length: 40 }, (_, i) => ({ type: 't', payload: i, options: { priority: priorities[i % 4] as Priority } })));
+    const order: number[] = [];
+    const done = nextEvents(queue, 'completed', 40);
+    const worker = queue.process(async (job) => {
+      order.push(job.payload as number);
+    }, { concurrency: 1 });
+    await done;
+    await worker.close();
+    const expected = (['critical', 'high', 'normal', 'low'] as const).flatMap((p) => Array.from({ length: 40 }, (_, i) => i).filter((i) => priorities[i % 4] === p));
+    expect(order).toEqual(expected);
+  });
+
+  it('routes jobs by type and dead-letters a job of an unknown type with a clear error', async () => {
+    const queue = queueFor('routing');
+    const ran: string[] = [];
+    const dead = nextEvents(queue, 'dead', 2);
+    const completed = nextEvents(queue, 'completed', 2);
+    await queue.addBulk([
+      { type: 'resize', payload: 'img' },
+      { type: 'mail', payload: 'hi' },
+      { type: 'unknown', payload: '0' },
+      { type: 'toString', payload: '1' },
+    ]);
+    const worker = queue.process({ resize: (job) => void ran.push(`resize:${job.payload}`), mail: (job) => void ran.push(`mail:${job.payload}`) });
+    const [event, inherited] = (await dead).sort((a, b) => a.jobType.localeCompare(b.jobType)).reverse();
+    await completed;
+    await worker.close();
+    expect(ran.sort()).toEqual(['mail:hi', 'resize:img']);
+    expect(inherited).toMatchObject({ jobType: 'toString', reason: 'unrecoverable' });
+    expect(event).toMatchObject({ jobType: 'unknown', reason: 'unrecoverable', attempts: 1 });
+    expect(event?.error).toBeInstanceOf(UnknownJobTypeError);
+    const job = await queue.get(event!.jobId);
+    expect(job).toMatchObject({ state: 'dead', attempts: 1 });
+    expect(job?.error?.message).toMatch(/no handler for job type "unknown" \(this worker handles: resize, mail\)/);
+  });
+
+  it('sends an UnrecoverableError straight to the dead-letter set, skipping retries', async () => {
+    const queue = queueFor('unrecoverable');
+    const dead = nextEvents(queue, 'dead', 1);
+    const job = await queue.add('charge', { card: 'bad' }, { maxAttempts: 5 });
+    let calls = 0;
+    const worker = queue.process({
+      charge: () => {
+        calls++;
+        throw new UnrecoverableError('card is invalid');
+      },
+    });
+    const [event] = await dead;
+    await worker.close();
+    expect(calls).toBe(1);
+    expect(event).toMatchObject({ jobId: job.id, reason: 'unrecoverable', attempts: 1 });
+    const stored = await queue.get(job.id);
+    expect(stored).toMatchObject({ state: 'dead', attempts: 1, error: { message: 'UnrecoverableError: card is invalid' } });
+    expect(stored?.error?.stack).toMatch(/UnrecoverableError: card is invalid\n\s+at /);
+    expect(new UnrecoverableError('x')).toBeInstanceOf(BulwarkError);
+    expect(new UnrecoverableError('x').code).toBe('JOB_UNRECOVERABLE');
+  });
+
+  it('retries through the delayed set, then dead-letters with error, stack and attempts; retryDead brings it back', async () => {
+    const queue = queueFor('retries', { backoff: { type: 'constant', initialDelayMs: 1, jitter: 'none' } });
+    const retrying = nextEvents(queue, 'retrying', 2);
+    const dead = nextEvents(queue, 'dead', 1);
+    const job = await queue.add('flaky', 1);
+    let calls = 0;
+    const worker = queue.process(() => {
+      calls++;
+      throw new Error(`boom ${calls}`);
+    });
+    const retries = await retrying;
+    const [event] = await dead;
+    expect(retries.map((r) => [r.attempt, r.delayMs])).toEqual([[1, 1], [2, 1]]);
+    expect(event).toMatchObject({ jobId: job.id, attempts: 3, reason: 'exhausted' });
+    const stored = await queue.get(job.id);
+    expect(stored).toMatchObject({ state: 'dead', attempts: 3, maxAttempts: 3, error: { message: 'Error: boom 3' } });
+    expect(stored?.error?.stack).toContain('boom 3');
+    expect(await queue.stats()).toMatchObject({ dead: 1, ready: 0, delayed: 0, active: 0 });
+
+    const again = nextEvents(queue, 'completed', 1);
+    calls = 100;
+    await worker.close();
+    const worker2 = queue.process(() => {});
+    expect(await queue.retryDead(job.id)).toBe(true);
+    expect(await queue.retryDead(job.id)).toBe(false);
+    await again;
+    await worker2.close();
+    expect(await queue.get(job.id)).toMatchObject({ state: 'completed', attempts: 1 });
+  });
+
+  it('cleans completed and dead jobs older than a given age', async () => {
+    const queue = queueFor('clean');
+    const done = nextEvents(queue, 'completed', 3);
+    await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));
+    const worker = queue.process(() => {});
+    await done;
+    await worker.close();
+    expect(await queue.clean({ state: 'completed', olderThanMs: 60_000 })).toBe(0);
+    expect(await queue.clean({ state: 'completed', olderThanMs: 0 })).toBe(3);
+    expect((await queue.stats()).completed).toBe(0);
+    await expect(queue.clean({ state: 'active', olderThanMs: -1 } as never)).rejects.toThrow(/state[\s\S]*olderThanMs/);
+  });
+
+  it('emits active with the wait time and completed with the run time', async () => {
+    const queue = queueFor('timing-events');
+    const active = nextEvents(queue, 'active', 1);
+    const completed = nextEvents(queue, 'completed', 1);
+    await queue.add('t', 1);
+    const worker = queue.process(async () => {});
+    const [start] = await active;
+    const [end] = await completed;
+    await worker.close();
+    expect(start).toMatchObject({ attempt: 1, patternType: 'redisQueue', patternName: 'timing-events' });
+    expect(start?.waitMs).toBeGreaterThanOrEqual(0);
+    expect(end?.runMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('never runs more than concurrency jobs at once, and takes several jobs per round trip', async () => {
+    expect(await peakConcurrency(queueFor('concurrency'), { concurrency: 7 })).toBe(7);
+  });
+
+  it('runs under an AdaptiveConcurrencyLimiter when one is passed', async () => {
+    const limiter = new AdaptiveConcurrencyLimiter({ initialLimit: 3, minLimit: 3, maxLimit: 3, registry: false });
+    expect(await peakConcurrency(queueFor('limiter'), { limiter })).toBe(3);
+  });
+
+  it('runs each job through the extra policy, inside the concurrency limit', async () => {
+    const queue = queueFor('policy');
+    const retry = new Retry({ maxAttempts: 2, backoff: 'constant', initialDelayMs: 0, registry: false });
+    const done = nextEvents(queue, 'completed', 1);
+    const job = await queue.add('t', 1);
+    let calls = 0;
+    const worker = queue.process(() => {
+      if (++calls === 1) throw new Error('first call fails');
+    }, { policy: retry });
+    await done;
+    await worker.close();
+    expect(calls).toBe(2);
+    expect(retry.stats()).toMatchObject({ retries: 1 });
+    expect(await queue.get(job.id)).toMatchObject({ state: 'completed', attempts: 1 });
+  });
+
+  it('closes its workers when disposed, handing their jobs back', async () => {
+    const queue = queueFor('dispose');
+    await queue.add('t', 1);
+    const started = nextEvents(queue, 'active', 1);
+    const worker = queue.process(() => new Promise(() => {}));
+    await started;
+    await queue[Symbol.asyncDispose]();
+    expect(worker.running).toBe(0);
+    expect(await queue.stats()).toMatchObject({ ready: 1, active: 0 });
+  });
+
+  it('waits for a limiter it shares with other work, taking jobs once it has room', async () => {
+    const queue = queueFor('shared-limiter');
+    const limiter = new AdaptiveConcurrencyLimiter({ initialLimit: 1, minLimit: 1, maxLimit: 1, registry: false });
+    const permit = await limiter.acquire();
+    await queue.add('t', 1);
+    const done = nextEvents(queue, 'completed', 1);
+    const worker = queue.process(() => {}, { limiter });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await queue.stats()).ready).toBe(1);
+    permit.release('success');
+    await done;
+    await worker.close();
+  });
+
+  it('reads the time from the client with timeSource client', async () => {
+    const queue = queueFor('client-time', { timeSource: 'client' });
+    const realNow = Date.now;
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+    const job = await queue.add('t', 1);
+    vi.mocked(Date.now).mockRestore();
+    expect(Math.abs(job.addedAt - (realNow() - 3_600_000))).toBeLessThan(1_000);
+  });
+
+  it('does not complete or fail a job whose lease it lost', async () => {
+    const queue = queueFor('lease-check');
+    const job = await queue.add('t', 1, { maxAttempts: 1 });
+    const started = deferred();
+    const finish = deferred();
+    const worker = queue.process(async () => {
+      started.resolve();
+      await finish.promise;
+    });
+    await started.promise;
+    // Another worker took the job over (as after a stall): the lease token is no longer ours.
+    await redis.hset(`${queue.keys.jobs}${job.id}`, 'ls', 'someone-else');
+    const warned = deferred<string>();
+    setLogger({ error: () => {}, info: () => {}, debug: () => {}, warn: (_, message) => warned.resolve(message ?? '') });
+    finish.resolve();
+    expect(await warned.promise).toMatch(/lost its lease/);
+    setLogger();
+    await worker.close();
+    expect(await queue.get(job.id)).toMatchObject({ state: 'active' });
+    expect((await queue.stats()).completed).toBe(0);
+  });
+
+  it('pauses when a fetch fails and, on resuming, hands back the jobs of a fetch whose reply was lost', async () => {
+    const queue = queueFor('lost-reply');
+    await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));
+    // The server runs this fetch; its reply is lost on the way back.
+    const lost = loseReplyOnce(redis, (args) => String(args[1]) === '8' && args.includes(queue.keys.active));
+    const paused = nextEvents(queue, 'pause', 1);
+    const resumed = nextEvents(queue, 'resume', 1);
+    const done = nextEvents(queue, 'completed', 3, 5_000);
+    const attempts: number[] = [];
+    const worker = queue.process((job) => void attempts.push(job.attempts), { leaseMs: 60_000, blockMs: 50 });
+    await paused;
+    await resumed;
+    await done;
+    await worker.close();
+    expect(lost()).toBe(1);
+    expect(attempts).toEqual([1, 1, 1]);
+  });
+
+  it('completes a job once when the reply to its completion is lost and the completion is sent again', async () => {
+    const queue = queueFor('lost-ack');
+    const lost = loseReplyOnce(redis, (args) => String(args[1]) === '3' && args.includes(queue.keys.completed));
+    const warnings: string[] = [];
+    setLogger({ error: () => {}, info: () => {}, debug: () => {}, warn: (_, message) => void warnings.push(message ?? '') });
+    const done = nextEvents(queue, 'completed', 1, 5_000);
+    const job = await queue.add('t', 1);
+    const worker = queue.process(() => {}, { blockMs: 50 });
+    await done;
+    await worker.close();
+    setLogger();
+    expect(lost()).toBe(1);
+    expect(warnings.filter((message) => /lost its lease/.test(message))).toEqual([]);
+    expect(await queue.get(job.id)).toMatchObject({ state: 'completed', attempts: 1 });
+  });
+
+  it('works the same on ioredis 5', async () => {
+    const redis5 = new Redis5(inject('redisUrl'), { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0 });
+    await redis5.connect();
+    try {
+      const queue = testQueue(redis5 as never, 'ioredis5');
+      queues.push(queue);
+      const done = nextEvents(queue, 'completed', 3);
+      await queue.addBulk([3, 2, 1].map((payload) => ({ type: 't', payload, options: { jobId: `j${payload}` } })));
+      const seen: unknown[] = [];
+      const worker = queue.process((job) => void seen.push(job.payload), { concurrency: 1, blockMs: 50 });
+      await done;
+      await worker.close();
+      expect(seen).toEqual([3, 2, 1]);
+      expect(await queue.get('j1')).toMatchObject({ state: 'completed', attempts: 1 });
+    } finally {
+      await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
+      redis5.disconnect();
+    }
+  });
+});
