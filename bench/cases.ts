@@ -73,6 +73,7 @@ export type Library =
   | 'opossum'
   | 'rate-limiter-flexible'
   | 'ioredis-evalsha'
+  | 'bentocache' | 'cache-manager'
   | 'ioredis';
 
 /** A group of rows that do the same job, compared with each other. */

@@ -15,6 +15,7 @@ import {
   type Library,
 } from './cases';
 import { REDIS_GET_GROUP, REDIS_GET_PIPELINED_GROUP } from './redis-client-cases';
+import { CACHE_HIT_GROUP, CACHE_HIT_PIPELINED_GROUP } from './redis-cache-cases';
 
 /**
  * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group);
@@ -64,6 +65,8 @@ export interface GoalResult extends Goal {
  * ≤ 0.8× rate-limiter-flexible's RateLimiterMemory time, with one key and with 10,000 keys; on a
  * RedisStore with 100 calls in flight, a sliding-window RateLimiter at ≥ 85% of the throughput of a
  * raw EVALSHA on the same connection, and a sliding-log one faster than RateLimiterRedis.
+ * A Cache hit over Redis, 100 in flight, at ≥ 90% of the throughput of a raw GET + JSON.parse on
+ * the same connection, and at ≥ 2× bentocache's (Redis-only store), with auto-pipelining off and on.
  */
 export const GOALS: readonly Goal[] = [
   { group: 'retry', metric: 'overheadVsCockatiel', max: 0.5, text: 'Retry overhead ≤ 0.5× cockatiel overhead' },
@@ -180,6 +183,22 @@ export const GOALS: readonly Goal[] = [
     max: 1 / 0.9,
     text: 'guardRedis GET with auto-pipelining, 100 in flight: throughput ≥ 90% of raw ioredis GET on the same settings',
   },
+  ...[CACHE_HIT_GROUP, CACHE_HIT_PIPELINED_GROUP].flatMap((group): Goal[] => [
+    {
+      group,
+      metric: 'timeVsLibrary',
+      versusLibrary: 'ioredis',
+      max: 1 / 0.9,
+      text: `Cache.getOrLoad hit${group === CACHE_HIT_PIPELINED_GROUP ? ', auto-pipelining' : ''}, 100 in flight: throughput ≥ 90% of raw ioredis GET + JSON.parse (time ≤ raw ÷ 0.9)`,
+    },
+    {
+      group,
+      metric: 'timeVsLibrary',
+      versusLibrary: 'bentocache',
+      max: 0.5,
+      text: `Cache.getOrLoad hit${group === CACHE_HIT_PIPELINED_GROUP ? ', auto-pipelining' : ''}, 100 in flight: throughput ≥ 2× bentocache's Redis-only getOrSet hit (time ≤ 0.5×)`,
+    },
+  ]),
 ];
 
 /**
