@@ -73,7 +73,7 @@ export type Library =
   | 'opossum'
   | 'rate-limiter-flexible'
   | 'ioredis-evalsha'
-  | 'bentocache' | 'cache-manager'
+  | 'bentocache' | 'cache-manager' | 'bulwark-batch-reads'
   | 'ioredis';
 
 /** A group of rows that do the same job, compared with each other. */

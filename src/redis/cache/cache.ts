@@ -13,7 +13,7 @@ import { getMany, type BatchLoader, type BatchParts } from './batch';
 import { checkKey, keyTypeError, untilAborted, type CacheSetOptions, type GetManyOrLoadOptions, type GetOrLoadOptions } from './calls';
 import { leaseKey } from './keys';
 import { CacheLoads, encodeFresh, type CacheLoader, type LoadRequest } from './loads';
-import { cacheCrossChecks, cacheOptionsSchema, type CacheOptions } from './options';
+import { CACHE_DEFAULTS, cacheCrossChecks, cacheOptionsSchema, type CacheOptions } from './options';
 import { cachePolicies } from './policies';
 import { CacheRedis } from './redis-calls';
 import { entryTtl, resolveSettings, type CacheSettings } from './settings';
@@ -86,7 +86,7 @@ export class Cache {
     const policies = cachePolicies(this.name, resolved.policy, resolved.loaderPolicy);
     this.#breaker = policies.redisLayers?.breaker;
     this.#owned = policies.owned;
-    this.#redis = new CacheRedis(resolved.redis, policies.redis, policies.redisLayers);
+    this.#redis = new CacheRedis(resolved.redis, policies.redis, policies.redisLayers, resolved.batchReads ?? CACHE_DEFAULTS.batchReads);
     const loaderPolicy = policies.loader;
     this.#loads = new CacheLoads(settings, this.#redis, loaderPolicy, this.#signals);
     this.#flights = new Flights(settings.clock, settings.loadTimeoutMs);
@@ -114,7 +114,7 @@ export class Cache {
     const redisKey = settings.keys.entry(checkKey(key));
     let read: ReadEntry | undefined;
     try {
-      read = decodeEntry(await this.#redis.get(redisKey), settings.serializer);
+      read = decodeEntry(await this.#redis.read(redisKey), settings.serializer);
     } catch (error) {
       read = this.#redisFailed(error);
     }
@@ -265,7 +265,7 @@ export class Cache {
     const settings = this.#settings;
     let read: ReadEntry | undefined;
     try {
-      read = decodeEntry(await this.#redis.get(redisKey), settings.serializer);
+      read = decodeEntry(await this.#redis.read(redisKey), settings.serializer);
     } catch (error) {
       read = this.#redisFailed(error);
     }

@@ -11,6 +11,7 @@ import type { Timeout } from '../../timeout/index';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
 import { commandName, RELEASE_LEASE_LUA, REPLACE_LUA, scriptCommand, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
+import { ReadBatcher } from './read-batch';
 import { groupBySlot } from './slots';
 
 /** One write of {@link CacheRedis.writeManyIfUnchanged}. */
@@ -52,13 +53,21 @@ export class CacheRedis {
   readonly #breaker: CircuitBreaker | undefined;
   /** {@link CacheRedis.#get} through the default policy's Timeout: the breaker's operation. */
   readonly #timedGet: Operation<string | null>;
+  /** The reads of one tick, when they are batched (the `batchReads` option). */
+  readonly #batcher: ReadBatcher | undefined;
 
   /**
    * @param policy - what every command runs through
    * @param layers - the layers of `policy` when it is the cache's default (`compose(breaker,
    *   timeout)`): reads then run through them without the composition's per-call step
+   * @param batchReads - whether {@link CacheRedis.read} sends the reads of one tick as one MGET
    */
-  constructor(redis: Redis | Cluster, policy: Policy, layers?: { readonly breaker: CircuitBreaker; readonly timeout: Timeout }) {
+  constructor(
+    redis: Redis | Cluster,
+    policy: Policy,
+    layers: { readonly breaker: CircuitBreaker; readonly timeout: Timeout } | undefined,
+    batchReads: boolean,
+  ) {
     this.#redis = redis;
     this.#policy = policy;
     this.#breaker = layers?.breaker;
@@ -74,6 +83,13 @@ export class CacheRedis {
     this.#tag = scriptCommand(redis, 'bulwarkCacheTag', TAG_LUA);
     this.#takeTag = scriptCommand(redis, 'bulwarkCacheTakeTag', TAKE_TAG_LUA);
     this.#cluster = (redis as Cluster).isCluster === true;
+    this.#batcher = batchReads ? new ReadBatcher((key) => this.get(key), (keys) => this.mget(keys)) : undefined;
+  }
+
+  /** The text stored under `key`, or null: one GET, or one read of this tick's MGET with `batchReads`. */
+  read(key: string): Promise<string | null> {
+    const batcher = this.#batcher;
+    return batcher === undefined ? this.get(key) : batcher.read(key);
   }
 
   /**
