@@ -117,7 +117,9 @@ async function freePort(): Promise<number> {
 /** Resolves once the client is ready (it reconnects by itself), or throws after `timeoutMs`. */
 async function untilReady(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
-  await Promise.race([once(redis, 'ready'), delay(timeoutMs).then(() => Promise.reject(new Error('Redis did not come back')))]);
+  // Not `events.once`: it rejects on the connection errors the client reports while it retries.
+  const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  await Promise.race([ready, delay(timeoutMs, undefined, { ref: false }).then(() => Promise.reject(new Error('Redis did not come back')))]);
 }
 
 export async function main(): Promise<CachedRepositoryResult> {
@@ -175,7 +177,7 @@ export async function main(): Promise<CachedRepositoryResult> {
     await untilReady(redis, 5_000);
     await readAll('warm');
 
-    const closed = once(redis, 'close');
+    const closed = new Promise<void>((resolve) => redis.once('close', () => resolve()));
     await stopRedis(server);
     await closed;
     await readAll('outage');
