@@ -80,7 +80,10 @@ export type Library =
   | 'rate-limiter-flexible'
   | 'ioredis-evalsha'
   | 'ioredis'
-  | 'express-rate-limit';
+  | 'express-rate-limit'
+  | 'bentocache'
+  | 'cache-manager'
+  | 'bulwark-batch-reads';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {

@@ -17,6 +17,7 @@ import {
 import { MIDDLEWARE_GROUP } from './middleware-cases';
 import { BREAKER_PROMETHEUS_GROUP } from './observability-cases';
 import { REDIS_GET_GROUP, REDIS_GET_PIPELINED_GROUP } from './redis-client-cases';
+import { CACHE_HIT_GROUP, CACHE_HIT_PIPELINED_GROUP } from './redis-cache-cases';
 
 /**
  * Which ratio a goal bounds: a field of {@link RowRun} (against cockatiel's row of the same group);
@@ -77,6 +78,9 @@ export interface GoalResult extends Goal {
  * raw EVALSHA on the same connection, and a sliding-log one faster than RateLimiterRedis; the HTTP
  * guard's overhead per request (in-process, rate limit on a MemoryStore) ≤ 0.5× express-rate-limit's;
  * a closed breaker with the Prometheus exporter registered at most 2× the bare breaker's overhead.
+ * A Cache hit over Redis, 100 in flight, at ≥ 90% of the throughput of a raw GET + JSON.parse on
+ * the same connection, and at ≥ 2× bentocache's (Redis-only store), with auto-pipelining off and on;
+ * with `batchReads`, faster than cache-manager's `get` over node-redis.
  */
 export const GOALS: readonly Goal[] = [
   { group: 'retry', metric: 'overheadVsCockatiel', max: 0.5, text: 'Retry overhead ≤ 0.5× cockatiel overhead' },
@@ -207,6 +211,31 @@ export const GOALS: readonly Goal[] = [
     max: 0.5,
     text: 'HTTP guard (rate limit), in-process: overhead per request ≤ 0.5× express-rate-limit (MemoryStore) overhead',
   },
+  ...[CACHE_HIT_GROUP, CACHE_HIT_PIPELINED_GROUP].flatMap((group): Goal[] => [
+    {
+      group,
+      metric: 'timeVsLibrary',
+      versusLibrary: 'ioredis',
+      max: 1 / 0.9,
+      text: `Cache.getOrLoad hit${group === CACHE_HIT_PIPELINED_GROUP ? ', auto-pipelining' : ''}, 100 in flight: throughput ≥ 90% of raw ioredis GET + JSON.parse (time ≤ raw ÷ 0.9)`,
+    },
+    {
+      group,
+      metric: 'timeVsLibrary',
+      versusLibrary: 'bentocache',
+      max: 0.5,
+      text: `Cache.getOrLoad hit${group === CACHE_HIT_PIPELINED_GROUP ? ', auto-pipelining' : ''}, 100 in flight: throughput ≥ 2× bentocache's Redis-only getOrSet hit (time ≤ 0.5×)`,
+    },
+    {
+      group,
+      library: 'bulwark-batch-reads',
+      metric: 'timeVsLibrary',
+      versusLibrary: 'cache-manager',
+      max: 1,
+      strict: true,
+      text: `Cache.getOrLoad hit with batchReads${group === CACHE_HIT_PIPELINED_GROUP ? ', auto-pipelining' : ''}, 100 in flight: time < cache-manager (node-redis) get hit`,
+    },
+  ]),
 ];
 
 /**

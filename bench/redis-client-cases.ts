@@ -2,12 +2,14 @@
  * The rows that read through a Redis client, 100 reads in flight per op: raw ioredis `GET` against
  * the same `GET` through `guardRedis` (its default CircuitBreaker, Timeout and Bulkhead), with
  * ioredis's auto-pipelining off and on. Each group has one connection shared by its rows, and
- * {@link VALUE_KEYS} keys holding a 200-byte JSON value, written in `setup`.
+ * {@link VALUE_KEYS} keys holding a 200-byte JSON value, written in `setup`. The cache-hit groups
+ * of `redis-cache-cases.ts` join these (same prerequisites).
  * @module
  */
 import type { Redis } from 'ioredis';
 import type { BulwarkModule } from './bulwark';
 import type { BenchCase, Group } from './cases';
+import { REDIS_CACHE_GROUPS, redisCacheCases } from './redis-cache-cases';
 import { benchConnection, REDIS_PREFIX, REDIS_URL, redisAnswers } from './redis-connection';
 
 /** Reads that one `fn` of these groups fires at once. */
@@ -48,6 +50,7 @@ export const REDIS_CLIENT_GROUPS: readonly Group[] = [
     callsPerOp: READS_IN_FLIGHT,
     slices: SLICES,
   },
+  ...REDIS_CACHE_GROUPS,
 ];
 
 /** Fires {@link READS_IN_FLIGHT} reads over the keys and resolves to 1 when every one found the value. */
@@ -69,7 +72,7 @@ function readBatch(read: (key: string) => Promise<string | null>, keys: readonly
 export function redisClientCases(bulwark: BulwarkModule, notes: string[]): BenchCase[] {
   const redisModule = bulwark.redis;
   if (redisModule === undefined || !redisAnswers) {
-    notes.push(`redis-get-* groups skipped: ${redisModule === undefined ? 'the measured bulwark has no redis entry' : `Redis at ${REDIS_URL} did not answer`}`);
+    notes.push(`redis-get-* and redis-cache-* groups skipped: ${redisModule === undefined ? 'the measured bulwark has no redis entry' : `Redis at ${REDIS_URL} did not answer`}`);
     return [];
   }
   const cases: BenchCase[] = [];
@@ -102,5 +105,6 @@ export function redisClientCases(bulwark: BulwarkModule, notes: string[]): Bench
   };
   group(REDIS_GET_GROUP, false);
   group(REDIS_GET_PIPELINED_GROUP, true);
+  cases.push(...redisCacheCases(redisModule));
   return cases;
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { main as adaptiveConcurrency, type AdaptiveConcurrencyResult } from '../examples/adaptive-concurrency';
 import { main as backpressure, type BackpressureResult } from '../examples/backpressure';
 import { main as bulkhead, type BulkheadResult } from '../examples/bulkhead';
+import { main as cachedRepository, type CachedRepositoryResult } from '../examples/cached-repository';
 import { main as circuitBreaker, type CircuitBreakerResult } from '../examples/circuit-breaker';
 import { main as deadlineBudget, type DeadlineBudgetResult } from '../examples/deadline-budget';
 import { main as decorator, type DecoratorResult } from '../examples/decorator';
@@ -591,6 +592,30 @@ describe('examples/http-service/server.ts, over real HTTP', () => {
     } finally {
       redis.disconnect();
     }
+  });
+});
+
+describe('examples/cached-repository.ts', () => {
+  let result: CachedRepositoryResult;
+  beforeAll(async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    result = await cachedRepository();
+  }, 30_000);
+
+  it('reads through the cache while Redis is up: one load per user, then hits', () => {
+    expect(result.phases[0]).toMatchObject({ phase: 'warm', redisUp: true, reads: 10, answered: 10, dbQueries: 5, cacheHits: 5, degraded: 0 });
+  });
+
+  it('keeps answering every read from the database while Redis is down, in time, with the breaker open', () => {
+    const outage = result.phases[1];
+    expect(outage).toMatchObject({ phase: 'outage', redisUp: false, reads: 10, answered: 10, dbQueries: 10, cacheHits: 0, breaker: 'open' });
+    expect(outage?.degraded).toBe(10);
+    // One Redis timeout (200 ms) and one query (20 ms) at most, with room for a loaded machine.
+    expect(outage?.slowestReadMs).toBeLessThan(1_000);
+  });
+
+  it('uses the cache again once Redis is back: the breaker closes, one reload per user, then hits', () => {
+    expect(result.phases[2]).toMatchObject({ phase: 'recovered', redisUp: true, reads: 10, answered: 10, dbQueries: 5, cacheHits: 5, degraded: 0, breaker: 'closed' });
   });
 });
 

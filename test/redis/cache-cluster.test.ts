@@ -24,6 +24,13 @@ describe('Cache on a 3-master Redis Cluster', () => {
     expect(nodes.size).toBe(MASTERS);
   });
 
+  it('batches concurrent reads of keys in every slot into one MGET per slot, without CROSSSLOT', async () => {
+    const c = cache({ prefix: 'batched', onRedisError: 'throw', batchReads: true });
+    await Promise.all(keys.map((key) => c.set(key, `v:${key}`)));
+    expect(await Promise.all(keys.map((key) => c.getOrLoad(key, () => 'loaded')))).toEqual(keys.map((key) => `v:${key}`));
+    expect(c.stats()).toMatchObject({ hits: keys.length, degraded: 0 });
+  });
+
   it('reads many keys across slots and writes the batch back, without CROSSSLOT', async () => {
     const c = cache({ prefix: 'many', onRedisError: 'throw' });
     await c.set('user:1', 'cached');

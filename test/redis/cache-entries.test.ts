@@ -21,6 +21,11 @@ describe('Cache entries and keys', () => {
     'another format': 'bwc0|abc|1|2|v|"x"',
     'a payload JSON cannot read': 'bwc1|abc|99999999999999|99999999999999|v|{not json',
     'a truncated header': 'bwc1|abc|123',
+    'a time that is not digits': 'bwc1|abc|9999999999999a|99999999999999|v|"x"',
+    'an empty time': 'bwc1|abc||99999999999999|v|"x"',
+    'an unknown kind': 'bwc1|abc|99999999999999|99999999999999|x|"x"',
+    'a kind without its bar': 'bwc1|abc|99999999999999|99999999999999|v"x"',
+    'a header that ends at the kind': 'bwc1|abc|99999999999999|99999999999999|v',
     'binary bytes': Buffer.from([0xff, 0x00, 0xfe, 0x7c]),
   };
 
@@ -38,6 +43,16 @@ describe('Cache entries and keys', () => {
       expect(await suite.redis.pttl(key)).toBeGreaterThan(50_000);
     });
   }
+
+  it('reads an entry of this format that another process wrote, whatever its generation holds', async () => {
+    const c = cache();
+    await c.set('k', 'seed');
+    const key = await onlyKey();
+    await suite.redis.set(key, 'bwc1|any gen\n:1{}|99999999999999|99999999999999|v|{"x":[1]}');
+    expect(await c.get('k')).toEqual({ x: [1] });
+    await suite.redis.set(key, 'bwc1||99999999999999|99999999999999|u|');
+    expect(await c.getOrLoad('k', () => 'loaded')).toBeUndefined();
+  });
 
   it('reads an entry of another type (a hash) as a miss and loads, without writing over it', async () => {
     const c = cache();

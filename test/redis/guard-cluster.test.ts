@@ -1,27 +1,12 @@
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { guardOf, guardRedis } from '../../src/redis/index';
-import { startCluster } from '../support/redis-cluster';
-import type { RedisServerHandle } from '../support/redis-server';
+import { useThrowAwayCluster } from '../support/redis-cluster';
 
 describe('guardRedis on a 3-master Redis Cluster', () => {
-  let servers: RedisServerHandle[] = [];
-  let cluster: Cluster;
-
-  beforeAll(async () => {
-    servers = await startCluster(3);
-    cluster = new Cluster(
-      servers.map((server) => ({ host: server.host, port: server.port })),
-      { enableOfflineQueue: false, lazyConnect: true },
-    );
-  }, 60_000);
-
-  afterAll(async () => {
-    cluster.disconnect();
-    await Promise.all(servers.map((server) => server.stop()));
-  });
+  const fixture = useThrowAwayCluster(3, { connect: false });
 
   it('waits for the cluster to connect, then answers commands, MGET over one hash tag and a pipeline on every master', async () => {
+    const cluster = fixture.cluster;
     const guarded = guardRedis(cluster, { registry: false });
     expect(cluster.status).toBe('wait');
     const users = Array.from({ length: 30 }, (_, i) => `user-${i}`);

@@ -44,10 +44,11 @@ export interface ThrowAwayCluster {
 }
 
 /**
- * A throw-away cluster of `masters` masters for the enclosing `describe`: started with a connected
- * client in `beforeAll`, disconnected and stopped in `afterAll`.
+ * A throw-away cluster of `masters` masters for the enclosing `describe`: started with a client in
+ * `beforeAll` (connected, unless `connect: false` leaves it in `wait` for the test to connect),
+ * disconnected and stopped in `afterAll`.
  */
-export function useThrowAwayCluster(masters = 3): ThrowAwayCluster {
+export function useThrowAwayCluster(masters = 3, { connect = true }: { connect?: boolean } = {}): ThrowAwayCluster {
   const fixture = { servers: [] as RedisServerHandle[] } as ThrowAwayCluster;
   beforeAll(async () => {
     fixture.servers = await startCluster(masters);
@@ -55,7 +56,7 @@ export function useThrowAwayCluster(masters = 3): ThrowAwayCluster {
       fixture.servers.map((server) => ({ host: server.host, port: server.port })),
       { enableOfflineQueue: false, lazyConnect: true },
     );
-    await fixture.cluster.connect();
+    if (connect) await fixture.cluster.connect();
   }, 60_000);
   afterAll(async () => {
     fixture.cluster.disconnect();

@@ -5,7 +5,6 @@
 import type { ExecutionContext, Policy } from '../../core/policy';
 import type { CacheSignals } from './signals';
 import { decodeEntry, type ReadEntry } from './entry';
-import { entryKey } from './keys';
 import type { CacheLoads } from './loads';
 import type { CacheRedis, UnchangedWrite } from './redis-calls';
 import type { CacheSettings } from './settings';
@@ -38,7 +37,7 @@ export interface BatchParts {
 export async function getMany<T>(parts: BatchParts, keys: readonly string[], batchLoader: BatchLoader<T>, ttlMs: number | undefined): Promise<(T | undefined)[]> {
   const { settings, signals, flights } = parts;
   const unique = [...new Set(keys)];
-  const redisKeys = unique.map((key) => entryKey(settings.keyStart, key));
+  const redisKeys = unique.map((key) => settings.keys.entry(key));
   let reads: (ReadEntry | undefined)[];
   try {
     reads = (await parts.redis.mget(redisKeys)).map((text) => decodeEntry(text, settings.serializer));

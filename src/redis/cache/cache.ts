@@ -11,9 +11,9 @@ import { CacheSignals } from './signals';
 import { decodeEntry, encodeDeletion, newGeneration, rebuildFailure, type ReadEntry } from './entry';
 import { getMany, type BatchLoader, type BatchParts } from './batch';
 import { checkKey, keyTypeError, untilAborted, type CacheSetOptions, type GetManyOrLoadOptions, type GetOrLoadOptions } from './calls';
-import { entryKey, leaseKey, tagKey } from './keys';
+import { leaseKey } from './keys';
 import { CacheLoads, encodeFresh, type CacheLoader, type LoadRequest } from './loads';
-import { cacheCrossChecks, cacheOptionsSchema, type CacheOptions } from './options';
+import { CACHE_DEFAULTS, cacheCrossChecks, cacheOptionsSchema, type CacheOptions } from './options';
 import { cachePolicies } from './policies';
 import { CacheRedis } from './redis-calls';
 import { entryTtl, resolveSettings, type CacheSettings } from './settings';
@@ -84,9 +84,9 @@ export class Cache {
     this.events = hub.emitter;
     this.#signals = new CacheSignals(hub, settings.clock);
     const policies = cachePolicies(this.name, resolved.policy, resolved.loaderPolicy);
-    this.#breaker = policies.breaker;
+    this.#breaker = policies.redisLayers?.breaker;
     this.#owned = policies.owned;
-    this.#redis = new CacheRedis(resolved.redis, policies.redis);
+    this.#redis = new CacheRedis(resolved.redis, policies.redis, policies.redisLayers, resolved.batchReads ?? CACHE_DEFAULTS.batchReads);
     const loaderPolicy = policies.loader;
     this.#loads = new CacheLoads(settings, this.#redis, loaderPolicy, this.#signals);
     this.#flights = new Flights(settings.clock, settings.loadTimeoutMs);
@@ -110,8 +110,15 @@ export class Cache {
    * @throws the Redis failure (as a rejection) under `onRedisError: 'throw'`
    */
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const read = await this.#read(entryKey(this.#settings.keyStart, checkKey(key)));
-    if (read !== undefined && read.found && read.freshUntil > this.#settings.clock.now()) {
+    const settings = this.#settings;
+    const redisKey = settings.keys.entry(checkKey(key));
+    let read: ReadEntry | undefined;
+    try {
+      read = decodeEntry(await this.#redis.read(redisKey), settings.serializer);
+    } catch (error) {
+      read = this.#redisFailed(error);
+    }
+    if (read !== undefined && read.found && read.freshUntil > settings.clock.now()) {
       this.#signals.hit(key);
       return read.value as T;
     }
@@ -128,14 +135,14 @@ export class Cache {
    */
   async set(key: string, value: unknown, options?: CacheSetOptions): Promise<boolean> {
     const settings = this.#settings;
-    const redisKey = entryKey(settings.keyStart, checkKey(key));
+    const redisKey = settings.keys.entry(checkKey(key));
     const ttl = entryTtl(settings, options?.ttlMs);
     const text = encodeFresh(settings, value, ttl);
     this.#flights.forget(redisKey);
     const tags = options?.tags;
     // Tagged first: an invalidation between the two writes then removes the new value too.
     if (tags !== undefined && tags.length > 0) {
-      const tagged = this.#redis.tag(tags.map((tag) => tagKey(settings.keyStart, tag)), redisKey, ttl + settings.keepMs);
+      const tagged = this.#redis.tag(tags.map((tag) => settings.keys.tag(tag)), redisKey, ttl + settings.keepMs);
       if (!(await this.#written(tagged))) return false;
     }
     return this.#written(this.#redis.replace(redisKey, leaseKey(redisKey), text, ttl + settings.keepMs));
@@ -149,7 +156,7 @@ export class Cache {
    */
   async delete(key: string): Promise<boolean> {
     const settings = this.#settings;
-    const redisKey = entryKey(settings.keyStart, checkKey(key));
+    const redisKey = settings.keys.entry(checkKey(key));
     this.#flights.forget(redisKey);
     const marker = encodeDeletion(newGeneration(), settings.clock.now());
     return this.#written(this.#redis.replace(redisKey, leaseKey(redisKey), marker, settings.loadTimeoutMs));
@@ -172,7 +179,7 @@ export class Cache {
     if (typeof key !== 'string') return Promise.reject(keyTypeError(key));
     const signal = options?.signal;
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-    const redisKey = entryKey(this.#settings.keyStart, key);
+    const redisKey = this.#settings.keys.entry(key);
     const flight = this.#flights.get(redisKey);
     let result: Promise<T>;
     if (flight === undefined) result = this.#readOrLoad(key, redisKey, loader, options?.ttlMs);
@@ -212,7 +219,7 @@ export class Cache {
     const settings = this.#settings;
     let entries: string[];
     try {
-      entries = await this.#redis.takeTag(tagKey(settings.keyStart, checkKey(tag)));
+      entries = await this.#redis.takeTag(settings.keys.tag(checkKey(tag)));
     } catch (error) {
       this.#redisFailed(error);
       return 0;
@@ -253,18 +260,25 @@ export class Cache {
     this.dispose();
   }
 
+  /** The hot path of a hit: one await (on the read), the entry decoded in place, no closure. */
   async #readOrLoad<T>(key: string, redisKey: string, loader: CacheLoader<T>, ttlMs: number | undefined): Promise<T> {
-    const read = await this.#read(redisKey);
+    const settings = this.#settings;
+    let read: ReadEntry | undefined;
+    try {
+      read = decodeEntry(await this.#redis.read(redisKey), settings.serializer);
+    } catch (error) {
+      read = this.#redisFailed(error);
+    }
     const signals = this.#signals;
     if (read !== undefined && read.found) {
-      const now = this.#settings.clock.now();
+      const now = settings.clock.now();
       const failure = read.failure;
       if (read.freshUntil > now) {
         if (failure === undefined) {
           signals.hit(key);
           return read.value as T;
         }
-        const error = rebuildFailure(failure, this.#settings.negativeErrors);
+        const error = rebuildFailure(failure, settings.negativeErrors);
         if (error !== undefined) {
           signals.hit(key);
           throw error;
@@ -287,17 +301,6 @@ export class Cache {
     if (refreshes.get(request.redisKey) === undefined) {
       refreshes.start<T | undefined>(request.redisKey, (flight) => this.#loads.refresh(request, flight));
     }
-  }
-
-  /** What Redis holds under `redisKey`; undefined when Redis failed (under `'degrade'`). */
-  async #read(redisKey: string): Promise<ReadEntry | undefined> {
-    let text: string | null;
-    try {
-      text = await this.#redis.get(redisKey);
-    } catch (error) {
-      return this.#redisFailed(error);
-    }
-    return decodeEntry(text, this.#settings.serializer);
   }
 
   async #written(write: Promise<unknown>): Promise<boolean> {

@@ -24,11 +24,17 @@ const ABSENT_TOKEN = '';
 /** The token of a key that holds something this format did not write. */
 const FOREIGN_TOKEN = '!';
 
-/** The generation, read exactly as the write script reads it (so that both agree on every text). */
-const TOKEN = /^bwc1\|([^|]*)\|/;
+/** `|`, the separator of the header's fields. */
+const BAR = 0x7c;
 
-/** The rest of the header after the generation: fresh-until, stale-until, kind. */
-const REST = /^(\d+)\|(\d+)\|([vued])\|/;
+/** `0` and `9`: the header's times are ASCII digits. */
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** The kinds, as char codes. */
+const VALUE_KIND = 0x76; // v
+const UNDEFINED_KIND = 0x75; // u
+const ERROR_KIND = 0x65; // e
 
 /** Identifies this process in generations; a counter makes them unique within it. */
 const PROCESS_NONCE = randomBytes(6).toString('hex');
@@ -69,23 +75,27 @@ const FOREIGN = Object.freeze(miss(FOREIGN_TOKEN));
 /**
  * Reads what Redis returned for a key: never throws. A deletion marker, a foreign entry or a
  * payload the serializer refuses is a miss (with the token the write script will compute too,
- * so that a load may overwrite it).
+ * so that a load may overwrite it). The header is scanned once by char code, with no regex and
+ * no substring but the token and the payload.
  */
 export function decodeEntry(text: string | null, serializer: CacheSerializer): ReadEntry {
   if (text === null) return ABSENT;
-  const head = TOKEN.exec(text);
-  if (head === null) return FOREIGN;
-  const token = head[1] as string;
-  const rest = text.slice(head[0].length);
-  const header = REST.exec(rest);
-  const kind = header?.[3];
-  if (header === null || kind === 'd') return miss(token);
-  const freshUntil = Number(header[1]);
-  const staleUntil = Number(header[2]);
-  if (kind === 'u') return { token, found: true, value: undefined, freshUntil, staleUntil };
-  const payload = rest.slice(header[0].length);
+  // The token is what follows `bwc1|` up to the next `|`, exactly as the write script reads it.
+  const tokenEnd = text.startsWith(ENTRY_MAGIC) ? text.indexOf('|', ENTRY_MAGIC.length) : -1;
+  if (tokenEnd === -1) return FOREIGN;
+  const token = text.slice(ENTRY_MAGIC.length, tokenEnd);
+  // Then `<freshUntil>|<staleUntil>|<kind>|`: two runs of digits and one kind letter.
+  const freshEnd = digitsEnd(text, tokenEnd + 1);
+  const staleEnd = freshEnd === -1 ? -1 : digitsEnd(text, freshEnd + 1);
+  if (staleEnd === -1 || text.charCodeAt(staleEnd + 2) !== BAR) return miss(token);
+  const kind = text.charCodeAt(staleEnd + 1);
+  if (kind !== VALUE_KIND && kind !== UNDEFINED_KIND && kind !== ERROR_KIND) return miss(token);
+  const freshUntil = Number(text.slice(tokenEnd + 1, freshEnd));
+  const staleUntil = Number(text.slice(freshEnd + 1, staleEnd));
+  if (kind === UNDEFINED_KIND) return { token, found: true, value: undefined, freshUntil, staleUntil };
+  const payload = text.slice(staleEnd + 3);
   try {
-    if (kind === 'v') return { token, found: true, value: serializer.deserialize(payload), freshUntil, staleUntil };
+    if (kind === VALUE_KIND) return { token, found: true, value: serializer.deserialize(payload), freshUntil, staleUntil };
     const failure: unknown = JSON.parse(payload);
     if (Array.isArray(failure) && failure.length === 2 && typeof failure[0] === 'string' && typeof failure[1] === 'string') {
       return { token, found: true, value: undefined, failure: failure as unknown as StoredFailure, freshUntil, staleUntil };
@@ -94,6 +104,17 @@ export function decodeEntry(text: string | null, serializer: CacheSerializer): R
     // An unreadable payload is a miss, like any foreign entry.
   }
   return miss(token);
+}
+
+/**
+ * Where the run of ASCII digits at `start` of `text` ends, when at least one digit is there and a
+ * `|` follows it; -1 otherwise.
+ */
+function digitsEnd(text: string, start: number): number {
+  let at = start;
+  let code = text.charCodeAt(at);
+  while (code >= DIGIT_0 && code <= DIGIT_9) code = text.charCodeAt(++at);
+  return at > start && code === BAR ? at : -1;
 }
 
 /**

@@ -118,6 +118,18 @@ export interface CacheOptions {
    * @defaultValue 3000
    */
   lockWaitMs?: number;
+  /**
+   * Reads of one tick in one batch: the `get` and `getOrLoad` calls made while the process runs
+   * one task (e.g. 100 at once through `Promise.all`) are sent as ONE `MGET` (one per slot on a
+   * Cluster) through ONE call of `policy`, the way DataLoader batches; a read alone in its tick is
+   * a plain `GET`. Cheaper per read under concurrency (one command, one write to the socket, one
+   * policy call instead of one each); each read still waits for one extra turn of the microtask
+   * queue, and for the whole batch's reply. `policy` then counts one success or failure per batch
+   * (a batch that fails fails each of its reads), and a key holding another Redis type reads as a
+   * miss instead of a failure (MGET answers nil where GET errs).
+   * @defaultValue false
+   */
+  batchReads?: boolean;
   /** Instance name, used in events, logs and the registry. @defaultValue `cache-1`, `cache-2`, … */
   name?: string;
   /**
@@ -155,6 +167,8 @@ export const CACHE_DEFAULTS = {
   loadTimeoutMs: 30_000,
   /** How long a miss waits for another process's load of the key, in ms. */
   lockWaitMs: 3_000,
+  /** Whether the reads of one tick are sent as one MGET. */
+  batchReads: false,
   /** Time limit of each Redis call of the default policy, in ms. */
   redisTimeoutMs: 200,
   /** Consecutive Redis failures that open the default policy's circuit. */
@@ -206,6 +220,7 @@ export const cacheOptionsSchema = z.strictObject({
   onRedisError: z.enum(['degrade', 'throw']).optional(),
   loadTimeoutMs: timerMs(positiveDurationMs).optional(),
   lockWaitMs: timerMs(durationMs).optional(),
+  batchReads: z.boolean().optional(),
   name: commonOptionsShape.name,
   clock: commonOptionsShape.clock,
   registry: commonOptionsShape.registry,

@@ -12,6 +12,7 @@ import { CACHE_DEFAULTS } from './options';
 export interface DefaultRedisPolicy {
   readonly policy: Pipeline;
   readonly breaker: CircuitBreaker;
+  readonly timeout: Timeout;
 }
 
 /**
@@ -30,7 +31,7 @@ export function defaultRedisPolicy(cacheName: string): DefaultRedisPolicy {
     recoveryTimeoutMs: CACHE_DEFAULTS.redisRecoveryTimeoutMs,
   });
   const timeout = new Timeout({ name: `${cacheName}:redis-timeout`, registry: false, timeoutMs: CACHE_DEFAULTS.redisTimeoutMs });
-  return { policy: compose(breaker, timeout), breaker };
+  return { policy: compose(breaker, timeout), breaker, timeout };
 }
 
 /**
@@ -50,19 +51,19 @@ export function defaultLoaderPolicy(cacheName: string): Bulkhead {
 export interface CachePolicies {
   readonly redis: Policy;
   readonly loader: Policy;
-  /** The default Redis policy's breaker, when the cache made it: its state is the cache's health. */
-  readonly breaker: CircuitBreaker | undefined;
+  /** The default Redis policy's layers, when the cache made it: its breaker's state is the cache's health. */
+  readonly redisLayers: { readonly breaker: CircuitBreaker; readonly timeout: Timeout } | undefined;
   readonly owned: readonly { dispose(): void }[];
 }
 
 /** The given policies, with defaults for the missing ones. */
 export function cachePolicies(cacheName: string, redis: Policy | undefined, loader: Policy | undefined): CachePolicies {
   const owned: { dispose(): void }[] = [];
-  let breaker: CircuitBreaker | undefined;
+  let redisLayers: CachePolicies['redisLayers'];
   if (redis === undefined) {
     const made = defaultRedisPolicy(cacheName);
     redis = made.policy;
-    breaker = made.breaker;
+    redisLayers = made;
     owned.push(made.policy);
   }
   if (loader === undefined) {
@@ -70,5 +71,5 @@ export function cachePolicies(cacheName: string, redis: Policy | undefined, load
     loader = bulkhead;
     owned.push(bulkhead);
   }
-  return { redis, loader, breaker, owned };
+  return { redis, loader, redisLayers, owned };
 }

@@ -3,10 +3,15 @@
  * @module
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { ExecutionContext, Policy } from '../../core/policy';
+import type { CircuitBreaker } from '../../circuit-breaker/index';
+import { CallContext, type InternalContext } from '../../core/context';
+import type { Operation } from '../../core/operation';
+import { runInContext, runPolicy, type Policy } from '../../core/policy';
+import type { Timeout } from '../../timeout/index';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
 import { commandName, RELEASE_LEASE_LUA, REPLACE_LUA, scriptCommand, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
+import { ReadBatcher } from './read-batch';
 import { groupBySlot } from './slots';
 
 /** One write of {@link CacheRedis.writeManyIfUnchanged}. */
@@ -40,15 +45,35 @@ export class CacheRedis {
   /** Whether the connection is a Cluster: multi-key commands are then split by slot. */
   readonly #cluster: boolean;
   /** GET of `ctx.key`: one function for every read, so that a read makes no closure. */
-  readonly #get = async (ctx: ExecutionContext): Promise<string | null> => {
+  readonly #get = (ctx: InternalContext): Promise<string | null> => {
     const redis = this.#redis;
-    if (redis.status !== 'ready') await this.#whenReady();
-    return redis.get(ctx.key as string);
+    return redis.status === 'ready' ? redis.get(ctx.key as string) : this.#getWhenReady(ctx.key as string);
   };
+  /** The default policy's breaker, when the cache made it: reads enter through it directly. */
+  readonly #breaker: CircuitBreaker | undefined;
+  /** {@link CacheRedis.#get} through the default policy's Timeout: the breaker's operation. */
+  readonly #timedGet: Operation<string | null>;
+  /** The reads of one tick, when they are batched (the `batchReads` option). */
+  readonly #batcher: ReadBatcher | undefined;
 
-  constructor(redis: Redis | Cluster, policy: Policy) {
+  /**
+   * @param policy - what every command runs through
+   * @param layers - the layers of `policy` when it is the cache's default (`compose(breaker,
+   *   timeout)`): reads then run through them without the composition's per-call step
+   * @param batchReads - whether {@link CacheRedis.read} sends the reads of one tick as one MGET
+   */
+  constructor(
+    redis: Redis | Cluster,
+    policy: Policy,
+    layers: { readonly breaker: CircuitBreaker; readonly timeout: Timeout } | undefined,
+    batchReads: boolean,
+  ) {
     this.#redis = redis;
     this.#policy = policy;
+    this.#breaker = layers?.breaker;
+    const timeout = layers?.timeout;
+    const get = this.#get;
+    this.#timedGet = timeout === undefined ? get : (ctx) => timeout[runInContext](get, ctx);
     this.#readiness = readinessOf(redis);
     this.#write = scriptCommand(redis, 'bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
     this.#writeName = commandName('bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
@@ -58,11 +83,23 @@ export class CacheRedis {
     this.#tag = scriptCommand(redis, 'bulwarkCacheTag', TAG_LUA);
     this.#takeTag = scriptCommand(redis, 'bulwarkCacheTakeTag', TAKE_TAG_LUA);
     this.#cluster = (redis as Cluster).isCluster === true;
+    this.#batcher = batchReads ? new ReadBatcher((key) => this.get(key), (keys) => this.mget(keys)) : undefined;
   }
 
-  /** The text stored under `key`, or null. */
+  /** The text stored under `key`, or null: one GET, or one read of this tick's MGET with `batchReads`. */
+  read(key: string): Promise<string | null> {
+    const batcher = this.#batcher;
+    return batcher === undefined ? this.get(key) : batcher.read(key);
+  }
+
+  /**
+   * The text stored under `key`, or null. The hot path of every hit: one context object and the
+   * policy's own work, no closure and no option parsing.
+   */
   get(key: string): Promise<string | null> {
-    return this.#policy.execute(this.#get, { key });
+    const ctx = new CallContext(1, key, 'normal', undefined, undefined);
+    const breaker = this.#breaker;
+    return breaker === undefined ? runPolicy(this.#policy, this.#get, ctx) : breaker[runInContext](this.#timedGet, ctx);
   }
 
   /** Stores `text` under `entry` for `ttlMs` ms, whatever is there, and drops the entry's lease `lease`. */
@@ -144,6 +181,11 @@ export class CacheRedis {
       if (this.#redis.status !== 'ready') await this.#whenReady();
       return command();
     });
+  }
+
+  async #getWhenReady(key: string): Promise<string | null> {
+    await this.#whenReady();
+    return this.#redis.get(key);
   }
 
   async #whenReady(): Promise<void> {

@@ -4,14 +4,14 @@
  */
 import { systemClock, type Clock } from '../../core/clock';
 import type { ErrorClass } from '../../core/exceptions';
-import { keyStart } from './keys';
+import { CacheKeys, keyStart } from './keys';
 import { CACHE_DEFAULTS, jsonSerializer, type CacheSerializer, type ParsedCacheOptions } from './options';
 
 /** The resolved options of one cache. */
 export interface CacheSettings {
   readonly name: string;
-  /** Start of every key: prefix and version. */
-  readonly keyStart: string;
+  /** The cache's keys (prefix and version, then the key). */
+  readonly keys: CacheKeys;
   readonly ttlMs: number;
   readonly jitter: number;
   readonly staleTtlMs: number;
@@ -33,7 +33,7 @@ export function resolveSettings(options: ParsedCacheOptions, name: string): Cach
   const graceMs = options.graceMs ?? 0;
   return Object.freeze({
     name,
-    keyStart: keyStart(options.prefix, options.version),
+    keys: new CacheKeys(keyStart(options.prefix, options.version)),
     ttlMs: options.ttlMs,
     jitter: options.jitter ?? CACHE_DEFAULTS.jitter,
     staleTtlMs,

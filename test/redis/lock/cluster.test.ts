@@ -1,30 +1,14 @@
-import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Lock, LockTimeoutError } from '../../../src/redis/index';
-import { startCluster } from '../../support/redis-cluster';
-import type { RedisServerHandle } from '../../support/redis-server';
+import { useThrowAwayCluster } from '../../support/redis-cluster';
 
 const MASTERS = 3;
 
 describe('Lock on a 3-master Redis Cluster', () => {
-  let servers: RedisServerHandle[] = [];
-  let cluster: Cluster;
-
-  beforeAll(async () => {
-    servers = await startCluster(MASTERS);
-    cluster = new Cluster(
-      servers.map((server) => ({ host: server.host, port: server.port })),
-      { enableOfflineQueue: false, lazyConnect: true },
-    );
-    await cluster.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    cluster.disconnect();
-    await Promise.all(servers.map((server) => server.stop()));
-  });
+  const fixture = useThrowAwayCluster(MASTERS);
 
   it('acquires, extends, refuses and releases locks whose keys spread over every master, any key included, without CROSSSLOT', async () => {
+    const { cluster } = fixture;
     const lock = new Lock({ redis: cluster, prefix: 'app:locks', timeoutMs: 2_000, registry: false });
     const keys = ['', '{', '}', '{}', 'a}b', 'é'.repeat(65), ...Array.from({ length: 30 }, (_, i) => `order-${i}`)];
     const owners = new Set<string>();
@@ -48,7 +32,7 @@ describe('Lock on a 3-master Redis Cluster', () => {
   });
 
   it('hands one key from holder to holder under 20 concurrent withLock calls, each fence once', async () => {
-    const lock = new Lock({ redis: cluster, prefix: 'app:locks', timeoutMs: 2_000, retryDelayMs: 2, maxRetryDelayMs: 10, registry: false });
+    const lock = new Lock({ redis: fixture.cluster, prefix: 'app:locks', timeoutMs: 2_000, retryDelayMs: 2, maxRetryDelayMs: 10, registry: false });
     let inside = 0;
     let most = 0;
     const fences = await Promise.all(
