@@ -20,7 +20,7 @@ if (mode === 'guarded') {
   const { RateLimiter, Bulkhead, middleware, middlewareNode } = bulwark;
   if (middleware === undefined || middlewareNode === undefined) throw new Error('bench: the measured bulwark has no middleware entries');
   const guard = middleware.createGuard({
-    rateLimiter: new RateLimiter({ name: 'bench-http', limit: 1e9, windowMs: 60_000, registry: false }),
+    rateLimiter: new RateLimiter({ name: 'bench-http', limit: 1e9, windowMs: 60_000, algorithm: 'sliding-window', registry: false }),
     bulkhead: new Bulkhead({ name: 'bench-http', maxInFlight: 1_000, registry: false }),
   });
   app.use(middlewareNode.guardMiddleware(guard));

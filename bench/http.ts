@@ -100,7 +100,7 @@ async function main(): Promise<void> {
         `${rounds} round(s) × ${duration} s per server (+${WARMUP_S} s warmup), ${connections} connections, autocannon in the parent process`,
       `bulwark measured from: ${bulwark.description}`,
       'Express 5, `GET /` → res.json({ ok: true }); guarded: app.use(guardMiddleware(createGuard({ rateLimiter: new RateLimiter({ limit: 1e9, ' +
-        'windowMs: 60_000 }), bulkhead: new Bulkhead({ maxInFlight: 1_000 }) }))); each server in its own child process',
+        "windowMs: 60_000, algorithm: 'sliding-window' }), bulkhead: new Bulkhead({ maxInFlight: 1_000 }) }))); each server in its own child process",
       '',
       'round  bare req/s  guarded req/s  guarded ÷ bare',
       ...perRound.map(
