@@ -1,23 +1,15 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { BackpressureTimeoutError } from '../../src/backpressure/index';
-import { connect } from './support';
-import { nextEvents, testQueue } from './queue-support';
+import { nextEvents, useTestQueues } from './queue-support';
 
-let redis: Redis;
-const queues: { cleanup(): Promise<void> }[] = [];
-
-function queueFor(label: string, options: Parameters<typeof testQueue>[2] = {}): ReturnType<typeof testQueue> {
-  const queue = testQueue(redis, label, options);
-  queues.push(queue);
-  return queue;
-}
+const suite = useTestQueues(inject('redisUrl'));
+const queueFor = suite.queueFor;
 
 /** Records the ready depth that every add script run reports (its reply starts with ZCARD ready). */
 function recordDepths(readyKey: string): number[] {
   const depths: number[] = [];
-  const send = redis.sendCommand.bind(redis);
-  vi.spyOn(redis, 'sendCommand').mockImplementation((command, stream) => {
+  const send = suite.redis.sendCommand.bind(suite.redis);
+  vi.spyOn(suite.redis, 'sendCommand').mockImplementation((command, stream) => {
     const result = send(command, stream);
     const args = (command as unknown as { args: unknown[] }).args;
     if (String(args[1]) === '5' && args.includes(readyKey)) {
@@ -27,18 +19,6 @@ function recordDepths(readyKey: string): number[] {
   });
   return depths;
 }
-
-beforeAll(async () => {
-  redis = await connect(inject('redisUrl'));
-});
-
-afterEach(async () => {
-  await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
-});
-
-afterAll(() => {
-  redis.disconnect();
-});
 
 describe('RedisQueue producer backpressure', () => {
   it('keeps the ready depth at or below highWaterMark + the number of producers, against a slow worker', async () => {

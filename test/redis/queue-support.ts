@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { RedisQueue, type RedisQueueEvents, type RedisQueueOptions } from '../../src/redis/index';
-import { deleteUnder, uniquePrefix } from './support';
+import { connect, deleteUnder, uniquePrefix } from './support';
 
 /** A queue under its own prefix, out of the default registry; `cleanup` deletes its keys. */
 export function testQueue(redis: Redis, label: string, options: Partial<RedisQueueOptions> = {}): RedisQueue & { cleanup(): Promise<void> } {
@@ -38,11 +38,38 @@ export function nextEvents<Type extends keyof RedisQueueEvents>(
   });
 }
 
-/** A promise and its resolver. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
+/** What {@link useTestQueues} provides: the shared server's connection and a queue maker. */
+export interface TestQueues {
+  /** A connection to the shared server, open from `beforeAll` to `afterAll`. */
+  redis: Redis;
+  /** A {@link testQueue} that is cleaned up after the test that made it. */
+  queueFor(label: string, options?: Partial<RedisQueueOptions>, connection?: Redis): ReturnType<typeof testQueue>;
+}
+
+/**
+ * The shared server for a queue suite: a connection opened in `beforeAll`, every queue made by
+ * `queueFor` disposed and its keys deleted after each test, the connection closed in `afterAll`.
+ */
+export function useTestQueues(url: string): TestQueues {
+  const queues: { cleanup(): Promise<void> }[] = [];
+  const fixture: TestQueues = {
+    redis: undefined as unknown as Redis,
+    queueFor: (label, options = {}, connection = fixture.redis) => {
+      const queue = testQueue(connection, label, options);
+      queues.push(queue);
+      return queue;
+    },
+  };
+  beforeAll(async () => {
+    fixture.redis = await connect(url);
+  });
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
+  });
+  afterAll(() => {
+    fixture.redis.disconnect();
+  });
+  return fixture;
 }
 
 /** The arguments of an ioredis command, as `sendCommand` receives it. */

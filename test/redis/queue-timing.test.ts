@@ -3,37 +3,20 @@
  * few hundred ms, so this suite is in the `slow` project.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { isBulwarkError } from '../../src/core/errors';
+import { deferred } from '../support/async';
 import { connect } from './support';
-import { deferred, nextEvents, testQueue } from './queue-support';
+import { nextEvents, testQueue, useTestQueues } from './queue-support';
 
-let redis: Redis;
-const queues: { cleanup(): Promise<void> }[] = [];
-
-function queueFor(label: string, options: Parameters<typeof testQueue>[2] = {}, connection: Redis = redis): ReturnType<typeof testQueue> {
-  const queue = testQueue(connection, label, options);
-  queues.push(queue);
-  return queue;
-}
+const suite = useTestQueues(inject('redisUrl'));
+const queueFor = suite.queueFor;
 
 /** Redis's TIME in ms. */
 async function serverNow(): Promise<number> {
-  const [seconds, micros] = await redis.time();
+  const [seconds, micros] = await suite.redis.time();
   return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
 }
-
-beforeAll(async () => {
-  redis = await connect(inject('redisUrl'));
-});
-
-afterEach(async () => {
-  await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
-});
-
-afterAll(() => {
-  redis.disconnect();
-});
 
 describe('RedisQueue on Redis time', () => {
   it('never runs a delayed job before its time by Redis TIME, whatever the producer clock says', async () => {
@@ -88,9 +71,9 @@ describe('RedisQueue on Redis time', () => {
 describe('RedisQueue blocking waits', () => {
   it('replaces a blocking connection whose pop neither resolves nor rejects (bullmq #36)', async () => {
     const queue = queueFor('hung-pop');
-    const duplicate = redis.duplicate.bind(redis);
+    const duplicate = suite.redis.duplicate.bind(suite.redis);
     const hung: Redis[] = [];
-    const spy = vi.spyOn(redis, 'duplicate').mockImplementationOnce(() => {
+    const spy = vi.spyOn(suite.redis, 'duplicate').mockImplementationOnce(() => {
       const blocker = duplicate();
       blocker.blpop = (() => new Promise(() => {})) as never; // stuck after a reconnect
       hung.push(blocker);
@@ -113,8 +96,8 @@ describe('RedisQueue leases', () => {
     const queue = queueFor('stalled');
     const onDying = testQueue(dying, 'stalled', { prefix: queue.prefix, registry: false });
     const job = await queue.add('t', 1);
-    const startedOnDying = deferred();
-    const finishOnDying = deferred();
+    const startedOnDying = deferred<void>();
+    const finishOnDying = deferred<void>();
     const dyingWorker = onDying.process(async () => {
       startedOnDying.resolve();
       await finishOnDying.promise;
@@ -141,7 +124,7 @@ describe('RedisQueue leases', () => {
     const queue = queueFor('stalled-dead');
     const onDying = testQueue(dying, 'stalled-dead', { prefix: queue.prefix, registry: false });
     const job = await queue.add('t', 1, { maxAttempts: 1 });
-    const started = deferred();
+    const started = deferred<void>();
     const dyingWorker = onDying.process(() => {
       started.resolve();
       return new Promise(() => {});

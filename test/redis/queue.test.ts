@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { Redis as Redis5 } from 'ioredis5';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { AdaptiveConcurrencyLimiter } from '../../src/adaptive-concurrency/index';
 import { BulwarkError, ConfigError, isBulwarkError } from '../../src/core/errors';
 import { bus } from '../../src/bus';
@@ -9,29 +8,11 @@ import { setLogger } from '../../src/core/logger';
 import type { Priority } from '../../src/core/policy';
 import { Registry } from '../../src/core/registry';
 import { JobPayloadError, RedisQueue, UnknownJobTypeError, UnrecoverableError, type Job, type WorkerOptions } from '../../src/redis/index';
-import { connect } from './support';
-import { deferred, loseReplyOnce, nextEvents, testQueue } from './queue-support';
+import { deferred } from '../support/async';
+import { loseReplyOnce, nextEvents, testQueue, useTestQueues } from './queue-support';
 
-let redis: Redis;
-const queues: { cleanup(): Promise<void> }[] = [];
-
-function queueFor(label: string, options: Parameters<typeof testQueue>[2] = {}): ReturnType<typeof testQueue> {
-  const queue = testQueue(redis, label, options);
-  queues.push(queue);
-  return queue;
-}
-
-beforeAll(async () => {
-  redis = await connect(inject('redisUrl'));
-});
-
-afterEach(async () => {
-  await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
-});
-
-afterAll(() => {
-  redis.disconnect();
-});
+const suite = useTestQueues(inject('redisUrl'));
+const queueFor = suite.queueFor;
 
 /** Runs 40 jobs of 3 ms and returns how many ran at once at most. */
 async function peakConcurrency(queue: RedisQueue, options: WorkerOptions): Promise<number> {
@@ -53,7 +34,7 @@ async function peakConcurrency(queue: RedisQueue, options: WorkerOptions): Promi
 describe('RedisQueue options', () => {
   it('throws one ConfigError naming every bad option', () => {
     const bad = () =>
-      new RedisQueue({ redis, name: 'a{b}', prefix: '', maxPayloadBytes: 0, lowWaterMark: 5, highWaterMark: 5, extra: 1 } as never);
+      new RedisQueue({ redis: suite.redis, name: 'a{b}', prefix: '', maxPayloadBytes: 0, lowWaterMark: 5, highWaterMark: 5, extra: 1 } as never);
     expect(bad).toThrow(ConfigError);
     try {
       bad();
@@ -119,7 +100,7 @@ describe('RedisQueue producer', () => {
 
   it('adds 20,000 jobs in bulk in one round trip, in order', async () => {
     const queue = queueFor('bulk');
-    const send = vi.spyOn(redis, 'sendCommand');
+    const send = vi.spyOn(suite.redis, 'sendCommand');
     const jobs = await queue.addBulk(Array.from({ length: 20_000 }, (_, i) => ({ type: 't', payload: i })));
     expect(send).toHaveBeenCalledTimes(1);
     expect(jobs.map((job) => job.payload)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
@@ -343,15 +324,15 @@ describe('RedisQueue worker', () => {
   it('does not complete or fail a job whose lease it lost', async () => {
     const queue = queueFor('lease-check');
     const job = await queue.add('t', 1, { maxAttempts: 1 });
-    const started = deferred();
-    const finish = deferred();
+    const started = deferred<void>();
+    const finish = deferred<void>();
     const worker = queue.process(async () => {
       started.resolve();
       await finish.promise;
     });
     await started.promise;
     // Another worker took the job over (as after a stall): the lease token is no longer ours.
-    await redis.hset(`${queue.keys.jobs}${job.id}`, 'ls', 'someone-else');
+    await suite.redis.hset(`${queue.keys.jobs}${job.id}`, 'ls', 'someone-else');
     const warned = deferred<string>();
     setLogger({ error: () => {}, info: () => {}, debug: () => {}, warn: (_, message) => warned.resolve(message ?? '') });
     finish.resolve();
@@ -366,7 +347,7 @@ describe('RedisQueue worker', () => {
     const queue = queueFor('lost-reply');
     await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));
     // The server runs this fetch; its reply is lost on the way back.
-    const lost = loseReplyOnce(redis, (args) => String(args[1]) === '8' && args.includes(queue.keys.active));
+    const lost = loseReplyOnce(suite.redis, (args) => String(args[1]) === '8' && args.includes(queue.keys.active));
     const paused = nextEvents(queue, 'pause', 1);
     const resumed = nextEvents(queue, 'resume', 1);
     const done = nextEvents(queue, 'completed', 3, 5_000);
@@ -382,7 +363,7 @@ describe('RedisQueue worker', () => {
 
   it('completes a job once when the reply to its completion is lost and the completion is sent again', async () => {
     const queue = queueFor('lost-ack');
-    const lost = loseReplyOnce(redis, (args) => String(args[1]) === '3' && args.includes(queue.keys.completed));
+    const lost = loseReplyOnce(suite.redis, (args) => String(args[1]) === '3' && args.includes(queue.keys.completed));
     const warnings: string[] = [];
     setLogger({ error: () => {}, info: () => {}, debug: () => {}, warn: (_, message) => void warnings.push(message ?? '') });
     const done = nextEvents(queue, 'completed', 1, 5_000);
@@ -399,9 +380,8 @@ describe('RedisQueue worker', () => {
   it('works the same on ioredis 5', async () => {
     const redis5 = new Redis5(inject('redisUrl'), { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0 });
     await redis5.connect();
+    const queue = testQueue(redis5 as never, 'ioredis5');
     try {
-      const queue = testQueue(redis5 as never, 'ioredis5');
-      queues.push(queue);
       const done = nextEvents(queue, 'completed', 3);
       await queue.addBulk([3, 2, 1].map((payload) => ({ type: 't', payload, options: { jobId: `j${payload}` } })));
       const seen: unknown[] = [];
@@ -411,7 +391,7 @@ describe('RedisQueue worker', () => {
       expect(seen).toEqual([3, 2, 1]);
       expect(await queue.get('j1')).toMatchObject({ state: 'completed', attempts: 1 });
     } finally {
-      await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
+      await queue.cleanup();
       redis5.disconnect();
     }
   });
