@@ -22,6 +22,8 @@ import {
   type RateLimiterOptions,
   type RateLimitMode,
   type StoreErrorPolicy,
+  type TokenBucketLimit,
+  type TokenRate,
 } from './options';
 import { RateLimitError } from './rate-limit-error';
 import type { RateLimiterStats } from './stats';
@@ -112,9 +114,7 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
       ),
     );
     super('rateLimiter', resolved);
-    const windows: readonly RateWindow[] = resolved.limits ?? [
-      { limit: resolved.limit as number, windowMs: resolved.windowMs as number },
-    ];
+    const windows = windowsOf(resolved);
     this.rule = freezeRule(this.name, resolved.algorithm ?? RATE_LIMITER_DEFAULTS.algorithm, windows);
     this.mode = resolved.mode ?? RATE_LIMITER_DEFAULTS.mode;
     this.maxWaitMs = resolved.maxWaitMs ?? Math.max(...windows.map((window) => window.windowMs));
@@ -128,10 +128,12 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     this.#storeErrorResult = storeErrorResult(this.onStoreError, windows);
     if (this.onStoreError === 'fallback') {
       const instances = resolved.expectedInstances ?? RATE_LIMITER_DEFAULTS.expectedInstances;
-      const fallbackWindows = windows.map((window) => ({
-        limit: resolved.fallbackLimit ?? Math.max(1, Math.floor(window.limit / instances)),
-        windowMs: window.windowMs,
-      }));
+      const bucket = this.rule.algorithm === 'token-bucket';
+      const fallbackWindows = windows.map((window) => {
+        const limit = resolved.fallbackLimit ?? Math.max(1, Math.floor(window.limit / instances));
+        // A bucket's windowMs is its refill time: keep the rate divided by `instances`, whatever its size.
+        return { limit, windowMs: bucket ? (window.windowMs / window.limit) * limit * instances : window.windowMs };
+      });
       this.#fallback = { store: new MemoryStore({ clock: this.clock }), rule: freezeRule(this.name, this.rule.algorithm, fallbackWindows) };
     }
     this.register(resolved.registry);
@@ -358,6 +360,27 @@ const LIMIT_REACHED = 'limitReached';
 
 /** What `health()` says while the store fails: still healthy, with a word on the outage. */
 const STORE_FAILING: PatternHealth = Object.freeze({ healthy: true, detail: 'store failing' });
+
+/**
+ * The windows of the options: `limit` and `windowMs`, or `rate` and `burst`, or `limits`. A token
+ * bucket is the window of its size that refills in `burst × perMs / tokens` ms.
+ */
+function windowsOf(resolved: {
+  readonly limit?: number | undefined;
+  readonly windowMs?: number | undefined;
+  readonly rate?: TokenRate | undefined;
+  readonly burst?: number | undefined;
+  readonly limits?: readonly (RateWindow | TokenBucketLimit)[] | undefined;
+}): readonly RateWindow[] {
+  const given = resolved.limits ?? [
+    resolved.burst === undefined
+      ? { limit: resolved.limit as number, windowMs: resolved.windowMs as number }
+      : { rate: resolved.rate as TokenRate, burst: resolved.burst },
+  ];
+  return given.map((entry) =>
+    'burst' in entry ? { limit: entry.burst, windowMs: (entry.burst * entry.rate.perMs) / entry.rate.tokens } : entry,
+  );
+}
 
 /** A frozen rule, so that stores may cache what they derive from it. */
 function freezeRule(name: string, algorithm: RateLimitRule['algorithm'], windows: readonly RateWindow[]): RateLimitRule {

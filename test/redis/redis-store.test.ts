@@ -142,7 +142,7 @@ describe('RedisStore keys', () => {
   it('decides windows of a fractional windowMs, with a TTL rounded up to whole ms', async () => {
     const prefix = prefixFor('fraction');
     const store = new RedisStore({ redis, prefix });
-    for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+    for (const algorithm of ['sliding-log', 'sliding-window', 'token-bucket'] as const) {
       const windows = rule(algorithm, [2, 1_500.5]);
       expect((await store.consume('k', 1, windows)).allowed).toBe(true);
       expect((await store.consume('k', 1, windows)).allowed).toBe(true);
@@ -158,13 +158,14 @@ describe('RedisStore keys', () => {
     const store = new RedisStore({ redis, prefix });
     await store.consume('a', 1, rule('sliding-log', [5, 50]));
     await store.consume('a', 1, rule('sliding-window', [5, 50]));
+    await store.consume('a', 5, rule('token-bucket', [5, 50]));
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await keysUnder(redis, prefix)).toEqual([]);
   });
 });
 
 describe('RedisStore decisions', () => {
-  for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+  for (const algorithm of ['sliding-log', 'sliding-window', 'token-bucket'] as const) {
     it(`checks several windows and a cost atomically: a refused request writes nothing (${algorithm})`, async () => {
       const prefix = prefixFor('atomic');
       const store = new RedisStore({ redis, prefix });
@@ -273,11 +274,11 @@ describe('RedisStore decisions', () => {
     const other = await connect(inject('redisUrl'));
     try {
       // What an older copy would have left on the connection under a plain name.
-      for (const stem of ['bulwarkRateLimitWindow1', 'bulwarkRateLimitLog1']) {
+      for (const stem of ['bulwarkRateLimitWindow1', 'bulwarkRateLimitLog1', 'bulwarkRateLimitBucket1']) {
         other.defineCommand(stem, { numberOfKeys: 1, lua: 'return {1, 2, 3, 4, 5}' });
       }
       const store = new RedisStore({ redis: other, prefix });
-      for (const algorithm of ['sliding-window', 'sliding-log'] as const) {
+      for (const algorithm of ['sliding-window', 'sliding-log', 'token-bucket'] as const) {
         expect(await store.consume('k', 1, rule(algorithm, [2, 10_000]))).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
       }
     } finally {

@@ -1,0 +1,80 @@
+/**
+ * The Lua script of a `token-bucket` decision (GCRA): per bucket one string holding its
+ * theoretical arrival time (TAT), in µs since the epoch.
+ * @module
+ */
+import type { RedisTimeSource } from '../options';
+import { ADMITTED_REPLY, KEEP_LONGEST_WAIT, KEEP_TIGHTEST } from './shared-lua';
+
+/**
+ * Lua that defines `now`, the time in whole µs, and `a`, the number of ARGV entries before the
+ * script's own arguments: the server's `TIME` and no argument, or the client's time in ms as
+ * `ARGV[1]`.
+ */
+const BUCKET_TIME: Readonly<Record<RedisTimeSource, string>> = {
+  server: `local t = redis.call('TIME')
+local now = t[1] * 1000000 + t[2]
+local a = 0`,
+  client: `local now = tonumber(ARGV[1]) * 1000
+local a = 1`,
+};
+
+/**
+ * The body after {@link BUCKET_TIME}. KEYS: one string per bucket. ARGV after the time:
+ * `cost, limit1, intervalUs1, limit2, intervalUs2, …`: each bucket's size and its emission
+ * interval in whole µs (the in-memory `TokenBucket`'s arithmetic: every number is an integer, so
+ * the decision is exact).
+ *
+ * A request moves a bucket's TAT to `max(TAT, now) + cost × interval` and fits when that is at
+ * most `now + limit × interval`. It is refused (writing nothing) when any bucket lacks room, else
+ * every TAT is written with one `SET … PX` whose TTL ends when the bucket is full again: an idle
+ * key disappears once forgetting it changes nothing. `remaining` is at least 0 even when a
+ * client clock behind the others (`timeSource: 'client'`) finds a TAT beyond its bucket.
+ *
+ * Cost per decision: `TIME`, then one `GET` per bucket and, when admitted, one `SET` per bucket.
+ * `ahead` holds each bucket's `TAT - now` (0 when full) after the first loop, sized for one
+ * bucket up front.
+ */
+const BODY = `local cost = tonumber(ARGV[a + 1])
+local n = #KEYS
+local ceil = math.ceil
+local ahead = {0}
+local refusing, wait = 0, 0
+for i = 1, n do
+  local limit, interval = tonumber(ARGV[a + 2 * i]), tonumber(ARGV[a + 1 + 2 * i])
+  local used = (tonumber(redis.call('GET', KEYS[i])) or 0) - now
+  if used < 0 then used = 0 end
+  ahead[i] = used
+  local excess = used + (cost - limit) * interval
+  if excess > 0 then
+    local w = -1
+    if cost <= limit then w = ceil(excess / 1000) end
+    ${KEEP_LONGEST_WAIT}
+  end
+end
+if refusing > 0 then
+  local used = ahead[refusing]
+  local left = tonumber(ARGV[a + 2 * refusing]) - ceil(used / tonumber(ARGV[a + 1 + 2 * refusing]))
+  if left < 0 then left = 0 end
+  return {left, ceil(used / 1000), refusing, wait}
+end
+local tightest, remaining, reset = 0, 0, 0
+for i = 1, n do
+  local limit, interval = tonumber(ARGV[a + 2 * i]), tonumber(ARGV[a + 1 + 2 * i])
+  local used = ahead[i] + cost * interval
+  local ttl = ceil(used / 1000)
+  redis.call('SET', KEYS[i], now + used, 'PX', ttl)
+  local left = limit - ceil(used / interval)
+  ${KEEP_TIGHTEST}
+end
+${ADMITTED_REPLY}`;
+
+/**
+ * The `token-bucket` script for each time source. Replies as {@link ADMITTED_REPLY} says when
+ * admitted, `{remaining, resetMs, bucket index, retryAfterMs}` when refused (`retryAfterMs` -1 for
+ * never: a cost above the bucket size).
+ */
+export const TOKEN_BUCKET_SCRIPTS: Readonly<Record<RedisTimeSource, string>> = {
+  server: `${BUCKET_TIME.server}\n${BODY}`,
+  client: `${BUCKET_TIME.client}\n${BODY}`,
+};
