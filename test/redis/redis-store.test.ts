@@ -153,6 +153,28 @@ describe('RedisStore keys', () => {
     }
   });
 
+  it("gives a bucket's key a TTL until the bucket is full again, and leaves none once it is", async () => {
+    const prefix = prefixFor('bucket-ttl');
+    const store = new RedisStore({ redis, prefix });
+    const slow = rule('token-bucket', [10, 10_000]); // a token a second
+    await store.consume('k', 3, slow);
+    const [key] = store.keysFor('k', slow) as [string];
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(2_900);
+    expect(ttl).toBeLessThanOrEqual(3_000);
+    const refused = await store.consume('k', 8, slow);
+    expect(refused).toMatchObject({ allowed: false, remaining: 7 });
+    expect(refused.retryAfterMs).toBeGreaterThan(950);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(1_000);
+    expect(Math.abs(refused.resetMs - ttl)).toBeLessThanOrEqual(5);
+    expect(await redis.pttl(key)).toBeLessThanOrEqual(ttl);
+    const fast = rule('token-bucket', [4, 40]);
+    await store.consume('k', 4, fast);
+    expect(await redis.pttl(store.keysFor('k', fast)[0] as string)).toBeLessThanOrEqual(40);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await keysUnder(redis, prefix)).toEqual([key]);
+  });
+
   it('leaves no key behind once the window has passed', async () => {
     const prefix = prefixFor('expire');
     const store = new RedisStore({ redis, prefix });
