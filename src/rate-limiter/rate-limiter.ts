@@ -1,6 +1,6 @@
 /**
  * RateLimiter: admits at most `limit` units per `windowMs` per key, across one or several
- * windows, counted in a pluggable store.
+ * windows (or token buckets), counted in a pluggable store.
  * @module
  */
 import { inspect } from 'node:util';
@@ -31,7 +31,8 @@ import type { RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from 
 
 /**
  * Admits at most `limit` units per `windowMs` for each key (a user, a tenant, an API token), or
- * within every window of `limits`. `consume(key, cost)` decides one request and reports the
+ * within every window of `limits`, or with `algorithm: 'token-bucket'` a sustained `rate` with
+ * bursts of up to `burst` (see docs/rate-limiter.md for which algorithm to pick). `consume(key, cost)` decides one request and reports the
  * numbers a middleware needs for its headers; `execute(fn, { key })` runs `fn` when admitted and
  * otherwise rejects with {@link RateLimitError}, or in `mode: 'wait'` waits `retryAfterMs` and
  * tries again, for at most `maxWaitMs`.

@@ -1,6 +1,6 @@
 /**
  * The Lua script of a `token-bucket` decision (GCRA): per bucket one string holding its
- * theoretical arrival time (TAT), in µs since the epoch.
+ * theoretical arrival time (TAT) in µs since the epoch, packed as a little-endian double (8 bytes).
  * @module
  */
 import type { RedisTimeSource } from '../options';
@@ -32,8 +32,9 @@ local a = 1`,
  * client clock behind the others (`timeSource: 'client'`) finds a TAT beyond its bucket.
  *
  * Cost per decision: `TIME`, then one `GET` per bucket and, when admitted, one `SET` per bucket.
- * `ahead` holds each bucket's `TAT - now` (0 when full) after the first loop, sized for one
- * bucket up front.
+ * The TAT is packed (Redis's `struct` library) rather than written as text, which would make
+ * Redis format a 16-digit number on every write and parse it on every read. `ahead` holds each
+ * bucket's `TAT - now` (0 when full) after the first loop, sized for one bucket up front.
  */
 const BODY = `local cost = tonumber(ARGV[a + 1])
 local n = #KEYS
@@ -42,7 +43,9 @@ local ahead = {0}
 local refusing, wait = 0, 0
 for i = 1, n do
   local limit, interval = tonumber(ARGV[a + 2 * i]), tonumber(ARGV[a + 1 + 2 * i])
-  local used = (tonumber(redis.call('GET', KEYS[i])) or 0) - now
+  local packed = redis.call('GET', KEYS[i])
+  local used = 0
+  if packed then used = struct.unpack('<d', packed) - now end
   if used < 0 then used = 0 end
   ahead[i] = used
   local excess = used + (cost - limit) * interval
@@ -63,7 +66,7 @@ for i = 1, n do
   local limit, interval = tonumber(ARGV[a + 2 * i]), tonumber(ARGV[a + 1 + 2 * i])
   local used = ahead[i] + cost * interval
   local ttl = ceil(used / 1000)
-  redis.call('SET', KEYS[i], now + used, 'PX', ttl)
+  redis.call('SET', KEYS[i], struct.pack('<d', now + used), 'PX', ttl)
   local left = limit - ceil(used / interval)
   ${KEEP_TIGHTEST}
 end
