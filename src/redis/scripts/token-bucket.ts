@@ -33,12 +33,13 @@ local a = 1`,
  *
  * Cost per decision: `TIME`, then one `GET` per bucket and, when admitted, one `SET` per bucket.
  * The TAT is packed (Redis's `struct` library) rather than written as text, which would make
- * Redis format a 16-digit number on every write and parse it on every read. `ahead` holds each
+ * Redis format a 16-digit number on every write and parse it on every read; the TTL goes to `SET`
+ * as `%d` text, since Redis formats a Lua number with `%.17g`, several times slower. `ahead` holds each
  * bucket's `TAT - now` (0 when full) after the first loop, sized for one bucket up front.
  */
 const BODY = `local cost = tonumber(ARGV[a + 1])
 local n = #KEYS
-local ceil = math.ceil
+local ceil, format = math.ceil, string.format
 local ahead = {0}
 local refusing, wait = 0, 0
 for i = 1, n do
@@ -66,7 +67,7 @@ for i = 1, n do
   local limit, interval = tonumber(ARGV[a + 2 * i]), tonumber(ARGV[a + 1 + 2 * i])
   local used = ahead[i] + cost * interval
   local ttl = ceil(used / 1000)
-  redis.call('SET', KEYS[i], struct.pack('<d', now + used), 'PX', ttl)
+  redis.call('SET', KEYS[i], struct.pack('<d', now + used), 'PX', format('%d', ttl))
   local left = limit - ceil(used / interval)
   ${KEEP_TIGHTEST}
 end
