@@ -13,7 +13,7 @@ import { readinessOf, type Readiness, type ReadyOutcome } from './readiness';
 import { REDIS_STORE_DEFAULTS, redisStoreOptionsSchema, type RedisStoreOptions, type RedisTimeSource } from './options';
 import { SLIDING_LOG_SCRIPTS } from './scripts/sliding-log';
 import { SLIDING_WINDOW_SCRIPTS } from './scripts/sliding-window';
-import { TOKEN_BUCKET_SCRIPTS } from './scripts/token-bucket';
+import { SINGLE_BUCKET_SCRIPTS, TOKEN_BUCKET_SCRIPTS } from './scripts/token-bucket';
 
 /** A script command as ioredis's `defineCommand` adds it to the connection. */
 type ScriptCommand = (this: Redis | Cluster, ...keysThenArgs: string[]) => Promise<unknown>;
@@ -31,9 +31,13 @@ interface PreparedRule {
   readonly windowArgs: readonly string[];
 }
 
-/** The scripts of an algorithm (one per time source), the stem of their command names and the key suffix. */
+/**
+ * The scripts of an algorithm (one per time source; optionally another for rules of a single
+ * window), the stem of their command names and the key suffix.
+ */
 interface AlgorithmScripts {
   readonly lua: Readonly<Record<RedisTimeSource, string>>;
+  readonly single?: Readonly<Record<RedisTimeSource, string>>;
   readonly command: string;
   readonly suffix: string;
 }
@@ -41,7 +45,7 @@ interface AlgorithmScripts {
 const SCRIPTS: Record<RateLimitAlgorithm, AlgorithmScripts> = {
   'sliding-log': { lua: SLIDING_LOG_SCRIPTS, command: 'bulwarkRateLimitLog', suffix: 'log' },
   'sliding-window': { lua: SLIDING_WINDOW_SCRIPTS, command: 'bulwarkRateLimitWindow', suffix: 'sw' },
-  'token-bucket': { lua: TOKEN_BUCKET_SCRIPTS, command: 'bulwarkRateLimitBucket', suffix: 'tb' },
+  'token-bucket': { lua: TOKEN_BUCKET_SCRIPTS, single: SINGLE_BUCKET_SCRIPTS, command: 'bulwarkRateLimitBucket', suffix: 'tb' },
 };
 
 /** Identifies this process in sorted-set members; a counter makes them unique within it. */
@@ -194,8 +198,8 @@ export class RedisStore implements RateLimitStore {
   /** The command, key suffixes and window arguments of `rule`, derived once per rule object. */
   #prepare(rule: RateLimitRule): PreparedRule {
     const script = SCRIPTS[rule.algorithm];
-    const lua = script.lua[this.timeSource];
     const count = rule.windows.length;
+    const lua = (count === 1 ? (script.single ?? script.lua) : script.lua)[this.timeSource];
     // The script's fingerprint in the name: another copy of bulwark sharing the connection, whose
     // script may differ, defines its own command instead of lending this one a foreign script.
     const command = `${script.command}${count}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;

@@ -153,7 +153,7 @@ describe('RedisStore keys', () => {
     }
   });
 
-  it("gives a bucket's key a TTL until the bucket is full again, and leaves none once it is", async () => {
+  it("gives a bucket's key a TTL until the bucket is full again, writes nothing when refusing, and leaves none once full", async () => {
     const prefix = prefixFor('bucket-ttl');
     const store = new RedisStore({ redis, prefix });
     const slow = rule('token-bucket', [10, 10_000]); // a token a second
@@ -162,7 +162,9 @@ describe('RedisStore keys', () => {
     const ttl = await redis.pttl(key);
     expect(ttl).toBeGreaterThan(2_900);
     expect(ttl).toBeLessThanOrEqual(3_000);
+    const before = await redis.dump(key);
     const refused = await store.consume('k', 8, slow);
+    expect(await redis.dump(key)).toEqual(before);
     expect(refused).toMatchObject({ allowed: false, remaining: 7 });
     expect(refused.retryAfterMs).toBeGreaterThan(950);
     expect(refused.retryAfterMs).toBeLessThanOrEqual(1_000);

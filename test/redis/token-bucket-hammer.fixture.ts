@@ -1,20 +1,16 @@
 // One process of the token-bucket multi-process exactness test: consumes one bucket (see
-// hammer-loop.ts for the loop and what it prints). Each decision
-// runs the RedisStore's token-bucket script as it ships, plus one line that appends the server
-// time of every admission to a list (LOG), so that the test can check the bound by server time.
+// hammer-loop.ts for the loop and what it prints). Each decision runs the RedisStore's
+// single-bucket script as it ships, plus one line that appends the server time of every admission
+// to a list (LOG), so that the test can check the bound by server time.
 import { Redis } from 'ioredis';
-import { TOKEN_BUCKET_SCRIPTS } from '../../src/redis/scripts/token-bucket';
-import { ADMITTED_REPLY } from '../../src/redis/scripts/shared-lua';
+import { SINGLE_BUCKET_SCRIPTS } from '../../src/redis/scripts/token-bucket';
 import { hammer } from './hammer-loop';
 
 const env = process.env as Record<string, string>;
-const shipped = TOKEN_BUCKET_SCRIPTS.server;
-if (!shipped.includes('local n = #KEYS\n') || !shipped.includes(ADMITTED_REPLY)) {
-  throw new Error('the token-bucket script no longer has the lines this fixture extends');
-}
-const recording = shipped
-  .replace('local n = #KEYS\n', 'local n = #KEYS - 1\n')
-  .replace(ADMITTED_REPLY, `redis.call('RPUSH', KEYS[n + 1], now)\n${ADMITTED_REPLY}`);
+const shipped = SINGLE_BUCKET_SCRIPTS.server;
+const admittedReply = 'return {left, ttl}';
+if (!shipped.endsWith(admittedReply)) throw new Error('the token-bucket script no longer ends as this fixture expects');
+const recording = `${shipped.slice(0, -admittedReply.length)}redis.call('RPUSH', KEYS[2], now)\n${admittedReply}`;
 const redis = new Redis(env.REDIS_URL as string, { enableOfflineQueue: false, lazyConnect: true });
 redis.defineCommand('recordingBucket', { numberOfKeys: 2, lua: recording });
 await redis.connect();
