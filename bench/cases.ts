@@ -57,7 +57,7 @@ import OpossumBreaker from 'opossum';
 import pLimit from 'p-limit';
 import pRetry from 'p-retry';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { BulwarkModule } from './bulwark';
 import { MIDDLEWARE_GROUPS, middlewareCases } from './middleware-cases';
 import { OBSERVABILITY_GROUPS, observabilityCases } from './observability-cases';
@@ -73,11 +73,13 @@ export type Library =
   | 'baseline'
   | 'bulwark'
   | 'bulwark-sliding-log'
+  | 'bulwark-token-bucket'
   | 'cockatiel'
   | 'p-retry'
   | 'p-limit'
   | 'opossum'
   | 'rate-limiter-flexible'
+  | 'rate-limiter-flexible-bursty'
   | 'ioredis-evalsha'
   | 'ioredis'
   | 'express-rate-limit'
@@ -180,6 +182,14 @@ const SLIDING_LOG_WINDOW_MS = 100;
 /** A limit no row can reach in one window: every call is admitted. */
 const NEVER_REACHED = 1e9;
 
+/**
+ * The token bucket of the `*-bucket` rows and `bulwark-token-bucket`: {@link NEVER_REACHED} tokens
+ * refilled at a token a second. No row empties it (every call is admitted), and no key's bucket is
+ * full again during a run, so that keys stay, as they do in rate-limiter-flexible's 60 s window (a
+ * full bucket is forgotten, and its key made afresh by the next call).
+ */
+const BUCKET = { algorithm: 'token-bucket', rate: { tokens: 1, perMs: 1_000 }, burst: NEVER_REACHED } as const;
+
 const rateLimitPeer =
   'rate-limiter-flexible `new RateLimiterMemory({ points: 1e9, duration: 60 })` (a fixed-window counter), `consume(key)`';
 
@@ -191,6 +201,13 @@ export const REDIS_IN_FLIGHT_GROUP = 'redis-rl-100-in-flight';
 
 /** Calls that one `fn` of the {@link REDIS_IN_FLIGHT_GROUP} rows fires at once. */
 export const REDIS_IN_FLIGHT = 100;
+
+/**
+ * `timeoutMs` of the bench's RedisStores: a stall of a loaded machine longer than the default
+ * 100 ms would fail a decision (and the run) without being what the rows measure; the timer per
+ * decision costs the same whatever its delay.
+ */
+const STALL_TOLERANT_TIMEOUT_MS = 2_000;
 
 /** Distinct keys the {@link REDIS_IN_FLIGHT_GROUP} rows cycle through. */
 const REDIS_KEYS = 1_000;
@@ -218,9 +235,12 @@ const TIMEOUT_BUDGET_MAX_MS = 60_000;
 
 
 const redisRows =
-  "bulwark `new RateLimiter({ limit: 1e9, windowMs: 60_000, algorithm: 'sliding-window', store: new RedisStore({ redis, prefix }) })`; " +
+  "bulwark `new RateLimiter({ limit: 1e9, windowMs: 60_000, algorithm: 'sliding-window', store: new RedisStore({ redis, prefix, timeoutMs: 2_000 }) })`; " +
   "bulwark-sliding-log: the same with `algorithm: 'sliding-log', windowMs: 100`; " +
+  "bulwark-token-bucket: the same with `algorithm: 'token-bucket', rate: { tokens: 1, perMs: 1_000 }, burst: 1e9`; " +
   'rate-limiter-flexible `new RateLimiterRedis({ storeClient: redis, keyPrefix, points: 1e9, duration: 60 })`; ' +
+  'rate-limiter-flexible-bursty: its answer to bursts, `new BurstyRateLimiter(that limiter, a second RateLimiterRedis with points: 1e9, duration: 60)` ' +
+  '(the burst limiter is asked only when the first refuses, which no row makes it do); ' +
   "ioredis-evalsha: the ceiling, a `defineCommand` script `return 1` (EVALSHA) on the same connection. " +
   'One ioredis connection per group, shared by its rows';
 
@@ -370,6 +390,20 @@ export const GROUPS: readonly Group[] = [
     id: 'rate-limit-10k-keys-log',
     label: 'rate limit, 10,000 keys, sliding-log',
     description: 'as `rate-limit-1-key-log`, cycling through the keys of `rate-limit-10k-keys`; bulwark with `MemoryStore({ maxKeys: 20_000 })`',
+    slices: RATE_LIMIT_SLICES,
+  },
+  {
+    id: 'rate-limit-1-key-bucket',
+    label: 'rate limit, 1 key, token-bucket',
+    description:
+      "as `rate-limit-1-key`, bulwark with `algorithm: 'token-bucket', rate: { tokens: 1, perMs: 1_000 }, burst: 1e9` " +
+      '(one number per key, GCRA; a bucket no row empties, nor refills during a run). Peer: the same rate-limiter-flexible configuration (a fresh instance)',
+    slices: RATE_LIMIT_SLICES,
+  },
+  {
+    id: 'rate-limit-10k-keys-bucket',
+    label: 'rate limit, 10,000 keys, token-bucket',
+    description: 'as `rate-limit-1-key-bucket`, cycling through the keys of `rate-limit-10k-keys`; bulwark with `MemoryStore({ maxKeys: 20_000 })`',
     slices: RATE_LIMIT_SLICES,
   },
   {
@@ -876,8 +910,21 @@ function rateLimitCases(bulwark: BulwarkModule): BenchCase[] {
   pair('rate-limit-10k-keys', { name: 'bench-rl-10k', ...window, store: new MemoryStore({ maxKeys: 20_000 }) }, true);
   pair('rate-limit-1-key-log', { name: 'bench-rl-1-log', ...log }, false);
   pair('rate-limit-10k-keys-log', { name: 'bench-rl-10k-log', ...log, store: new MemoryStore({ maxKeys: 20_000 }) }, true);
+  pair('rate-limit-1-key-bucket', { name: 'bench-rl-1-bucket', ...BUCKET }, false);
+  pair('rate-limit-10k-keys-bucket', { name: 'bench-rl-10k-bucket', ...BUCKET, store: new MemoryStore({ maxKeys: 20_000 }) }, true);
   return rows;
 }
+
+/** The rows of each `redis-rl-*` group, in display order. */
+const REDIS_RATE_LIMIT_ROWS = [
+  'bulwark',
+  'bulwark-sliding-log',
+  'bulwark-token-bucket',
+  'rate-limiter-flexible',
+  'rate-limiter-flexible-bursty',
+  'ioredis-evalsha',
+] as const;
+type RedisRateLimitRow = (typeof REDIS_RATE_LIMIT_ROWS)[number];
 
 /**
  * The rows of the `redis-rl-*` groups, or none (and a note) when Redis does not answer. Each
@@ -911,7 +958,7 @@ function redisRateLimitCases(bulwark: BulwarkModule, notes: string[]): BenchCase
       limit: NEVER_REACHED,
       windowMs: 60_000,
       algorithm: 'sliding-window',
-      store: new RedisStore({ redis, prefix }),
+      store: new RedisStore({ redis, prefix, timeoutMs: STALL_TOLERANT_TIMEOUT_MS }),
     });
     const log = new RateLimiter({
       name: 'bench-redis-log',
@@ -919,26 +966,42 @@ function redisRateLimitCases(bulwark: BulwarkModule, notes: string[]): BenchCase
       limit: NEVER_REACHED,
       windowMs: SLIDING_LOG_WINDOW_MS,
       algorithm: 'sliding-log',
-      store: new RedisStore({ redis, prefix }),
+      store: new RedisStore({ redis, prefix, timeoutMs: STALL_TOLERANT_TIMEOUT_MS }),
+    });
+    const bucket = new RateLimiter({
+      name: 'bench-redis-bucket',
+      registry: false,
+      ...BUCKET,
+      store: new RedisStore({ redis, prefix, timeoutMs: STALL_TOLERANT_TIMEOUT_MS }),
     });
     const peer = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}rlf`, points: NEVER_REACHED, duration: 60 });
+    const bursty = new BurstyRateLimiter(
+      new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}rlfb`, points: NEVER_REACHED, duration: 60 }),
+      new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}rlfburst`, points: NEVER_REACHED, duration: 60 }),
+    );
     const allowedToOne = (result: { readonly allowed: boolean }): number => (result.allowed ? 1 : 0);
     const resolvedToOne = (): number => 1;
-    const consumers: Record<'bulwark' | 'bulwark-sliding-log' | 'rate-limiter-flexible' | 'ioredis-evalsha', (key: string) => Promise<number>> = {
+    const consumers: Record<RedisRateLimitRow, (key: string) => Promise<number>> = {
       bulwark: (key) => window.consume(key).then(allowedToOne),
       'bulwark-sliding-log': (key) => log.consume(key).then(allowedToOne),
+      'bulwark-token-bucket': (key) => bucket.consume(key).then(allowedToOne),
       'rate-limiter-flexible': (key) => peer.consume(key).then(resolvedToOne),
+      'rate-limiter-flexible-bursty': (key) => bursty.consume(key).then(resolvedToOne),
       'ioredis-evalsha': () => redis.benchNoop(),
+    };
+    const limiters: Partial<Record<RedisRateLimitRow, InstanceType<typeof RateLimiter>>> = {
+      bulwark: window,
+      'bulwark-sliding-log': log,
+      'bulwark-token-bucket': bucket,
     };
     const checked = (library: string, limiter: InstanceType<typeof RateLimiter> | undefined) => (): void => {
       if (limiter === undefined) return;
       const { rejected, storeErrors } = limiter.stats();
       check(rejected === 0 && storeErrors === 0, `${id}/${library}: ${rejected} refused, ${storeErrors} store errors`);
     };
-    for (const library of ['bulwark', 'bulwark-sliding-log', 'rate-limiter-flexible', 'ioredis-evalsha'] as const) {
+    for (const library of REDIS_RATE_LIMIT_ROWS) {
       const consume = consumers[library];
-      const limiter = library === 'bulwark' ? window : library === 'bulwark-sliding-log' ? log : undefined;
-      const checkAdmitted = checked(library, limiter);
+      const checkAdmitted = checked(library, limiters[library]);
       let index = 0;
       const fn = inFlight
         ? async (): Promise<number> => {

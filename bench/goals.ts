@@ -75,7 +75,10 @@ export interface GoalResult extends Goal {
  * time and 1,000 calls at once (time per call); a RateLimiter on its MemoryStore (sliding-window)
  * ≤ 0.8× rate-limiter-flexible's RateLimiterMemory time, with one key and with 10,000 keys; on a
  * RedisStore with 100 calls in flight, a sliding-window RateLimiter at ≥ 85% of the throughput of a
- * raw EVALSHA on the same connection, and a sliding-log one faster than RateLimiterRedis; the HTTP
+ * raw EVALSHA on the same connection, and a sliding-log one faster than RateLimiterRedis; a
+ * token-bucket RateLimiter ≤ 0.6× RateLimiterMemory's time (MemoryStore, 1 and 10,000 keys) and, on
+ * a RedisStore with 100 in flight, at ≥ 90% of raw EVALSHA and faster than both RateLimiterRedis and
+ * BurstyRateLimiter; the HTTP
  * guard's overhead per request (in-process, rate limit on a MemoryStore) ≤ 0.5× express-rate-limit's;
  * a closed breaker with the Prometheus exporter registered at most 2× the bare breaker's overhead.
  * A Cache hit over Redis, 100 in flight, at ≥ 90% of the throughput of a raw GET + JSON.parse on
@@ -167,6 +170,15 @@ export const GOALS: readonly Goal[] = [
     max: 0.8,
     text: 'RateLimiter (MemoryStore), 10,000 keys: time ≤ 0.8× rate-limiter-flexible time',
   },
+  ...(['rate-limit-1-key-bucket', 'rate-limit-10k-keys-bucket'] as const).map(
+    (group): Goal => ({
+      group,
+      metric: 'timeVsLibrary',
+      versusLibrary: 'rate-limiter-flexible',
+      max: 0.6,
+      text: `RateLimiter (MemoryStore, token-bucket), ${group === 'rate-limit-1-key-bucket' ? '1 key' : '10,000 keys'}: time ≤ 0.6× rate-limiter-flexible time`,
+    }),
+  ),
   {
     group: REDIS_IN_FLIGHT_GROUP,
     metric: 'timeVsLibrary',
@@ -183,6 +195,25 @@ export const GOALS: readonly Goal[] = [
     strict: true,
     text: 'RateLimiter (RedisStore, sliding-log), 100 in flight: time < rate-limiter-flexible (RateLimiterRedis) time',
   },
+  {
+    group: REDIS_IN_FLIGHT_GROUP,
+    library: 'bulwark-token-bucket',
+    metric: 'timeVsLibrary',
+    versusLibrary: 'ioredis-evalsha',
+    max: 1 / 0.9,
+    text: 'RateLimiter (RedisStore, token-bucket), 100 in flight: throughput ≥ 90% of raw EVALSHA (time ≤ ceiling ÷ 0.9)',
+  },
+  ...(['rate-limiter-flexible', 'rate-limiter-flexible-bursty'] as const).map(
+    (peer): Goal => ({
+      group: REDIS_IN_FLIGHT_GROUP,
+      library: 'bulwark-token-bucket',
+      metric: 'timeVsLibrary',
+      versusLibrary: peer,
+      max: 1,
+      strict: true,
+      text: `RateLimiter (RedisStore, token-bucket), 100 in flight: time < ${peer === 'rate-limiter-flexible' ? 'RateLimiterRedis' : 'BurstyRateLimiter'} time`,
+    }),
+  ),
   {
     group: REDIS_GET_GROUP,
     metric: 'timeVsLibrary',

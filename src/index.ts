@@ -170,6 +170,8 @@ export {
   type RateLimitRule,
   type RateLimitStore,
   type RateWindow,
+  type TokenBucketLimit,
+  type TokenRate,
   type RateLimiterStats,
   type RateLimiterEvents,
   type RateLimitRejectedEvent,

@@ -13,6 +13,8 @@ export {
   type RateLimiterOptions,
   type RateLimitMode,
   type StoreErrorPolicy,
+  type TokenBucketLimit,
+  type TokenRate,
 } from './options';
 export type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from './store';
 export type { RateLimiterStats } from './stats';

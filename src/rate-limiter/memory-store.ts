@@ -7,6 +7,7 @@ import { parseOptions, positiveInt } from '../core/config';
 import { z } from 'zod';
 import { SlidingLog } from './sliding-log';
 import { SlidingWindowCounter } from './sliding-window';
+import { TokenBucket } from './token-bucket';
 import type { RateLimitResult, RateLimitRule, RateLimitStore } from './store';
 import type { WindowCounter } from './window-counter';
 
@@ -40,6 +41,13 @@ const memoryStoreOptionsSchema = z.strictObject({
     .optional(),
 });
 
+/** The counter of one window (or bucket) of each algorithm. */
+const COUNTERS: Readonly<Record<RateLimitRule['algorithm'], new (limit: number, windowMs: number) => WindowCounter>> = {
+  'sliding-log': SlidingLog,
+  'sliding-window': SlidingWindowCounter,
+  'token-bucket': TokenBucket,
+};
+
 /** Expired keys dropped from the least recently used end per decision, at most. */
 const SWEEP_PER_DECISION = 2;
 
@@ -56,7 +64,7 @@ class KeyState {
   constructor(key: string, rule: RateLimitRule) {
     this.key = key;
     this.rule = rule;
-    const Counter = rule.algorithm === 'sliding-log' ? SlidingLog : SlidingWindowCounter;
+    const Counter = COUNTERS[rule.algorithm];
     this.counters = rule.windows.map((window) => new Counter(window.limit, window.windowMs));
   }
 
@@ -79,7 +87,8 @@ class KeyState {
  *   the least recently used end and a later decision looks at it (up to two per decision), or
  *   when evicted; no interval timer keeps the process alive.
  * - `sliding-log` costs O(1) amortised per decision (O(cost) when refusing a cost above 1) and
- *   O(limit) memory per key and window; `sliding-window` O(1) of both.
+ *   O(limit) memory per key and window; `sliding-window` O(1) of both; `token-bucket` O(1) time
+ *   and one number per key and bucket (its theoretical arrival time).
  *
  * @example
  * ```ts

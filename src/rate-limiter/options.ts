@@ -22,18 +22,48 @@ export type StoreErrorPolicy = 'allow' | 'deny' | 'fallback';
 /** What `execute` does with a request its limit refuses. */
 export type RateLimitMode = 'reject' | 'wait';
 
-/** Options of a {@link RateLimiter}: either `limit` and `windowMs`, or `limits`. */
+/** A sustained rate of a token bucket: `tokens` added per `perMs`. */
+export interface TokenRate {
+  /** Tokens added per `perMs` (an integer ≥ 1). */
+  readonly tokens: number;
+  /** The period of `tokens`, in ms (> 0). */
+  readonly perMs: number;
+}
+
+/** One token bucket of `limits`, with `algorithm: 'token-bucket'`. */
+export interface TokenBucketLimit {
+  /** How fast the bucket refills. */
+  readonly rate: TokenRate;
+  /** The bucket size: tokens a key may spend at once after being idle (an integer ≥ 1). */
+  readonly burst: number;
+}
+
+/**
+ * Options of a {@link RateLimiter}: `limit` and `windowMs`, or with `algorithm: 'token-bucket'`
+ * `rate` and `burst`, or `limits`.
+ */
 export interface RateLimiterOptions extends CommonOptions {
-  /** Units admitted per `windowMs` per key (an integer ≥ 1). Required unless `limits` is given. */
+  /** Units admitted per `windowMs` per key (an integer ≥ 1). Required unless `limits` or a token bucket is given. */
   limit?: number;
   /** Length of the window, in ms. Required with `limit`. */
   windowMs?: number;
   /**
-   * Several windows at once, e.g. `[{ limit: 10, windowMs: 1_000 }, { limit: 500, windowMs: 60_000 }]`:
-   * a request is admitted only when every window admits it, and a refused one consumes from none.
-   * Instead of `limit` and `windowMs`.
+   * With `algorithm: 'token-bucket'`: the sustained rate per key, e.g. `{ tokens: 10, perMs: 1_000 }`.
+   * Required with `burst`, unless `limits` is given.
    */
-  limits?: readonly RateWindow[];
+  rate?: TokenRate;
+  /**
+   * With `algorithm: 'token-bucket'`: the bucket size per key (an integer ≥ 1), the most units a
+   * key may spend at once after being idle. Required with `rate`, unless `limits` is given.
+   */
+  burst?: number;
+  /**
+   * Several windows at once, e.g. `[{ limit: 10, windowMs: 1_000 }, { limit: 500, windowMs: 60_000 }]`,
+   * or with `algorithm: 'token-bucket'` several buckets (`[{ rate, burst }, …]`): a request is
+   * admitted only when every one admits it, and a refused one consumes from none. Instead of
+   * `limit` and `windowMs` (or `rate` and `burst`).
+   */
+  limits?: readonly (RateWindow | TokenBucketLimit)[];
   /** How admissions are counted. @defaultValue `'sliding-log'` (exact) */
   algorithm?: RateLimitAlgorithm;
   /** Where admissions are counted. @defaultValue a new {@link MemoryStore} with this limiter's clock */
@@ -99,6 +129,8 @@ export const RATE_LIMITER_DEFAULTS = {
 } as const;
 
 const windowSchema = z.strictObject({ limit: positiveInt, windowMs: positiveDurationMs });
+const rateSchema = z.strictObject({ tokens: positiveInt, perMs: positiveDurationMs });
+const bucketSchema = z.strictObject({ rate: rateSchema, burst: positiveInt });
 
 const storeSchema = z.custom<RateLimitStore>(
   (value) => typeof value === 'object' && value !== null && typeof (value as RateLimitStore).consume === 'function',
@@ -110,8 +142,14 @@ export const rateLimiterOptionsSchema = z.strictObject({
   ...commonOptionsShape,
   limit: positiveInt.optional(),
   windowMs: positiveDurationMs.optional(),
-  limits: z.array(windowSchema).min(1, { message: 'must hold at least one window' }).readonly().optional(),
-  algorithm: z.enum(['sliding-log', 'sliding-window']).optional(),
+  rate: rateSchema.optional(),
+  burst: positiveInt.optional(),
+  limits: z
+    .array(z.union([windowSchema, bucketSchema]))
+    .min(1, { message: 'must hold at least one window' })
+    .readonly()
+    .optional(),
+  algorithm: z.enum(['sliding-log', 'sliding-window', 'token-bucket']).optional(),
   store: storeSchema.optional(),
   key: z.union([z.string(), z.number().finite(), functionSchema<(ctx: ExecutionContext) => string | number>()]).optional(),
   cost: z.union([positiveInt, functionSchema<(ctx: ExecutionContext) => number>()]).optional(),
@@ -123,17 +161,34 @@ export const rateLimiterOptionsSchema = z.strictObject({
   captureRejectionStacks: z.boolean().optional(),
 });
 
+/** The fields of a limit given without `limits`: those of the algorithm, and those of the others. */
+const WINDOW_FIELDS = [['limit', 'windowMs'], ['rate', 'burst']] as const;
+const BUCKET_FIELDS = [['rate', 'burst'], ['limit', 'windowMs']] as const;
+
 /** The problems that involve several fields. */
 export const rateLimiterCrossCheck: CrossFieldCheck = (input) => {
   const issues: ConfigIssue[] = [];
   const has = (field: string): boolean => input[field] !== undefined;
+  const bucket = input['algorithm'] === 'token-bucket';
+  const [own, other] = bucket ? BUCKET_FIELDS : WINDOW_FIELDS;
+  const misplaced = bucket
+    ? "applies only to windows; with algorithm: 'token-bucket' give rate and burst"
+    : "applies only with algorithm: 'token-bucket'";
+  for (const field of other) if (has(field)) issues.push({ path: field, message: misplaced });
   if (has('limits')) {
-    for (const field of ['limit', 'windowMs']) {
-      if (has(field)) issues.push({ path: field, message: 'give either limit and windowMs, or limits, not both' });
+    for (const field of own) {
+      if (has(field)) issues.push({ path: field, message: `give either ${own.join(' and ')}, or limits, not both` });
     }
+    const shape = bucket
+      ? "must be { rate, burst } with algorithm: 'token-bucket'"
+      : "must be { limit, windowMs } unless algorithm is 'token-bucket'";
+    (input['limits'] as readonly object[]).forEach((entry, index) => {
+      if ('burst' in entry !== bucket) issues.push({ path: `limits.${index}`, message: shape });
+    });
   } else {
-    if (!has('limit')) issues.push({ path: 'limit', message: 'is required (with windowMs) unless limits is given' });
-    if (!has('windowMs')) issues.push({ path: 'windowMs', message: 'is required (with limit) unless limits is given' });
+    const [first, second] = own;
+    if (!has(first)) issues.push({ path: first, message: `is required (with ${second}) unless limits is given` });
+    if (!has(second)) issues.push({ path: second, message: `is required (with ${first}) unless limits is given` });
   }
   if (has('maxWaitMs') && input['mode'] !== 'wait') {
     issues.push({ path: 'maxWaitMs', message: "applies only with mode: 'wait'" });

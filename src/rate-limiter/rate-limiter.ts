@@ -1,6 +1,6 @@
 /**
  * RateLimiter: admits at most `limit` units per `windowMs` per key, across one or several
- * windows, counted in a pluggable store.
+ * windows (or token buckets), counted in a pluggable store.
  * @module
  */
 import { inspect } from 'node:util';
@@ -22,6 +22,8 @@ import {
   type RateLimiterOptions,
   type RateLimitMode,
   type StoreErrorPolicy,
+  type TokenBucketLimit,
+  type TokenRate,
 } from './options';
 import { RateLimitError } from './rate-limit-error';
 import type { RateLimiterStats } from './stats';
@@ -29,7 +31,8 @@ import type { RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from 
 
 /**
  * Admits at most `limit` units per `windowMs` for each key (a user, a tenant, an API token), or
- * within every window of `limits`. `consume(key, cost)` decides one request and reports the
+ * within every window of `limits`, or with `algorithm: 'token-bucket'` a sustained `rate` with
+ * bursts of up to `burst` (see docs/rate-limiter.md for which algorithm to pick). `consume(key, cost)` decides one request and reports the
  * numbers a middleware needs for its headers; `execute(fn, { key })` runs `fn` when admitted and
  * otherwise rejects with {@link RateLimitError}, or in `mode: 'wait'` waits `retryAfterMs` and
  * tries again, for at most `maxWaitMs`.
@@ -112,9 +115,7 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
       ),
     );
     super('rateLimiter', resolved);
-    const windows: readonly RateWindow[] = resolved.limits ?? [
-      { limit: resolved.limit as number, windowMs: resolved.windowMs as number },
-    ];
+    const windows = windowsOf(resolved);
     this.rule = freezeRule(this.name, resolved.algorithm ?? RATE_LIMITER_DEFAULTS.algorithm, windows);
     this.mode = resolved.mode ?? RATE_LIMITER_DEFAULTS.mode;
     this.maxWaitMs = resolved.maxWaitMs ?? Math.max(...windows.map((window) => window.windowMs));
@@ -128,10 +129,12 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     this.#storeErrorResult = storeErrorResult(this.onStoreError, windows);
     if (this.onStoreError === 'fallback') {
       const instances = resolved.expectedInstances ?? RATE_LIMITER_DEFAULTS.expectedInstances;
-      const fallbackWindows = windows.map((window) => ({
-        limit: resolved.fallbackLimit ?? Math.max(1, Math.floor(window.limit / instances)),
-        windowMs: window.windowMs,
-      }));
+      const bucket = this.rule.algorithm === 'token-bucket';
+      const fallbackWindows = windows.map((window) => {
+        const limit = resolved.fallbackLimit ?? Math.max(1, Math.floor(window.limit / instances));
+        // A bucket's windowMs is its refill time: keep the rate divided by `instances`, whatever its size.
+        return { limit, windowMs: bucket ? (window.windowMs / window.limit) * limit * instances : window.windowMs };
+      });
       this.#fallback = { store: new MemoryStore({ clock: this.clock }), rule: freezeRule(this.name, this.rule.algorithm, fallbackWindows) };
     }
     this.register(resolved.registry);
@@ -358,6 +361,27 @@ const LIMIT_REACHED = 'limitReached';
 
 /** What `health()` says while the store fails: still healthy, with a word on the outage. */
 const STORE_FAILING: PatternHealth = Object.freeze({ healthy: true, detail: 'store failing' });
+
+/**
+ * The windows of the options: `limit` and `windowMs`, or `rate` and `burst`, or `limits`. A token
+ * bucket is the window of its size that refills in `burst × perMs / tokens` ms.
+ */
+function windowsOf(resolved: {
+  readonly limit?: number | undefined;
+  readonly windowMs?: number | undefined;
+  readonly rate?: TokenRate | undefined;
+  readonly burst?: number | undefined;
+  readonly limits?: readonly (RateWindow | TokenBucketLimit)[] | undefined;
+}): readonly RateWindow[] {
+  const given = resolved.limits ?? [
+    resolved.burst === undefined
+      ? { limit: resolved.limit as number, windowMs: resolved.windowMs as number }
+      : { rate: resolved.rate as TokenRate, burst: resolved.burst },
+  ];
+  return given.map((entry) =>
+    'burst' in entry ? { limit: entry.burst, windowMs: (entry.burst * entry.rate.perMs) / entry.rate.tokens } : entry,
+  );
+}
 
 /** A frozen rule, so that stores may cache what they derive from it. */
 function freezeRule(name: string, algorithm: RateLimitRule['algorithm'], windows: readonly RateWindow[]): RateLimitRule {

@@ -6,13 +6,17 @@
  */
 
 /** How a store counts admissions: see docs/rate-limiter.md for exactness and memory. */
-export type RateLimitAlgorithm = 'sliding-log' | 'sliding-window';
+export type RateLimitAlgorithm = 'sliding-log' | 'sliding-window' | 'token-bucket';
 
-/** One window of a rule: at most `limit` units admitted per `windowMs`. */
+/**
+ * One window of a rule: at most `limit` units admitted per `windowMs`. With `'token-bucket'` a
+ * window is a bucket: `limit` is its size (the burst) and `windowMs` the time it takes to refill
+ * from empty (`burst × perMs / tokens`), so that it refills `limit` tokens per `windowMs`.
+ */
 export interface RateWindow {
-  /** Units admitted per window (an integer ≥ 1). */
+  /** Units admitted per window (an integer ≥ 1); with `'token-bucket'`, the bucket size. */
   readonly limit: number;
-  /** Length of the window, in ms. */
+  /** Length of the window, in ms; with `'token-bucket'`, the time to refill an empty bucket. */
   readonly windowMs: number;
 }
 

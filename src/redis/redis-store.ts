@@ -6,12 +6,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { parseOptions } from '../core/config';
 import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from '../rate-limiter/store';
+import { emissionIntervalUs } from '../rate-limiter/token-bucket';
 import { RedisStoreError } from './errors';
 import { baseKey } from './keys';
 import { readinessOf, type Readiness, type ReadyOutcome } from './readiness';
 import { REDIS_STORE_DEFAULTS, redisStoreOptionsSchema, type RedisStoreOptions, type RedisTimeSource } from './options';
 import { SLIDING_LOG_SCRIPTS } from './scripts/sliding-log';
 import { SLIDING_WINDOW_SCRIPTS } from './scripts/sliding-window';
+import { SINGLE_BUCKET_SCRIPTS, TOKEN_BUCKET_SCRIPTS } from './scripts/token-bucket';
 
 /** A script command as ioredis's `defineCommand` adds it to the connection. */
 type ScriptCommand = (this: Redis | Cluster, ...keysThenArgs: string[]) => Promise<unknown>;
@@ -25,13 +27,17 @@ interface PreparedRule {
   readonly suffixes: readonly string[];
   /** Whether the script takes a nonce (sliding-log names its members with it). */
   readonly nonce: boolean;
-  /** `limit1, windowMs1, limit2, windowMs2, …` as text. */
+  /** `limit1, windowMs1, limit2, windowMs2, …` as text (for buckets, the emission interval in µs instead of `windowMs`). */
   readonly windowArgs: readonly string[];
 }
 
-/** The scripts of an algorithm (one per time source), the stem of their command names and the key suffix. */
+/**
+ * The scripts of an algorithm (one per time source; optionally another for rules of a single
+ * window), the stem of their command names and the key suffix.
+ */
 interface AlgorithmScripts {
   readonly lua: Readonly<Record<RedisTimeSource, string>>;
+  readonly single?: Readonly<Record<RedisTimeSource, string>>;
   readonly command: string;
   readonly suffix: string;
 }
@@ -39,6 +45,7 @@ interface AlgorithmScripts {
 const SCRIPTS: Record<RateLimitAlgorithm, AlgorithmScripts> = {
   'sliding-log': { lua: SLIDING_LOG_SCRIPTS, command: 'bulwarkRateLimitLog', suffix: 'log' },
   'sliding-window': { lua: SLIDING_WINDOW_SCRIPTS, command: 'bulwarkRateLimitWindow', suffix: 'sw' },
+  'token-bucket': { lua: TOKEN_BUCKET_SCRIPTS, single: SINGLE_BUCKET_SCRIPTS, command: 'bulwarkRateLimitBucket', suffix: 'tb' },
 };
 
 /** Identifies this process in sorted-set members; a counter makes them unique within it. */
@@ -49,14 +56,15 @@ let requestCounter = 0;
  * Counts admissions in Redis, so that every process and machine using the same Redis (and the
  * same `prefix` and `namespace`) shares one limit. Ships from `bulwark/redis`.
  *
- * - One round trip per decision: one Lua script (`sliding-log` or `sliding-window`), registered
- *   with ioredis `defineCommand` and run with EVALSHA; ioredis falls back to EVAL on NOSCRIPT
- *   (after `SCRIPT FLUSH` or a failover) by itself.
+ * - One round trip per decision: one Lua script (`sliding-log`, `sliding-window` or
+ *   `token-bucket`), registered with ioredis `defineCommand` and run with EVALSHA; ioredis falls
+ *   back to EVAL on NOSCRIPT (after `SCRIPT FLUSH` or a failover) by itself.
  * - Time comes from the server's `TIME` (or the client with `timeSource: 'client'`).
- * - Keys: `prefix:namespace:{userKey}:windowMs:log|sw`, one per window; the namespace defaults
- *   to the limiter's name, and the hash tag puts every key of a decision in one Cluster slot. An
- *   empty, long (> 128 bytes) or `}`-holding user key is replaced by its sha256, in keys of their
- *   own (`prefix:namespace:#{sha256}:…`). Every key gets a TTL of at least its window.
+ * - Keys: `prefix:namespace:{userKey}:windowMs:log|sw|tb`, one per window or bucket (a bucket's
+ *   `windowMs` is its refill time); the namespace defaults to the limiter's name, and the hash
+ *   tag puts every key of a decision in one Cluster slot. An empty, long (> 128 bytes) or `}`-holding user key is replaced by its sha256, in keys of their
+ *   own (`prefix:namespace:#{sha256}:…`). Every window's key gets a TTL of at least its window; a
+ *   bucket's key (its theoretical arrival time, one number) expires when the bucket is full again.
  * - While the connection connects or reconnects, a decision waits for it to become ready; it is
  *   never put in ioredis's offline queue. It fails with {@link RedisStoreError} when it has no
  *   answer within `timeoutMs` (the wait for the connection included), on any error or unexpected
@@ -190,8 +198,8 @@ export class RedisStore implements RateLimitStore {
   /** The command, key suffixes and window arguments of `rule`, derived once per rule object. */
   #prepare(rule: RateLimitRule): PreparedRule {
     const script = SCRIPTS[rule.algorithm];
-    const lua = script.lua[this.timeSource];
     const count = rule.windows.length;
+    const lua = (count === 1 ? (script.single ?? script.lua) : script.lua)[this.timeSource];
     // The script's fingerprint in the name: another copy of bulwark sharing the connection, whose
     // script may differ, defines its own command instead of lending this one a foreign script.
     const command = `${script.command}${count}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
@@ -203,7 +211,10 @@ export class RedisStore implements RateLimitStore {
       command: `${command}Buffer`,
       suffixes: rule.windows.map((window) => `:${window.windowMs}:${script.suffix}`),
       nonce: rule.algorithm === 'sliding-log',
-      windowArgs: rule.windows.flatMap((window) => [String(window.limit), String(window.windowMs)]),
+      windowArgs: rule.windows.flatMap((window) => [
+        String(window.limit),
+        String(rule.algorithm === 'token-bucket' ? emissionIntervalUs(window) : window.windowMs),
+      ]),
     };
     this.#prepared.set(rule, prepared);
     return prepared;

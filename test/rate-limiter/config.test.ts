@@ -28,7 +28,7 @@ describe('RateLimiter options', () => {
       () =>
         new RateLimiter({
           limits: [{ limit: 0, windowMs: -1 }, { limit: 2, windowMs: 10, extra: true }],
-          algorithm: 'token-bucket',
+          algorithm: 'leaky-bucket',
           mode: 'queue',
           onStoreError: 'ignore',
           cost: 1.5,

@@ -16,7 +16,7 @@ export function describeStoreContract(name: string, makeHarness: () => StoreHarn
   let unique = 0;
   const key = (label: string): string => `contract-${label}-${Date.now()}-${++unique}`;
 
-  for (const algorithm of ['sliding-log', 'sliding-window'] as RateLimitAlgorithm[]) {
+  for (const algorithm of ['sliding-log', 'sliding-window', 'token-bucket'] as RateLimitAlgorithm[]) {
     const rule = (...windows: [number, number][]): RateLimitRule => ({
       algorithm,
       windows: windows.map(([limit, windowMs]) => ({ limit, windowMs })),

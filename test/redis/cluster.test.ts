@@ -28,7 +28,7 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
     await Promise.all(servers.map((server) => server.stop()));
   });
 
-  for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+  for (const algorithm of ['sliding-log', 'sliding-window', 'token-bucket'] as const) {
     it(`decides multi-window rules for keys in every slot without CROSSSLOT, with auto-pipelining off and on (${algorithm})`, async () => {
       const rule: RateLimitRule = {
         algorithm,
@@ -66,8 +66,10 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
       const slots = await Promise.all(store.keysFor(userKey, rule).map((key) => cluster.cluster('KEYSLOT', key)));
       expect(new Set(slots).size, JSON.stringify(userKey)).toBe(1);
     }
-    for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
-      const limiter = new RateLimiter({ name: `edge-${algorithm}`, registry: false, algorithm, limits: rule.windows, store });
+    const buckets = rule.windows.map(({ limit, windowMs }) => ({ rate: { tokens: limit, perMs: windowMs }, burst: limit }));
+    for (const algorithm of ['sliding-log', 'sliding-window', 'token-bucket'] as const) {
+      const limits = algorithm === 'token-bucket' ? buckets : rule.windows;
+      const limiter = new RateLimiter({ name: `edge-${algorithm}`, registry: false, algorithm, limits, store });
       const answers = await Promise.all(Array.from({ length: 4 }, () => limiter.consume('')));
       expect(answers.map((answer) => answer.allowed).sort()).toEqual([false, false, true, true]);
       expect(limiter.stats()).toMatchObject({ storeErrors: 0 });

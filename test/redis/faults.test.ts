@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Redis as Redis5 } from 'ioredis5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
+import { RateLimiter, type RateLimitAlgorithm, type RateLimiterOptions, type RateLimitRule } from '../../src/rate-limiter/index';
 import { RedisStore, RedisStoreError } from '../../src/redis/index';
 import { startRedisServer, type RedisServerHandle } from '../support/redis-server';
 import { connect, sleep, useThrowAwayServer } from './support';
@@ -118,56 +118,64 @@ describe('RedisStore on a stalled server (process paused, connection still ready
   });
 });
 
-describe('RedisStore when the server is gone', () => {
-  const fixture = useThrowAwayServer();
+/** `limit` per 10 s: a sliding log, or a bucket of `limit` refilling `limit` tokens per 10 s. */
+const limitOf = (algorithm: RateLimitAlgorithm, limit: number): RateLimiterOptions =>
+  algorithm === 'token-bucket'
+    ? { algorithm, rate: { tokens: limit, perMs: 10_000 }, burst: limit }
+    : { algorithm, limit, windowMs: 10_000 };
 
-  it('waits at most timeoutMs while not ready, and each onStoreError policy (allow, deny, fallback) answers within timeoutMs', async () => {
-    const { server, redis, unhandled } = fixture;
-    const store = new RedisStore({ redis, prefix: 'gone', timeoutMs: 100 });
-    const allow = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'allow' });
-    const deny = new RateLimiter({ limit: 1, windowMs: 10_000, store, onStoreError: 'deny' });
-    const fallback = new RateLimiter({ limit: 4, windowMs: 10_000, store, onStoreError: 'fallback', expectedInstances: 2 });
-    const limiters = [allow, deny, fallback];
-    expect((await allow.consume('k')).allowed).toBe(true);
-    expect((await allow.consume('k')).allowed).toBe(false);
+for (const algorithm of ['sliding-log', 'token-bucket'] as const) {
+  describe(`RedisStore when the server is gone (${algorithm})`, () => {
+    const fixture = useThrowAwayServer();
 
-    // Load in flight while the server is killed: every call still answers within timeoutMs + a margin.
-    let loading = true;
-    const slowest: number[] = [];
-    const load = Array.from({ length: 21 }, async (_, i) => {
-      while (loading) {
-        const started = Date.now();
-        await (limiters[i % 3] as RateLimiter).consume(`load-${i}`);
-        slowest.push(Date.now() - started);
-        await sleep(1);
-      }
+    it(`waits at most timeoutMs while not ready, and each onStoreError policy (allow, deny, fallback) answers within timeoutMs (${algorithm})`, async () => {
+      const { server, redis, unhandled } = fixture;
+      const store = new RedisStore({ redis, prefix: 'gone', timeoutMs: 100 });
+      const allow = new RateLimiter({ ...limitOf(algorithm, 1), store, onStoreError: 'allow' });
+      const deny = new RateLimiter({ ...limitOf(algorithm, 1), store, onStoreError: 'deny' });
+      const fallback = new RateLimiter({ ...limitOf(algorithm, 4), store, onStoreError: 'fallback', expectedInstances: 2 });
+      const limiters = [allow, deny, fallback];
+      expect((await allow.consume('k')).allowed).toBe(true);
+      expect((await allow.consume('k')).allowed).toBe(false);
+
+      // Load in flight while the server is killed: every call still answers within timeoutMs + a margin.
+      let loading = true;
+      const slowest: number[] = [];
+      const load = Array.from({ length: 21 }, async (_, i) => {
+        while (loading) {
+          const started = Date.now();
+          await (limiters[i % 3] as RateLimiter).consume(`load-${i}`);
+          slowest.push(Date.now() - started);
+          await sleep(1);
+        }
+      });
+      await sleep(30);
+      await server.stop({ kill: true });
+      for (let i = 0; i < 50 && redis.status === 'ready'; i++) await sleep(10);
+      expect(redis.status).not.toBe('ready');
+      await sleep(30);
+      loading = false;
+      await Promise.all(load);
+      expect(Math.max(...slowest)).toBeLessThan(100 + 50);
+
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 21 }, (_, i) => (limiters[i % 3] as RateLimiter).consume('k')));
+      expect(Date.now() - started).toBeLessThan(100 + 50);
+      const allowedBy = (policy: number): boolean[] => answers.filter((_, i) => i % 3 === policy).map((answer) => answer.allowed);
+      expect(allowedBy(0).every(Boolean)).toBe(true);
+      expect(allowedBy(1).some(Boolean)).toBe(false);
+      // The fallback decides locally with limit / expectedInstances = 2 per window.
+      expect(allowedBy(2)).toEqual([true, true, false, false, false, false, false]);
+      await expect(deny.execute(() => 'ran', { key: 'k' })).rejects.toMatchObject({ name: 'RateLimitError' });
+      expect(await allow.execute(() => 'ran', { key: 'k' })).toBe('ran');
+      const failure = await failureOf(store.consume('k', 1, rule));
+      expect(failure).toBeInstanceOf(RedisStoreError);
+      expect((failure as Error).message).toMatch(/did not become ready within 100 ms/);
+      await sleep(20);
+      expect(unhandled).toEqual([]);
     });
-    await sleep(30);
-    await server.stop({ kill: true });
-    for (let i = 0; i < 50 && redis.status === 'ready'; i++) await sleep(10);
-    expect(redis.status).not.toBe('ready');
-    await sleep(30);
-    loading = false;
-    await Promise.all(load);
-    expect(Math.max(...slowest)).toBeLessThan(100 + 50);
-
-    const started = Date.now();
-    const answers = await Promise.all(Array.from({ length: 21 }, (_, i) => (limiters[i % 3] as RateLimiter).consume('k')));
-    expect(Date.now() - started).toBeLessThan(100 + 50);
-    const allowedBy = (policy: number): boolean[] => answers.filter((_, i) => i % 3 === policy).map((answer) => answer.allowed);
-    expect(allowedBy(0).every(Boolean)).toBe(true);
-    expect(allowedBy(1).some(Boolean)).toBe(false);
-    // The fallback decides locally with limit / expectedInstances = 2 per window.
-    expect(allowedBy(2)).toEqual([true, true, false, false, false, false, false]);
-    await expect(deny.execute(() => 'ran', { key: 'k' })).rejects.toMatchObject({ name: 'RateLimitError' });
-    expect(await allow.execute(() => 'ran', { key: 'k' })).toBe('ran');
-    const failure = await failureOf(store.consume('k', 1, rule));
-    expect(failure).toBeInstanceOf(RedisStoreError);
-    expect((failure as Error).message).toMatch(/did not become ready within 100 ms/);
-    await sleep(20);
-    expect(unhandled).toEqual([]);
   });
-});
+}
 
 describe('RedisStore when the server restarts', () => {
   it('decides with the fallback while it is down, and shares decisions again once it is back', async () => {

@@ -20,6 +20,16 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+/** Runs `fixture` in 4 processes with `env`, each 50 consumers; resolves to what each admitted. */
+async function hammerIn4Processes(fixture: string, env: Record<string, string | undefined>): Promise<number[]> {
+  const outputs = await Promise.all(
+    Array.from({ length: 4 }, () =>
+      run(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, ...env, CONSUMERS: '50' }, timeout: 20_000 }),
+    ),
+  );
+  return outputs.map(({ stdout }) => Number(/admitted (\d+)/.exec(stdout)?.[1]));
+}
+
 it('never admits more than limit in any window by server time, with 4 processes × 50 concurrent consumers', async () => {
   const limit = 30;
   const windowMs = 200;
@@ -35,18 +45,13 @@ it('never admits more than limit in any window by server time, with 4 processes 
   const fixture = fileURLToPath(new URL('./hammer.fixture.ts', import.meta.url));
   const startAt = Date.now() + 4_000;
   const env = {
-    ...process.env,
     REDIS_URL: inject('redisUrl'),
     PREFIX: prefix,
     RULE: JSON.stringify(rule),
-    CONSUMERS: '50',
     START_AT: String(startAt),
     END_AT: String(startAt + durationMs),
   };
-  const outputs = await Promise.all(
-    Array.from({ length: 4 }, () => run(process.execPath, ['--import', 'tsx', fixture], { env, timeout: 20_000 })),
-  );
-  const admitted = outputs.map(({ stdout }) => Number(/admitted (\d+)/.exec(stdout)?.[1]));
+  const admitted = await hammerIn4Processes(fixture, env);
   const total = admitted.reduce((sum, count) => sum + count, 0);
 
   const logKey = new RedisStore({ redis, prefix }).keysFor('hot', rule)[1] as string;
@@ -61,22 +66,60 @@ it('never admits more than limit in any window by server time, with 4 processes 
   expect(admitted.every((count) => count > 0)).toBe(true);
 }, 30_000);
 
-it('shares one window between processes whose clocks are 30 s apart, with server time', async () => {
-  const rule: RateLimitRule = { algorithm: 'sliding-log', windows: [{ limit: 4, windowMs: 10_000 }] };
-  const other = await connect(inject('redisUrl'));
-  try {
-    const honest = new RedisStore({ redis, prefix, namespace: 'skew' });
-    const skewed = new RedisStore({ redis: other, prefix, namespace: 'skew' });
-    const realNow = Date.now.bind(Date);
-    const answers = [];
-    for (let i = 0; i < 3; i++) {
-      answers.push(await honest.consume('k', 1, rule));
-      vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 30_000);
-      answers.push(await skewed.consume('k', 1, rule));
-      vi.restoreAllMocks();
+it('never admits more than burst + rate × T in any interval T by server time with a token bucket, with 4 processes × 50 concurrent consumers', async () => {
+  const burst = 20;
+  const intervalUs = 10_000; // 100 tokens a second
+  const durationMs = 2_000;
+  const rule: RateLimitRule = { algorithm: 'token-bucket', windows: [{ limit: burst, windowMs: (burst * intervalUs) / 1_000 }] };
+  const [key] = new RedisStore({ redis, prefix }).keysFor('hot', rule) as [string];
+  const log = `${prefix}:admissions`;
+  const fixture = fileURLToPath(new URL('./token-bucket-hammer.fixture.ts', import.meta.url));
+  const startAt = Date.now() + 4_000;
+  const env = {
+    REDIS_URL: inject('redisUrl'),
+    KEY: key,
+    LOG: log,
+    BURST: String(burst),
+    INTERVAL_US: String(intervalUs),
+    START_AT: String(startAt),
+    END_AT: String(startAt + durationMs),
+  };
+  const admitted = await hammerIn4Processes(fixture, env);
+  const total = admitted.reduce((sum, count) => sum + count, 0);
+
+  const times = (await redis.lrange(log, 0, -1)).map(Number); // server µs, in the order Redis decided
+  expect(times).toHaveLength(total);
+  // Every interval [times[i], times[j]] holds j - i + 1 admissions: at most burst + its length / interval.
+  for (let i = 0; i < times.length; i++) {
+    for (let j = i; j < times.length; j++) {
+      expect(j - i + 1).toBeLessThanOrEqual(burst + ((times[j] as number) - (times[i] as number)) / intervalUs);
     }
-    expect(answers.map((answer) => answer.allowed)).toEqual([true, true, true, true, false, false]);
-  } finally {
-    other.disconnect();
   }
-});
+  // No over-rejection: saturated, the bucket admits at least 90 % of what the bound allows.
+  const spanUs = (times.at(-1) as number) - (times[0] as number);
+  expect(total).toBeGreaterThanOrEqual(0.9 * (burst + spanUs / intervalUs));
+  expect(spanUs).toBeGreaterThan(0.9 * durationMs * 1_000);
+  expect(admitted.every((count) => count > 0)).toBe(true);
+}, 30_000);
+
+for (const algorithm of ['sliding-log', 'token-bucket'] as const) {
+  it(`shares one limit between processes whose clocks are 30 s apart, with server time (${algorithm})`, async () => {
+    const rule: RateLimitRule = { algorithm, windows: [{ limit: 4, windowMs: 10_000 }] };
+    const other = await connect(inject('redisUrl'));
+    try {
+      const honest = new RedisStore({ redis, prefix, namespace: `skew-${algorithm}` });
+      const skewed = new RedisStore({ redis: other, prefix, namespace: `skew-${algorithm}` });
+      const realNow = Date.now.bind(Date);
+      const answers = [];
+      for (let i = 0; i < 3; i++) {
+        answers.push(await honest.consume('k', 1, rule));
+        vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 30_000);
+        answers.push(await skewed.consume('k', 1, rule));
+        vi.restoreAllMocks();
+      }
+      expect(answers.map((answer) => answer.allowed)).toEqual([true, true, true, true, false, false]);
+    } finally {
+      other.disconnect();
+    }
+  });
+}

@@ -142,7 +142,7 @@ describe('RedisStore keys', () => {
   it('decides windows of a fractional windowMs, with a TTL rounded up to whole ms', async () => {
     const prefix = prefixFor('fraction');
     const store = new RedisStore({ redis, prefix });
-    for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+    for (const algorithm of ['sliding-log', 'sliding-window', 'token-bucket'] as const) {
       const windows = rule(algorithm, [2, 1_500.5]);
       expect((await store.consume('k', 1, windows)).allowed).toBe(true);
       expect((await store.consume('k', 1, windows)).allowed).toBe(true);
@@ -153,18 +153,43 @@ describe('RedisStore keys', () => {
     }
   });
 
+  it("gives a bucket's key a TTL until the bucket is full again, writes nothing when refusing, and leaves none once full", async () => {
+    const prefix = prefixFor('bucket-ttl');
+    const store = new RedisStore({ redis, prefix });
+    const slow = rule('token-bucket', [10, 10_000]); // a token a second
+    await store.consume('k', 3, slow);
+    const [key] = store.keysFor('k', slow) as [string];
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(2_900);
+    expect(ttl).toBeLessThanOrEqual(3_000);
+    const before = await redis.dump(key);
+    const refused = await store.consume('k', 8, slow);
+    expect(await redis.dump(key)).toEqual(before);
+    expect(refused).toMatchObject({ allowed: false, remaining: 7 });
+    expect(refused.retryAfterMs).toBeGreaterThan(950);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(1_000);
+    expect(Math.abs(refused.resetMs - ttl)).toBeLessThanOrEqual(5);
+    expect(await redis.pttl(key)).toBeLessThanOrEqual(ttl);
+    const fast = rule('token-bucket', [4, 40]);
+    await store.consume('k', 4, fast);
+    expect(await redis.pttl(store.keysFor('k', fast)[0] as string)).toBeLessThanOrEqual(40);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await keysUnder(redis, prefix)).toEqual([key]);
+  });
+
   it('leaves no key behind once the window has passed', async () => {
     const prefix = prefixFor('expire');
     const store = new RedisStore({ redis, prefix });
     await store.consume('a', 1, rule('sliding-log', [5, 50]));
     await store.consume('a', 1, rule('sliding-window', [5, 50]));
+    await store.consume('a', 5, rule('token-bucket', [5, 50]));
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await keysUnder(redis, prefix)).toEqual([]);
   });
 });
 
 describe('RedisStore decisions', () => {
-  for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+  for (const algorithm of ['sliding-log', 'sliding-window', 'token-bucket'] as const) {
     it(`checks several windows and a cost atomically: a refused request writes nothing (${algorithm})`, async () => {
       const prefix = prefixFor('atomic');
       const store = new RedisStore({ redis, prefix });
@@ -273,11 +298,11 @@ describe('RedisStore decisions', () => {
     const other = await connect(inject('redisUrl'));
     try {
       // What an older copy would have left on the connection under a plain name.
-      for (const stem of ['bulwarkRateLimitWindow1', 'bulwarkRateLimitLog1']) {
+      for (const stem of ['bulwarkRateLimitWindow1', 'bulwarkRateLimitLog1', 'bulwarkRateLimitBucket1']) {
         other.defineCommand(stem, { numberOfKeys: 1, lua: 'return {1, 2, 3, 4, 5}' });
       }
       const store = new RedisStore({ redis: other, prefix });
-      for (const algorithm of ['sliding-window', 'sliding-log'] as const) {
+      for (const algorithm of ['sliding-window', 'sliding-log', 'token-bucket'] as const) {
         expect(await store.consume('k', 1, rule(algorithm, [2, 10_000]))).toMatchObject({ allowed: true, limit: 2, remaining: 1 });
       }
     } finally {

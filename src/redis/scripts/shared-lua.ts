@@ -19,3 +19,13 @@ return {remaining, reset, tightest}`;
  * `wait` is not refused again by another window.
  */
 export const KEEP_LONGEST_WAIT = `if w == -1 or (wait ~= -1 and w >= wait) then wait, refusing = w, i end`;
+
+/**
+ * Lua, inside the loop that admits on every window `i`, once `left` (units left after this
+ * request) and `ttl` (ms until the window is full again) are known: clamps `left` at 0 and keeps
+ * in `tightest` / `remaining` / `reset` the window with the fewest units left.
+ */
+export const KEEP_TIGHTEST = `if left < 0 then left = 0 end
+  if tightest == 0 or left < remaining then
+    tightest, remaining, reset = i, left, ttl
+  end`;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { RedisTimeSource } from '../options';
-import { ADMITTED_REPLY, KEEP_LONGEST_WAIT } from './shared-lua';
+import { ADMITTED_REPLY, KEEP_LONGEST_WAIT, KEEP_TIGHTEST } from './shared-lua';
 
 /**
  * Lua that defines `now`, the time in ms (µs precision), and `a`, the number of ARGV entries
@@ -90,10 +90,7 @@ for i = 1, n do
   local ttl = ceil(start + 2 * window - now)
   redis.call('SET', KEYS[i], struct.pack('<ddd', start, state[j - 2] + cost, state[j - 1]), 'PX', ttl)
   local left = floor(state[j - 5] - state[j] - cost)
-  if left < 0 then left = 0 end
-  if tightest == 0 or left < remaining then
-    tightest, remaining, reset = i, left, ttl
-  end
+  ${KEEP_TIGHTEST}
 end
 ${ADMITTED_REPLY}`;
 

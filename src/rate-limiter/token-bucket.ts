@@ -1,0 +1,76 @@
+/**
+ * The token bucket as GCRA (the generic cell rate algorithm): one number per key and bucket.
+ * @module
+ * @internal
+ */
+import type { RateWindow } from './store';
+import type { WindowCounter } from './window-counter';
+
+/**
+ * A bucket of `limit` tokens (the burst) that refills one token per emission interval, kept as
+ * one number: its theoretical arrival time (TAT), the time at which the bucket is full again. A
+ * request of `cost` at `now` moves the TAT to `max(TAT, now) + cost × interval` and is admitted
+ * when that is at most `now + limit × interval` (the bucket holds `cost` tokens).
+ *
+ * Times are whole µs and the interval is rounded up to a whole µs (see
+ * {@link emissionIntervalUs}), so that every number is an integer that a double holds exactly
+ * (a TAT near 2^51 µs has no room for a fraction): the bucket is exact, at a rate at most a µs
+ * per token slower than asked. Over any span of `T` ms it admits at most `limit + T / interval`
+ * units, and a request refused at `now` is admitted at `now + retryAfterMs`. O(1) time and memory.
+ * The Redis script does the same arithmetic.
+ * @see https://brandur.org/rate-limiting (GCRA, as in redis-cell and throttled)
+ */
+export class TokenBucket implements WindowCounter {
+  readonly #limit: number;
+  readonly #intervalUs: number;
+  /** The theoretical arrival time in µs; `-Infinity` while the bucket has never been used. */
+  #tat = -Infinity;
+
+  /**
+   * @param limit - the bucket size (burst)
+   * @param windowMs - the time to refill an empty bucket, in ms
+   */
+  constructor(limit: number, windowMs: number) {
+    this.#limit = limit;
+    this.#intervalUs = emissionIntervalUs({ limit, windowMs });
+  }
+
+  retryAfterMs(now: number, cost: number): number {
+    if (cost > this.#limit) return Infinity;
+    const excess = this.#aheadUs(now) + (cost - this.#limit) * this.#intervalUs;
+    return excess <= 0 ? 0 : Math.ceil(excess / 1000);
+  }
+
+  add(now: number, cost: number): number {
+    const aheadUs = this.#aheadUs(now) + cost * this.#intervalUs;
+    this.#tat = now * 1000 + aheadUs;
+    return Math.max(0, this.#limit - Math.ceil(aheadUs / this.#intervalUs));
+  }
+
+  remaining(now: number): number {
+    return Math.max(0, this.#limit - Math.ceil(this.#aheadUs(now) / this.#intervalUs));
+  }
+
+  resetMs(now: number): number {
+    return Math.ceil(this.#aheadUs(now) / 1000);
+  }
+
+  expiresAt(): number {
+    return this.#tat / 1000;
+  }
+
+  /** µs until the bucket is full: `TAT - now`, at least 0. */
+  #aheadUs(now: number): number {
+    const ahead = this.#tat - now * 1000;
+    return ahead > 0 ? ahead : 0;
+  }
+}
+
+/**
+ * The emission interval of a bucket (`windowMs / limit`) in whole µs, rounded up (but a quotient
+ * a rounding error above a whole µs is that µs), at least 1.
+ */
+export function emissionIntervalUs(bucket: RateWindow): number {
+  const exact = (bucket.windowMs * 1000) / bucket.limit;
+  return Math.max(1, Math.ceil(exact * (1 - 1e-12)));
+}
