@@ -134,10 +134,10 @@ export async function loadBulwark(source: BulwarkSource, checkout: URL = root): 
   const outDir = `node_modules/.cache/bulwark-bench/${checkoutId(checkout)}/`;
   const { build } = await import('tsup');
   await build({
-    // Each entry is bundled on its own (no splitting), so `index.mjs` is the same as without the
-    // others. The other entries share no class with the root entry that they test with instanceof
-    // (errors carry a Symbol.for brand, policies are duck-typed) and share the bus and registries
-    // through process-wide state, so their copies are harmless.
+    // Shared chunks, as in the package (tsup.config.ts): `bulwark/middleware` then runs the root
+    // entry's policies through the internal entry they share (`runInContext`), as it does for
+    // users; entries bundled on their own would each hold a copy of it, and the guard would take
+    // the slower path it keeps for policies of another loaded copy of bulwark.
     entry: {
       index: fileURLToPath(new URL('src/index.ts', checkout)),
       redis: fileURLToPath(new URL('src/redis/index.ts', checkout)),
@@ -153,7 +153,7 @@ export async function loadBulwark(source: BulwarkSource, checkout: URL = root): 
     tsconfig: fileURLToPath(new URL('tsconfig.json', checkout)),
     dts: false,
     sourcemap: false,
-    splitting: false,
+    splitting: true,
     treeshake: false,
     clean: true,
     silent: true,
