@@ -45,6 +45,9 @@ const GOAL_RATIO = 0.97;
 
 const WARMUP_S = 2;
 
+/** A server busy this share of a core (or more) was the bottleneck of its round. */
+const SATURATED_CORE_SHARE = 0.9;
+
 /** A server in its child process. */
 interface ServerProcess {
   readonly url: string;
@@ -192,6 +195,13 @@ async function main(): Promise<void> {
       ),
       '',
     ];
+    const starved = perRound.filter((round) => of(round, 'bare').coreShare < SATURATED_CORE_SHARE).length;
+    if (starved > 0) {
+      out.push(
+        `note: in ${starved} of ${rounds} round(s) the bare server used less than ${SATURATED_CORE_SHARE * 100} % of a core: the client or ` +
+          'other processes, not the server, limited those rounds, and their throughput ratio says little about the guard; read the CPU ratio',
+      );
+    }
     for (const name of guardedNames) {
       const throughput = perRound.map((round) => of(round, name).rps / of(round, 'bare').rps);
       const cpu = perRound.map((round) => of(round, 'bare').cpuPerRequest / of(round, name).cpuPerRequest);

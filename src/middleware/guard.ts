@@ -47,6 +47,8 @@ export interface GuardExchange {
   reply(status: number, headers: Record<string, string>, body: string | undefined): void | Promise<void>;
 }
 
+const ignore = (): void => {};
+
 /**
  * Applies bulwark policies to HTTP requests: made by {@link createGuard}, used through an adapter
  * (`bulwark/middleware/node`, `/koa`, `/fastify`, `/fetch`).
@@ -262,7 +264,8 @@ class GuardedCall extends ResponseEnd implements InternalContext {
     } catch (error) {
       chain = Promise.reject(error);
     }
-    if (chain instanceof Promise) chain.then(undefined, (error: unknown) => this.#ended(error));
+    // Once the handler has run, a failed chain needs no answer (see #ended): no closure for it.
+    if (chain instanceof Promise) chain.then(undefined, this.#started ? ignore : (error: unknown) => this.#ended(error));
     if (this.#started) return this.#handled;
     return new Promise<void>((resolve) => {
       this.#settle = resolve;
