@@ -41,7 +41,7 @@ export interface GuardExchange {
   watch(end: ResponseEnd): void;
   /** Sets a header on the response the handler is about to send (rate-limit fields). */
   setHeader(name: string, value: string): void;
-  /** Runs the handler; what it returns is what {@link Guard.handle} resolves with. */
+  /** Runs the handler; what it returns is what {@link Guard.handle} returns, or resolves with. */
   proceed(): void | Promise<void>;
   /** Sends the guard's own response instead of running the handler. */
   reply(status: number, headers: Record<string, string>, body: string | undefined): void | Promise<void>;
