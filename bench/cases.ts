@@ -83,7 +83,8 @@ export type Library =
   | 'express-rate-limit'
   | 'bentocache'
   | 'cache-manager'
-  | 'bulwark-batch-reads';
+  | 'bulwark-batch-reads'
+  | 'prom-client';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {
@@ -763,7 +764,7 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
   cases.push(...redisRateLimitCases(bulwark, notes));
   cases.push(...redisClientCases(bulwark, notes));
   cases.push(...middlewareCases(bulwark, notes));
-  cases.push(...observabilityCases(bulwark, notes));
+  cases.push(...observabilityCases(bulwark, notes, redisAnswers));
 
   return {
     cases: sortByGroup(cases),

@@ -15,7 +15,7 @@ import {
   type Library,
 } from './cases';
 import { MIDDLEWARE_GROUP } from './middleware-cases';
-import { BREAKER_PROMETHEUS_GROUP } from './observability-cases';
+import { BREAKER_PROMETHEUS_GROUP, TRACKED_INC_GROUP } from './observability-cases';
 import { REDIS_GET_GROUP, REDIS_GET_PIPELINED_GROUP } from './redis-client-cases';
 import { CACHE_HIT_GROUP, CACHE_HIT_PIPELINED_GROUP } from './redis-cache-cases';
 
@@ -77,7 +77,8 @@ export interface GoalResult extends Goal {
  * RedisStore with 100 calls in flight, a sliding-window RateLimiter at ≥ 85% of the throughput of a
  * raw EVALSHA on the same connection, and a sliding-log one faster than RateLimiterRedis; the HTTP
  * guard's overhead per request (in-process, rate limit on a MemoryStore) ≤ 0.5× express-rate-limit's;
- * a closed breaker with the Prometheus exporter registered at most 2× the bare breaker's overhead.
+ * a closed breaker with the Prometheus exporter registered at most 2× the bare breaker's overhead;
+ * a tracked prom-client `counter.inc()` within 1.2× prom-client's own.
  * A Cache hit over Redis, 100 in flight, at ≥ 90% of the throughput of a raw GET + JSON.parse on
  * the same connection, and at ≥ 2× bentocache's (Redis-only store), with auto-pipelining off and on;
  * with `batchReads`, faster than cache-manager's `get` over node-redis.
@@ -196,6 +197,13 @@ export const GOALS: readonly Goal[] = [
     versus: 'breaker-consecutive',
     max: 2,
     text: 'CircuitBreaker closed with the Prometheus exporter: overhead ≤ 2× the bare breaker overhead',
+  },
+  {
+    group: TRACKED_INC_GROUP,
+    metric: 'timeVsLibrary',
+    versusLibrary: 'prom-client',
+    max: 1.2,
+    text: "prom-client counter.inc() on a registry a RedisMetricsSink tracks: within 1.2× prom-client's own inc",
   },
   {
     group: REDIS_GET_PIPELINED_GROUP,
