@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError, Registry } from '../../../src/index';
+import { metricsHandler, PROMETHEUS_TEXT_CONTENT_TYPE } from '../../../src/middleware/index';
 import { collectFromRedis, RedisMetricsSink } from '../../../src/redis/index';
 import { collectFromSqlite } from '../../../src/sqlite/index';
 import { connect, uniquePrefix } from '../support';
@@ -55,6 +56,10 @@ describe("the sinks record bulwark's own metric set (trackBulwark)", () => {
   it('4 processes through RedisMetricsSink: collectFromRedis adds up their bulwark metrics', async () => {
     const did = await runFourProcesses({ REDIS_URL: inject('redisUrl'), PREFIX: prefix });
     expectBulwarkMetricsAddUp(await collectFromRedis({ redis, prefix }), did);
+    const reply = await metricsHandler(() => collectFromRedis({ redis, prefix }))();
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe(PROMETHEUS_TEXT_CONTENT_TYPE);
+    expectBulwarkMetricsAddUp(reply.body, did);
   }, 60_000);
 
   it('4 processes through SqliteMetricsSink on one file: collectFromSqlite adds them up the same way', async () => {
