@@ -108,12 +108,9 @@ function reports(workers: readonly Worker[]): Promise<WorkerReport[]> {
 /** Deletes every key under `{prefix}` (the sink's hash tag) and returns how many remain. */
 async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
   const pattern = `{${prefix}}*`;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
+  for await (const keys of redis.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>) {
     if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  }
   return (await redis.scan('0', 'MATCH', pattern, 'COUNT', 1000))[1].length;
 }
 
