@@ -100,6 +100,11 @@ export interface Group {
    */
   readonly callsPerOp?: number;
   /**
+   * `fn` calls per latency sample, instead of `BENCH_BATCH ÷ callsPerOp`: 1 for rows whose one op
+   * takes milliseconds (a flush, a collection), so that a sample is one op.
+   */
+  readonly opsPerSample?: number;
+  /**
    * Measure the group's rows in this many alternating slices per run (default 1: each row in one
    * go); see `measure.ts`.
    */
@@ -396,6 +401,11 @@ export const GROUPS: readonly Group[] = [
 /** Slices in which group `groupId`'s rows are measured in each run; see {@link Group.slices}. */
 export function slicesOf(groupId: string): number {
   return GROUPS.find((group) => group.id === groupId)?.slices ?? 1;
+}
+
+/** `fn` calls per latency sample of group `groupId`'s rows, when the group sets it; see {@link Group.opsPerSample}. */
+export function opsPerSampleOf(groupId: string): number | undefined {
+  return GROUPS.find((group) => group.id === groupId)?.opsPerSample;
 }
 
 /** Calls that one `fn` of group `groupId`'s rows makes; see {@link Group.callsPerOp}. */

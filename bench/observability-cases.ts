@@ -55,11 +55,13 @@ export const OBSERVABILITY_GROUPS: readonly Group[] = [
     id: SINK_FLUSH_GROUP,
     label: `sink flush, ${FLUSH_SERIES.toLocaleString('en-US')} series (per flush)`,
     description: `one \`RedisMetricsSink.flush()\` of ${FLUSH_SERIES.toLocaleString('en-US')} counter series, each incremented since the last flush (one Lua call), against ${REDIS_URL}. Time reported`,
+    opsPerSample: 1,
   },
   {
     id: SINK_COLLECT_GROUP,
     label: `collectFromRedis, ${COLLECT_INSTANCES} × ${COLLECT_SERIES} series`,
     description: `one \`collectFromRedis\` over what ${COLLECT_INSTANCES} sinks wrote, each ${COLLECT_SERIES} series (100 counters and 100 gauges of mode \`sum\`), against ${REDIS_URL}. Time reported`,
+    opsPerSample: 1,
   },
 ];
 
