@@ -3,7 +3,8 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Registry } from '../../../src/index';
 import { registerOtelMetrics, type OtelMetrics } from '../../../src/observability/otel';
 import { registerMetrics, type PrometheusMetrics } from '../../../src/observability/prometheus';
-import { Cache, UnrecoverableError } from '../../../src/redis/index';
+import { Redis } from 'ioredis';
+import { Cache, RedisQueue, UnrecoverableError } from '../../../src/redis/index';
 import { checkHistograms, parseExposition, sampleValue } from '../../observability/exposition';
 import { asSamples, byKey, setUp } from '../../observability/otel-support';
 import { nextEvents, useTestQueues } from '../queue-support';
@@ -82,5 +83,20 @@ describe('cache and queue series, from real Redis, in both exporters', () => {
     expect(sampleValue(m, 'bulwark_queue_workers', { queue: 'metrics-jobs' })).toBe(1);
     const fromOtel = new Map([...(await otel())].filter(([key]) => key.includes('"metrics-jobs"')));
     expect(fromOtel).toEqual(samplesWith(text, 'queue', 'metrics-jobs'));
+  });
+
+  it('leaves out the depth of a queue whose Redis fails, and still answers the scrape', async () => {
+    const instances = new Registry();
+    const { prometheus } = exportBoth(instances);
+    const unreachable = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+    const queue = new RedisQueue({ redis: unreachable, name: 'metrics-unreachable', prefix: uniquePrefix('metrics-unreachable'), registry: instances, redisTimeoutMs: 100 });
+    try {
+      const m = parseExposition(await prometheus.metrics());
+      expect(m.get('bulwark_queue_depth')?.samples ?? []).toEqual([]);
+      expect(sampleValue(m, 'bulwark_queue_workers', { queue: 'metrics-unreachable' })).toBe(0);
+    } finally {
+      queue.dispose();
+      unreachable.disconnect();
+    }
   });
 });
