@@ -32,19 +32,20 @@ export const redisAnswers: boolean = await (async () => {
   }
 })();
 
-/**
- * Deletes every key under {@link REDIS_PREFIX}, with or without a hash tag around it (a metrics
- * sink's keys start with `{prefix}`) (SCAN + DEL; never FLUSHDB).
- */
+/** Deletes every key matching `pattern` (SCAN + DEL; never FLUSHDB or KEYS). */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/** Deletes every key under {@link REDIS_PREFIX}, with or without a hash tag around it (a metrics sink's keys start with `{prefix}`). */
 async function deleteBenchKeys(redis: Redis): Promise<void> {
-  for (const pattern of [`${REDIS_PREFIX}*`, `{${REDIS_PREFIX}*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  }
+  await deleteKeys(redis, `${REDIS_PREFIX}*`);
+  await deleteKeys(redis, `{${REDIS_PREFIX}*`);
 }
 
 /** A group's connection and the `setup` / `teardown` its rows share. */
