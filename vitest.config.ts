@@ -17,6 +17,7 @@ const SLOW_SUITES = [
   'test/redis/faults.test.ts',
   'test/redis/lock/multi-process.test.ts',
   'test/redis/guard-faults.test.ts',
+  'test/redis/metrics/bulwark-metrics.test.ts',
   'test/redis/metrics/faults.test.ts',
   'test/redis/metrics/multi-process.test.ts',
   'test/redis/metrics/sqlite.test.ts',

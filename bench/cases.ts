@@ -85,7 +85,8 @@ export type Library =
   | 'express-rate-limit'
   | 'bentocache'
   | 'cache-manager'
-  | 'bulwark-unbatched';
+  | 'bulwark-unbatched'
+  | 'prom-client';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {
@@ -100,6 +101,11 @@ export interface Group {
    * divides each `fn`'s time by it, so that ns/op is per call in every group; see `measure.ts`.
    */
   readonly callsPerOp?: number;
+  /**
+   * `fn` calls per latency sample, instead of `BENCH_BATCH ÷ callsPerOp`: 1 for rows whose one op
+   * takes milliseconds (a flush, a collection), so that a sample is one op.
+   */
+  readonly opsPerSample?: number;
   /**
    * Measure the group's rows in this many alternating slices per run (default 1: each row in one
    * go); see `measure.ts`.
@@ -429,6 +435,11 @@ export const GROUPS: readonly Group[] = [
 /** Slices in which group `groupId`'s rows are measured in each run; see {@link Group.slices}. */
 export function slicesOf(groupId: string): number {
   return GROUPS.find((group) => group.id === groupId)?.slices ?? 1;
+}
+
+/** `fn` calls per latency sample of group `groupId`'s rows, when the group sets it; see {@link Group.opsPerSample}. */
+export function opsPerSampleOf(groupId: string): number | undefined {
+  return GROUPS.find((group) => group.id === groupId)?.opsPerSample;
 }
 
 /** Calls that one `fn` of group `groupId`'s rows makes; see {@link Group.callsPerOp}. */
@@ -797,7 +808,7 @@ export function createCases(bulwark: BulwarkModule): CaseSet {
   cases.push(...redisRateLimitCases(bulwark, notes));
   cases.push(...redisClientCases(bulwark, notes));
   cases.push(...middlewareCases(bulwark, notes));
-  cases.push(...observabilityCases(bulwark, notes));
+  cases.push(...observabilityCases(bulwark, notes, redisAnswers));
 
   return {
     cases: sortByGroup(cases),

@@ -15,7 +15,7 @@ import {
   type Library,
 } from './cases';
 import { MIDDLEWARE_GROUP } from './middleware-cases';
-import { BREAKER_PROMETHEUS_GROUP } from './observability-cases';
+import { BREAKER_PROMETHEUS_GROUP, TRACKED_INC_GROUP } from './observability-cases';
 import { REDIS_GET_GROUP, REDIS_GET_PIPELINED_GROUP } from './redis-client-cases';
 import { CACHE_HIT_GROUP, CACHE_HIT_PIPELINED_GROUP } from './redis-cache-cases';
 
@@ -80,7 +80,8 @@ export interface GoalResult extends Goal {
  * a RedisStore with 100 in flight, at ≥ 90% of raw EVALSHA and faster than both RateLimiterRedis and
  * BurstyRateLimiter; the HTTP
  * guard's overhead per request (in-process, rate limit on a MemoryStore) ≤ 0.5× express-rate-limit's;
- * a closed breaker with the Prometheus exporter registered at most 2× the bare breaker's overhead.
+ * a closed breaker with the Prometheus exporter registered at most 2× the bare breaker's overhead;
+ * a tracked prom-client `counter.inc()` within 1.2× prom-client's own.
  * A Cache hit over Redis (defaults), 100 in flight, at ≥ 90% of the throughput of a raw GET +
  * JSON.parse on the same connection, at ≥ 2× bentocache's (Redis-only store), and faster than
  * cache-manager's `get` over node-redis, with auto-pipelining off and on.
@@ -227,6 +228,13 @@ export const GOALS: readonly Goal[] = [
     versus: 'breaker-consecutive',
     max: 2,
     text: 'CircuitBreaker closed with the Prometheus exporter: overhead ≤ 2× the bare breaker overhead',
+  },
+  {
+    group: TRACKED_INC_GROUP,
+    metric: 'timeVsLibrary',
+    versusLibrary: 'prom-client',
+    max: 1.2,
+    text: "prom-client counter.inc() on a registry a RedisMetricsSink tracks: within 1.2× prom-client's own inc",
   },
   {
     group: REDIS_GET_PIPELINED_GROUP,

@@ -7,7 +7,8 @@
  * sample (`overriddenDuration`), so `mean` is the mean cost of a call and `p50` is the median of
  * the batch means. A row whose `fn` makes several calls at once (its group's `callsPerOp`, e.g.
  * 1,000 concurrent calls) awaits `batch / callsPerOp` of them per sample (at least one) and
- * divides by the calls made, so its numbers are per call too.
+ * divides by the calls made, so its numbers are per call too. A group whose one op takes
+ * milliseconds (a metrics flush or collection) sets `opsPerSample: 1`: a sample is one op.
  *
  * A full garbage collection runs before each row's warmup and before its measurement, so that
  * garbage left by one library is not collected on the next one's clock; each row pays for the
@@ -26,7 +27,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
-import { callsPerOp, caseId, slicesOf, type BenchCase } from './cases';
+import { callsPerOp, caseId, opsPerSampleOf, slicesOf, type BenchCase } from './cases';
 
 /** Settings of one measured run. */
 export interface MeasureOptions {
@@ -191,7 +192,7 @@ function pooled(samples: readonly number[]): Pick<Measurement, 'meanNs' | 'p50Ns
  */
 function sampleSize(c: BenchCase, batch: number): { ops: number; calls: number } {
   const perOp = callsPerOp(c.group);
-  const ops = Math.max(1, Math.round(batch / perOp));
+  const ops = opsPerSampleOf(c.group) ?? Math.max(1, Math.round(batch / perOp));
   return { ops, calls: ops * perOp };
 }
 

@@ -14,7 +14,7 @@ import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import BeeQueue from 'bee-queue';
 import { Redis } from 'ioredis';
 import { loadBulwark, bulwarkSourceFromEnv } from './bulwark';
-import { REDIS_URL } from './redis-connection';
+import { deleteKeys, REDIS_URL } from './redis-connection';
 import { envInt } from './settings';
 
 const JOBS = envInt('BENCH_QUEUE_JOBS', 20_000);
@@ -58,15 +58,6 @@ async function steadyAdds(count: number, rate: number, add: (sentAt: number) => 
     adds.push(add(performance.now() + performance.timeOrigin));
   }
   await Promise.all(adds);
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 function bulwarkContender(module: Awaited<ReturnType<typeof loadBulwark>>['module']): Contender {

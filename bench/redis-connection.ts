@@ -10,8 +10,9 @@ import { Redis } from 'ioredis';
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /**
- * First part of every Redis key this run creates (unique per run, no `{`/`}`); every key under
- * it is deleted (SCAN + DEL) at the end of each phase of the Redis rows.
+ * First part of every Redis key this run creates (unique per run, no `{`/`}`; a metrics sink
+ * wraps it in a hash tag); every key under it is deleted (SCAN + DEL) at the end of each phase of
+ * the Redis rows.
  */
 export const REDIS_PREFIX = `bulwark-bench-${process.pid}-${Date.now().toString(36)}-`;
 
@@ -31,14 +32,20 @@ export const redisAnswers: boolean = await (async () => {
   }
 })();
 
-/** Deletes every key under {@link REDIS_PREFIX} (SCAN + DEL; never FLUSHDB). */
-async function deleteBenchKeys(redis: Redis): Promise<void> {
+/** Deletes every key matching `pattern` (SCAN + DEL; never FLUSHDB or KEYS). */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/** Deletes every key under {@link REDIS_PREFIX}, with or without a hash tag around it (a metrics sink's keys start with `{prefix}`). */
+async function deleteBenchKeys(redis: Redis): Promise<void> {
+  await deleteKeys(redis, `${REDIS_PREFIX}*`);
+  await deleteKeys(redis, `{${REDIS_PREFIX}*`);
 }
 
 /** A group's connection and the `setup` / `teardown` its rows share. */

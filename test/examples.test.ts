@@ -17,6 +17,7 @@ import { main as healthCheck, type HealthCheckResult } from '../examples/health-
 import { start as startHttpService, type HttpService } from '../examples/http-service/server';
 import { main as loadShedder, type LoadShedderResult } from '../examples/load-shedder';
 import { main as lockExample, type LockResult } from '../examples/lock';
+import { main as metricsExample, type MetricsResult } from '../examples/metrics';
 import { main as queueWorker, type QueueWorkerResult } from '../examples/queue-worker';
 import { main as quickStart } from '../examples/quick-start';
 import { main as rateLimiterMemory, type RateLimiterMemoryResult } from '../examples/rate-limiter-memory';
@@ -469,6 +470,28 @@ describe('examples/rate-limiter-memory.ts', () => {
   it('spaces calls out in wait mode: the third of 2 per 100 ms waits for the window', () => {
     expect(result.smoothedMs).toBeGreaterThanOrEqual(95);
     expect(result.smoothedMs).toBeLessThan(1_000);
+  });
+});
+
+describe('examples/metrics.ts', () => {
+  let result: MetricsResult;
+  beforeAll(async () => {
+    result = await metricsExample(inject('redisUrl'));
+  }, 60_000);
+
+  it("serves /metrics with the 4 workers' numbers added up: their prom-client counter and bulwark's own series", () => {
+    expect(result.ordersDone).toBe(100);
+    expect(result.ordersServed).toBe(result.ordersDone);
+    expect(result.paymentCallsServed).toEqual({ success: result.ordersDone, failure: result.failuresDone });
+    expect(result.closedBreakers).toBe(4);
+  });
+
+  it('serves /healthz from the worker that answers', () => {
+    expect(result.health).toEqual({ httpStatus: 200, status: 'ok' });
+  });
+
+  it('leaves no key behind', () => {
+    expect(result.keysLeft).toBe(0);
   });
 });
 

@@ -19,5 +19,5 @@ export { PROBLEM_CONTENT_TYPE, type GuardReply, type ProblemDetails } from './re
 export { FailureResponseError } from './failure-response-error';
 export { toExpressRateLimitStore, type ExpressRateLimitHits, type ExpressRateLimitStore } from './express-rate-limit-store';
 export { healthHandler, type HealthHandlerOptions, type HealthResponseBody } from './health-handler';
-export { metricsHandler, type MetricsSource } from './metrics-handler';
+export { metricsHandler, PROMETHEUS_TEXT_CONTENT_TYPE, type MetricsSource } from './metrics-handler';
 export type { EndpointReply } from './endpoint-reply';

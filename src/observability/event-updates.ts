@@ -22,6 +22,12 @@ export interface MetricUpdate {
   readonly labels: (event: BulwarkEvent) => Readonly<Record<string, string>>;
   /** What to add (a counter) or observe (a histogram, in the metric's unit). */
   readonly value: (event: BulwarkEvent) => number;
+  /**
+   * Set on an update an exporter makes only when asked: `callDurations`, the circuit breaker's
+   * `bulwark_call_duration_seconds` (listening to its `success` and `failure` events makes every
+   * breaker call read the clock twice and build an event).
+   */
+  readonly optIn?: 'callDurations';
 }
 
 /** Fields the updates read, beyond the common ones. */
@@ -32,13 +38,15 @@ interface EventFields extends BulwarkEvent {
   readonly to: string;
   readonly waitedMs: number;
   readonly heldMs: number;
+  readonly waitMs: number;
+  readonly runMs: number;
 }
 
 const byName = (event: BulwarkEvent): string => event.patternName;
 const byReason = (event: BulwarkEvent): string => `${event.patternName}\u0000${(event as EventFields).reason}`;
 const one = (): number => 1;
 const seconds =
-  (field: 'durationMs' | 'waitedMs' | 'heldMs') =>
+  (field: 'durationMs' | 'waitedMs' | 'heldMs' | 'waitMs' | 'runMs') =>
   (event: BulwarkEvent): number =>
     (event as EventFields)[field] / 1000;
 
@@ -52,19 +60,35 @@ function call(outcome: 'success' | 'failure' | 'rejected'): MetricUpdate {
   };
 }
 
-/** `bulwark_call_duration_seconds` with a fixed `outcome`, from the event's `durationMs`. */
+/** A circuit breaker's `bulwark_call_duration_seconds` with a fixed `outcome`, from the event's `durationMs` (opt-in). */
 function duration(outcome: 'success' | 'failure'): MetricUpdate {
   return {
     metric: METRICS.callDuration,
     seriesKey: byName,
     labels: (e) => ({ pattern: e.patternType, name: e.patternName, outcome }),
     value: seconds('durationMs'),
+    optIn: 'callDurations',
   };
 }
 
 /** A count by instance name only. */
 function countByName(metric: MetricDefinition): MetricUpdate {
   return { metric, seriesKey: byName, labels: (e) => ({ name: e.patternName }), value: one };
+}
+
+/** `bulwark_cache_requests_total` with a fixed `result`. */
+function cacheRequest(result: 'hit' | 'miss' | 'stale'): MetricUpdate {
+  return { metric: METRICS.cacheRequests, seriesKey: byName, labels: (e) => ({ name: e.patternName, result }), value: one };
+}
+
+/** `bulwark_queue_jobs_total` with a fixed `state`. */
+function queueJob(state: string): MetricUpdate {
+  return { metric: METRICS.queueJobs, seriesKey: byName, labels: (e) => ({ queue: e.patternName, state }), value: one };
+}
+
+/** `bulwark_queue_job_run_seconds` with a fixed `outcome`, from the event's `runMs`. */
+function jobRun(outcome: 'completed' | 'failed'): MetricUpdate {
+  return { metric: METRICS.queueJobRun, seriesKey: byName, labels: (e) => ({ queue: e.patternName, outcome }), value: seconds('runMs') };
 }
 
 const rejection: MetricUpdate = {
@@ -77,11 +101,14 @@ const rejection: MetricUpdate = {
 /** A refusal: one call `rejected`, and one refusal by its reason. */
 const rejected: readonly MetricUpdate[] = [call('rejected'), rejection];
 
-/** The updates of every bus type that feeds the metric set. */
+/**
+ * The updates of every bus type that feeds the metric set. A circuit breaker's calls and refusals
+ * are read from its `stats()` at collection (see `instance-readers.ts`), not counted here: a
+ * breaker call then costs an exporter nothing.
+ */
 const EVENT_UPDATES: Readonly<Record<string, readonly MetricUpdate[]>> = {
-  'circuitBreaker:success': [call('success'), duration('success')],
-  'circuitBreaker:failure': [call('failure'), duration('failure')],
-  'circuitBreaker:rejected': rejected,
+  'circuitBreaker:success': [duration('success')],
+  'circuitBreaker:failure': [duration('failure')],
   'circuitBreaker:stateChange': [
     {
       metric: METRICS.circuitBreakerTransitions,
@@ -119,6 +146,19 @@ const EVENT_UPDATES: Readonly<Record<string, readonly MetricUpdate[]>> = {
       value: one,
     },
   ],
+  'cache:hit': [cacheRequest('hit')],
+  'cache:miss': [cacheRequest('miss')],
+  'cache:stale': [cacheRequest('stale')],
+  'redisQueue:added': [queueJob('added')],
+  'redisQueue:active': [
+    queueJob('active'),
+    { metric: METRICS.queueJobWait, seriesKey: byName, labels: (e) => ({ queue: e.patternName }), value: seconds('waitMs') },
+  ],
+  'redisQueue:completed': [queueJob('completed'), jobRun('completed')],
+  'redisQueue:failed': [queueJob('failed'), jobRun('failed')],
+  'redisQueue:retrying': [queueJob('retrying')],
+  'redisQueue:dead': [queueJob('dead')],
+  'redisQueue:stalled': [queueJob('stalled')],
 };
 
 const NONE: readonly MetricUpdate[] = Object.freeze([]);

@@ -12,6 +12,7 @@ import type { CircuitBreakerStats } from '../circuit-breaker/stats';
 import { LoadLevel } from '../load-shedder/load-level';
 import type { LoadShedderStats } from '../load-shedder/stats';
 import type { RateLimiterStats } from '../rate-limiter/stats';
+import type { RedisQueueLocalStats, RedisQueueStats } from '../redis/queue/redis-queue';
 import { METRICS, type MetricDefinition } from './metric-set';
 
 /** The numeric value of each load level in `bulwark_load_level`. */
@@ -36,7 +37,15 @@ export interface MetricInstance {
   readonly patternType: string;
   /** Its counters and state. */
   stats?(): object;
+  /**
+   * Numbers the instance reads from its store, at collection (a RedisQueue's job counts in
+   * Redis); see {@link readStoredMetrics}.
+   */
+  storedStats?(): Promise<object>;
 }
+
+/** The states of `bulwark_queue_depth`. */
+const QUEUE_DEPTH_STATES = ['ready', 'delayed', 'active', 'dead', 'completed'] as const;
 
 /** Reads one pattern type's samples from an instance's `stats()`. */
 type InstanceReader = (name: string, stats: object, visit: SampleVisitor) => void;
@@ -44,8 +53,13 @@ type InstanceReader = (name: string, stats: object, visit: SampleVisitor) => voi
 /** The readers, by pattern type: a part with live metrics adds its reader here. */
 const READERS: Readonly<Record<string, InstanceReader>> = {
   circuitBreaker(name, stats, visit) {
-    const { state } = stats as CircuitBreakerStats;
+    const { state, totals, rejected, rejectedByReason } = stats as CircuitBreakerStats;
     for (const each of CIRCUIT_STATES) visit(METRICS.circuitBreakerState, { name, state: each }, each === state ? 1 : 0);
+    const pattern = 'circuitBreaker';
+    visit(METRICS.calls, { pattern, name, outcome: 'success' }, totals.successes);
+    visit(METRICS.calls, { pattern, name, outcome: 'failure' }, totals.failures);
+    visit(METRICS.calls, { pattern, name, outcome: 'rejected' }, rejected);
+    for (const [reason, count] of Object.entries(rejectedByReason)) visit(METRICS.rejections, { pattern, name, reason }, count);
   },
   bulkhead(name, stats, visit) {
     const { inFlight, queued } = stats as BulkheadStats;
@@ -73,6 +87,9 @@ const READERS: Readonly<Record<string, InstanceReader>> = {
     visit(METRICS.rateLimitDecisions, { name, allowed: 'true' }, admitted);
     visit(METRICS.rateLimitDecisions, { name, allowed: 'false' }, rejected);
   },
+  redisQueue(name, stats, visit) {
+    visit(METRICS.queueWorkers, { queue: name }, (stats as RedisQueueLocalStats).workers);
+  },
 };
 
 /**
@@ -88,4 +105,28 @@ export function readInstanceMetrics(instances: Iterable<MetricInstance>, visit: 
     const stats = instance.stats?.();
     if (stats !== undefined) read(instance.name, stats, visit);
   }
+}
+
+/**
+ * Reads the metrics an instance keeps in its store (`bulwark_queue_depth`: a RedisQueue's job
+ * counts, one round trip to Redis per queue), calling `visit` once per sample. An instance whose
+ * store fails is skipped: a scrape never fails because Redis does.
+ * @param instances - the live instances
+ * @param visit - receives each sample
+ */
+export async function readStoredMetrics(instances: Iterable<MetricInstance>, visit: SampleVisitor): Promise<void> {
+  const reads: Array<Promise<void>> = [];
+  for (const instance of instances) {
+    if (instance.patternType !== 'redisQueue' || instance.storedStats === undefined) continue;
+    const queue = instance.name;
+    reads.push(
+      instance.storedStats().then(
+        (stats) => {
+          for (const state of QUEUE_DEPTH_STATES) visit(METRICS.queueDepth, { queue, state }, (stats as RedisQueueStats)[state]);
+        },
+        () => {},
+      ),
+    );
+  }
+  await Promise.all(reads);
 }

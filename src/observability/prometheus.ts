@@ -7,12 +7,13 @@
  * @module bulwark/prometheus
  */
 export { registerMetrics, type PrometheusMetrics, type RegisterMetricsOptions } from './register-metrics';
-export { DURATION_BUCKETS, METRIC_SET, METRICS, type MetricDefinition, type MetricType } from './metric-set';
+export { DURATION_BUCKETS, JOB_BUCKETS, METRIC_SET, METRICS, type MetricDefinition, type MetricType } from './metric-set';
 export { METRIC_EVENT_TYPES, metricUpdatesFor, type MetricUpdate } from './event-updates';
 export {
   CIRCUIT_STATES,
   LOAD_LEVEL_VALUES,
   readInstanceMetrics,
+  readStoredMetrics,
   type MetricInstance,
   type SampleVisitor,
 } from './instance-readers';

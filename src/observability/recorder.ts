@@ -39,6 +39,12 @@ export interface MetricRecorderOptions {
    * stays empty.
    */
   readonly observe?: (metric: MetricDefinition, labels: Readonly<Record<string, string>>, value: number) => void;
+  /**
+   * Records `bulwark_call_duration_seconds`, a circuit breaker's call durations. Off by default:
+   * it makes every breaker call read the clock twice and emit an event, which costs more than the
+   * breaker itself. @defaultValue false
+   */
+  readonly callDurations?: boolean | undefined;
 }
 
 /** What one update of one bus type writes into. */
@@ -51,8 +57,8 @@ interface Slot {
 
 /**
  * Records the event-fed metrics of the set from the bus, from construction to {@link dispose}.
- * It subscribes to {@link METRIC_EVENT_TYPES} one by one (never `'*'`), so that no pattern builds
- * an event the set does not use. Cost per event: one map lookup by instance name per update, and
+ * It subscribes to the {@link METRIC_EVENT_TYPES} it needs one by one (never `'*'`), so that no
+ * pattern builds an event the set does not use. Cost per event: one map lookup by instance name per update, and
  * an addition (a counter) or a bucket search over {@link DURATION_BUCKETS} (a histogram).
  *
  * Memory: one series per instance name (and reason or state where the metric has one); give
@@ -65,12 +71,11 @@ export class MetricRecorder implements Disposable {
 
   constructor(options: MetricRecorderOptions = {}) {
     this.#observe = options.observe;
+    const callDurations = options.callDurations === true;
     for (const type of METRIC_EVENT_TYPES) {
-      const slots: Slot[] = metricUpdatesFor(type).map((update) => ({
-        update,
-        series: this.#seriesMap(update.metric),
-        labels: new Map(),
-      }));
+      const updates = metricUpdatesFor(type).filter((update) => update.optIn === undefined || callDurations);
+      if (updates.length === 0) continue;
+      const slots: Slot[] = updates.map((update) => ({ update, series: this.#seriesMap(update.metric), labels: new Map() }));
       this.#unsubscribes.push(globalBus.on(type, (event) => this.#record(slots, event)));
     }
   }

@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { parseOptions } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { defaultRegistry, Registry } from '../core/registry';
-import { readInstanceMetrics } from './instance-readers';
 import { METRIC_SET, type MetricDefinition } from './metric-set';
 import { MetricRecorder } from './recorder';
+import { metricSamples, type Sample } from './samples';
 
 /** Options of {@link registerMetrics}. */
 export interface RegisterMetricsOptions {
@@ -20,6 +20,13 @@ export interface RegisterMetricsOptions {
    * are read from at scrape time. @defaultValue `defaultRegistry`
    */
   bulwarkRegistry?: Registry | undefined;
+  /**
+   * Records `bulwark_call_duration_seconds` (circuit breaker call durations). Off by default: it
+   * makes every breaker call read the clock twice and emit an event, which costs more than the
+   * breaker itself; the call counts need no such work (they are read from the breakers' `stats()`).
+   * @defaultValue false
+   */
+  callDurations?: boolean | undefined;
 }
 
 /** What {@link registerMetrics} returns: ends the export. */
@@ -42,6 +49,7 @@ const optionsSchema = z
       { message: 'expected a prom-client Registry' },
     ),
     bulwarkRegistry: z.instanceof(Registry, { message: 'expected a bulwark Registry' }).optional(),
+    callDurations: z.boolean().optional(),
   })
   .strict();
 
@@ -51,8 +59,10 @@ const optionsSchema = z
  * read from the live instances of `bulwarkRegistry` at scrape time. Registers nothing else: no
  * default process metrics, nothing on prom-client's global registry unless you pass it.
  *
- * The counters count from this call on. Every instance that publishes on the bus is counted, in
- * any registry (or none); the gauges see the instances of `bulwarkRegistry` only.
+ * Counters fed by events count from this call on, for every instance that publishes on the bus,
+ * in any registry (or none). What is read from instances at scrape time (the gauges, a circuit
+ * breaker's calls and refusals, a rate limiter's decisions, a queue's depth) covers the instances
+ * of `bulwarkRegistry` only, counted since each was made.
  * @throws `ConfigError` (from `bulwark`) when an option is invalid, or when the registry already holds one of
  * bulwark's metrics (registered twice)
  * @example
@@ -77,7 +87,7 @@ export function registerMetrics(options: RegisterMetricsOptions): PrometheusMetr
     );
   }
   const bulwarkRegistry = parsed.bulwarkRegistry ?? defaultRegistry;
-  const recorder = new MetricRecorder();
+  const recorder = new MetricRecorder({ callDurations: parsed.callDurations });
   const collectors = METRIC_SET.map((metric) => new Collector(metric, recorder, bulwarkRegistry));
   for (const collector of collectors) registry.registerMetric(collector as unknown as Parameters<PromRegistry['registerMetric']>[0]);
   let disposed = false;
@@ -90,13 +100,6 @@ export function registerMetrics(options: RegisterMetricsOptions): PrometheusMetr
     }
   };
   return { dispose, [Symbol.dispose]: dispose };
-}
-
-/** A sample as prom-client's registry formats it. */
-interface Sample {
-  readonly value: number;
-  readonly labels: Readonly<Record<string, string | number>>;
-  readonly metricName?: string;
 }
 
 /**
@@ -125,36 +128,12 @@ class Collector {
     this.#instances = instances;
   }
 
-  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.#samples() });
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
+    const values = await metricSamples(this.#metric, this.#recorder, this.#instances);
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
   reset(): void {
     this.#recorder.reset(this.#metric);
-  }
-
-  #samples(): Sample[] {
-    const metric = this.#metric;
-    const samples: Sample[] = [];
-    if (metric.source === 'instances') {
-      readInstanceMetrics(this.#instances.list(), (read, labels, value) => {
-        if (read === metric) samples.push({ labels, value });
-      });
-    } else if (metric.type === 'histogram') {
-      const buckets = metric.buckets as readonly number[];
-      for (const series of this.#recorder.histogramSeries(metric)) {
-        let cumulative = 0;
-        for (let i = 0; i <= buckets.length; i++) {
-          cumulative += series.counts[i] as number;
-          const le = i < buckets.length ? (buckets[i] as number) : '+Inf';
-          samples.push({ labels: { ...series.labels, le }, value: cumulative, metricName: `${this.name}_bucket` });
-        }
-        samples.push({ labels: series.labels, value: series.sum, metricName: `${this.name}_sum` });
-        samples.push({ labels: series.labels, value: series.count, metricName: `${this.name}_count` });
-      }
-    } else {
-      for (const series of this.#recorder.counterSeries(metric)) samples.push({ labels: series.labels, value: series.value });
-    }
-    return samples;
   }
 }

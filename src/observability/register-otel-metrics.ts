@@ -9,7 +9,7 @@ import { parseOptions } from '../core/config';
 import { globalBus, type BulwarkEvent, type Unsubscribe } from '../core/events';
 import { defaultRegistry, Registry } from '../core/registry';
 import { METRIC_EVENT_TYPES } from './event-updates';
-import { readInstanceMetrics } from './instance-readers';
+import { readInstanceMetrics, readStoredMetrics, type SampleVisitor } from './instance-readers';
 import { METRIC_SET, type MetricDefinition } from './metric-set';
 import { MetricRecorder } from './recorder';
 
@@ -35,6 +35,8 @@ export interface RegisterOtelMetricsOptions {
    * itself). @defaultValue none
    */
   trace?: ActiveSpanSource | undefined;
+  /** Records `bulwark_call_duration_seconds`, as `registerMetrics`' option of that name. @defaultValue false */
+  callDurations?: boolean | undefined;
 }
 
 /** What {@link registerOtelMetrics} returns: ends the export. */
@@ -59,6 +61,7 @@ const optionsSchema = z
         message: "expected @opentelemetry/api's trace (an object with getActiveSpan)",
       })
       .optional(),
+    callDurations: z.boolean().optional(),
   })
   .strict();
 
@@ -108,16 +111,20 @@ export function registerOtelMetrics(options: RegisterOtelMetricsOptions): OtelMe
   }
   const recorder = new MetricRecorder({
     observe: (metric, labels, value) => histograms.get(metric)?.record(value, labels),
+    callDurations: parsed.callDurations,
   });
-  const collect: BatchObservableCallback = (result) => {
+  const collect: BatchObservableCallback = async (result) => {
     for (const [metric, observable] of observables) {
-      if (metric.source !== 'events') continue;
+      if (metric.source === 'instances' || metric.source === 'store') continue;
       for (const series of recorder.counterSeries(metric)) result.observe(observable, series.value, series.labels);
     }
-    readInstanceMetrics(bulwarkRegistry.list(), (metric, labels, value) => {
+    const visit: SampleVisitor = (metric, labels, value) => {
       const observable = observables.get(metric);
       if (observable !== undefined) result.observe(observable, value, labels);
-    });
+    };
+    const instances = bulwarkRegistry.list();
+    readInstanceMetrics(instances, visit);
+    await readStoredMetrics(instances, visit);
   };
   const observed = [...observables.values()];
   meter.addBatchObservableCallback(collect, observed);
@@ -165,7 +172,7 @@ function subscribeSpanEvents(trace: ActiveSpanSource): Unsubscribe[] {
       'bulwark.reason': e.reason,
     });
   };
-  const rejectedTypes = METRIC_EVENT_TYPES.filter((type) => type.endsWith(':rejected'));
+  const rejectedTypes = ['circuitBreaker:rejected', ...METRIC_EVENT_TYPES.filter((type) => type.endsWith(':rejected'))];
   return [
     globalBus.on('retry:retry', onRetry),
     globalBus.on('circuitBreaker:stateChange', onStateChange),

@@ -92,6 +92,7 @@ export {
   type MetricType,
   type PromRegistryLike,
   type RedisMetricsSinkOptions,
+  type TrackBulwarkOptions,
   type TrackOptions,
 } from './metrics/index';
 export {

@@ -90,8 +90,9 @@ describe('healthHandler', () => {
 describe('metricsHandler', () => {
   it("serves a prom-client registry's exposition with its content type", async () => {
     const registry = new PromRegistry();
-    const exported = registerMetrics({ registry, bulwarkRegistry: new Registry() });
-    await new CircuitBreaker({ name: 'served', registry: false }).execute(async () => 1);
+    const instances = new Registry();
+    const exported = registerMetrics({ registry, bulwarkRegistry: instances });
+    await new CircuitBreaker({ name: 'served', registry: instances }).execute(async () => 1);
     const response = await fetch(await serve(metricsHandler(registry)));
     exported.dispose();
     expect(response.status).toBe(200);

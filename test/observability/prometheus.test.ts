@@ -1,6 +1,6 @@
 import { Registry as PromRegistry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bus, CircuitBreaker, ConfigError, Registry } from '../../src/index';
+import { bus, CircuitBreaker, ConfigError, Registry, Retry } from '../../src/index';
 import { METRIC_SET, registerMetrics, type PrometheusMetrics } from '../../src/observability/prometheus';
 import { drivePatterns } from './drive-patterns';
 import { checkHistograms, parseExposition, sampleValue, type ParsedFamily } from './exposition';
@@ -20,7 +20,7 @@ describe('registerMetrics', () => {
   it('exports what happened to every pattern, in an exposition that parses', async () => {
     const registry = new PromRegistry();
     const instances = new Registry();
-    exported = registerMetrics({ registry, bulwarkRegistry: instances });
+    exported = registerMetrics({ registry, bulwarkRegistry: instances, callDurations: true });
     const driven = await drivePatterns(instances);
 
     const m = await scrape(registry);
@@ -100,27 +100,27 @@ describe('registerMetrics', () => {
   it('stops counting and leaves the registry on dispose, and can register again', async () => {
     const registry = new PromRegistry();
     const first = registerMetrics({ registry, bulwarkRegistry: new Registry() });
-    const breaker = new CircuitBreaker({ name: 'disposed', registry: false });
-    await breaker.execute(ok);
+    const retry = new Retry({ name: 'disposed', registry: false });
+    await retry.execute(ok);
     first.dispose();
     first.dispose();
     expect(registry.getMetricsAsArray()).toHaveLength(0);
-    expect(bus.all.get('circuitBreaker:success') ?? []).toHaveLength(0);
+    expect(bus.all.get('retry:success') ?? []).toHaveLength(0);
     exported = registerMetrics({ registry, bulwarkRegistry: new Registry() });
-    await breaker.execute(ok);
+    await retry.execute(ok);
     const m = await scrape(registry);
-    expect(sampleValue(m, 'bulwark_calls_total', { pattern: 'circuitBreaker', name: 'disposed', outcome: 'success' })).toBe(1);
+    expect(sampleValue(m, 'bulwark_calls_total', { pattern: 'retry', name: 'disposed', outcome: 'success' })).toBe(1);
   });
 
   it('counts into two registries independently', async () => {
     const a = new PromRegistry();
     const b = new PromRegistry();
     exported = registerMetrics({ registry: a, bulwarkRegistry: new Registry() });
-    const breaker = new CircuitBreaker({ name: 'two', registry: false });
-    await breaker.execute(ok);
+    const retry = new Retry({ name: 'two', registry: false });
+    await retry.execute(ok);
     const second = registerMetrics({ registry: b, bulwarkRegistry: new Registry() });
-    await breaker.execute(ok);
-    const key = { pattern: 'circuitBreaker', name: 'two', outcome: 'success' };
+    await retry.execute(ok);
+    const key = { pattern: 'retry', name: 'two', outcome: 'success' };
     expect(sampleValue(await scrape(a), 'bulwark_calls_total', key)).toBe(2);
     expect(sampleValue(await scrape(b), 'bulwark_calls_total', key)).toBe(1);
     second.dispose();
@@ -129,8 +129,9 @@ describe('registerMetrics', () => {
   it('writes OpenMetrics when the registry asks for it', async () => {
     const registry = new PromRegistry();
     registry.setContentType(PromRegistry.OPENMETRICS_CONTENT_TYPE as never);
-    exported = registerMetrics({ registry, bulwarkRegistry: new Registry() });
-    await new CircuitBreaker({ name: 'om', registry: false }).execute(ok);
+    const instances = new Registry();
+    exported = registerMetrics({ registry, bulwarkRegistry: instances });
+    await new CircuitBreaker({ name: 'om', registry: instances }).execute(ok);
     const text = await registry.metrics();
     expect(text).toContain('# TYPE bulwark_calls counter');
     expect(text).toContain('bulwark_calls_total{pattern="circuitBreaker",name="om",outcome="success"} 1');
@@ -140,9 +141,40 @@ describe('registerMetrics', () => {
   it('zeroes the event-fed series on resetMetrics', async () => {
     const registry = new PromRegistry();
     exported = registerMetrics({ registry, bulwarkRegistry: new Registry() });
-    await new CircuitBreaker({ name: 'reset', registry: false }).execute(ok);
+    await new Retry({ name: 'reset', registry: false }).execute(ok);
     registry.resetMetrics();
     expect(await registry.metrics()).not.toContain('name="reset"');
+  });
+
+  it("reads a circuit breaker's calls and refusals from its stats, so that its calls build no event", async () => {
+    const registry = new PromRegistry();
+    const instances = new Registry();
+    exported = registerMetrics({ registry, bulwarkRegistry: instances });
+    expect(bus.all.get('circuitBreaker:success') ?? []).toHaveLength(0);
+    expect(bus.all.get('circuitBreaker:rejected') ?? []).toHaveLength(0);
+    const breaker = new CircuitBreaker({ name: 'counted', failureThreshold: 2, registry: instances });
+    const fail = async (): Promise<never> => {
+      throw new Error('boom');
+    };
+    for (let i = 0; i < 3; i++) await breaker.execute(ok);
+    for (let i = 0; i < 2; i++) await breaker.execute(fail).catch(() => {});
+    for (let i = 0; i < 4; i++) await breaker.execute(ok).catch(() => {});
+    const m = await scrape(registry);
+    const key = (outcome: string) => ({ pattern: 'circuitBreaker', name: 'counted', outcome });
+    expect([3, 2, 4]).toEqual(['success', 'failure', 'rejected'].map((outcome) => sampleValue(m, 'bulwark_calls_total', key(outcome))));
+    expect(sampleValue(m, 'bulwark_rejections_total', { pattern: 'circuitBreaker', name: 'counted', reason: 'circuitOpen' })).toBe(4);
+    expect(sampleValue(m, 'bulwark_rejections_total', { pattern: 'circuitBreaker', name: 'counted', reason: 'isolated' })).toBe(0);
+    expect(m.get('bulwark_call_duration_seconds')?.samples ?? []).toHaveLength(0);
+  });
+
+  it('records circuit breaker call durations only when callDurations is set', async () => {
+    const registry = new PromRegistry();
+    const instances = new Registry();
+    exported = registerMetrics({ registry, bulwarkRegistry: instances, callDurations: true });
+    await new CircuitBreaker({ name: 'timed', registry: instances }).execute(ok);
+    const m = await scrape(registry);
+    expect(sampleValue(m, 'bulwark_call_duration_seconds_count', { pattern: 'circuitBreaker', name: 'timed', outcome: 'success' })).toBe(1);
+    expect(() => registerMetrics({ registry: new PromRegistry(), callDurations: 'yes' as never })).toThrow(/callDurations/);
   });
 
   it('rejects a missing or wrong registry and a second registration, naming the field', () => {

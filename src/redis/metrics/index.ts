@@ -5,7 +5,7 @@
  */
 export { RedisMetricsSink } from './redis-metrics-sink';
 export { collectFromRedis } from './collect';
-export { MetricsSink, type MetricsSinkStats } from './sink';
+export { MetricsSink, type MetricsSinkStats, type TrackBulwarkOptions } from './sink';
 export { Series } from './buffer';
 export { GAUGE_MODES, type GaugeMode, type Labels, type MetricSpec, type MetricType } from './model';
 export { REDIS_METRICS_PREFIX, type CollectFromRedisOptions, type RedisMetricsSinkOptions } from './options';

@@ -6,11 +6,15 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { hostname } from 'node:os';
 import { CircuitBreaker } from '../../circuit-breaker/circuit-breaker';
 import { unrefTimer, type TimerHandle } from '../../core/clock';
+import { parseOptions } from '../../core/config';
 import { getLogger } from '../../core/logger';
 import { compose, type Policy } from '../../core/policy';
+import { defaultRegistry, Registry } from '../../core/registry';
+import { bulwarkMetricsSource } from '../../observability/metrics-source';
 import { Timeout } from '../../timeout/timeout';
 import { MetricBuffer, type Batch, type Series } from './buffer';
 import type { Labels, MetricSpec } from './model';
@@ -29,6 +33,18 @@ export interface MetricsSinkStats {
   readonly failedFlushes: number;
 }
 
+/** Options of {@link MetricsSink.trackBulwark}. */
+export interface TrackBulwarkOptions {
+  /**
+   * The bulwark registry whose live instances the gauges (and the counters read from `stats()`:
+   * a circuit breaker's calls, a rate limiter's decisions) are read from at each flush.
+   * @defaultValue `defaultRegistry`
+   */
+  bulwarkRegistry?: Registry | undefined;
+  /** Records `bulwark_call_duration_seconds` (see `registerMetrics`' option). @defaultValue false */
+  callDurations?: boolean | undefined;
+}
+
 /** One batch with the sequence number it is written under. */
 interface Numbered {
   readonly seq: number;
@@ -36,6 +52,11 @@ interface Numbered {
 }
 
 const ignore = (): void => {};
+
+const trackBulwarkSchema = z.strictObject({
+  bulwarkRegistry: z.instanceof(Registry, { message: 'expected a bulwark Registry' }).optional(),
+  callDurations: z.boolean().optional(),
+});
 
 /** Sink options after parsing (zod leaves absent fields `undefined`). */
 type ParsedSinkOptions = { readonly [K in keyof MetricsSinkOptions]?: MetricsSinkOptions[K] | undefined };
@@ -54,6 +75,8 @@ export abstract class MetricsSink {
   readonly #kind: string;
   readonly #buffer: MetricBuffer;
   readonly #tracker = new PromTracker();
+  /** What `trackBulwark` started (its bus subscriptions), ended by `dispose`. */
+  readonly #sources: Disposable[] = [];
   readonly #policy: Policy;
   readonly #timer: TimerHandle;
   #seq = 0;
@@ -97,6 +120,33 @@ export abstract class MetricsSink {
   }
 
   /**
+   * Records bulwark's own metric set (the names and labels `registerMetrics` from
+   * `bulwark/prometheus` exports) into this sink, so that bulwark's metrics of many processes add
+   * up too: counters and histograms from the bus events of every instance, gauges read at each
+   * flush from the live instances of `bulwarkRegistry` and kept per process, combined by the
+   * multiprocess mode each gauge of the set declares (`live`: summed over the processes alive;
+   * `liveall`: one series per live process; `mostrecent` for a queue's depth, which every process
+   * reads from the same Redis). Counts from this call on; a second call is a no-op.
+   * @returns this sink
+   * @throws ConfigError (from `bulwark`) naming a bad option
+   * @example
+   * ```ts
+   * const sink = new RedisMetricsSink({ redis, prefix: 'myapp:metrics' }).trackBulwark();
+   * // GET /metrics on any process: await collectFromRedis({ redis, prefix: 'myapp:metrics' })
+   * ```
+   */
+  trackBulwark(options: TrackBulwarkOptions = {}): this {
+    if (this.#sources.length > 0 || this.#disposed) return this;
+    const parsed = parseOptions(trackBulwarkSchema, options, 'trackBulwark options');
+    const source = bulwarkMetricsSource({
+      bulwarkRegistry: parsed.bulwarkRegistry ?? defaultRegistry,
+      callDurations: parsed.callDurations === true,
+    });
+    this.#sources.push(source);
+    return this.track(source, { gaugeModes: source.gaugeModes });
+  }
+
+  /**
    * The handle of one series of a metric, to record values into without looking the series up
    * again (what an adapter that feeds the sink from events keeps per series).
    */
@@ -131,7 +181,11 @@ export abstract class MetricsSink {
     if (this.#disposed) return;
     this.#disposed = true;
     clearInterval(this.#timer as ReturnType<typeof setInterval>);
-    await this.flush();
+    try {
+      await this.flush();
+    } finally {
+      for (const source of this.#sources.splice(0)) source[Symbol.dispose]();
+    }
   }
 
   /** The sink's counters. */

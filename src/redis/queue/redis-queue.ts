@@ -96,7 +96,8 @@ export class RedisQueue implements AsyncDisposable {
   readonly #maxAttempts: number;
   readonly #workers = new Set<QueueWorker>();
   readonly #depthPollMs: number;
-  readonly #registration: Registrable;
+  /** What the registry holds; `storedStats` lets an exporter read the job counts (bulwark_queue_depth). */
+  readonly #registration: Registrable & { storedStats(): Promise<RedisQueueStats> };
   /** Ready depth this process has counted into the backpressure. */
   #mirrored = 0;
   #poll: ReturnType<typeof setTimeout> | undefined;
@@ -155,6 +156,7 @@ export class RedisQueue implements AsyncDisposable {
       name: this.name,
       patternType: this.patternType,
       stats: (): RedisQueueLocalStats => ({ ...counters, workers: this.#workers.size, pausedWorkers: this.#pausedWorkers() }),
+      storedStats: () => this.stats(),
       health: (): PatternHealth => {
         const paused = this.#pausedWorkers();
         return paused === 0 ? { healthy: true } : { healthy: false, state: 'paused', detail: `${paused} worker(s) paused on Redis failures` };

@@ -76,11 +76,12 @@ export function useSinks(url: string, label: string): SinkFixture {
 }
 
 /**
- * Runs increments.fixture.ts in 4 processes at once (seeds 1…4, instances worker-1…4) with `env`
- * (the sink's target), and returns the sum of what they report having done, per series.
+ * Runs `fixture` (a file of this folder; increments.fixture.ts by default) in 4 processes at once
+ * (seeds 1…4, instances worker-1…4) with `env` (the sink's target), and returns the sum of what
+ * they report having done, per series.
  */
-export async function runFourProcesses(env: Record<string, string>): Promise<Map<string, number>> {
-  const fixture = fileURLToPath(new URL('./increments.fixture.ts', import.meta.url));
+export async function runFourProcesses(env: Record<string, string>, fixtureFile = 'increments.fixture.ts'): Promise<Map<string, number>> {
+  const fixture = fileURLToPath(new URL(`./${fixtureFile}`, import.meta.url));
   const outputs = await Promise.all(
     [1, 2, 3, 4].map((seed) =>
       promisify(execFile)(process.execPath, ['--import', 'tsx', fixture], {
