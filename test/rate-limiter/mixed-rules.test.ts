@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isBulwarkError } from '../../src/core/errors';
 import { MemoryStore, RateLimiter, RateLimitError, type RateLimitAlgorithm, type RateLimiterOptions } from '../../src/rate-limiter/index';
+import { RateLimitHeaders } from '../../src/middleware/rate-limit-headers';
 import { configErrorOf, FlakyStore, limiterOnClock } from './support';
 import { ManualClock } from '../support/manual-clock';
 
@@ -75,6 +76,20 @@ describe('limits mixing token buckets and windows: MemoryStore and RateLimiter',
     }
     const byWindow = await quota.execute(() => 'ok').catch((error: unknown) => error);
     expect(isBulwarkError(byWindow) && byWindow.message).toBe('Rate limiter "api" allows 3 per window: the call was not made');
+  });
+
+  it('names each bucket and window in the rate-limit headers and reports the binding one', async () => {
+    const { limiter } = limiterOnClock({ name: 'api', limits: burstAndQuota });
+    const headers = new RateLimitHeaders(limiter.rule, 'both');
+    const written = new Map<string, string>();
+    headers.write(await limiter.consume('k', 5), { setHeader: (name, value) => written.set(name, value) }, 0);
+    expect(Object.fromEntries(written)).toEqual({
+      'RateLimit-Policy': '"api-1";q=20;w=2, "api-2";q=1000;w=86400',
+      RateLimit: '"api-1";r=15;t=1',
+      'X-RateLimit-Limit': '20',
+      'X-RateLimit-Remaining': '15',
+      'X-RateLimit-Reset': '1',
+    });
   });
 
   it('decides with fallback buckets and windows divided by expectedInstances while the store fails, all or nothing', async () => {
