@@ -24,6 +24,8 @@ declare module 'autocannon' {
     max: number;
     p50: number;
     p99: number;
+    /** The sum over the run (for `requests`: the requests completed). */
+    total: number;
   }
 
   /** What a run measured. */

@@ -9,12 +9,15 @@
  * built (tsup, esbuild, target node20, ESM) and measures that.
  *
  * `BENCH_BULWARK` selects the code:
- * - `build` (default): `src/` built with tsup into `node_modules/.cache/bulwark-bench/`
+ * - `build` (default): `src/` built with tsup into `node_modules/.cache/bulwark-bench/<checkout>/`, a
+ *   folder of its own for each checkout (worktrees that share one `node_modules` must not measure,
+ *   or delete, each other's build)
  * - `dist`: the package's own `dist/` (run `npm run build` first; a warning says when it is older than `src/`)
  * - `src`: `src/` as tsx transpiles it (with the `__name` overhead described above)
  * @module
  */
-import { readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -78,9 +81,9 @@ export async function importBulwark(entries: BulwarkEntries): Promise<BulwarkMod
   return { ...index, redis, middleware, middlewareNode, prometheus };
 }
 
-/** The entries under `dir` (a URL relative to the root), named `<name><extension>`. */
-function entriesIn(dir: string, names: Readonly<Record<keyof BulwarkEntries, string>>, extension: string): BulwarkEntries {
-  const url = (name: string): string => new URL(`${dir}${name}${extension}`, root).href;
+/** The entries under `dir` (a URL relative to `base`), named `<name><extension>`. */
+function entriesIn(base: URL, dir: string, names: Readonly<Record<keyof BulwarkEntries, string>>, extension: string): BulwarkEntries {
+  const url = (name: string): string => new URL(`${dir}${name}${extension}`, base).href;
   return {
     index: url(names.index),
     redis: url(names.redis),
@@ -103,8 +106,10 @@ const BUILT_NAMES = {
  * Loads bulwark from `source`, building it first for `build`. The result's `entries` let another
  * process (e.g. a server of `bench/http.ts`) load the same code.
  * @param source - see {@link BulwarkSource}
+ * @param checkout - the bulwark checkout to load, by default this one (another one, e.g. a worktree
+ *   of an older commit, measures a baseline in the same run)
  */
-export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark> {
+export async function loadBulwark(source: BulwarkSource, checkout: URL = root): Promise<LoadedBulwark> {
   if (source === 'src') {
     const sources = {
       index: 'index',
@@ -113,50 +118,55 @@ export async function loadBulwark(source: BulwarkSource): Promise<LoadedBulwark>
       middlewareNode: 'middleware/node',
       prometheus: 'observability/prometheus',
     };
-    const entries = entriesIn('src/', sources, '.ts');
+    const entries = entriesIn(checkout, 'src/', sources, '.ts');
     const module = await importBulwark(entries);
     return { module, entries, source, description: 'src/ as transpiled by tsx (keepNames: per-call named closures pay __name)' };
   }
   if (source === 'dist') {
-    const entries = entriesIn('dist/', BUILT_NAMES, '.js');
+    const entries = entriesIn(checkout, 'dist/', BUILT_NAMES, '.js');
     const module = await importBulwark(entries);
     const built = statSync(new URL(entries.index)).mtimeMs;
-    const newest = newestMtime(fileURLToPath(new URL('src/', root)));
+    const newest = newestMtime(fileURLToPath(new URL('src/', checkout)));
     const warning =
       newest > built ? 'dist/ is older than src/: run `npm run build` first, or use BENCH_BULWARK=build' : undefined;
     return { module, entries, source, description: 'dist/ (npm run build)', ...(warning === undefined ? {} : { warning }) };
   }
-  const outDir = 'node_modules/.cache/bulwark-bench/';
+  const outDir = `node_modules/.cache/bulwark-bench/${checkoutId(checkout)}/`;
   const { build } = await import('tsup');
   await build({
-    // Each entry is bundled on its own (no splitting), so `index.mjs` is the same as without the
-    // others. The other entries share no class with the root entry that they test with instanceof
-    // (errors carry a Symbol.for brand, policies are duck-typed) and share the bus and registries
-    // through process-wide state, so their copies are harmless.
+    // Shared chunks, as in the package (tsup.config.ts): `bulwark/middleware` then runs the root
+    // entry's policies through the internal entry they share (`runInContext`), as it does for
+    // users; entries bundled on their own would each hold a copy of it, and the guard would take
+    // the slower path it keeps for policies of another loaded copy of bulwark.
     entry: {
-      index: fileURLToPath(new URL('src/index.ts', root)),
-      redis: fileURLToPath(new URL('src/redis/index.ts', root)),
-      middleware: fileURLToPath(new URL('src/middleware/index.ts', root)),
-      'middleware-node': fileURLToPath(new URL('src/middleware/node.ts', root)),
-      prometheus: fileURLToPath(new URL('src/observability/prometheus.ts', root)),
+      index: fileURLToPath(new URL('src/index.ts', checkout)),
+      redis: fileURLToPath(new URL('src/redis/index.ts', checkout)),
+      middleware: fileURLToPath(new URL('src/middleware/index.ts', checkout)),
+      'middleware-node': fileURLToPath(new URL('src/middleware/node.ts', checkout)),
+      prometheus: fileURLToPath(new URL('src/observability/prometheus.ts', checkout)),
     },
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
-    outDir: fileURLToPath(new URL(outDir, root)),
+    outDir: fileURLToPath(new URL(outDir, checkout)),
     target: 'node20',
     platform: 'node',
-    tsconfig: fileURLToPath(new URL('tsconfig.json', root)),
+    tsconfig: fileURLToPath(new URL('tsconfig.json', checkout)),
     dts: false,
     sourcemap: false,
-    splitting: false,
+    splitting: true,
     treeshake: false,
     clean: true,
     silent: true,
     config: false,
   });
-  const entries = entriesIn(outDir, BUILT_NAMES, '.mjs');
+  const entries = entriesIn(checkout, outDir, BUILT_NAMES, '.mjs');
   const module = await importBulwark(entries);
   return { module, entries, source, description: 'src/, src/redis/, src/middleware/ and bulwark/prometheus built with tsup (esm, target node20, like the package)' };
+}
+
+/** A short name of `checkout` for its build folder: the hash of its real path. */
+function checkoutId(checkout: URL): string {
+  return createHash('sha256').update(realpathSync(fileURLToPath(checkout))).digest('hex').slice(0, 12);
 }
 
 /** Latest modification time of any file under `dir`, in ms. */

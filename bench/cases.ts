@@ -85,7 +85,7 @@ export type Library =
   | 'express-rate-limit'
   | 'bentocache'
   | 'cache-manager'
-  | 'bulwark-batch-reads';
+  | 'bulwark-unbatched';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {

@@ -3,7 +3,8 @@
  * `GET /` → `{"ok":true}`, bare (`bare`) or behind `guardMiddleware(createGuard({ rateLimiter,
  * bulkhead }))` (`guarded`), whose limit and slots no load reaches. Loads bulwark from the entries
  * the parent passes (`BULWARK_ENTRIES`, see `bulwark.ts`), so that it measures the same code.
- * Sends `{ port }` over IPC once it listens; on `stop` closes and exits.
+ * Sends `{ port }` over IPC once it listens; answers `cpu` with `{ cpuMicros }`, the CPU time it has
+ * used so far; on `stop` closes and exits.
  * @module
  */
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,12 @@ import { importBulwark, type BulwarkEntries } from './bulwark';
 
 /** What a server runs: the bare route, or the route behind the guard. */
 export type HttpServerMode = 'bare' | 'guarded';
+
+/** What a server sends its parent: its port once it listens, its CPU time when asked. */
+export interface ServerMessage {
+  readonly port?: number;
+  readonly cpuMicros?: number;
+}
 
 const mode = process.argv[2] as HttpServerMode;
 const app = express();
@@ -28,8 +35,13 @@ if (mode === 'guarded') {
 app.get('/', (_req, res) => {
   res.json({ ok: true });
 });
-const server = app.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
+const server = app.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port } satisfies ServerMessage));
 process.on('message', (message) => {
+  if (message === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ cpuMicros: user + system } satisfies ServerMessage);
+    return;
+  }
   if (message !== 'stop') return;
   server.closeAllConnections();
   server.close(() => process.disconnect());

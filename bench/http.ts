@@ -5,24 +5,39 @@
  *
  * Each server runs in a child process of its own (`bench/http-server.ts`), with the bulwark code
  * `bench/bulwark.ts` loads (built like the package by default); the load comes from autocannon in
- * this process, so that the server, not the client, is what is measured. Both servers are warmed
- * up, then measured in interleaved rounds (bare, guarded; guarded, bare; …), one server loaded at a
- * time, so that the machine's drift hits both alike. Prints each round's requests/s and the ratio
- * guarded ÷ bare (goal ≥ 0.97), the median of the rounds' ratios; every response must be a 200.
+ * this process, so that the server, not the client, is what is measured. The servers are warmed
+ * up, then measured in interleaved rounds, one server loaded at a time, each round starting with
+ * the next server (bare, guarded; guarded, bare; …), so that the machine's drift hits all alike.
+ *
+ * Two ratios, each the median over the rounds of that round's ratio:
+ * - throughput: guarded req/s ÷ bare req/s (the goal, ≥ 0.97);
+ * - server CPU: the bare server's CPU time per request ÷ the guarded server's, read from each
+ *   server process (`process.cpuUsage`) around its load. It is the throughput ratio of servers
+ *   that each have a core to themselves, and it is what stays steady when other processes take
+ *   turns on the machine's cores (req/s then moves with whatever else runs).
+ * Each round also prints the share of a core each server used: well below 100 % for the bare
+ * server means that the client or the machine, not the server, limited the round.
+ * Every response must be a 200.
  *
  * Environment:
- * - `BENCH_HTTP_ROUNDS` — measured rounds (default 3)
- * - `BENCH_HTTP_DURATION_S` — seconds of load per server and round (default 5; warmup: 2)
+ * - `BENCH_HTTP_ROUNDS` — measured rounds (default 7)
+ * - `BENCH_HTTP_DURATION_S` — seconds of load per server and round (default 3; warmup: 2)
  * - `BENCH_HTTP_CONNECTIONS` — concurrent connections (default 50)
+ * - `BENCH_HTTP_BASELINE` — the path of another bulwark checkout (e.g. `git archive` of an older
+ *   commit, with a `node_modules` link): adds its guarded server as `baseline`, built the same way,
+ *   so that a change is measured against what it changes in the same run
+ * - `BENCH_HTTP_CPU_PROF` — a folder: the servers run with `--cpu-prof` and write their profiles there
  * - `BENCH_BULWARK` — as for `npm run bench`
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { median } from './analysis';
 import { bulwarkSourceFromEnv, loadBulwark, type BulwarkEntries } from './bulwark';
+import type { HttpServerMode, ServerMessage } from './http-server';
 import { envInt } from './settings';
 
 /** The goal: the guarded route keeps at least this share of the bare route's throughput. */
@@ -30,30 +45,56 @@ const GOAL_RATIO = 0.97;
 
 const WARMUP_S = 2;
 
-/** The two servers, in the order of the first round. */
-const MODES = ['bare', 'guarded'] as const;
-type Mode = (typeof MODES)[number];
+/** A server busy this share of a core (or more) was the bottleneck of its round. */
+const SATURATED_CORE_SHARE = 0.9;
 
 /** A server in its child process. */
 interface ServerProcess {
   readonly url: string;
+  /** The CPU time (user + system) the server process has used so far, in µs. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
-async function startServer(mode: Mode, entries: BulwarkEntries): Promise<ServerProcess> {
+/** One server of the run: the bare route, or the guarded route with one bulwark's code. */
+interface Contender {
+  readonly name: string;
+  readonly mode: HttpServerMode;
+  readonly entries: BulwarkEntries | undefined;
+}
+
+/** What one contender did in one round. */
+interface Measurement {
+  readonly rps: number;
+  /** Server CPU time per request, in µs. */
+  readonly cpuPerRequest: number;
+  /** Server CPU time ÷ wall time of the load (1: one core busy throughout). */
+  readonly coreShare: number;
+}
+
+async function startServer(contender: Contender, profileDir: string | undefined): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./http-server.ts', import.meta.url));
-  const child: ChildProcess = fork(script, [mode], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BULWARK_ENTRIES: JSON.stringify(entries) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message) => resolve((message as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`bench: the ${mode} server exited with ${code} before listening`)));
+  const execArgv = ['--import', 'tsx'];
+  if (profileDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${contender.name}-${Date.now()}.cpuprofile`);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (contender.entries !== undefined) env['BULWARK_ENTRIES'] = JSON.stringify(contender.entries);
+  const child: ChildProcess = fork(script, [contender.mode], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const replies: ((message: ServerMessage) => void)[] = [];
+  const port = await new Promise<number>((resolvePort, reject) => {
+    child.on('message', (message: ServerMessage) => {
+      if (message.port !== undefined) resolvePort(message.port);
+      else replies.shift()?.(message);
+    });
+    child.once('exit', (code) => reject(new Error(`bench: the ${contender.name} server exited with ${code} before listening`)));
   });
   return {
     url: `http://127.0.0.1:${port}/`,
+    cpuMicros: () =>
+      new Promise<number>((resolveCpu) => {
+        replies.push((message) => resolveCpu(message.cpuMicros ?? Number.NaN));
+        child.send('cpu');
+      }),
     stop: async () => {
       if (child.connected) child.send('stop');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -64,52 +105,115 @@ async function startServer(mode: Mode, entries: BulwarkEntries): Promise<ServerP
 }
 
 /** Loads `server` for `duration` s; throws unless every response was a 200. */
-async function load(mode: Mode, server: ServerProcess, duration: number, connections: number): Promise<Result> {
-  const result = await autocannon({ url: server.url, connections, duration, pipelining: 1 });
+async function load(name: string, server: ServerProcess, duration: number, connections: number): Promise<Measurement> {
+  const cpuBefore = await server.cpuMicros();
+  const started = performance.now();
+  const result: Result = await autocannon({ url: server.url, connections, duration, pipelining: 1 });
+  const wallMicros = (performance.now() - started) * 1000;
+  const cpu = (await server.cpuMicros()) - cpuBefore;
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
-    throw new Error(`bench: ${mode}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx responses`);
+    throw new Error(`bench: ${name}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx responses`);
   }
-  return result;
+  return { rps: result.requests.average, cpuPerRequest: cpu / result.requests.total, coreShare: cpu / wallMicros };
+}
+
+/** The contenders: bare, guarded, and the baseline's guarded server when `BENCH_HTTP_BASELINE` names one. */
+async function contenders(): Promise<{ list: Contender[]; description: string; warnings: string[] }> {
+  const source = bulwarkSourceFromEnv();
+  const bulwark = await loadBulwark(source);
+  const list: Contender[] = [
+    { name: 'bare', mode: 'bare', entries: undefined },
+    { name: 'guarded', mode: 'guarded', entries: bulwark.entries },
+  ];
+  const warnings = bulwark.warning === undefined ? [] : [bulwark.warning];
+  let description = bulwark.description;
+  const baselinePath = process.env['BENCH_HTTP_BASELINE'];
+  if (baselinePath !== undefined && baselinePath !== '') {
+    const baseline = await loadBulwark(source, pathToFileURL(`${resolve(baselinePath)}/`));
+    list.push({ name: 'baseline', mode: 'guarded', entries: baseline.entries });
+    if (baseline.warning !== undefined) warnings.push(`baseline: ${baseline.warning}`);
+    description += `; baseline: the same from ${resolve(baselinePath)}`;
+  }
+  return { list, description, warnings };
+}
+
+/** `values` rotated left by `by` places. */
+function rotated<T>(values: readonly T[], by: number): T[] {
+  const shift = by % values.length;
+  return [...values.slice(shift), ...values.slice(0, shift)];
+}
+
+function pad(text: string, width: number): string {
+  return text.padStart(width);
 }
 
 async function main(): Promise<void> {
-  const rounds = envInt('BENCH_HTTP_ROUNDS', 3);
-  const duration = envInt('BENCH_HTTP_DURATION_S', 5);
+  const rounds = envInt('BENCH_HTTP_ROUNDS', 7);
+  const duration = envInt('BENCH_HTTP_DURATION_S', 3);
   const connections = envInt('BENCH_HTTP_CONNECTIONS', 50);
-  const bulwark = await loadBulwark(bulwarkSourceFromEnv());
-  if (bulwark.warning !== undefined) process.stderr.write(`bench: warning: ${bulwark.warning}\n`);
-  const servers = new Map<Mode, ServerProcess>();
+  const profileDir = process.env['BENCH_HTTP_CPU_PROF'] || undefined;
+  const { list, description, warnings } = await contenders();
+  for (const warning of warnings) process.stderr.write(`bench: warning: ${warning}\n`);
+  const servers = new Map<string, ServerProcess>();
   try {
-    for (const mode of MODES) servers.set(mode, await startServer(mode, bulwark.entries));
-    const serverOf = (mode: Mode): ServerProcess => servers.get(mode) as ServerProcess;
-    for (const mode of MODES) await load(mode, serverOf(mode), WARMUP_S, connections);
+    for (const contender of list) servers.set(contender.name, await startServer(contender, profileDir));
+    const serverOf = (name: string): ServerProcess => servers.get(name) as ServerProcess;
+    for (const contender of list) await load(contender.name, serverOf(contender.name), WARMUP_S, connections);
 
-    const perRound: Record<Mode, number>[] = [];
+    const perRound: Map<string, Measurement>[] = [];
     for (let round = 0; round < rounds; round++) {
       process.stderr.write(`bench:http: round ${round + 1}/${rounds}…\n`);
-      const order = round % 2 === 0 ? MODES : [...MODES].reverse();
-      const rps = {} as Record<Mode, number>;
-      for (const mode of order) rps[mode] = (await load(mode, serverOf(mode), duration, connections)).requests.average;
-      perRound.push(rps);
+      const measured = new Map<string, Measurement>();
+      for (const contender of rotated(list, round)) {
+        measured.set(contender.name, await load(contender.name, serverOf(contender.name), duration, connections));
+      }
+      perRound.push(measured);
     }
 
-    const ratios = perRound.map((rps) => rps.guarded / rps.bare);
-    const ratio = median(ratios) as number;
+    const of = (round: Map<string, Measurement>, name: string): Measurement => round.get(name) as Measurement;
+    const guardedNames = list.filter((contender) => contender.mode === 'guarded').map((contender) => contender.name);
+    const header = ['round', ...list.flatMap((c) => [`${c.name} req/s`, `µs CPU/req`, 'core']), ...guardedNames.map((name) => `${name} ÷ bare`)];
+    const widths = header.map((title) => Math.max(title.length, 7));
+    const row = (cells: string[]): string => cells.map((cell, i) => pad(cell, widths[i] as number)).join('  ');
     const out: string[] = [
       `bulwark bench:http — node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} ×${cpus().length}; ` +
         `${rounds} round(s) × ${duration} s per server (+${WARMUP_S} s warmup), ${connections} connections, autocannon in the parent process`,
-      `bulwark measured from: ${bulwark.description}`,
+      `bulwark measured from: ${description}`,
       'Express 5, `GET /` → res.json({ ok: true }); guarded: app.use(guardMiddleware(createGuard({ rateLimiter: new RateLimiter({ limit: 1e9, ' +
         "windowMs: 60_000, algorithm: 'sliding-window' }), bulkhead: new Bulkhead({ maxInFlight: 1_000 }) }))); each server in its own child process",
       '',
-      'round  bare req/s  guarded req/s  guarded ÷ bare',
-      ...perRound.map(
-        (rps, i) =>
-          `${String(i + 1).padStart(5)}  ${rps.bare.toFixed(0).padStart(10)}  ${rps.guarded.toFixed(0).padStart(13)}  ${(ratios[i] as number).toFixed(3).padStart(14)}`,
+      row(header),
+      ...perRound.map((round, i) =>
+        row([
+          String(i + 1),
+          ...list.flatMap((c) => {
+            const m = of(round, c.name);
+            return [m.rps.toFixed(0), m.cpuPerRequest.toFixed(1), `${(m.coreShare * 100).toFixed(0)}%`];
+          }),
+          ...guardedNames.map((name) => (of(round, name).rps / of(round, 'bare').rps).toFixed(3)),
+        ]),
       ),
       '',
-      `${ratio >= GOAL_RATIO ? 'PASS' : 'MISS'}  guarded route throughput ≥ ${GOAL_RATIO}× the bare route  median ${ratio.toFixed(3)}× (runs: ${ratios.map((r) => r.toFixed(3)).join(', ')})`,
     ];
+    const starved = perRound.filter((round) => of(round, 'bare').coreShare < SATURATED_CORE_SHARE).length;
+    if (starved > 0) {
+      out.push(
+        `note: in ${starved} of ${rounds} round(s) the bare server used less than ${SATURATED_CORE_SHARE * 100} % of a core: the client or ` +
+          'other processes, not the server, limited those rounds, and their throughput ratio says little about the guard; read the CPU ratio',
+      );
+    }
+    for (const name of guardedNames) {
+      const throughput = perRound.map((round) => of(round, name).rps / of(round, 'bare').rps);
+      const cpu = perRound.map((round) => of(round, 'bare').cpuPerRequest / of(round, name).cpuPerRequest);
+      const list3 = (values: number[]): string => values.map((value) => value.toFixed(3)).join(', ');
+      const verdict = (ratio: number): string => (ratio >= GOAL_RATIO ? 'PASS' : 'MISS');
+      const tMedian = median(throughput) as number;
+      const cMedian = median(cpu) as number;
+      out.push(
+        `${verdict(tMedian)}  ${name}: throughput ≥ ${GOAL_RATIO}× the bare route  median ${tMedian.toFixed(3)}× (rounds: ${list3(throughput)})`,
+        `${verdict(cMedian)}  ${name}: server CPU per request, bare ÷ ${name} ≥ ${GOAL_RATIO}  median ${cMedian.toFixed(3)}× (rounds: ${list3(cpu)})`,
+      );
+    }
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()));

@@ -12,6 +12,7 @@ import { quietRejection, Rejections } from '../core/rejection';
 import { WaitQueue } from '../core/wait-queue';
 import { BulkheadRejectedError, type BulkheadRejectionReason } from './bulkhead-rejected-error';
 import type { BulkheadEvents } from './events';
+import { inlineSlots, type InlineBulkhead } from './inline';
 import { BULKHEAD_DEFAULTS, bulkheadOptionsSchema, type BulkheadOptions } from './options';
 import type { BulkheadStats } from './stats';
 
@@ -61,6 +62,7 @@ export class Bulkhead extends Pattern<BulkheadEvents, BulkheadStats> {
   /** Settlement handlers that free the slot, shared by every call. */
   readonly #onFulfilled: <T>(value: T) => T;
   readonly #onRejected: (error: unknown) => never;
+  readonly #inline: InlineBulkhead;
   #inFlight = 0;
   #rejectedQueueFull = 0;
   #rejectedQueueTimeout = 0;
@@ -89,7 +91,20 @@ export class Bulkhead extends Pattern<BulkheadEvents, BulkheadStats> {
       this.#release();
       throw error;
     };
+    this.#inline = {
+      acquire: () => {
+        if (this.#inFlight >= this.maxInFlight) return false;
+        this.#inFlight++;
+        return true;
+      },
+      release: () => this.#release(),
+    };
     this.register(resolved.registry);
+  }
+
+  /** @internal The bulkhead's slots for a caller that runs the call itself; see {@link InlineBulkhead}. */
+  get [inlineSlots](): InlineBulkhead {
+    return this.#inline;
   }
 
   /** Calls running now. */

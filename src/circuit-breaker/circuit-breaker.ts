@@ -18,6 +18,7 @@ import { CircuitController, type Probe } from './circuit-controller';
 import type { CircuitOpenError } from './circuit-open-error';
 import { CircuitRejections } from './circuit-rejections';
 import type { CircuitBreakerEvents } from './events';
+import { inlineCalls, type InlineBreaker } from './inline';
 import { circuitBreakerCrossCheck, circuitBreakerOptionsSchema, type CircuitBreakerOptions } from './options';
 import type { CircuitBreakerSnapshot } from './snapshot';
 import { CircuitState, type StateChangeReason } from './state';
@@ -59,6 +60,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   readonly #settleCall: SettleCall;
   /** Settles the untracked calls of the current epoch; made once per transition. */
   #untracked: CallRecord;
+  readonly #inline: InlineBreaker;
   #rejectedOpen = 0;
   #rejectedHalfOpenFull = 0;
   #rejectedIsolated = 0;
@@ -87,7 +89,16 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     this.#errors = new CircuitRejections(this.name, resolved.captureRejectionStacks ?? false, this.#controller, this.clock);
     this.#settleCall = (call, ok, outcome) => this.#settle(call, ok, outcome);
     this.#untracked = new CallRecord(this.#settleCall, 0, this.#controller.state, undefined, undefined, undefined);
+    this.#inline = {
+      admit: () => this.#admitInline(),
+      settle: this.#settleCall,
+    };
     this.register(resolved.registry);
+  }
+
+  /** @internal The breaker's calls for a caller that runs the call itself; see {@link InlineBreaker}. */
+  get [inlineCalls](): InlineBreaker {
+    return this.#inline;
   }
 
   /** The current state. */
@@ -189,6 +200,17 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
         ? new CallRecord(this.#settleCall, controller.epoch, state, timed ? this.clock.now() : undefined, ctx, undefined)
         : this.#untracked;
     return runOperation(fn, ctx, call.onFulfilled as (value: T) => T, call.onRejected);
+  }
+
+  /**
+   * The record of a call that `run` would admit untracked (closed or disabled, no timing wanted),
+   * for a caller without a signal; undefined when the call needs `execute`.
+   */
+  #admitInline(): CallRecord | undefined {
+    const state = this.#controller.state;
+    if (state !== CircuitState.Closed && state !== CircuitState.Disabled) return undefined;
+    if (this.#slowCallDurationMs !== undefined || this.hub.has('success') || this.hub.has('failure')) return undefined;
+    return this.#untracked;
   }
 
   /** Open, half-open or isolated (the states that may refuse): reject, or run a probe. */

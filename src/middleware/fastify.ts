@@ -38,7 +38,11 @@ export const guardPlugin: FastifyPluginCallback<GuardPluginOptions> = Object.ass
     const ends = new WeakMap<FastifyRequest, ResponseEnd>();
     fastify.addHook('onRequest', async (request, reply) => {
       const view = guard.request(request.method, request.url, request.headers, request.socket.remoteAddress, request, request.routeOptions.url);
-      await guard.handle(view, new FastifyExchange(request, reply, ends));
+      const exchange = new FastifyExchange(request, reply, ends);
+      await guard.handle(view, exchange);
+      // Neither run nor answered: the client left while the request waited, and the route's
+      // handler must not run for it (without a permit) once the hook returns.
+      if (!exchange.proceeded && !reply.sent) reply.hijack();
       if (reply.sent) return reply;
     });
     fastify.addHook('onResponse', async (request, reply) => {
@@ -51,6 +55,8 @@ export const guardPlugin: FastifyPluginCallback<GuardPluginOptions> = Object.ass
 
 /** One request's exchange with a Fastify reply. */
 class FastifyExchange implements GuardExchange {
+  /** Whether the guard let the request through to the route's handler. */
+  proceeded = false;
   readonly #request: FastifyRequest;
   readonly #reply: FastifyReply;
   readonly #ends: WeakMap<FastifyRequest, ResponseEnd>;
@@ -65,7 +71,7 @@ class FastifyExchange implements GuardExchange {
     this.#ends.set(this.#request, end);
     const res = this.#reply.raw;
     // `onResponse` reports the finished response; a close before it is a client gone.
-    res.once('close', () => {
+    res.on('close', () => {
       if (!res.writableFinished) end.disconnected();
     });
   }
@@ -74,7 +80,9 @@ class FastifyExchange implements GuardExchange {
     this.#reply.header(name, value);
   }
 
-  proceed(): void {}
+  proceed(): void {
+    this.proceeded = true;
+  }
 
   reply(status: number, headers: Record<string, string>, body: string | undefined): void {
     // Not returned: a FastifyReply is a thenable, which the guard would wait on.

@@ -7,9 +7,10 @@ import type { AdaptiveConcurrencyLimiter } from '../adaptive-concurrency/adaptiv
 import type { Bulkhead } from '../bulkhead/bulkhead';
 import type { CircuitBreaker } from '../circuit-breaker/circuit-breaker';
 import { parseOptions } from '../core/config';
-import type { Priority } from '../core/context';
+import type { CancelScope, InternalContext, Priority } from '../core/context';
 import { isRejectedError, type RejectedError } from '../core/errors';
 import { getLogger } from '../core/logger';
+import { runPolicy } from '../core/policy';
 import { Rejections } from '../core/rejection';
 import type { LoadShedder } from '../load-shedder/load-shedder';
 import { RateLimitError } from '../rate-limiter/rate-limit-error';
@@ -40,11 +41,13 @@ export interface GuardExchange {
   watch(end: ResponseEnd): void;
   /** Sets a header on the response the handler is about to send (rate-limit fields). */
   setHeader(name: string, value: string): void;
-  /** Runs the handler; what it returns is what {@link Guard.handle} resolves with. */
+  /** Runs the handler; what it returns is what {@link Guard.handle} returns, or resolves with. */
   proceed(): void | Promise<void>;
   /** Sends the guard's own response instead of running the handler. */
   reply(status: number, headers: Record<string, string>, body: string | undefined): void | Promise<void>;
 }
+
+const ignore = (): void => {};
 
 /**
  * Applies bulwark policies to HTTP requests: made by {@link createGuard}, used through an adapter
@@ -102,9 +105,12 @@ export class Guard {
   }
 
   /**
-   * Handles one request: runs the handler through the policies, or answers a refusal. Resolves
-   * (or rejects) with what `exchange.proceed()` returned once the handler has run, or once the
-   * refusal has been sent; the permits are held until the response ends, which may be later.
+   * Handles one request: runs the handler through the policies, or answers a refusal. Returns what
+   * `exchange.proceed()` returned when the handler ran at once (every policy admitted the request
+   * without waiting, e.g. a MemoryStore rate limiter and a free bulkhead slot; a handler that threw
+   * gives a rejected promise); otherwise a promise that resolves (or rejects) with it once the
+   * handler has run, or resolves once the refusal has been sent. The permits are held until the
+   * response ends, which may be later.
    */
   handle(request: GuardRequest, exchange: GuardExchange): void | Promise<void> {
     if (this.#exclude !== undefined && this.#exclude.has(request.path)) return exchange.proceed();
@@ -162,11 +168,15 @@ class Plan {
   readonly judges: boolean;
   /**
    * Whether a request watches its response's end: a policy is configured that holds a permit until
-   * then or takes the request's signal (every policy but the rate limiter). A rate limiter alone
-   * decides and is done, so its requests make no ResponseEnd, no AbortController (which costs more
-   * than a rate-limit decision) and add no listener to the response.
+   * then or leaves its queue when the client does (every policy but the rate limiter). A rate
+   * limiter alone decides and is done, so its requests add no listener to the response.
    */
   readonly watches: boolean;
+  /**
+   * Whether the rate limiter answers without a promise when its store does (`consumeNow`); one of
+   * another loaded copy of bulwark may predate it, and is asked through `consume`.
+   */
+  readonly decidesAtOnce: boolean;
   readonly onRejected: GuardOptions['onRejected'];
   readonly rateHeaders: RateLimitHeaders | undefined;
   readonly rateErrors: Rejections<RateLimitError, number> | undefined;
@@ -187,6 +197,7 @@ class Plan {
     this.watches = this.loadShedder !== undefined || this.bulkhead !== undefined || this.judges;
     this.onRejected = resolved.onRejected;
     const limiter = this.rateLimiter;
+    this.decidesAtOnce = typeof limiter?.consumeNow === 'function';
     const style = resolved.headers ?? GUARD_DEFAULTS.headers;
     this.rateHeaders = limiter !== undefined && style !== false ? new RateLimitHeaders(limiter.rule, style) : undefined;
     if (limiter !== undefined) {
@@ -201,92 +212,107 @@ function isServerError(status: number): boolean {
   return status >= 500;
 }
 
-/** The options of a guarded request's `execute` calls: its signal, aborted when the client leaves, and its priority. */
-interface CallOptions {
-  signal: AbortSignal;
-  priority?: Priority;
-}
-
 /**
- * One request on its way through the policies. Each step is a method, which a policy's `execute`
- * is given wrapped in an arrow function, made only when that policy is configured; the innermost
- * runs the handler and holds every permit until the response ends.
+ * One request on its way through the policies, and the end of its response (the adapter tells it
+ * how the response ends, see {@link GuardExchange.watch}). It is also the execution context the
+ * policies run it in, whose cancel scope is the client's disconnect: each step runs inside the
+ * previous policy through that policy's `runInContext`, so a request makes no `AbortController`,
+ * no per-policy context and no closure per step. Every step returns at once when its policy
+ * admits at once, so that with a MemoryStore rate limiter and free slots the handler runs in the
+ * turn the request arrived, as it would without the guard.
  */
-class GuardedCall {
+class GuardedCall extends ResponseEnd implements InternalContext {
+  readonly attempt = 1;
+  readonly key: string | undefined = undefined;
+  priority: Priority = 'normal';
+  readonly deadline: number | undefined = undefined;
+  readonly scope: CancelScope = this;
   readonly #plan: Plan;
   readonly #request: GuardRequest;
   readonly #exchange: GuardExchange;
-  /** How the response ends; undefined when no policy needs to know (see {@link Plan.watches}). */
-  readonly #end: ResponseEnd | undefined;
-  /** What the policies are called with; undefined when no policy takes it (see {@link Plan.watches}). */
-  readonly #options: CallOptions | undefined;
-  #settle!: (handled: void | Promise<void>) => void;
+  /** Resolves what {@link GuardedCall.start} returned, when the handler did not run at once. */
+  #settle: ((handled: void | Promise<void>) => void) | undefined;
   #started = false;
+  /** What `exchange.proceed()` returned (a rejected promise when it threw). */
+  #handled: void | Promise<void> = undefined;
   #rate: RateLimitResult | undefined;
 
   constructor(plan: Plan, request: GuardRequest, exchange: GuardExchange) {
+    super();
     this.#plan = plan;
     this.#request = request;
     this.#exchange = exchange;
-    if (plan.watches) {
-      const end = new ResponseEnd();
-      this.#end = end;
-      this.#options = { signal: end.signal };
-    }
   }
 
-  /** Runs the policies; resolves when the handler has run or the refusal has been sent. */
-  start(): Promise<void> {
+  /**
+   * Runs the policies. Returns what the handler returned when it ran at once; else a promise that
+   * resolves with it once it has run, or once the refusal has been sent.
+   */
+  start(): void | Promise<void> {
     const plan = this.#plan;
-    if (this.#end !== undefined) this.#exchange.watch(this.#end);
-    const handled = new Promise<void>((resolve) => {
-      this.#settle = resolve;
-    });
-    let chain: Promise<unknown>;
+    if (plan.watches) this.#exchange.watch(this);
+    let chain: unknown;
     try {
       if (plan.proxyWarning !== undefined && !plan.proxyWarning.warned) plan.proxyWarning.check(this.#request);
       const shedder = plan.loadShedder;
       if (shedder === undefined) chain = this.#limitRate();
       else {
         const priority = plan.priority;
-        (this.#options as CallOptions).priority = typeof priority === 'string' ? priority : priority(this.#request);
-        chain = shedder.execute(() => this.#limitRate(), this.#options);
+        this.priority = typeof priority === 'string' ? priority : priority(this.#request);
+        chain = runPolicy(shedder, GuardedCall.#limitRateStep, this);
       }
     } catch (error) {
       chain = Promise.reject(error);
     }
-    chain.then(undefined, this.#ended);
-    return handled;
+    // Once the handler has run, a failed chain needs no answer (see #ended): no closure for it.
+    if (chain instanceof Promise) chain.then(undefined, this.#started ? ignore : (error: unknown) => this.#ended(error));
+    if (this.#started) return this.#handled;
+    return new Promise<void>((resolve) => {
+      this.#settle = resolve;
+    });
   }
 
-  /** The rate limit, then the rest. */
-  async #limitRate(): Promise<unknown> {
+  static readonly #limitRateStep = (call: InternalContext): unknown => (call as GuardedCall).#limitRate();
+  static readonly #limitConcurrencyStep = (call: InternalContext): unknown => (call as GuardedCall).#limitConcurrency();
+  static readonly #breakCircuitStep = (call: InternalContext): unknown => (call as GuardedCall).#breakCircuit();
+  static readonly #runStep = (call: InternalContext): unknown => (call as GuardedCall).#run();
+
+  /** The rate limit, then the rest; a refusal throws. */
+  #limitRate(): unknown {
     const plan = this.#plan;
     const limiter = plan.rateLimiter;
-    if (limiter !== undefined) {
-      const request = this.#request;
-      const key = plan.key === undefined ? request.clientKey : boundedKey(plan.key(request));
-      const cost = typeof plan.cost === 'number' ? plan.cost : plan.cost(request);
-      const result = await limiter.consume(key, cost);
-      this.#rate = result;
-      if (!result.allowed) {
-        throw (plan.rateErrors as Rejections<RateLimitError, number>).create(result.limit, { retryAfterMs: result.retryAfterMs });
-      }
-      const headers = plan.rateHeaders;
-      if (headers !== undefined) headers.write(result, this.#exchange, Date.now());
+    if (limiter === undefined) return this.#holdSlot();
+    const request = this.#request;
+    const key = plan.key === undefined ? request.clientKey : boundedKey(plan.key(request));
+    const cost = typeof plan.cost === 'number' ? plan.cost : plan.cost(request);
+    const decided = plan.decidesAtOnce ? limiter.consumeNow(key, cost) : limiter.consume(key, cost);
+    return decided instanceof Promise ? decided.then((result: RateLimitResult) => this.#admit(result)) : this.#admit(decided);
+  }
+
+  #admit(result: RateLimitResult): unknown {
+    const plan = this.#plan;
+    this.#rate = result;
+    if (!result.allowed) {
+      throw (plan.rateErrors as Rejections<RateLimitError, number>).create(result.limit, { retryAfterMs: result.retryAfterMs });
     }
-    const bulkhead = plan.bulkhead;
-    return bulkhead === undefined ? this.#limitConcurrency() : bulkhead.execute(() => this.#limitConcurrency(), this.#options);
+    const headers = plan.rateHeaders;
+    if (headers !== undefined) headers.write(result, this.#exchange);
+    return this.#holdSlot();
+  }
+
+  #holdSlot(): unknown {
+    const bulkhead = this.#plan.bulkhead;
+    return bulkhead === undefined ? this.#limitConcurrency() : runPolicy(bulkhead, GuardedCall.#limitConcurrencyStep, this);
   }
 
   #limitConcurrency(): unknown {
     const limiter = this.#plan.concurrencyLimiter;
-    return limiter === undefined ? this.#breakCircuit() : limiter.execute(() => this.#breakCircuit(), this.#options);
+    return limiter === undefined ? this.#breakCircuit() : runPolicy(limiter, GuardedCall.#breakCircuitStep, this);
   }
 
   #breakCircuit(): unknown {
     const breaker = this.#plan.circuitBreaker;
-    return breaker === undefined ? this.#run() : breaker.execute(() => this.#run(), this.#options);
+    return breaker === undefined ? this.#run() : runPolicy(breaker, GuardedCall.#runStep, this);
   }
 
   /**
@@ -295,17 +321,19 @@ class GuardedCall {
    */
   #run(): Promise<unknown> | undefined {
     this.#started = true;
-    const end = this.#end;
     let handled: void | Promise<void>;
     try {
       handled = this.#exchange.proceed();
     } catch (error) {
       handled = Promise.reject(error);
     }
-    if (end !== undefined && handled !== undefined) handled.then(undefined, (error: unknown) => end.failed(error));
-    this.#settle(handled);
-    if (end === undefined) return undefined;
-    return this.#plan.judges ? end.promise.then((status) => this.#judge(status)) : end.promise;
+    this.#handled = handled;
+    this.#settle?.(handled);
+    const plan = this.#plan;
+    if (!plan.watches) return undefined;
+    if (handled !== undefined) handled.then(undefined, (error: unknown) => this.failed(error));
+    const end = this.awaitEnd();
+    return plan.judges ? end.then((status) => this.#judge(status)) : end;
   }
 
   #judge(status: number): number {
@@ -314,14 +342,15 @@ class GuardedCall {
   }
 
   /** The chain failed: a refusal to answer, or nothing to do once the handler has run. */
-  readonly #ended = (error: unknown): void => {
+  #ended(error: unknown): void {
     // Once the handler has run, its response stands; its error went to the adapter.
     if (this.#started) return;
+    const settle = this.#settle as (handled: void | Promise<void>) => void;
     // The client left while the request waited: nobody to answer.
-    if (this.#end !== undefined && this.#end.settled) return this.#settle(undefined);
-    if (isRejectedError(error)) this.#settle(this.#refuse(error));
-    else this.#settle(internalError(error, this.#exchange));
-  };
+    if (this.settled) return settle(undefined);
+    if (isRejectedError(error)) settle(this.#refuse(error));
+    else settle(internalError(error, this.#exchange));
+  }
 
   /** Answers a refusal: the user's `onRejected` reply, or problem details. */
   async #refuse(error: RejectedError): Promise<void> {
@@ -331,7 +360,7 @@ class GuardedCall {
     const rate = this.#rate;
     const rateHeaders = this.#plan.rateHeaders;
     if (rate !== undefined && !rate.allowed && rateHeaders !== undefined) {
-      rateHeaders.write(rate, { setHeader: (name, value) => void (headers[name] = value) }, Date.now());
+      rateHeaders.write(rate, { setHeader: (name, value) => void (headers[name] = value) });
     }
     const custom = await this.#customReply(error);
     if (custom !== undefined) {

@@ -8,22 +8,18 @@ import type { ServerResponse } from 'node:http';
 import type { ResponseEnd } from './response-end';
 
 /**
- * Tells `end` how `res` ends. Both listeners are removed by whichever fires first; a response that
- * has already ended (a client gone while earlier middleware ran) settles `end` at once.
+ * Tells `end` how `res` ends, with one listener: Node emits `close` on every response, after
+ * `finish` (in the next tick) when it was sent in full, alone when the client went away first. A
+ * response that has already ended (a client gone while earlier middleware ran) settles `end` at
+ * once.
  */
 export function watchResponse(res: ServerResponse, end: ResponseEnd): void {
   if (res.writableFinished) return end.finished(res.statusCode);
   if (res.destroyed || res.closed) return end.disconnected();
-  const onFinish = (): void => {
-    res.off('close', onClose);
-    end.finished(res.statusCode);
-  };
-  const onClose = (): void => {
-    res.off('finish', onFinish);
-    end.disconnected();
-  };
-  res.once('finish', onFinish);
-  res.once('close', onClose);
+  res.on('close', () => {
+    if (res.writableFinished) end.finished(res.statusCode);
+    else end.disconnected();
+  });
 }
 
 /** Sends a reply on `res`, unless a response has been started already (then the socket is ended). */

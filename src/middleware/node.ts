@@ -44,7 +44,7 @@ export function guardMiddleware(guard: Guard): NodeMiddleware {
     } catch (error) {
       handled = Promise.reject(error);
     }
-    if (handled !== undefined) handled.then(undefined, exchange.failed);
+    if (handled !== undefined) handled.then(undefined, (error: unknown) => exchange.failed(error));
   };
 }
 
@@ -78,10 +78,10 @@ class NodeExchange implements GuardExchange {
   }
 
   /** The handler threw: a 500 if nothing was sent yet. */
-  readonly failed = (error: unknown): void => {
+  failed(error: unknown): void {
     reportError(error, 'the request handler threw');
     sendReply(this.#res, 500, { ...INTERNAL_HEADERS }, INTERNAL_BODY);
-  };
+  }
 }
 
 function ignore(): void {}

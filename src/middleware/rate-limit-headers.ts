@@ -24,13 +24,18 @@ export interface HeaderTarget {
   setHeader(name: string, value: string): void;
 }
 
-/** Writes the header fields of one limiter's decisions; the policy field is built once. */
+/**
+ * Writes the header fields of one limiter's decisions. What stays the same from one response to
+ * the next (the policy field, each window's `"<id>";r=` prefix) is built once.
+ */
 export class RateLimitHeaders {
   readonly #draft: boolean;
   readonly #legacy: boolean;
   readonly #policy: string;
-  /** The policy identifier of each window, by limit (the result names its window by its limit). */
-  readonly #ids: ReadonlyMap<number, string>;
+  /** The `RateLimit` field's start, `"<id>";r=`, of each window, by limit (the result names its window by its limit). */
+  readonly #prefixes: ReadonlyMap<number, string>;
+  /** The prefix of the first window: the one of a limiter with a single window, and the fallback. */
+  readonly #firstPrefix: string;
 
   /**
    * @param rule - the limiter's rule
@@ -41,32 +46,30 @@ export class RateLimitHeaders {
     this.#legacy = style !== 'draft';
     const name = rule.name ?? 'default';
     const windows = rule.windows;
-    const ids = new Map<number, string>();
+    const prefixes = new Map<number, string>();
     const items: string[] = [];
     windows.forEach((window, index) => {
       const id = sfString(windows.length === 1 ? name : `${name}-${index + 1}`);
-      if (!ids.has(window.limit)) ids.set(window.limit, id);
+      if (!prefixes.has(window.limit)) prefixes.set(window.limit, `${id};r=`);
       items.push(`${id};q=${window.limit};w=${Math.ceil(window.windowMs / 1000)}`);
     });
-    this.#ids = ids;
+    this.#prefixes = prefixes;
+    this.#firstPrefix = prefixes.values().next().value as string;
     this.#policy = items.join(', ');
   }
 
-  /**
-   * Writes the fields of `result`.
-   * @param now - ms since the epoch, for the legacy reset time
-   */
-  write(result: RateLimitResult, target: HeaderTarget, now: number): void {
+  /** Writes the fields of `result`. */
+  write(result: RateLimitResult, target: HeaderTarget): void {
     const resetSeconds = Math.ceil(result.resetMs / 1000);
     if (this.#draft) {
       target.setHeader('RateLimit-Policy', this.#policy);
-      const id = this.#ids.get(result.limit) ?? (this.#ids.values().next().value as string);
-      target.setHeader('RateLimit', `${id};r=${result.remaining};t=${resetSeconds}`);
+      const prefix = this.#prefixes.size === 1 ? this.#firstPrefix : (this.#prefixes.get(result.limit) ?? this.#firstPrefix);
+      target.setHeader('RateLimit', `${prefix}${result.remaining};t=${resetSeconds}`);
     }
     if (this.#legacy) {
       target.setHeader('X-RateLimit-Limit', String(result.limit));
       target.setHeader('X-RateLimit-Remaining', String(result.remaining));
-      target.setHeader('X-RateLimit-Reset', String(Math.ceil((now + result.resetMs) / 1000)));
+      target.setHeader('X-RateLimit-Reset', String(Math.ceil((Date.now() + result.resetMs) / 1000)));
     }
   }
 }

@@ -4,33 +4,43 @@
  * are no-ops, so that the permits held for the request are released exactly once.
  * @module
  */
+import { notifyListeners, removeListener } from '../core/abort-listeners';
+import type { AbortListener } from '../core/context';
 
 const ignore = (): void => {};
+
+/** Where a response's end stands. */
+type EndState = 'pending' | 'finished' | 'disconnected' | 'failed';
 
 /**
  * The end of one guarded response. The guard's policies hold their permits (bulkhead slot,
  * concurrency permit, load shedder's in-flight count) until {@link ResponseEnd.promise} settles.
+ *
+ * Cost: neither the promise nor the `AbortSignal` exists until something asks for it; a
+ * disconnect reaches the policies waiting in a queue without either.
  */
 export class ResponseEnd {
-  /** Resolves with the status of the finished response; rejects when the client left or the handler threw. */
-  readonly promise: Promise<number>;
-  #resolve!: (status: number) => void;
-  #reject!: (reason: unknown) => void;
-  #settled = false;
+  #state: EndState = 'pending';
+  /** The status once finished; the reason once disconnected or failed. */
+  #outcome: unknown;
+  #promise: Promise<number> | undefined;
+  #resolve: ((status: number) => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
   #controller: AbortController | undefined;
+  #listeners: AbortListener[] | undefined;
 
-  constructor() {
-    this.promise = new Promise<number>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    // A guard that has already refused the request never awaits the end: no unhandled rejection.
-    this.promise.then(undefined, ignore);
+  /** Resolves with the status of the finished response; rejects when the client left or the handler threw. */
+  get promise(): Promise<number> {
+    if (this.#promise !== undefined) return this.#promise;
+    const promise = this.awaitEnd();
+    // Whoever reads it may never await it (a guard that refused the request): no unhandled rejection.
+    promise.then(undefined, ignore);
+    return promise;
   }
 
   /** Whether the end is known. */
   get settled(): boolean {
-    return this.#settled;
+    return this.#state !== 'pending';
   }
 
   /**
@@ -42,26 +52,77 @@ export class ResponseEnd {
     return this.#controller.signal;
   }
 
+  /** Whether the client disconnected first (the request's cancel scope). @internal */
+  get aborted(): boolean {
+    return this.#state === 'disconnected';
+  }
+
+  /** A disconnect is the caller's abort, never a policy's. @internal */
+  get abortedByCaller(): boolean {
+    return this.#state === 'disconnected';
+  }
+
+  /** The abort reason once the client disconnected first. @internal */
+  get reason(): unknown {
+    return this.#state === 'disconnected' ? this.#outcome : undefined;
+  }
+
+  /** Calls `listener.handleEvent()` once, when the client disconnects first. @internal */
+  listen(listener: AbortListener): void {
+    (this.#listeners ??= []).push(listener);
+  }
+
+  /** Removes a listener added by `listen`. @internal */
+  unlisten(listener: AbortListener): void {
+    removeListener(this.#listeners, listener);
+  }
+
   /** The response has been sent in full with `status`. */
   finished(status: number): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#resolve(status);
+    if (this.#state !== 'pending') return;
+    this.#state = 'finished';
+    this.#outcome = status;
+    this.#resolve?.(status);
   }
 
   /** The client disconnected before the response was sent in full. */
   disconnected(): void {
-    if (this.#settled) return;
-    this.#settled = true;
+    if (this.#state !== 'pending') return;
+    this.#state = 'disconnected';
     const controller = (this.#controller ??= new AbortController());
     controller.abort();
-    this.#reject(controller.signal.reason);
+    this.#outcome = controller.signal.reason;
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    notifyListeners(listeners);
+    this.#reject?.(this.#outcome);
   }
 
   /** The handler threw (or its promise rejected) with `error`. */
   failed(error: unknown): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#reject(error);
+    if (this.#state !== 'pending') return;
+    this.#state = 'failed';
+    this.#outcome = error;
+    this.#reject?.(error);
+  }
+
+  /**
+   * {@link ResponseEnd.promise}, made on first use, for a caller that handles its rejection (the
+   * guard hands it to the policies, which do).
+   */
+  protected awaitEnd(): Promise<number> {
+    if (this.#promise !== undefined) return this.#promise;
+    const state = this.#state;
+    if (state === 'pending') {
+      this.#promise = new Promise<number>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+      });
+    } else if (state === 'finished') {
+      this.#promise = Promise.resolve(this.#outcome as number);
+    } else {
+      this.#promise = Promise.reject(this.#outcome);
+    }
+    return this.#promise;
   }
 }

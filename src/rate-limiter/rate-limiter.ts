@@ -162,15 +162,25 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
    * @throws RangeError (as a rejection) when `cost` is not an integer ≥ 1
    */
   consume(key: string | number, cost = 1): Promise<RateLimitResult> {
+    const decided = this.consumeNow(key, cost);
+    return decided instanceof Promise ? decided : Promise.resolve(decided);
+  }
+
+  /**
+   * {@link RateLimiter.consume} without a promise when the store answers at once (a MemoryStore):
+   * the result itself, else the promise of it. An invalid `key` or `cost` is a rejected promise,
+   * as for `consume`. For the HTTP guard, which then admits a request in the turn it arrived.
+   * @internal
+   */
+  consumeNow(key: string | number, cost = 1): RateLimitResult | Promise<RateLimitResult> {
     if (typeof key !== 'string') {
       if (!isNumberKey(key)) return Promise.reject(keyError(key));
       key = String(key);
     }
     if (!isCost(cost)) return Promise.reject(costError(cost));
     const memory = this.#memoryStore;
-    if (memory !== undefined) return Promise.resolve(this.#count(this.#decideInMemory(memory, key, cost), key, cost));
-    const counted = this.#decide(key, cost, (result) => this.#count(result, key, cost));
-    return counted instanceof Promise ? counted : Promise.resolve(counted);
+    if (memory !== undefined) return this.#count(this.#decideInMemory(memory, key, cost), key, cost);
+    return this.#decide(key, cost, (result) => this.#count(result, key, cost));
   }
 
   /** Counters; see {@link RateLimiterStats}. */

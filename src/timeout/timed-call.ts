@@ -9,6 +9,7 @@
  * @module
  * @internal
  */
+import { notifyListeners, removeListener } from '../core/abort-listeners';
 import type { AbortListener, CancelScope, InternalContext, Priority } from '../core/context';
 import { isPromiseLike } from '../core/promise-like';
 import { NOT_LISTED, type DeadlineEntry } from './deadline-list';
@@ -91,10 +92,7 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
   }
 
   unlisten(listener: AbortListener): void {
-    const listeners = this.#listeners;
-    if (listeners === undefined) return;
-    const index = listeners.indexOf(listener);
-    if (index >= 0) listeners.splice(index, 1);
+    removeListener(this.#listeners, listener);
   }
 
   /**
@@ -172,8 +170,7 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
     this.reason = reason;
     this.#controller?.abort(reason);
     const listeners = this.#listeners;
-    if (listeners === undefined) return;
     this.#listeners = undefined;
-    for (const listener of listeners) listener.handleEvent();
+    notifyListeners(listeners);
   }
 }

@@ -8,6 +8,7 @@ import type { Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
 import { DeadlineList } from './deadline-list';
 import type { TimeoutEvents } from './events';
+import { inlineLimit, type InlineTimeout } from './inline';
 import { OperationTimeoutError } from './operation-timeout-error';
 import { TIMEOUT_DEFAULTS, timeoutOptionsSchema, type TimeoutOptions, type TimeoutStrategy } from './options';
 import type { TimeoutStats } from './stats';
@@ -40,6 +41,8 @@ export class Timeout extends Pattern<TimeoutEvents, TimeoutStats> {
   readonly strategy: TimeoutStrategy;
   readonly #deadlines: DeadlineList;
   readonly #owner: TimedCallOwner;
+  /** Undefined for a cooperative Timeout, which must wait for `fn`: only `execute` does that. */
+  readonly #inline: InlineTimeout | undefined;
   #timedOut = 0;
 
   /**
@@ -57,11 +60,27 @@ export class Timeout extends Pattern<TimeoutEvents, TimeoutStats> {
       cooperative: this.strategy === 'cooperative',
       track: (call) => deadlines.add(call, call.startedAt),
       untrack: (call) => deadlines.remove(call),
-      expired: (call) => this.#expired(call),
-      failedAfterTimeout: (call, cause) => this.#error(call, cause),
-      toCaller: (call, error) => this.#toCaller(call, error),
+      expired: (call) => this.#expired(call.limitMs, triggerOf(call)),
+      failedAfterTimeout: (call, cause) => this.#error(call.limitMs, triggerOf(call), cause),
+      toCaller: (call, error) => this.#toCaller(call.limitMs, triggerOf(call), error),
     };
+    const timeoutMs = this.timeoutMs;
+    this.#inline = this.strategy === 'cooperative'
+      ? undefined
+      : {
+          clock: this.clock,
+          deadlines,
+          expired: () => this.#toCaller(timeoutMs, 'timeout', this.#expired(timeoutMs, 'timeout')),
+        };
     this.register(resolved.registry);
+  }
+
+  /**
+   * @internal The Timeout's limit for a caller that runs the call itself (see
+   * {@link InlineTimeout}); undefined for a cooperative Timeout.
+   */
+  get [inlineLimit](): InlineTimeout | undefined {
+    return this.#inline;
   }
 
   /** Counters; see {@link TimeoutStats}. */
@@ -80,30 +99,36 @@ export class Timeout extends Pattern<TimeoutEvents, TimeoutStats> {
     const byDeadline = ctx.deadline !== undefined && ctx.deadline < expiresAt;
     if (byDeadline) expiresAt = ctx.deadline as number;
     const call = new TimedCall(this.#owner, ctx, now, expiresAt, byDeadline);
-    if (expiresAt <= now) return Promise.reject(this.#toCaller(call, this.#expired(call)));
+    if (expiresAt <= now) {
+      const trigger = triggerOf(call);
+      return Promise.reject(this.#toCaller(call.limitMs, trigger, this.#expired(call.limitMs, trigger)));
+    }
     return call.run(fn);
   }
 
-  /** Emits the timeout event; returns the error that aborts the call's signal. */
-  #expired(call: TimedCall): Error {
+  /** Counts and emits the timeout of a call that had `limitMs`; returns the error that aborts its signal. */
+  #expired(limitMs: number, trigger: Trigger): Error {
     this.#timedOut++;
     if (this.hub.has('timeout')) {
-      this.hub.emit('timeout', this.clock.now(), { timeoutMs: call.limitMs, trigger: triggerOf(call) });
+      this.hub.emit('timeout', this.clock.now(), { timeoutMs: limitMs, trigger });
     }
-    return this.#error(call, undefined);
+    return this.#error(limitMs, trigger, undefined);
   }
 
-  #error(call: TimedCall, cause: unknown): Error {
-    return new OperationTimeoutError(this.name, call.limitMs, triggerOf(call), cause === undefined ? undefined : { cause });
+  #error(limitMs: number, trigger: Trigger, cause: unknown): Error {
+    return new OperationTimeoutError(this.name, limitMs, trigger, cause === undefined ? undefined : { cause });
   }
 
-  #toCaller(call: TimedCall, error: Error): unknown {
-    const metadata = { timeoutMs: call.limitMs, trigger: triggerOf(call), strategy: this.strategy };
+  #toCaller(limitMs: number, trigger: Trigger, error: Error): unknown {
+    const metadata = { timeoutMs: limitMs, trigger, strategy: this.strategy };
     this.exceptions.report('timedOut', error, metadata);
     return this.exceptions.toCallerError('timedOut', error, metadata);
   }
 }
 
-function triggerOf(call: TimedCall): 'timeout' | 'deadline' {
+/** What set the limit of a call: the Timeout's own `timeoutMs`, or the caller's deadline. */
+type Trigger = 'timeout' | 'deadline';
+
+function triggerOf(call: TimedCall): Trigger {
   return call.byDeadline ? 'deadline' : 'timeout';
 }

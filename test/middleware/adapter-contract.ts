@@ -121,6 +121,20 @@ export function adapterContract(name: string, serve: Serve): void {
       expect(circuitBreaker.state).toBe(CircuitState.Open);
     });
 
+    it('counts a request whose client disconnects mid-request neither as a failure nor as a success', async () => {
+      const circuitBreaker = new CircuitBreaker({ failureThreshold: 1, registry: false });
+      const { url, routes } = await start({ circuitBreaker });
+      const controller = new AbortController();
+      const request = fetch(`${url}/slow`, { signal: controller.signal }).catch((error: unknown) => error);
+      await routes.startedAtLeast(1);
+      controller.abort();
+      await request;
+      await vi.waitFor(() => expect(circuitBreaker.stats().totals.ignored).toBe(1));
+      expect(circuitBreaker.stats().totals).toMatchObject({ calls: 0, failures: 0, successes: 0 });
+      expect(circuitBreaker.state).toBe(CircuitState.Closed);
+      routes.release();
+    });
+
     it('lets excluded paths bypass every policy', async () => {
       const rateLimiter = new RateLimiter({ limit: 1, windowMs: 60_000, registry: false });
       const { url } = await start({ rateLimiter, exclude: ['/healthz'] });
@@ -170,6 +184,24 @@ export function adapterContract(name: string, serve: Serve): void {
       await Promise.all(requests);
       await vi.waitFor(() => expect(bulkhead.inFlight).toBe(0));
       routes.release();
+    });
+
+    it('takes a client that disconnects while queued out of the queue, and never runs its handler', async () => {
+      const bulkhead = new Bulkhead({ maxInFlight: 1, maxQueue: 5, registry: false });
+      const { url, routes } = await start({ bulkhead });
+      const first = fetch(`${url}/slow`);
+      await routes.startedAtLeast(1);
+      const controller = new AbortController();
+      const queued = fetch(`${url}/ok`, { signal: controller.signal }).catch((error: unknown) => error);
+      await vi.waitFor(() => expect(bulkhead.queued).toBe(1));
+      controller.abort();
+      await queued;
+      await vi.waitFor(() => expect(bulkhead.queued).toBe(0));
+      expect(bulkhead.inFlight).toBe(1);
+      routes.release();
+      expect((await first).status).toBe(200);
+      await vi.waitFor(() => expect(bulkhead.inFlight).toBe(0));
+      expect(routes.started).toBe(1);
     });
   });
 }

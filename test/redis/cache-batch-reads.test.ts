@@ -1,13 +1,15 @@
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it, vi } from 'vitest';
+import { Cache } from '../../src/redis/index';
 import { cacheSuite } from './cache-support';
+import { uniquePrefix, useThrowAwayServer } from './support';
 
 describe('Cache batchReads: the reads of one tick in one MGET', () => {
   const suite = cacheSuite('cache-batch');
   const { cache } = suite;
 
-  it('sends 120 concurrent reads as one MGET: hits answered from it, each miss loaded once', async () => {
-    const c = cache({ batchReads: true });
+  it('sends 120 concurrent reads as one MGET by default: hits answered from it, each miss loaded once', async () => {
+    const c = cache();
     const cached = Array.from({ length: 100 }, (_, i) => `hit:${i}`);
     const missing = Array.from({ length: 20 }, (_, i) => `miss:${i}`);
     await Promise.all(cached.map((key) => c.set(key, { key })));
@@ -33,7 +35,7 @@ describe('Cache batchReads: the reads of one tick in one MGET', () => {
   });
 
   it('batches reads made in the microtasks of one task too, and sends a read alone in its tick as a GET', async () => {
-    const c = cache({ batchReads: true });
+    const c = cache();
     await c.set('a', 1);
     await c.set('b', 2);
     const mget = vi.spyOn(suite.redis, 'mget');
@@ -64,8 +66,8 @@ describe('Cache batchReads: the reads of one tick in one MGET', () => {
     }
   });
 
-  it('reads one at a time with a GET each when off (the default)', async () => {
-    const c = cache();
+  it('reads one at a time with a GET each with batchReads: false', async () => {
+    const c = cache({ batchReads: false });
     await c.set('a', 1);
     const mget = vi.spyOn(suite.redis, 'mget');
     const get = vi.spyOn(suite.redis, 'get');
@@ -73,4 +75,30 @@ describe('Cache batchReads: the reads of one tick in one MGET', () => {
     expect(get).toHaveBeenCalledTimes(2);
     expect(mget).not.toHaveBeenCalled();
   });
+});
+
+describe('Cache reads on a stalled server (process paused, connection still ready)', () => {
+  const fixture = useThrowAwayServer();
+
+  it.each([true, false])(
+    'counts each timed-out read for the default breaker, batched or not (batchReads: %s): one wave of 30 opens the circuit',
+    async (batchReads) => {
+      const c = new Cache({ redis: fixture.redis, prefix: uniquePrefix('stalled'), ttlMs: 60_000, registry: false, batchReads });
+      const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
+      const mget = vi.spyOn(fixture.redis, 'mget');
+      process.kill(fixture.server.pid, 'SIGSTOP');
+      try {
+        const values = await Promise.all(keys.map((key) => c.getOrLoad(key, () => `loaded:${key}`)));
+        expect(values).toEqual(keys.map((key) => `loaded:${key}`));
+        expect(mget).toHaveBeenCalledTimes(batchReads ? 1 : 0);
+        expect(c.health()).toMatchObject({ healthy: false, state: 'open' });
+        expect(c.stats()).toMatchObject({ hits: 0, loads: 30 });
+        expect(c.stats().degraded).toBeGreaterThanOrEqual(30);
+      } finally {
+        process.kill(fixture.server.pid, 'SIGCONT');
+        mget.mockRestore();
+      }
+      expect(fixture.unhandled).toEqual([]);
+    },
+  );
 });

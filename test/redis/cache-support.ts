@@ -9,12 +9,15 @@ export interface CacheSuite {
   readonly redis: Redis;
   /** This suite's key prefix. */
   readonly prefix: string;
-  /** A Cache on the suite's connection and prefix: ttlMs 60 s, no registry, then `options`. */
+  /** A Cache on the suite's connection and prefix: ttlMs 60 s, no registry, the suite's defaults, then `options`. */
   cache(options?: Partial<CacheOptions>): Cache;
 }
 
-/** Registers the hooks of a Cache suite on the shared Redis (`inject('redisUrl')`). */
-export function cacheSuite(label: string): CacheSuite {
+/**
+ * Registers the hooks of a Cache suite on the shared Redis (`inject('redisUrl')`).
+ * @param defaults - options every cache of the suite gets before the test's own (e.g. `batchReads`)
+ */
+export function cacheSuite(label: string, defaults: Partial<CacheOptions> = {}): CacheSuite {
   let redis: Redis | undefined;
   const prefix = uniquePrefix(label);
   const suite: CacheSuite = {
@@ -23,7 +26,7 @@ export function cacheSuite(label: string): CacheSuite {
       return redis;
     },
     prefix,
-    cache: (options = {}) => new Cache({ redis: suite.redis, prefix, ttlMs: 60_000, registry: false, ...options }),
+    cache: (options = {}) => new Cache({ redis: suite.redis, prefix, ttlMs: 60_000, registry: false, ...defaults, ...options }),
   };
   beforeAll(async () => {
     redis = await connect(inject('redisUrl'));

@@ -8,8 +8,11 @@ import { ManualClock } from '../support/manual-clock';
 import { keysUnder } from './support';
 import { cacheSuite, loadsInProgress, missesCounted } from './cache-support';
 
-describe('Cache get, set, delete and getOrLoad', () => {
-  const suite = cacheSuite('cache');
+describe.each([
+  { mode: 'reads of a tick batched (the default)', batchReads: true },
+  { mode: 'one GET per read (batchReads: false)', batchReads: false },
+])('Cache get, set, delete and getOrLoad, $mode', ({ batchReads }) => {
+  const suite = cacheSuite(`cache-${String(batchReads)}`, { batchReads });
   const { prefix } = suite;
   const { cache } = suite;
 
@@ -44,7 +47,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
     };
     expect(await c.getOrLoad('user:1', loader)).toBe('value of user:1');
     expect(await c.getOrLoad('user:1', loader)).toBe('value of user:1');
-    expect(await new Cache({ redis: suite.redis, prefix, ttlMs: 1, registry: false }).get('user:1')).toBe('value of user:1');
+    expect(await new Cache({ redis: suite.redis, prefix, ttlMs: 1, registry: false, batchReads }).get('user:1')).toBe('value of user:1');
     expect(calls).toEqual(['user:1']);
     expect(c.stats()).toMatchObject({ hits: 1, misses: 1, loads: 1, loading: 0 });
   });
@@ -175,7 +178,7 @@ describe('Cache get, set, delete and getOrLoad', () => {
     const redis5 = new Redis5(inject('redisUrl'), { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0 });
     await redis5.connect();
     try {
-      const c = new Cache({ redis: redis5 as never, prefix, ttlMs: 60_000, registry: false });
+      const c = new Cache({ redis: redis5 as never, prefix, ttlMs: 60_000, registry: false, batchReads });
       const slow = deferred<string>();
       const load = c.getOrLoad('k', () => slow.promise);
       await loadsInProgress(c);

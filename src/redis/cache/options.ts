@@ -123,11 +123,15 @@ export interface CacheOptions {
    * one task (e.g. 100 at once through `Promise.all`) are sent as ONE `MGET` (one per slot on a
    * Cluster) through ONE call of `policy`, the way DataLoader batches; a read alone in its tick is
    * a plain `GET`. Cheaper per read under concurrency (one command, one write to the socket, one
-   * policy call instead of one each); each read still waits for one extra turn of the microtask
-   * queue, and for the whole batch's reply. `policy` then counts one success or failure per batch
-   * (a batch that fails fails each of its reads), and a key holding another Redis type reads as a
-   * miss instead of a failure (MGET answers nil where GET errs).
-   * @defaultValue false
+   * policy call instead of one each); each read waits for one more turn of the tick queue (about
+   * a microsecond) and for its whole batch's reply. What differs from `false` (one `GET` per read):
+   * - a batch that fails (or times out) fails each of its reads, which degrade as any failed
+   *   read does; the default policy's breaker counts that as one failure per read (a given
+   *   `policy`, and a Cluster's batch, count one outcome per batch), and its Timeout reports one
+   *   timeout per batch;
+   * - a key holding another Redis type reads as a miss (and is overwritten by the load) instead
+   *   of a failed Redis call (`MGET` answers nil where `GET` answers `WRONGTYPE`).
+   * @defaultValue true
    */
   batchReads?: boolean;
   /** Instance name, used in events, logs and the registry. @defaultValue `cache-1`, `cache-2`, … */
@@ -168,7 +172,7 @@ export const CACHE_DEFAULTS = {
   /** How long a miss waits for another process's load of the key, in ms. */
   lockWaitMs: 3_000,
   /** Whether the reads of one tick are sent as one MGET. */
-  batchReads: false,
+  batchReads: true,
   /** Time limit of each Redis call of the default policy, in ms. */
   redisTimeoutMs: 200,
   /** Consecutive Redis failures that open the default policy's circuit. */

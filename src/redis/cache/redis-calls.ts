@@ -5,9 +5,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { CallContext, type InternalContext } from '../../core/context';
-import type { Operation } from '../../core/operation';
-import { runInContext, runPolicy, type Policy } from '../../core/policy';
+import { runPolicy, type Policy } from '../../core/policy';
 import type { Timeout } from '../../timeout/index';
+import { InlineLayers } from '../inline-layers';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
 import { commandName, RELEASE_LEASE_LUA, REPLACE_LUA, scriptCommand, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
@@ -49,17 +49,15 @@ export class CacheRedis {
     const redis = this.#redis;
     return redis.status === 'ready' ? redis.get(ctx.key as string) : this.#getWhenReady(ctx.key as string);
   };
-  /** The default policy's breaker, when the cache made it: reads enter through it directly. */
-  readonly #breaker: CircuitBreaker | undefined;
-  /** {@link CacheRedis.#get} through the default policy's Timeout: the breaker's operation. */
-  readonly #timedGet: Operation<string | null>;
+  /** The default policy's layers run as one, when the cache made it: what a read on a ready connection goes through. */
+  readonly #inline: InlineLayers | undefined;
   /** The reads of one tick, when they are batched (the `batchReads` option). */
   readonly #batcher: ReadBatcher | undefined;
 
   /**
    * @param policy - what every command runs through
    * @param layers - the layers of `policy` when it is the cache's default (`compose(breaker,
-   *   timeout)`): reads then run through them without the composition's per-call step
+   *   timeout)`): reads then run through them as one (see {@link InlineLayers})
    * @param batchReads - whether {@link CacheRedis.read} sends the reads of one tick as one MGET
    */
   constructor(
@@ -70,10 +68,7 @@ export class CacheRedis {
   ) {
     this.#redis = redis;
     this.#policy = policy;
-    this.#breaker = layers?.breaker;
-    const timeout = layers?.timeout;
-    const get = this.#get;
-    this.#timedGet = timeout === undefined ? get : (ctx) => timeout[runInContext](get, ctx);
+    this.#inline = layers === undefined ? undefined : InlineLayers.of(layers.breaker, layers.timeout, undefined);
     this.#readiness = readinessOf(redis);
     this.#write = scriptCommand(redis, 'bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
     this.#writeName = commandName('bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
@@ -83,7 +78,7 @@ export class CacheRedis {
     this.#tag = scriptCommand(redis, 'bulwarkCacheTag', TAG_LUA);
     this.#takeTag = scriptCommand(redis, 'bulwarkCacheTakeTag', TAKE_TAG_LUA);
     this.#cluster = (redis as Cluster).isCluster === true;
-    this.#batcher = batchReads ? new ReadBatcher((key) => this.get(key), (keys) => this.mget(keys)) : undefined;
+    this.#batcher = batchReads ? new ReadBatcher((key) => this.get(key), (keys) => this.readMany(keys)) : undefined;
   }
 
   /** The text stored under `key`, or null: one GET, or one read of this tick's MGET with `batchReads`. */
@@ -93,13 +88,16 @@ export class CacheRedis {
   }
 
   /**
-   * The text stored under `key`, or null. The hot path of every hit: one context object and the
-   * policy's own work, no closure and no option parsing.
+   * The text stored under `key`, or null. The hot path of every hit: on a ready connection, the
+   * default policy's layers run as one (no context, closure or option parsing per layer).
    */
   get(key: string): Promise<string | null> {
-    const ctx = new CallContext(1, key, 'normal', undefined, undefined);
-    const breaker = this.#breaker;
-    return breaker === undefined ? runPolicy(this.#policy, this.#get, ctx) : breaker[runInContext](this.#timedGet, ctx);
+    const inline = this.#inline;
+    if (inline !== undefined && this.#redis.status === 'ready') {
+      const sent = inline.run(this.#redis, 'get', [key]);
+      if (sent !== undefined) return sent as Promise<string | null>;
+    }
+    return runPolicy(this.#policy, this.#get, new CallContext(1, key, 'normal', undefined, undefined));
   }
 
   /** Stores `text` under `entry` for `ttlMs` ms, whatever is there, and drops the entry's lease `lease`. */
@@ -124,6 +122,20 @@ export class CacheRedis {
   /** Gives the lease `key` back if it still holds `token`. */
   releaseLease(key: string, token: string): Promise<unknown> {
     return this.#send(() => this.#release(key, token));
+  }
+
+  /**
+   * The texts stored under `keys`, in order, for that many reads of one tick: one MGET on a
+   * single node, through the default policy's layers as one, whose breaker counts the outcome
+   * once per read (as many as the reads would have counted unbatched); otherwise as {@link CacheRedis.mget}.
+   */
+  readMany(keys: readonly string[]): Promise<(string | null)[]> {
+    const inline = this.#inline;
+    if (inline !== undefined && !this.#cluster && this.#redis.status === 'ready') {
+      const sent = inline.run(this.#redis, 'mget', keys as string[], keys.length);
+      if (sent !== undefined) return sent as Promise<(string | null)[]>;
+    }
+    return this.mget(keys);
   }
 
   /** The texts stored under `keys`, in order: one MGET per slot (one in all on a single node), as one policy call. */

@@ -12,6 +12,7 @@ import { compose, type ExecutionContext, type LayerStats, type Policy } from '..
 import type { Registry } from '../../core/registry';
 import { Retry } from '../../retry/retry';
 import { Timeout } from '../../timeout/timeout';
+import { InlineLayers } from '../inline-layers';
 import { readinessOf, type Readiness } from '../readiness';
 import { commandOf, READ_ONLY_COMMANDS, UNGUARDED_COMMANDS } from './commands';
 import { RedisUnavailableError } from './errors';
@@ -71,6 +72,8 @@ export class RedisGuard {
   readonly #layers: readonly Policy[];
   readonly #retryable: ReadonlySet<string>;
   readonly #builtins: ReadonlySet<string>;
+  /** The default layers run as one, for what runs through `policy` (see {@link InlineLayers}); undefined for a policy given in the options. */
+  readonly #inline: InlineLayers | undefined;
   /** Guarded commands and the pass-through members bound to the connection, by name. */
   readonly #members = new Map<string | symbol, { readonly original: unknown; readonly member: unknown }>();
   #waitedForReady = 0;
@@ -86,8 +89,13 @@ export class RedisGuard {
     const registry = resolved.registry;
     const timeout = resolved.timeout;
     this.#readyWaitMs = (timeout === false ? undefined : timeout?.timeoutMs) ?? GUARD_REDIS_DEFAULTS.timeoutMs;
-    const base = resolved.policy === undefined ? this.#defaultLayers(resolved, registry) : [];
-    this.circuitBreaker = base.find((policy): policy is CircuitBreaker => policy instanceof CircuitBreaker);
+    const defaults = resolved.policy === undefined ? this.#defaultLayers(resolved, registry) : undefined;
+    const base = defaults === undefined ? [] : [defaults.breaker, defaults.timeout, defaults.bulkhead].filter((layer) => layer !== undefined);
+    this.circuitBreaker = defaults?.breaker;
+    this.#inline =
+      defaults?.breaker === undefined || defaults.timeout === undefined
+        ? undefined
+        : InlineLayers.of(defaults.breaker, defaults.timeout, defaults.bulkhead);
     const retry = retryOf(resolved, `${this.name}:retry`, registry);
     this.#owned = retry === undefined ? base : [retry, ...base];
     const layers = resolved.policy === undefined ? base : [resolved.policy];
@@ -193,18 +201,31 @@ export class RedisGuard {
     };
   }
 
-  /** Runs `receiver[method](...args)` through `policy`, answering a trailing callback too. */
+  /**
+   * Runs `receiver[method](...args)` through `policy`, answering a trailing callback too: on a
+   * ready connection through the inline layers when `policy` is the default one and they admit
+   * the call, otherwise through `policy.execute`.
+   */
   #run(policy: Policy, receiver: object, method: string, args: unknown[]): Promise<unknown> {
     const last = args[args.length - 1];
     if (typeof last === 'function') return withCallback(this.#run(policy, receiver, method, args.slice(0, -1)), last as Callback);
+    const inline = this.#inline;
+    if (inline !== undefined && policy === this.policy && this.#ready()) {
+      const sent = inline.run(receiver, method, args);
+      if (sent !== undefined) return sent;
+    }
     return policy.execute((ctx) => this.#send(receiver, method, args, ctx));
+  }
+
+  /** Whether a command can be sent at once: the connection is ready and its socket writable. */
+  #ready(): boolean {
+    const connection = this.#connection;
+    return connection.status === 'ready' && connection.stream?.writable !== false;
   }
 
   /** Sends at once on a ready connection; otherwise waits for it (never into ioredis's offline queue). */
   #send(receiver: object, method: string, args: unknown[], ctx: ExecutionContext): unknown {
-    if (this.#connection.status === 'ready' && this.#connection.stream?.writable !== false) {
-      return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
-    }
+    if (this.#ready()) return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
     return this.#sendWhenReady(receiver, method, args, ctx);
   }
 
@@ -228,22 +249,30 @@ export class RedisGuard {
     return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
   }
 
-  /** The CircuitBreaker, Timeout and Bulkhead the options ask for, outermost first. */
-  #defaultLayers(options: GuardRedisOptions, registry: Registry | false | undefined): Policy[] {
-    const layers: Policy[] = [];
-    if (options.circuitBreaker !== false) {
-      layers.push(new CircuitBreaker({ ...breakerOptions(options.circuitBreaker ?? {}), ...identity(this.name, registry) }));
-    }
-    if (options.timeout !== false) {
-      layers.push(
-        new Timeout({ ...options.timeout, timeoutMs: this.#readyWaitMs, ...identity(`${this.name}:timeout`, registry) }),
-      );
-    }
-    if (options.bulkhead !== false) {
-      layers.push(new Bulkhead({ ...GUARD_REDIS_DEFAULTS.bulkhead, ...options.bulkhead, ...identity(`${this.name}:bulkhead`, registry) }));
-    }
-    return layers;
+  /** The CircuitBreaker, Timeout and Bulkhead the options ask for (undefined for each turned off). */
+  #defaultLayers(options: GuardRedisOptions, registry: Registry | false | undefined): DefaultLayers {
+    return {
+      breaker:
+        options.circuitBreaker === false
+          ? undefined
+          : new CircuitBreaker({ ...breakerOptions(options.circuitBreaker ?? {}), ...identity(this.name, registry) }),
+      timeout:
+        options.timeout === false
+          ? undefined
+          : new Timeout({ ...options.timeout, timeoutMs: this.#readyWaitMs, ...identity(`${this.name}:timeout`, registry) }),
+      bulkhead:
+        options.bulkhead === false
+          ? undefined
+          : new Bulkhead({ ...GUARD_REDIS_DEFAULTS.bulkhead, ...options.bulkhead, ...identity(`${this.name}:bulkhead`, registry) }),
+    };
   }
+}
+
+/** The policies a guard builds when given none, each undefined when its option is `false`; run outermost first. */
+interface DefaultLayers {
+  readonly breaker: CircuitBreaker | undefined;
+  readonly timeout: Timeout | undefined;
+  readonly bulkhead: Bulkhead | undefined;
 }
 
 /** The breaker's options: the guard's window mode unless the caller chose a mode, and the Redis classifier. */
