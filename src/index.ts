@@ -170,6 +170,7 @@ export {
   type RateLimitRule,
   type RateLimitStore,
   type RateWindow,
+  type RuleWindow,
   type TokenBucketLimit,
   type TokenRate,
   type RateLimiterStats,

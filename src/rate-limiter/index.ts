@@ -16,6 +16,6 @@ export {
   type TokenBucketLimit,
   type TokenRate,
 } from './options';
-export type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from './store';
+export type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow, RuleWindow } from './store';
 export type { RateLimiterStats } from './stats';
 export type { RateLimiterEvents, RateLimitRejectedEvent, RateLimitStoreErrorEvent } from './events';

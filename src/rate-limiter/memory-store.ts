@@ -64,8 +64,7 @@ class KeyState {
   constructor(key: string, rule: RateLimitRule) {
     this.key = key;
     this.rule = rule;
-    const Counter = COUNTERS[rule.algorithm];
-    this.counters = rule.windows.map((window) => new Counter(window.limit, window.windowMs));
+    this.counters = rule.windows.map((window) => new COUNTERS[window.algorithm ?? rule.algorithm](window.limit, window.windowMs));
   }
 
   /** When every counter is empty again. */

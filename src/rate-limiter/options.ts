@@ -58,13 +58,19 @@ export interface RateLimiterOptions extends CommonOptions {
    */
   burst?: number;
   /**
-   * Several windows at once, e.g. `[{ limit: 10, windowMs: 1_000 }, { limit: 500, windowMs: 60_000 }]`,
-   * or with `algorithm: 'token-bucket'` several buckets (`[{ rate, burst }, …]`): a request is
-   * admitted only when every one admits it, and a refused one consumes from none. Instead of
-   * `limit` and `windowMs` (or `rate` and `burst`).
+   * Several rules at once: a request is admitted only when every one admits it, and a refused one
+   * consumes from none. Instead of `limit` and `windowMs` (or `rate` and `burst`). A rule's fields
+   * say what it is: `{ limit, windowMs }` is a window, counted by `algorithm`; `{ rate, burst }` is
+   * a token bucket. Windows and buckets mix, e.g. a burst allowance with a daily quota:
+   * `[{ rate: { tokens: 10, perMs: 1_000 }, burst: 20 }, { limit: 10_000, windowMs: 86_400_000 }]`.
+   * With `algorithm: 'token-bucket'` every rule must be a bucket.
    */
   limits?: readonly (RateWindow | TokenBucketLimit)[];
-  /** How admissions are counted. @defaultValue `'sliding-log'` (exact) */
+  /**
+   * How admissions are counted: `'sliding-log'` or `'sliding-window'` count the windows (a bucket
+   * of `limits` is a token bucket whatever this says); `'token-bucket'` makes the limit a token
+   * bucket (`rate` and `burst`, or `limits` of buckets only). @defaultValue `'sliding-log'` (exact)
+   */
   algorithm?: RateLimitAlgorithm;
   /** Where admissions are counted. @defaultValue a new {@link MemoryStore} with this limiter's clock */
   store?: RateLimitStore;
@@ -179,12 +185,16 @@ export const rateLimiterCrossCheck: CrossFieldCheck = (input) => {
     for (const field of own) {
       if (has(field)) issues.push({ path: field, message: `give either ${own.join(' and ')}, or limits, not both` });
     }
-    const shape = bucket
-      ? "must be { rate, burst } with algorithm: 'token-bucket'"
-      : "must be { limit, windowMs } unless algorithm is 'token-bucket'";
-    (input['limits'] as readonly object[]).forEach((entry, index) => {
-      if ('burst' in entry !== bucket) issues.push({ path: `limits.${index}`, message: shape });
-    });
+    if (bucket) {
+      (input['limits'] as readonly object[]).forEach((entry, index) => {
+        if (!('burst' in entry)) {
+          issues.push({
+            path: `limits.${index}`,
+            message: "must be { rate, burst } with algorithm: 'token-bucket'; to mix it with buckets, count windows with 'sliding-log' or 'sliding-window'",
+          });
+        }
+      });
+    }
   } else {
     const [first, second] = own;
     if (!has(first)) issues.push({ path: first, message: `is required (with ${second}) unless limits is given` });

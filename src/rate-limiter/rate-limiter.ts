@@ -27,7 +27,7 @@ import {
 } from './options';
 import { RateLimitError } from './rate-limit-error';
 import type { RateLimiterStats } from './stats';
-import type { RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from './store';
+import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow, RuleWindow } from './store';
 
 /**
  * Admits at most `limit` units per `windowMs` for each key (a user, a tenant, an API token), or
@@ -115,8 +115,12 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
       ),
     );
     super('rateLimiter', resolved);
-    const windows = windowsOf(resolved);
-    this.rule = freezeRule(this.name, resolved.algorithm ?? RATE_LIMITER_DEFAULTS.algorithm, windows);
+    const rules = rulesOf(resolved);
+    const windows = rules.map((rule) => rule.window);
+    const algorithm = rules.every((rule) => rule.rate !== undefined)
+      ? 'token-bucket'
+      : (resolved.algorithm ?? RATE_LIMITER_DEFAULTS.algorithm);
+    this.rule = freezeRule(this.name, algorithm, windows);
     this.mode = resolved.mode ?? RATE_LIMITER_DEFAULTS.mode;
     this.maxWaitMs = resolved.maxWaitMs ?? Math.max(...windows.map((window) => window.windowMs));
     this.onStoreError = resolved.onStoreError ?? RATE_LIMITER_DEFAULTS.onStoreError;
@@ -124,19 +128,26 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     this.#memoryStore = this.#store instanceof MemoryStore ? this.#store : undefined;
     this.#key = typeof resolved.key === 'number' ? String(resolved.key) : (resolved.key ?? RATE_LIMITER_DEFAULTS.key);
     this.#cost = resolved.cost ?? RATE_LIMITER_DEFAULTS.cost;
-    const name = this.name;
-    this.#errors = new Rejections((limit) => new RateLimitError(name, limit, 0), resolved.captureRejectionStacks ?? false);
     this.#storeErrorResult = storeErrorResult(this.onStoreError, windows);
+    let fallbackRules: readonly ConfiguredRule[] = [];
     if (this.onStoreError === 'fallback') {
       const instances = resolved.expectedInstances ?? RATE_LIMITER_DEFAULTS.expectedInstances;
-      const bucket = this.rule.algorithm === 'token-bucket';
-      const fallbackWindows = windows.map((window) => {
+      fallbackRules = rules.map(({ window, rate }) => {
         const limit = resolved.fallbackLimit ?? Math.max(1, Math.floor(window.limit / instances));
-        // A bucket's windowMs is its refill time: keep the rate divided by `instances`, whatever its size.
-        return { limit, windowMs: bucket ? (window.windowMs / window.limit) * limit * instances : window.windowMs };
+        if (rate === undefined) return { window: { limit, windowMs: window.windowMs } };
+        // A bucket keeps its rate divided by `instances`, whatever its size: it refills `limit` in proportion.
+        const fallbackRate = { tokens: rate.tokens, perMs: rate.perMs * instances };
+        return { window: bucketWindow(limit, fallbackRate, window.algorithm), rate: fallbackRate };
       });
-      this.#fallback = { store: new MemoryStore({ clock: this.clock }), rule: freezeRule(this.name, this.rule.algorithm, fallbackWindows) };
+      const fallbackRule = freezeRule(this.name, algorithm, fallbackRules.map((rule) => rule.window));
+      this.#fallback = { store: new MemoryStore({ clock: this.clock }), rule: fallbackRule };
     }
+    const name = this.name;
+    const bucketRates = bucketRatesByLimit([...rules, ...fallbackRules]);
+    this.#errors = new Rejections(
+      (limit) => new RateLimitError(name, limit, 0, bucketRates.get(limit)),
+      resolved.captureRejectionStacks ?? false,
+    );
     this.register(resolved.registry);
   }
 
@@ -372,33 +383,60 @@ const LIMIT_REACHED = 'limitReached';
 /** What `health()` says while the store fails: still healthy, with a word on the outage. */
 const STORE_FAILING: PatternHealth = Object.freeze({ healthy: true, detail: 'store failing' });
 
+/** One configured rule: its window in the store's rule, and a bucket's rate. */
+interface ConfiguredRule {
+  readonly window: RuleWindow;
+  /** The refill rate, when the rule is a token bucket. */
+  readonly rate?: TokenRate;
+}
+
 /**
- * The windows of the options: `limit` and `windowMs`, or `rate` and `burst`, or `limits`. A token
- * bucket is the window of its size that refills in `burst × perMs / tokens` ms.
+ * The rules of the options: `limit` and `windowMs`, or `rate` and `burst`, or `limits`. A token
+ * bucket is the window of its size that refills in `burst × perMs / tokens` ms; among windows
+ * (a `limits` that mixes them) it says its algorithm.
  */
-function windowsOf(resolved: {
+function rulesOf(resolved: {
   readonly limit?: number | undefined;
   readonly windowMs?: number | undefined;
   readonly rate?: TokenRate | undefined;
   readonly burst?: number | undefined;
   readonly limits?: readonly (RateWindow | TokenBucketLimit)[] | undefined;
-}): readonly RateWindow[] {
+}): readonly ConfiguredRule[] {
   const given = resolved.limits ?? [
     resolved.burst === undefined
       ? { limit: resolved.limit as number, windowMs: resolved.windowMs as number }
       : { rate: resolved.rate as TokenRate, burst: resolved.burst },
   ];
-  return given.map((entry) =>
-    'burst' in entry ? { limit: entry.burst, windowMs: (entry.burst * entry.rate.perMs) / entry.rate.tokens } : entry,
-  );
+  const mixed = given.some((entry) => !('burst' in entry));
+  return given.map((entry) => {
+    if (!('burst' in entry)) return { window: entry };
+    return { window: bucketWindow(entry.burst, entry.rate, mixed ? 'token-bucket' : undefined), rate: entry.rate };
+  });
+}
+
+/** The window of a bucket of `burst` refilling at `rate`: it refills in `burst × perMs / tokens` ms. */
+function bucketWindow(burst: number, rate: TokenRate, algorithm: RateLimitAlgorithm | undefined): RuleWindow {
+  const windowMs = (burst * rate.perMs) / rate.tokens;
+  return algorithm === undefined ? { limit: burst, windowMs } : { limit: burst, windowMs, algorithm };
+}
+
+/**
+ * The rate of each bucket size, for the message of a refusal (which names its rule by its limit):
+ * only the sizes that no window has as its limit.
+ */
+function bucketRatesByLimit(rules: readonly ConfiguredRule[]): ReadonlyMap<number, TokenRate> {
+  const rates = new Map<number, TokenRate>();
+  for (const { window, rate } of rules) if (rate !== undefined && !rates.has(window.limit)) rates.set(window.limit, rate);
+  for (const { window, rate } of rules) if (rate === undefined) rates.delete(window.limit);
+  return rates;
 }
 
 /** A frozen rule, so that stores may cache what they derive from it. */
-function freezeRule(name: string, algorithm: RateLimitRule['algorithm'], windows: readonly RateWindow[]): RateLimitRule {
+function freezeRule(name: string, algorithm: RateLimitAlgorithm, windows: readonly RuleWindow[]): RateLimitRule {
   return Object.freeze({
     name,
     algorithm,
-    windows: Object.freeze(windows.map((window) => Object.freeze({ limit: window.limit, windowMs: window.windowMs }))),
+    windows: Object.freeze(windows.map((window) => Object.freeze({ ...window }))),
   });
 }
 

@@ -21,6 +21,15 @@ export interface RateWindow {
 }
 
 /**
+ * One window of a {@link RateLimitRule}: a {@link RateWindow}, and the algorithm that counts it
+ * when that is not the rule's own (a token bucket among sliding windows).
+ */
+export interface RuleWindow extends RateWindow {
+  /** How this window counts, when not as the rule's `algorithm` says; absent when it does. */
+  readonly algorithm?: RateLimitAlgorithm;
+}
+
+/**
  * What a store enforces for a key: every window must admit a request, or it is refused and
  * consumes from none. A limiter builds its rule once and passes the same frozen object on every
  * call, so a store may cache anything it derives from it (a prepared script, sorted windows).
@@ -31,10 +40,14 @@ export interface RateLimitRule {
    * limiters count the same user key apart (RedisStore does, unless its `namespace` is set).
    */
   readonly name?: string;
-  /** How to count. */
+  /**
+   * How to count every window that names no algorithm of its own. A limiter whose `limits` mix
+   * token buckets with windows sets the windows' algorithm here and `'token-bucket'` on each
+   * bucket.
+   */
   readonly algorithm: RateLimitAlgorithm;
   /** The windows, at least one; all must admit. */
-  readonly windows: readonly RateWindow[];
+  readonly windows: readonly RuleWindow[];
 }
 
 /** The outcome of one decision, as {@link RateLimiter.consume} returns it. */

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { parseOptions } from '../core/config';
-import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow } from '../rate-limiter/store';
+import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow, RuleWindow } from '../rate-limiter/store';
 import { emissionIntervalUs } from '../rate-limiter/token-bucket';
 import { RedisStoreError } from './errors';
 import { baseKey } from './keys';
@@ -14,6 +14,7 @@ import { REDIS_STORE_DEFAULTS, redisStoreOptionsSchema, type RedisStoreOptions, 
 import { SLIDING_LOG_SCRIPTS } from './scripts/sliding-log';
 import { SLIDING_WINDOW_SCRIPTS } from './scripts/sliding-window';
 import { SINGLE_BUCKET_SCRIPTS, TOKEN_BUCKET_SCRIPTS } from './scripts/token-bucket';
+import { BUCKET_MARK, MIXED_SCRIPTS, type MixedWindowAlgorithm } from './scripts/mixed';
 
 /** A script command as ioredis's `defineCommand` adds it to the connection. */
 type ScriptCommand = (this: Redis | Cluster, ...keysThenArgs: string[]) => Promise<unknown>;
@@ -42,6 +43,9 @@ interface AlgorithmScripts {
   readonly suffix: string;
 }
 
+/** The command stem of the scripts of rules that mix token buckets with windows. */
+const MIXED_COMMAND = 'bulwarkRateLimitMixed';
+
 const SCRIPTS: Record<RateLimitAlgorithm, AlgorithmScripts> = {
   'sliding-log': { lua: SLIDING_LOG_SCRIPTS, command: 'bulwarkRateLimitLog', suffix: 'log' },
   'sliding-window': { lua: SLIDING_WINDOW_SCRIPTS, command: 'bulwarkRateLimitWindow', suffix: 'sw' },
@@ -57,7 +61,8 @@ let requestCounter = 0;
  * same `prefix` and `namespace`) shares one limit. Ships from `bulwark/redis`.
  *
  * - One round trip per decision: one Lua script (`sliding-log`, `sliding-window` or
- *   `token-bucket`), registered with ioredis `defineCommand` and run with EVALSHA; ioredis falls
+ *   `token-bucket`, or for `limits` that mix token buckets with windows one script that counts
+ *   both, atomically), registered with ioredis `defineCommand` and run with EVALSHA; ioredis falls
  *   back to EVAL on NOSCRIPT (after `SCRIPT FLUSH` or a failover) by itself.
  * - Time comes from the server's `TIME` (or the client with `timeSource: 'client'`).
  * - Keys: `prefix:namespace:{userKey}:windowMs:log|sw|tb`, one per window or bucket (a bucket's
@@ -195,30 +200,56 @@ export class RedisStore implements RateLimitStore {
     });
   }
 
-  /** The command, key suffixes and window arguments of `rule`, derived once per rule object. */
+  /**
+   * The command, key suffixes and window arguments of `rule`, derived once per rule object. A rule
+   * that mixes token buckets with windows runs the mixed script of its window algorithm, with a
+   * third argument per window that says which it is.
+   */
   #prepare(rule: RateLimitRule): PreparedRule {
+    const windows = rule.windows;
+    const algorithmOf = (window: RuleWindow): RateLimitAlgorithm => window.algorithm ?? rule.algorithm;
+    const mixed = windows.some((window) => algorithmOf(window) !== rule.algorithm);
     const script = SCRIPTS[rule.algorithm];
-    const count = rule.windows.length;
-    const lua = (count === 1 ? (script.single ?? script.lua) : script.lua)[this.timeSource];
+    const count = windows.length;
+    const lua = mixed
+      ? MIXED_SCRIPTS[windowAlgorithmOf(rule)][this.timeSource]
+      : (count === 1 ? (script.single ?? script.lua) : script.lua)[this.timeSource];
     // The script's fingerprint in the name: another copy of bulwark sharing the connection, whose
     // script may differ, defines its own command instead of lending this one a foreign script.
-    const command = `${script.command}${count}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
+    const stem = mixed ? MIXED_COMMAND : script.command;
+    const command = `${stem}${count}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
     const redis = this.#redis as Redis & Record<string, unknown>;
     if (typeof redis[command] !== 'function') redis.defineCommand(command, { numberOfKeys: count, lua });
     const namespace = this.namespace ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.namespace;
     const prepared: PreparedRule = {
       keyStart: `${this.prefix}:${namespace}`,
       command: `${command}Buffer`,
-      suffixes: rule.windows.map((window) => `:${window.windowMs}:${script.suffix}`),
-      nonce: rule.algorithm === 'sliding-log',
-      windowArgs: rule.windows.flatMap((window) => [
-        String(window.limit),
-        String(rule.algorithm === 'token-bucket' ? emissionIntervalUs(window) : window.windowMs),
-      ]),
+      suffixes: windows.map((window) => `:${window.windowMs}:${SCRIPTS[algorithmOf(window)].suffix}`),
+      nonce: windows.some((window) => algorithmOf(window) === 'sliding-log'),
+      windowArgs: windows.flatMap((window) => {
+        const bucket = algorithmOf(window) === 'token-bucket';
+        const args = [String(window.limit), String(bucket ? emissionIntervalUs(window) : window.windowMs)];
+        if (mixed) args.push(bucket ? BUCKET_MARK : 'w');
+        return args;
+      }),
     };
     this.#prepared.set(rule, prepared);
     return prepared;
   }
+}
+
+/**
+ * The window algorithm of a rule that mixes token buckets with windows: that of its windows.
+ * @throws TypeError when its windows use two window algorithms (no script counts both at once)
+ */
+function windowAlgorithmOf(rule: RateLimitRule): MixedWindowAlgorithm {
+  const algorithms = new Set(rule.windows.map((window) => window.algorithm ?? rule.algorithm));
+  algorithms.delete('token-bucket');
+  const [algorithm, other] = [...algorithms] as MixedWindowAlgorithm[];
+  if (algorithm === undefined || other !== undefined) {
+    throw new TypeError(`RedisStore mixes token buckets with one window algorithm, not ${[...algorithms].join(' and ')}`);
+  }
+  return algorithm;
 }
 
 /**

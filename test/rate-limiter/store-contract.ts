@@ -77,4 +77,32 @@ export function describeStoreContract(name: string, makeHarness: () => StoreHarn
       });
     });
   }
+
+  for (const algorithm of ['sliding-log', 'sliding-window'] as RateLimitAlgorithm[]) {
+    describe(`${name} store contract (token bucket with ${algorithm} windows)`, () => {
+      it('admits only when the bucket and the window admit, reports the binding one, and a refusal consumes from neither', async () => {
+        const { store, advance } = await makeHarness();
+        const k = key('mixed');
+        // A bucket of 4 refilling a token per 200 ms, and a window of 6 per minute.
+        const rule: RateLimitRule = {
+          algorithm,
+          windows: [
+            { limit: 4, windowMs: 800, algorithm: 'token-bucket' },
+            { limit: 6, windowMs: 60_000 },
+          ],
+        };
+        expect(await store.consume(k, 4, rule)).toMatchObject({ allowed: true, limit: 4, remaining: 0 });
+        const refused = await store.consume(k, 2, rule);
+        expect(refused).toMatchObject({ allowed: false, limit: 4, remaining: 0 });
+        expect(refused.retryAfterMs).toBeGreaterThan(0);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(400);
+        await advance(refused.retryAfterMs);
+        // The window still holds 2: the bucket's refusal took nothing from it.
+        expect(await store.consume(k, 2, rule)).toMatchObject({ allowed: true, remaining: 0 });
+        const byWindow = await store.consume(k, 1, rule);
+        expect(byWindow).toMatchObject({ allowed: false, limit: 6, remaining: 0 });
+        expect(byWindow.retryAfterMs).toBeGreaterThan(10_000);
+      });
+    });
+  }
 }

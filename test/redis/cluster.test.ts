@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimiter, type RateLimitRule } from '../../src/rate-limiter/index';
+import { RateLimiter, type RateLimitAlgorithm, type RateLimitRule, type RateWindow, type TokenBucketLimit } from '../../src/rate-limiter/index';
 import { RedisStore } from '../../src/redis/index';
 import { startCluster } from '../support/redis-cluster';
 import type { RedisServerHandle } from '../support/redis-server';
@@ -67,11 +67,23 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
       expect(new Set(slots).size, JSON.stringify(userKey)).toBe(1);
     }
     const buckets = rule.windows.map(({ limit, windowMs }) => ({ rate: { tokens: limit, perMs: windowMs }, burst: limit }));
-    for (const algorithm of ['sliding-log', 'sliding-window', 'token-bucket'] as const) {
-      const limits = algorithm === 'token-bucket' ? buckets : rule.windows;
-      const limiter = new RateLimiter({ name: `edge-${algorithm}`, registry: false, algorithm, limits, store });
+    const [window1, window2, window3] = rule.windows as [RateWindow, RateWindow, RateWindow];
+    const [bucket1, bucket2] = buckets as [TokenBucketLimit, TokenBucketLimit];
+    const cases: [string, RateLimitAlgorithm, readonly (RateWindow | TokenBucketLimit)[]][] = [
+      ['sliding-log', 'sliding-log', rule.windows],
+      ['sliding-window', 'sliding-window', rule.windows],
+      ['token-bucket', 'token-bucket', buckets],
+      ['token bucket with sliding-log windows', 'sliding-log', [bucket1, window2, window3]],
+      ['token bucket with sliding-window windows', 'sliding-window', [window1, bucket2, window3]],
+    ];
+    for (const [label, algorithm, limits] of cases) {
+      const limiter = new RateLimiter({ name: `edge-${label.replaceAll(' ', '-')}`, registry: false, algorithm, limits, store: new RedisStore({ redis: cluster, timeoutMs: 2_000 }) });
+      for (const userKey of userKeys) {
+        const slots = await Promise.all(store.keysFor(userKey, limiter.rule).map((key) => cluster.cluster('KEYSLOT', key)));
+        expect(new Set(slots).size, `${label} ${JSON.stringify(userKey)}`).toBe(1);
+      }
       const answers = await Promise.all(Array.from({ length: 4 }, () => limiter.consume('')));
-      expect(answers.map((answer) => answer.allowed).sort()).toEqual([false, false, true, true]);
+      expect(answers.map((answer) => answer.allowed).sort(), label).toEqual([false, false, true, true]);
       expect(limiter.stats()).toMatchObject({ storeErrors: 0 });
     }
   });

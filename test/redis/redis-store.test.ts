@@ -203,6 +203,54 @@ describe('RedisStore decisions', () => {
     });
   }
 
+  for (const algorithm of ['sliding-log', 'sliding-window'] as const) {
+    it(`decides a token bucket with ${algorithm} windows in one script: a refusal by either writes nothing in any key`, async () => {
+      const prefix = prefixFor('mixed');
+      const store = new RedisStore({ redis, prefix });
+      // A bucket of 5 refilling a token per 10 s, 3 per minute and 8 per hour: the minute refuses first.
+      const limiter = new RateLimiter({
+        name: `mixed-${algorithm}`,
+        registry: false,
+        algorithm,
+        store,
+        limits: [{ rate: { tokens: 1, perMs: 10_000 }, burst: 5 }, { limit: 3, windowMs: 60_000 }, { limit: 8, windowMs: 3_600_000 }],
+      });
+      const keys = store.keysFor('k', limiter.rule);
+      const suffix = algorithm === 'sliding-log' ? 'log' : 'sw';
+      expect(keys.map((key) => key.slice(key.indexOf('}')))).toEqual(['}:50000:tb', `}:60000:${suffix}`, `}:3600000:${suffix}`]);
+      const dump = (): Promise<(Buffer | null)[]> => Promise.all(keys.map((key) => redis.dumpBuffer(key)));
+      expect(await limiter.consume('k', 2)).toMatchObject({ allowed: true, limit: 3, remaining: 1 });
+      expect((await dump()).every((value) => value !== null)).toBe(true);
+      let before = await dump();
+      const byWindow = await limiter.consume('k', 2);
+      expect(byWindow).toMatchObject({ allowed: false, limit: 3, remaining: 1 });
+      expect(byWindow.retryAfterMs).toBeGreaterThan(10_000);
+      expect(await dump()).toEqual(before);
+      expect(await limiter.consume('k', 1)).toMatchObject({ allowed: true, limit: 3, remaining: 0 });
+      // Another key and rule: the bucket (1 token left) refuses while the window would admit.
+      const bucketFirst = new RateLimiter({
+        name: `mixed-${algorithm}`,
+        registry: false,
+        algorithm,
+        store,
+        limits: [{ rate: { tokens: 1, perMs: 10_000 }, burst: 3 }, { limit: 6, windowMs: 60_000 }],
+      });
+      const otherKeys = store.keysFor('other', bucketFirst.rule);
+      expect(await bucketFirst.consume('other', 2)).toMatchObject({ allowed: true, limit: 3, remaining: 1 });
+      before = await Promise.all(otherKeys.map((key) => redis.dumpBuffer(key)));
+      const byBucket = await bucketFirst.consume('other', 2);
+      expect(byBucket).toMatchObject({ allowed: false, limit: 3, remaining: 1 });
+      expect(byBucket.retryAfterMs).toBeGreaterThan(9_000);
+      expect(byBucket.retryAfterMs).toBeLessThanOrEqual(10_000);
+      expect(await Promise.all(otherKeys.map((key) => redis.dumpBuffer(key)))).toEqual(before);
+      for (const key of [...keys, ...otherKeys]) {
+        const ttl = await redis.pttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(2 * Number(key.split(':').at(-2)));
+      }
+    });
+  }
+
   it('keeps one sorted-set member per admitted unit, unique even within one millisecond, and none for refusals', async () => {
     const prefix = prefixFor('members');
     const store = new RedisStore({ redis, prefix });
