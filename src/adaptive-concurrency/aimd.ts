@@ -20,6 +20,9 @@ export interface AimdSettings {
   readonly latencyThresholdMs: number;
 }
 
+/** Weight of each success in the average round trip that `rttTolerance` judges (about the last 20). */
+const RTT_SMOOTHING = 0.1;
+
 /**
  * Raises the limit by 1 after `successThreshold` fast successes in a row, each of which started
  * with at least half the limit in flight (a limit far above what is used proves nothing, so it
@@ -27,10 +30,11 @@ export interface AimdSettings {
  * (and by at least 1) on a signal of overload:
  * - `failureThreshold` drops since the limit last changed (aioresilience's thresholds, counted
  *   rather than as rates);
- * - a slow success: one whose round trip exceeds `latencyThresholdMs`, or `rttTolerance` times
- *   the fastest round trip seen (Netflix's AIMD backs off on a timeout only; without this, a
- *   dependency that queues rather than fails lets the limit grow until calls outlast their
- *   callers' patience).
+ * - a slow success: one whose round trip exceeds `latencyThresholdMs`, or after which the
+ *   average round trip (exponential, over about the last 20 successes, so that one call's jitter
+ *   is not read as queueing) exceeds `rttTolerance` times the fastest round trip seen. Netflix's
+ *   AIMD backs off on a timeout only; without this, a dependency that queues rather than fails
+ *   lets the limit grow until calls outlast their callers' patience.
  *
  * A signal from a call that started before the last decrease does not count: it was admitted
  * under the old limit, and counting it would cut the limit again for the same overload (TCP
@@ -55,6 +59,8 @@ export class AimdLimit implements LimitAlgorithm {
   #decreasedAt = Number.NEGATIVE_INFINITY;
   /** The fastest round trip of a success seen, in ms. */
   #minRtt = Number.POSITIVE_INFINITY;
+  /** The average round trip of recent successes, in ms; 0 before the first. */
+  #avgRtt = 0;
 
   constructor(settings: AimdSettings) {
     this.#settings = settings;
@@ -70,8 +76,9 @@ export class AimdLimit implements LimitAlgorithm {
       return this.#decrease(startedAt + rttMs, 'drop');
     }
     if (rttMs < this.#minRtt) this.#minRtt = rttMs;
-    if (rttMs > settings.latencyThresholdMs || rttMs > settings.rttTolerance * this.#minRtt) {
-      if (this.limit === settings.minLimit) this.#minRtt = rttMs;
+    this.#avgRtt = this.#avgRtt === 0 ? rttMs : this.#avgRtt + (rttMs - this.#avgRtt) * RTT_SMOOTHING;
+    if (rttMs > settings.latencyThresholdMs || this.#avgRtt > settings.rttTolerance * this.#minRtt) {
+      if (this.limit === settings.minLimit) this.#minRtt = this.#avgRtt;
       if (startedAt <= this.#decreasedAt) return this.limit;
       return this.#decrease(startedAt + rttMs, 'latency');
     }

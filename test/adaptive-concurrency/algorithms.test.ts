@@ -51,14 +51,14 @@ describe('AimdLimit', () => {
     expect(limit.update(1, 10, true, 5)).toBe(9);
   });
 
-  it('cuts the limit on a success slower than rttTolerance × the fastest round trip, once per round trip', () => {
+  it('cuts the limit once the average round trip exceeds rttTolerance × the fastest, once per round trip', () => {
     const limit = aimd({ initialLimit: 20, successThreshold: 100 });
     expect(limit.update(10, 20, false, 0)).toBe(20);
-    expect(limit.update(15, 20, false, 5)).toBe(20); // 1.5 × 10 ms: not slower than the tolerance
-    expect(limit.update(16, 20, false, 10)).toBe(18);
+    expect(limit.update(40, 20, false, 1)).toBe(20); // one slow call: the average is 13 ms, within 15
+    expect(limit.update(40, 20, false, 2)).toBe(18); // the average is 15.7 ms
     expect(limit.reason).toBe('latency');
-    expect(limit.update(30, 20, false, 20)).toBe(18); // started before the cut at 26
-    expect(limit.update(30, 18, false, 27)).toBe(16);
+    expect(limit.update(40, 20, false, 30)).toBe(18); // started before the cut at 42
+    expect(limit.update(40, 18, false, 43)).toBe(16);
   });
 
   it('cuts the limit on a success slower than latencyThresholdMs', () => {
@@ -70,8 +70,9 @@ describe('AimdLimit', () => {
   it('takes a slow success at minLimit as the new fastest round trip: the dependency got slower for good', () => {
     const limit = aimd({ initialLimit: 2, minLimit: 2, successThreshold: 1 });
     limit.update(10, 0, false, 0);
-    expect(limit.update(40, 2, false, 1)).toBe(2);
-    expect(limit.update(40, 2, false, 50)).toBe(3); // 40 ms is now the fastest: a fast success
+    limit.update(40, 0, false, 1);
+    expect(limit.update(40, 2, false, 2)).toBe(2); // average 15.7 ms at the floor: it becomes the fastest
+    expect(limit.update(16, 2, false, 50)).toBe(3); // the average 15.7 ms is within 1.5 × 15.7 ms
     expect(limit.reason).toBe('success');
   });
 
