@@ -21,28 +21,10 @@ import {
   type Policy,
   type Priority,
 } from '../src/index';
-
-/** The configurations, by name. */
-export const CONFIGS = [
-  'none',
-  'bulkhead',
-  'shedder',
-  'shedder-critical',
-  'gradient2',
-  'vegas',
-  'aimd-timeout',
-  'aimd',
-] as const;
-export type ConfigName = (typeof CONFIGS)[number];
+import type { ConfigName, ServerCommand } from './overload-configs';
 
 const BASE_LATENCY_MS = 20;
 const CPU_MS = 0.2;
-
-/** A message from the orchestrator. */
-export type ServerCommand =
-  | { readonly configure: ConfigName; readonly capacity: number; readonly scale: number; readonly halveAtMs?: number }
-  | { readonly trace: true }
-  | { readonly stop: true };
 
 let guard: Policy | undefined;
 let limiter: AdaptiveConcurrencyLimiter | undefined;

@@ -13,10 +13,10 @@
  * once, then again), so that the machine's drift hits them alike; the table shows medians.
  *
  * Flags and environment:
- * - `--long` — the creep run: the limit traces last 60 s, with no halving, into
+ * - `--long` — the creep run alone (no table): the limit traces last 60 s, with no halving, into
  *   docs/images/overload-<config>-60s.svg
  * - `BENCH_OVERLOAD_POINT_S` — measured seconds per point (default 4; warm-up: `BENCH_OVERLOAD_WARMUP_S`, default 1)
- * - `BENCH_OVERLOAD_REPEATS` — repeats (default 3; 0 runs the limit traces only, e.g. with `--long`)
+ * - `BENCH_OVERLOAD_REPEATS` — repeats (default 3)
  * - `BENCH_OVERLOAD_TRACE_S` — seconds of each limit trace (default 12)
  * - `BENCH_OVERLOAD_PIN` — 1 pins the two processes to CPUs 0 and 1 with `taskset`
  * - `BENCH_OVERLOAD_SCALE` — every duration (latency, deadline, waits, Timeout) times this, every
@@ -27,9 +27,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { median } from './analysis';
 import type { PointResult } from './overload-load';
-import { CONFIGS, type ConfigName, type ServerCommand } from './overload-server';
+import { CONFIGS, type ConfigName, type ServerCommand } from './overload-configs';
 import { envInt } from './settings';
 
 const CAPACITY = 20;
@@ -87,9 +86,16 @@ async function startChild(script: string, cpu: number): Promise<{ child: Child; 
   return { child, first };
 }
 
+/** The `p`-quantile of `values` (the upper one of two middles for p = 0.5); NaN when empty. */
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+}
+
+/** The median of `values`, undefined when empty (the repeats are 3 by default: an odd count). */
+function median(values: readonly number[]): number | undefined {
+  const middle = percentile(values, 0.5);
+  return Number.isNaN(middle) ? undefined : middle;
 }
 
 interface Point {
@@ -135,7 +141,7 @@ async function main(): Promise<void> {
   const long = process.argv.includes('--long');
   const pointMs = envInt('BENCH_OVERLOAD_POINT_S', 4) * 1000;
   const warmupMs = envInt('BENCH_OVERLOAD_WARMUP_S', 1) * 1000;
-  const repeats = envInt('BENCH_OVERLOAD_REPEATS', 3);
+  const repeats = long ? 0 : envInt('BENCH_OVERLOAD_REPEATS', 3);
   const traceS = long ? 60 : envInt('BENCH_OVERLOAD_TRACE_S', 12);
   const scale = envInt('BENCH_OVERLOAD_SCALE', 1);
   const servedPerS = SERVED_PER_S / scale;
@@ -202,4 +208,7 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:overload failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
