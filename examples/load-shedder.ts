@@ -2,9 +2,11 @@
  * A load shedder in front of an API handler: when the process is busy, low-priority work is shed
  * first and critical work last.
  *
- * - `maxInFlight: 10` places; with the default `priorityThresholds` (`low: 0.5, normal: 0.75,
- *   high: 0.9, critical: 1`) a `low` call is shed once 5 places are taken, a `normal` one at 8,
- *   a `high` one at 9 and a `critical` one only when all 10 are.
+ * - `maxInFlight: 10` places; with `priorityThresholds` `low: 0.5, normal: 0.75, high: 0.9`
+ *   (`critical` keeps its default, 1) a `low` call is shed once 5 places are taken, a `normal` one
+ *   at 8, a `high` one at 9 and a `critical` one only when all 10 are. (The default thresholds,
+ *   `low: 0.5` and 1 for the rest, let `normal` calls take every place and keep none for the
+ *   higher priorities.)
  * - A shed call is refused at once with `LoadShedError` (code `LOAD_SHED`, reason `capacity`, the
  *   `loadLevel` at that moment and a `retryAfterMs` hint for a `Retry-After` header); the handler
  *   never runs.
@@ -45,7 +47,13 @@ export interface LoadShedderResult {
 
 export async function main(): Promise<LoadShedderResult> {
   const handler = createSlowHandler();
-  const shedder = new LoadShedder({ name: 'api', maxInFlight: 10, retryAfterMs: 2_000, registry: false });
+  const shedder = new LoadShedder({
+    name: 'api',
+    maxInFlight: 10,
+    priorityThresholds: { low: 0.5, normal: 0.75, high: 0.9 },
+    retryAfterMs: 2_000,
+    registry: false,
+  });
   const levels: string[] = [];
   shedder.events.on('loadLevelChange', (e) => levels.push(e.to));
 

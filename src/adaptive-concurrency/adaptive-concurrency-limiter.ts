@@ -36,8 +36,9 @@ const isOperationTimeout = (error: unknown): boolean => isBulwarkError(error, Er
 
 /**
  * Limits concurrent calls to a limit that it keeps adjusting from what it observes, like Netflix
- * concurrency-limits: `'aimd'` (the default) grows it on successes and cuts it on drops,
- * `'gradient2'` and `'vegas'` read round-trip times to see queueing before anything fails.
+ * concurrency-limits: `'aimd'` (the default) grows it on fast successes and cuts it on drops and
+ * slow successes, `'gradient2'` and `'vegas'` read round-trip times to see queueing before
+ * anything fails.
  *
  * - A call over the limit is rejected at once with {@link ConcurrencyLimitError} (reason
  *   `atLimit`; built without a stack trace unless `captureRejectionStacks` is set), or waits in a
@@ -52,9 +53,8 @@ const isOperationTimeout = (error: unknown): boolean => isBulwarkError(error, Er
  * - `acquire` hands out a {@link ConcurrencyPermit} for code that cannot be wrapped in a function;
  *   `await using` releases it as `ignored` unless the code released it first.
  *
- * Round-trip times (`'gradient2'`, `'vegas'`) come from `performance.now()` with the system clock
- * (sub-millisecond and monotonic), from `clock.now()` with an injected clock; `'aimd'` reads no
- * clock.
+ * Round-trip times come from `performance.now()` with the system clock (sub-millisecond and
+ * monotonic), from `clock.now()` with an injected clock.
  *
  * Cost: under the limit, a call or an `acquire` uses no timer, and allocates nothing of its own
  * beyond its promise (and, for `acquire`, the permit object). Timers: one per waiting call when
@@ -74,10 +74,7 @@ export class AdaptiveConcurrencyLimiter extends Pattern<AdaptiveConcurrencyLimit
   /** The algorithm that sets the limit. */
   readonly algorithm: LimitAlgorithmName;
   readonly #algorithm: LimitAlgorithm;
-  /**
-   * Time of admissions and releases as the algorithm reads it: ms for round-trip times (see the
-   * class comment), or for `'aimd'` the count of admissions so far.
-   */
+  /** Time of admissions and releases as the algorithms read it, in ms (see the class comment). */
   readonly #stopwatch: () => number;
   /** Longest wait for a permit, in ms; 0 when calls over the limit do not wait. */
   readonly #maxWaitMs: number;
@@ -111,13 +108,7 @@ export class AdaptiveConcurrencyLimiter extends Pattern<AdaptiveConcurrencyLimit
     super('adaptiveConcurrency', resolved);
     const clock = this.clock;
     this.algorithm = resolved.algorithm ?? ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS.algorithm;
-    // AIMD needs only the order of admissions and drops: count admissions instead of reading a clock.
-    this.#stopwatch =
-      this.algorithm === 'aimd'
-        ? () => this.#admitted
-        : clock === systemClock
-          ? () => performance.now()
-          : () => clock.now();
+    this.#stopwatch = clock === systemClock ? () => performance.now() : () => clock.now();
     this.#algorithm = createAlgorithm(this.algorithm, resolved);
     this.#maxWaitMs = resolved.maxWaitMs ?? 0;
     this.#outcomes = new OutcomeClassifier(this.exceptions, isOperationTimeout);
@@ -334,6 +325,8 @@ function createAlgorithm(
         successThreshold: options.successThreshold ?? defaults.successThreshold,
         failureThreshold: options.failureThreshold ?? defaults.failureThreshold,
         backoffRatio: options.backoffRatio ?? defaults.backoffRatio,
+        rttTolerance: options.rttTolerance ?? defaults.rttTolerance,
+        latencyThresholdMs: options.latencyThresholdMs ?? Number.POSITIVE_INFINITY,
       });
     }
     case 'gradient2': {

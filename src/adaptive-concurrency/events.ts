@@ -7,9 +7,10 @@ import type { ConcurrencyRejectionReason } from './concurrency-limit-error';
 
 /**
  * Why the limit changed, as reported by the `limitChange` event:
- * - `success`: `'aimd'` saw `successThreshold` successes in a row near the limit (an increase);
+ * - `success`: `'aimd'` saw `successThreshold` fast successes in a row near the limit (an increase);
  * - `drop`: calls were dropped (they failed or timed out; a decrease);
- * - `latency`: `'gradient2'` or `'vegas'` read the round-trip times (either way).
+ * - `latency`: `'gradient2'` or `'vegas'` read the round-trip times (either way), or `'aimd'` saw a
+ *   slow success (a decrease).
  */
 export type LimitChangeReason = 'success' | 'drop' | 'latency';
 

@@ -8,6 +8,7 @@ import {
   commonOptionsShape,
   durationMs,
   functionSchema,
+  positiveDurationMs,
   positiveInt,
   type CommonOptions,
   type CrossFieldCheck,
@@ -21,19 +22,19 @@ export type LimitAlgorithmName = 'aimd' | 'gradient2' | 'vegas';
 /** Options of an {@link AdaptiveConcurrencyLimiter}. */
 export interface AdaptiveConcurrencyLimiterOptions extends CommonOptions {
   /**
-   * How the limit is found: `'aimd'` from successes and drops, `'gradient2'` from the gradient
+   * How the limit is found: `'aimd'` from successes, drops and slow calls, `'gradient2'` from the gradient
    * between long- and short-term round-trip times, `'vegas'` from the queue estimated from the
    * minimum round-trip time. @defaultValue `'aimd'`
    */
   algorithm?: LimitAlgorithmName;
   /**
    * The limit before any call has been observed (an integer). When not set, the algorithm's
-   * default, moved into `[minLimit, maxLimit]`. @defaultValue aimd 100, gradient2 20, vegas 20
+   * default, moved into `[minLimit, maxLimit]`. @defaultValue 20 (every algorithm)
    */
   initialLimit?: number;
   /**
    * The lowest the limit may go (an integer). When not set, the algorithm's default, lowered to
-   * `initialLimit` or `maxLimit` when those are set lower. @defaultValue aimd 10, gradient2 20, vegas 1
+   * `initialLimit` or `maxLimit` when those are set lower. @defaultValue 1 (every algorithm)
    */
   minLimit?: number;
   /**
@@ -55,7 +56,7 @@ export interface AdaptiveConcurrencyLimiterOptions extends CommonOptions {
    */
   captureRejectionStacks?: boolean;
   /**
-   * `'aimd'` only: successes in a row, each with at least half the limit in flight when it
+   * `'aimd'` only: fast successes in a row, each with at least half the limit in flight when it
    * started, that raise the limit by 1: while saturated, about `100 / successThreshold` % per
    * round trip. @defaultValue 20
    */
@@ -71,13 +72,20 @@ export interface AdaptiveConcurrencyLimiterOptions extends CommonOptions {
    */
   backoffRatio?: number;
   /**
+   * `'aimd'` only: a success that took longer than this, in ms, lowers the limit as a drop does
+   * (once per round trip). @defaultValue none: only `rttTolerance` judges latency
+   */
+  latencyThresholdMs?: number;
+  /**
    * `'gradient2'` and `'vegas'`: weight in `(0, 1]` of each new estimate against the current limit;
    * 1 applies it at once. @defaultValue gradient2 0.2, vegas 1
    */
   smoothing?: number;
   /**
-   * `'gradient2'` only: how much slower (≥ 1) than the long-term average a round trip may be before
-   * the limit shrinks. @defaultValue 1.5
+   * `'gradient2'` and `'aimd'`: how much slower (≥ 1) a round trip may be before the limit
+   * shrinks: for `'gradient2'`, than the long-term average; for `'aimd'`, than the fastest round
+   * trip seen (a success slower than that lowers the limit as a drop does, once per round trip).
+   * @defaultValue 1.5
    */
   rttTolerance?: number;
   /**
@@ -119,15 +127,15 @@ export const ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS = {
   /** The algorithm when none is named. */
   algorithm: 'aimd',
   /**
-   * `'aimd'`: limits and ratio as aioresilience's `AdaptiveConcurrencyConfig`; a success threshold
-   * that grows a saturated limit by about 5 % per round trip; a cut on the first drop, as Netflix's
-   * `AIMDLimit`.
+   * `'aimd'`: Netflix `AIMDLimit`'s starting limit (20), aioresilience's maximum and ratio; a
+   * success threshold that grows a saturated limit by about 5 % per round trip; a cut on the first
+   * drop, as Netflix's `AIMDLimit`, and on a success 1.5 times slower than the fastest.
    */
   aimd: {
-    /** The limit before any call is observed. */
-    initialLimit: 100,
+    /** The limit before any call is observed: low enough to protect from the first call. */
+    initialLimit: 20,
     /** The lowest the limit may go. */
-    minLimit: 10,
+    minLimit: 1,
     /** The highest the limit may go. */
     maxLimit: 1000,
     /** Successes in a row near the limit that raise it by 1. */
@@ -136,13 +144,18 @@ export const ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS = {
     failureThreshold: 1,
     /** Factor applied to the limit on a decrease. */
     backoffRatio: 0.9,
+    /** How much slower than the fastest round trip seen a success may be before the limit shrinks. */
+    rttTolerance: 1.5,
   },
-  /** `'gradient2'`: as Netflix's `Gradient2Limit`, in sampling windows of at least 100 ms. */
+  /**
+   * `'gradient2'`: as Netflix's `Gradient2Limit`, in sampling windows of at least 100 ms, but a
+   * lowest limit of 1 rather than 20 (a dependency's capacity may be lower than 20).
+   */
   gradient2: {
     /** The limit before any call is observed. */
     initialLimit: 20,
     /** The lowest the limit may go. */
-    minLimit: 20,
+    minLimit: 1,
     /** The highest the limit may go. */
     maxLimit: 200,
     /** Weight of each new estimate against the current limit. */
@@ -191,6 +204,7 @@ export const adaptiveConcurrencyLimiterOptionsSchema = z.strictObject({
   successThreshold: positiveInt.optional(),
   failureThreshold: positiveInt.optional(),
   backoffRatio: z.number().min(0.5, { message: 'must be ≥ 0.5' }).lt(1, { message: 'must be < 1' }).optional(),
+  latencyThresholdMs: positiveDurationMs.optional(),
   smoothing: z.number().gt(0, { message: 'must be > 0' }).max(1, { message: 'must be ≤ 1' }).optional(),
   rttTolerance: z.number().finite().min(1, { message: 'must be ≥ 1' }).optional(),
   longWindow: positiveInt.optional(),
@@ -210,7 +224,8 @@ const ALGORITHM_ONLY: Readonly<Record<string, readonly LimitAlgorithmName[]>> = 
   failureThreshold: ['aimd'],
   backoffRatio: ['aimd'],
   smoothing: ['gradient2', 'vegas'],
-  rttTolerance: ['gradient2'],
+  latencyThresholdMs: ['aimd'],
+  rttTolerance: ['gradient2', 'aimd'],
   longWindow: ['gradient2'],
   queueSize: ['gradient2'],
   probeMultiplier: ['vegas'],

@@ -19,6 +19,17 @@ export interface VegasSettings {
 /** What a sample with a drop multiplies the limit by (before smoothing). */
 const DROP_RATIO = 0.9;
 
+/** What a probe multiplies the limit by, so that the dependency's queue drains while it measures. */
+const PROBE_RATIO = 0.5;
+
+/** A probe of the no-load round-trip time under way. */
+interface Probe {
+  /** The limit before the probe, restored after it. */
+  readonly restoreTo: number;
+  /** Whether the sample of the calls admitted before the cut has passed. */
+  settled: boolean;
+}
+
 /** `max(1, ⌊log10(limit)⌋)`: Netflix's `Log10RootFunction`, the step by which Vegas moves. */
 function log10Root(limit: number): number {
   return Math.max(1, Math.floor(Math.log10(limit)));
@@ -39,11 +50,20 @@ function log10Root(limit: number): number {
  * then `limit × (1 − smoothing) + new × smoothing`, within `[minLimit, maxLimit]`. A drop lowers
  * the limit by `step`. A success that started with less than half the limit in flight leaves the
  * limit alone. Every `probeMultiplier × limit` samples (times a random factor in [0.5, 1), so
- * that clients do not probe together) the next round-trip time becomes the new `noLoad`, so
- * that a dependency that became slower for good is not read as queueing for ever.
+ * that clients do not probe together) it probes: it halves the limit, skips the next sample (of
+ * calls admitted before the cut), takes the one after as the new `noLoad` and restores the
+ * limit, so that a dependency that became slower for good is not read as queueing for ever.
  *
- * Unlike Netflix's code, a drop's round-trip time is not a sample: a fast failure would set
- * `noLoad` near zero and make every later call look queued.
+ * Two changes to Netflix's code:
+ * - a drop's round-trip time is not a sample: a fast failure would set `noLoad` near zero and
+ *   make every later call look queued;
+ * - Netflix's probe takes the next round trip as `noLoad` at the current limit, where under
+ *   sustained overload it includes the queue the limit allows: each probe then raises the limit
+ *   by the allowed queue, and the limit creeps. Measuring under half the limit (as Envoy's
+ *   adaptive concurrency filter measures its minimum round trip at a low fixed concurrency)
+ *   drains that queue first.
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/adaptive_concurrency_filter
  *
  * Cost: O(1) per sample, a few numbers of memory.
  *
@@ -58,6 +78,8 @@ export class VegasLimit implements LimitAlgorithm {
   #noLoadRtt = 0;
   #probeCount = 0;
   #probeJitter: number;
+  /** The probe under way, if any. */
+  #probe: Probe | undefined;
 
   constructor(settings: VegasSettings) {
     this.#settings = settings;
@@ -70,11 +92,12 @@ export class VegasLimit implements LimitAlgorithm {
     const estimate = this.#estimate;
     if (dropped) return this.#set(estimate * DROP_RATIO, 'drop');
     if (!(rttMs > 0)) return this.limit;
+    if (this.#probe !== undefined) return this.#probeStep(rttMs);
     if (this.#probeJitter * this.#settings.probeMultiplier * estimate <= ++this.#probeCount) {
       this.#probeJitter = this.#nextJitter();
       this.#probeCount = 0;
-      this.#noLoadRtt = rttMs;
-      return this.limit;
+      this.#probe = { restoreTo: estimate, settled: false };
+      return this.#set(Math.max(1, estimate * PROBE_RATIO), 'latency', 1);
     }
     if (this.#noLoadRtt === 0 || rttMs < this.#noLoadRtt) {
       this.#noLoadRtt = rttMs;
@@ -89,10 +112,26 @@ export class VegasLimit implements LimitAlgorithm {
     return this.limit;
   }
 
-  #set(target: number, reason: LimitChangeReason): number {
+  /**
+   * One sample of a probe: the first, of calls admitted before the cut, is skipped; the second,
+   * of calls admitted under the cut limit, gives the new no-load time, and the limit returns to
+   * where it was.
+   */
+  #probeStep(rttMs: number): number {
+    const probe = this.#probe as Probe;
+    if (!probe.settled) {
+      probe.settled = true;
+      return this.limit;
+    }
+    this.#probe = undefined;
+    this.#noLoadRtt = rttMs;
+    return this.#set(probe.restoreTo, 'latency', 1);
+  }
+
+  #set(target: number, reason: LimitChangeReason, smoothing = this.#settings.smoothing): number {
     const settings = this.#settings;
     const estimate = this.#estimate;
-    const next = clamp(estimate * (1 - settings.smoothing) + target * settings.smoothing, settings.minLimit, settings.maxLimit);
+    const next = clamp(estimate * (1 - smoothing) + target * smoothing, settings.minLimit, settings.maxLimit);
     this.#estimate = next;
     const limit = Math.floor(next);
     if (limit !== this.limit) {

@@ -55,6 +55,10 @@ const HEALTH_AT: Readonly<Record<LoadLevel, PatternHealth>> = {
  * - The load is the larger of the occupancy, `(inFlight + queued) / (maxInFlight + maxQueue)`,
  *   and the signal pressure: each configured Node load signal (event-loop delay p99, event-loop
  *   utilization, heap used ratio) over its maximum, sampled every `sampleIntervalMs`.
+ * - With the default `priorityThresholds`, calls of the default priority (`normal`), `high` and
+ *   `critical` are admitted until every slot (and queue place) is taken, and `low` ones until half
+ *   are: `maxInFlight` is reached by ordinary traffic. Lower thresholds keep room for the higher
+ *   priorities.
  * - An admitted call runs at once while fewer than `maxInFlight` run; otherwise it waits in the
  *   queue, served `critical` first and FIFO within a priority, until a slot frees, its caller
  *   aborts (it leaves at once with the caller's reason and never runs), its deadline passes or

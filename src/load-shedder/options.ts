@@ -24,9 +24,13 @@ import type { LoadSignalSource } from './load-signals';
 export interface PriorityThresholds {
   /** `low` calls are admitted while the load is below this. @defaultValue 0.5 */
   low?: number;
-  /** `normal` calls are admitted while the load is below this. @defaultValue 0.75 */
+  /**
+   * `normal` calls (the default priority) are admitted while the load is below this: at 1, they
+   * may take every slot (and queue place). Lower it to keep room for `high` and `critical` calls.
+   * @defaultValue 1
+   */
   normal?: number;
-  /** `high` calls are admitted while the load is below this. @defaultValue 0.9 */
+  /** `high` calls are admitted while the load is below this. @defaultValue 1 */
   high?: number;
   /** `critical` calls are admitted while the load is below this. @defaultValue 1 */
   critical?: number;
@@ -83,10 +87,10 @@ export const LOAD_SHEDDER_DEFAULTS = {
   priorityThresholds: {
     /** `low` calls are shed from half load. */
     low: 0.5,
-    /** `normal` calls from three quarters. */
-    normal: 0.75,
-    /** `high` calls from nine tenths. */
-    high: 0.9,
+    /** `normal` calls (the default priority) only when full: `maxInFlight` is theirs to reach. */
+    normal: 1,
+    /** `high` calls only when full. */
+    high: 1,
     /** `critical` calls only when full. */
     critical: 1,
   },

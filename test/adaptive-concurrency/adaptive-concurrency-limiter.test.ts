@@ -508,10 +508,11 @@ describe('AdaptiveConcurrencyLimiter events, registry and config', () => {
   it('starts each algorithm at its default limit, moved into the limits that are set', () => {
     const limit = (options: ConstructorParameters<typeof AdaptiveConcurrencyLimiter>[0]) =>
       new AdaptiveConcurrencyLimiter({ registry: false, ...options }).limit;
+    expect(limit({})).toBe(20);
     expect(limit({ algorithm: 'gradient2' })).toBe(20);
     expect(limit({ algorithm: 'vegas' })).toBe(20);
     expect(limit({ initialLimit: 5 })).toBe(5);
-    expect(limit({ maxLimit: 50 })).toBe(50);
+    expect(limit({ maxLimit: 10 })).toBe(10);
     expect(limit({ algorithm: 'vegas', minLimit: 30 })).toBe(30);
   });
 
@@ -526,6 +527,7 @@ describe('AdaptiveConcurrencyLimiter events, registry and config', () => {
         captureRejectionStacks: 'yes' as never,
         backoffRatio: 1,
         successThreshold: 0,
+        latencyThresholdMs: 0,
         name: '',
         clock: {} as never,
         maxLimt: 10,
@@ -542,6 +544,7 @@ describe('AdaptiveConcurrencyLimiter events, registry and config', () => {
           'captureRejectionStacks',
           'clock',
           'initialLimit',
+          'latencyThresholdMs',
           'maxLimit',
           'maxLimt',
           'maxWaitMs',
@@ -567,7 +570,12 @@ describe('AdaptiveConcurrencyLimiter events, registry and config', () => {
     expect(() => new AdaptiveConcurrencyLimiter({ algorithm: 'vegas', successThreshold: 3 })).toThrow(
       /successThreshold: applies to algorithm 'aimd' only, not 'vegas'/,
     );
-    expect(() => new AdaptiveConcurrencyLimiter({ rttTolerance: 2 })).toThrow(/rttTolerance: applies to algorithm 'gradient2' only, not 'aimd'/);
+    expect(() => new AdaptiveConcurrencyLimiter({ algorithm: 'vegas', rttTolerance: 2 })).toThrow(
+      /rttTolerance: applies to algorithm 'gradient2' and 'aimd' only, not 'vegas'/,
+    );
+    expect(() => new AdaptiveConcurrencyLimiter({ algorithm: 'gradient2', latencyThresholdMs: 50 })).toThrow(
+      /latencyThresholdMs: applies to algorithm 'aimd' only, not 'gradient2'/,
+    );
     expect(() => new AdaptiveConcurrencyLimiter({ algorithm: 'aimd', smoothing: 0.5, minWindowMs: 10 })).toThrow(
       /smoothing: applies to algorithm 'gradient2' and 'vegas' only/,
     );

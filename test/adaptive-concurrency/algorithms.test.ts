@@ -11,7 +11,7 @@ import { VegasLimit, type VegasSettings } from '../../src/adaptive-concurrency/v
 
 describe('AimdLimit', () => {
   const aimd = (overrides: Partial<ConstructorParameters<typeof AimdLimit>[0]> = {}) =>
-    new AimdLimit({ initialLimit: 10, minLimit: 1, maxLimit: 100, successThreshold: 2, failureThreshold: 1, backoffRatio: 0.9, ...overrides });
+    new AimdLimit({ initialLimit: 10, minLimit: 1, maxLimit: 100, successThreshold: 2, failureThreshold: 1, backoffRatio: 0.9, rttTolerance: 1.5, latencyThresholdMs: Infinity, ...overrides });
 
   it('adds 1 per successThreshold successes near the limit, and ignores successes far below it', () => {
     const limit = aimd();
@@ -51,6 +51,31 @@ describe('AimdLimit', () => {
     expect(limit.update(1, 10, true, 5)).toBe(9);
   });
 
+  it('cuts the limit once the average round trip exceeds rttTolerance × the fastest, once per round trip', () => {
+    const limit = aimd({ initialLimit: 20, successThreshold: 100 });
+    expect(limit.update(10, 20, false, 0)).toBe(20);
+    expect(limit.update(40, 20, false, 1)).toBe(20); // one slow call: the average is 13 ms, within 15
+    expect(limit.update(40, 20, false, 2)).toBe(18); // the average is 15.7 ms
+    expect(limit.reason).toBe('latency');
+    expect(limit.update(40, 20, false, 30)).toBe(18); // started before the cut at 42
+    expect(limit.update(40, 18, false, 43)).toBe(16);
+  });
+
+  it('cuts the limit on a success slower than latencyThresholdMs', () => {
+    const limit = aimd({ initialLimit: 20, latencyThresholdMs: 50, rttTolerance: 100 });
+    expect(limit.update(40, 20, false, 0)).toBe(20);
+    expect(limit.update(51, 20, false, 1)).toBe(18);
+  });
+
+  it('takes a slow success at minLimit as the new fastest round trip: the dependency got slower for good', () => {
+    const limit = aimd({ initialLimit: 2, minLimit: 2, successThreshold: 1 });
+    limit.update(10, 0, false, 0);
+    limit.update(40, 0, false, 1);
+    expect(limit.update(40, 2, false, 2)).toBe(2); // average 15.7 ms at the floor: it becomes the fastest
+    expect(limit.update(16, 2, false, 50)).toBe(3); // the average 15.7 ms is within 1.5 × 15.7 ms
+    expect(limit.reason).toBe('success');
+  });
+
   it('stays within minLimit and maxLimit', () => {
     const limit = aimd({ initialLimit: 3, minLimit: 2, maxLimit: 4, successThreshold: 1, backoffRatio: 0.5 });
     for (let i = 0; i < 5; i++) limit.update(1, 4, false, i);
@@ -77,12 +102,18 @@ describe('Gradient2Limit', () => {
     return limit;
   };
 
-  it('grows by queueSize × smoothing per sample while round trips stay within the tolerance', () => {
+  it('grows by queueSize × smoothing per sample while round trips are no slower than the long-term average', () => {
     const limit = warmed(10);
     expect(limit.limit).toBe(20);
     expect(limit.update(10, 20, false)).toBe(20); // 20.8
-    expect(limit.update(14, 20, false)).toBe(21); // 21.6: 14 ms is within 1.5 × 10 ms
+    expect(limit.update(9, 20, false)).toBe(21); // 21.6
     expect(limit.reason).toBe('latency');
+  });
+
+  it('holds the limit while round trips are slower than the long-term average but within the tolerance', () => {
+    const limit = warmed(10);
+    // 14 ms is within 1.5 × 10 ms: no shrinking, but no queue allowance either (it would creep)
+    for (let i = 0; i < 100; i++) expect(limit.update(14, 20, false)).toBe(20);
   });
 
   it('shrinks in proportion to the gradient, by at most half the smoothing, with no queue allowance', () => {
@@ -178,13 +209,15 @@ describe('VegasLimit', () => {
     expect(measured(10, { smoothing: 0.5 }).update(10, 20, false)).toBe(23);
   });
 
-  it('takes the next round trip as the no-load time every probeMultiplier × limit × jitter samples', () => {
+  it('probes every probeMultiplier × limit × jitter samples: halves the limit, skips a sample, takes the next as the no-load time', () => {
     // jitter 0.5: probes when the samples since the last probe reach 0.5 × 1 × limit
     const limit = measured(10, { random: () => 0, probeMultiplier: 1, initialLimit: 10 });
     expect(limit.update(40, 10, false)).toBe(9); // sample 2 of 5: queue ⌈10 × 0.75⌉ = 8 > beta 6
     expect(limit.update(40, 10, false)).toBe(8); // sample 3 of 4.5: queue 7 > beta
-    expect(limit.update(40, 10, false)).toBe(8); // sample 4 of 4: probe, 40 ms becomes the no-load time
-    expect(limit.update(40, 10, false)).toBe(14); // no queue against 40 ms: +6
+    expect(limit.update(40, 10, false)).toBe(4); // sample 4 of 4: the probe halves the limit
+    expect(limit.update(40, 10, false)).toBe(4); // calls admitted before the cut: skipped
+    expect(limit.update(12, 4, false)).toBe(8); // under the cut: 12 ms is the no-load time, the limit returns
+    expect(limit.update(12, 8, false)).toBe(14); // no queue against 12 ms: +6
   });
 
   it('stays within minLimit and maxLimit', () => {

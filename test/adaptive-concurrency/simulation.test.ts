@@ -1,9 +1,12 @@
 /**
  * Proves each algorithm against the simulated server of simulation.ts: the limit must settle
  * within ±25 % of the server's capacity from far below and far above it, and follow the capacity
- * down when it halves. bench/adaptive-plot.ts draws the same runs into docs/images/.
+ * down when it halves; then under sustained open-loop overload (overload-simulation.ts).
+ * bench/adaptive-plot.ts draws the same runs into docs/images/.
  */
 import { describe, expect, it } from 'vitest';
+import type { LimitAlgorithmName } from '../../src/adaptive-concurrency/index';
+import { OVERLOAD_SERVER, simulateOverload, type OverloadScenario, type OverloadTrace } from './overload-simulation';
 import { DEFAULT_SERVER, HALVING_AT_MS, scenarios, simulate, type Trace } from './simulation';
 
 /** Every recorded limit between `fromMs` (inclusive) and `toMs` (inclusive) is within ±25 % of `capacity`. */
@@ -43,5 +46,56 @@ describe.each(['aimd', 'gradient2', 'vegas'] as const)('%s against a server of c
     expect(meanLimit(trace, HALVING_AT_MS + 4_000, runs.capacityHalves.durationMs)).toBeLessThan(
       0.6 * meanLimit(trace, HALVING_AT_MS / 2, HALVING_AT_MS),
     );
+  });
+});
+
+/**
+ * Sustained overload, open loop (overload-simulation.ts): requests keep arriving at 2× and 4× what
+ * the dependency serves, for 60 simulated seconds, and the capacity halves in a second run. The
+ * limit must stay near the dependency's concurrency (no creep), and the goodput near its capacity.
+ * The band is wider than above: each algorithm lets latency rise to its tolerance before it
+ * shrinks (`'aimd'` and `'gradient2'` 1.5× the base latency, `'vegas'` alpha to beta queued calls),
+ * and in this dependency latency grows with concurrency, so the limit settles up to 1.5× (plus
+ * one call of rounding) above the concurrency.
+ */
+const OVERLOAD_MS = 60_000;
+const HALVES_AT_MS = 30_000;
+
+/** Every recorded limit from `fromMs` to `toMs` is within [0.5, 1.6] × `concurrency`. */
+function expectNearConcurrency(trace: OverloadTrace, fromMs: number, toMs: number, concurrency: number): void {
+  const window = trace.points.filter((point) => point.timeMs >= fromMs && point.timeMs <= toMs);
+  expect(window.length).toBeGreaterThan(20);
+  const outside = window.filter((point) => point.limit < 0.5 * concurrency || point.limit > 1.6 * concurrency);
+  expect(outside.map(({ timeMs, limit }) => `${limit} at ${timeMs} ms`)).toEqual([]);
+}
+
+/** The p-th percentile of `values`. */
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
+}
+
+const overload = (algorithm: LimitAlgorithmName, load: number, capacityChanges: OverloadScenario['capacityChanges'] = []) =>
+  simulateOverload({ algorithm, ...OVERLOAD_SERVER, load, capacityChanges, durationMs: OVERLOAD_MS, sampleEveryMs: 100 });
+
+describe.each(['aimd', 'gradient2', 'vegas'] as const)('%s under sustained open-loop overload (capacity 20, 1,000 calls/s)', (algorithm) => {
+  const servedPerSecond = 1_000;
+
+  it.each([2, 4])('keeps its limit near the concurrency for 60 s at %d× the capacity, with goodput of at least 97 percent of the capacity and p99 ≤ 2× the base latency', async (load) => {
+    const trace = await overload(algorithm, load);
+    expectNearConcurrency(trace, 2_000, OVERLOAD_MS, OVERLOAD_SERVER.capacity);
+    const seconds = trace.goodputPerSecond.slice(2);
+    expect(seconds.reduce((sum, goodput) => sum + goodput, 0)).toBeGreaterThanOrEqual(0.97 * servedPerSecond * seconds.length);
+    expect(seconds.filter((goodput) => goodput < 0.9 * servedPerSecond)).toEqual([]);
+    expect(percentile(trace.latencies, 0.99)).toBeLessThanOrEqual(2 * OVERLOAD_SERVER.baseLatencyMs);
+  });
+
+  it.each([2, 4])('follows the capacity down within 5 s when it halves at %d× load, without a goodput collapse', async (load) => {
+    const half = OVERLOAD_SERVER.capacity / 2;
+    const trace = await overload(algorithm, load, [{ atMs: HALVES_AT_MS, capacity: half }]);
+    expectNearConcurrency(trace, 2_000, HALVES_AT_MS, OVERLOAD_SERVER.capacity);
+    expectNearConcurrency(trace, HALVES_AT_MS + 5_000, OVERLOAD_MS, half);
+    const after = trace.goodputPerSecond.slice(HALVES_AT_MS / 1_000);
+    expect(after.filter((goodput) => goodput < 0.9 * (servedPerSecond / 2))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Priority } from '../../src/index';
 import { LoadShedError, LoadShedder } from '../../src/load-shedder/index';
+import { TIERED_THRESHOLDS } from './support';
 
 const PRIORITIES: Priority[] = ['low', 'normal', 'high', 'critical'];
 
@@ -19,7 +20,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('LoadShedder under real concurrency', () => {
   it('sheds 1,000 mixed-priority calls arriving at once low first, then normal, high and critical last', async () => {
-    const shedder = new LoadShedder({ registry: false, maxInFlight: 100 });
+    const shedder = new LoadShedder({ registry: false, maxInFlight: 100, priorityThresholds: TIERED_THRESHOLDS });
     const next = random(1);
     let running = 0;
     let maxRunning = 0;
@@ -68,7 +69,7 @@ describe('LoadShedder under real concurrency', () => {
   it('keeps in-flight ≤ maxInFlight and queue ≤ maxQueue, and sheds each call exactly when its priority is over its threshold, across 1,000 interleaved calls', async () => {
     const maxInFlight = 50;
     const maxQueue = 50;
-    const shedder = new LoadShedder({ registry: false, maxInFlight, maxQueue });
+    const shedder = new LoadShedder({ registry: false, maxInFlight, maxQueue, priorityThresholds: TIERED_THRESHOLDS });
     const next = random(7);
     let running = 0;
     let maxRunning = 0;
@@ -99,7 +100,7 @@ describe('LoadShedder under real concurrency', () => {
       await tick();
     }
     const outcomes = await Promise.all(arrivals.map((arrival) => arrival.result));
-    const thresholds: Record<Priority, number> = { low: 0.5, normal: 0.75, high: 0.9, critical: 1 };
+    const thresholds: Record<Priority, number> = TIERED_THRESHOLDS;
     arrivals.forEach(({ priority, occupied }, index) => {
       const load = occupied / (maxInFlight + maxQueue);
       expect(outcomes[index], `call ${index} (${priority}) at load ${load}`).toBe(load >= thresholds[priority] ? 'shed' : 'ran');

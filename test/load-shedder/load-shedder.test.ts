@@ -15,7 +15,7 @@ import {
 } from '../../src/index';
 import { LoadLevel, LoadShedError, LoadShedder, type LoadShedderRejectedEvent } from '../../src/load-shedder/index';
 import { ManualClock } from '../support/manual-clock';
-import { HeldCalls, outcome, shedderOnClock } from './support';
+import { HeldCalls, outcome, shedderOnClock, TIERED_THRESHOLDS } from './support';
 
 afterEach(() => setLogger());
 
@@ -56,8 +56,24 @@ describe('LoadShedder admission', () => {
     expect(shedder.loadLevel).toBe('normal');
   });
 
-  it('sheds low first and critical last as in-flight calls rise (default thresholds 0.5, 0.75, 0.9, 1)', async () => {
+  it('runs maxInFlight calls of the default priority at once, and sheds low ones from half of it (default thresholds)', async () => {
     const { shedder } = shedderOnClock({ maxInFlight: 20 });
+    const calls = new HeldCalls();
+    const results = Array.from({ length: 20 }, () => outcome(shedder.execute(calls.hold('ran'))));
+    expect(shedder.inFlight).toBe(20);
+    expect(await outcome(shedder.execute(calls.hold('ran')))).toBe('shed');
+    expect(await outcome(shedder.execute(calls.hold('ran'), { priority: 'critical' }))).toBe('shed');
+    await calls.release(10);
+    expect(shedder.inFlight).toBe(10);
+    expect(await outcome(shedder.execute(calls.hold('ran'), { priority: 'low' }))).toBe('shed');
+    results.push(outcome(shedder.execute(calls.hold('ran'), { priority: 'normal' })));
+    expect(shedder.loadLevel).toBe(LoadLevel.Elevated);
+    await calls.release(11);
+    expect(await Promise.all(results)).toEqual(Array(21).fill('ran'));
+  });
+
+  it('sheds low first and critical last as in-flight calls rise (thresholds 0.5, 0.75, 0.9, 1)', async () => {
+    const { shedder } = shedderOnClock({ maxInFlight: 20, priorityThresholds: TIERED_THRESHOLDS });
     const calls = new HeldCalls();
     const seen: Record<number, Priority[]> = {};
     for (let inFlight = 0; inFlight <= 20; inFlight++) {
@@ -72,7 +88,7 @@ describe('LoadShedder admission', () => {
   });
 
   it('counts queued calls in the occupancy: (inFlight + queued) / (maxInFlight + maxQueue)', async () => {
-    const { shedder } = shedderOnClock({ maxInFlight: 4, maxQueue: 4 });
+    const { shedder } = shedderOnClock({ maxInFlight: 4, maxQueue: 4, priorityThresholds: TIERED_THRESHOLDS });
     const calls = new HeldCalls();
     const results = [];
     for (let i = 0; i < 4; i++) results.push(outcome(shedder.execute(calls.hold('ran'), { priority: 'low' })));
@@ -112,7 +128,7 @@ describe('LoadShedder admission', () => {
   });
 
   it('names in loadLevel what an arriving call would be shed for, and emits loadLevelChange on every change', async () => {
-    const { shedder, levels } = shedderOnClock({ maxInFlight: 4 });
+    const { shedder, levels } = shedderOnClock({ maxInFlight: 4, priorityThresholds: TIERED_THRESHOLDS });
     const calls = new HeldCalls();
     const seen: string[] = [shedder.loadLevel];
     for (let i = 0; i < 4; i++) {
@@ -417,7 +433,7 @@ describe('LoadShedder events, exceptions and stats', () => {
 
   it('reports its level as health state, healthy at normal and elevated, unhealthy at high and critical', async () => {
     const registry = new Registry();
-    const shedder = new LoadShedder({ name: 'health-shedder', registry, maxInFlight: 4 });
+    const shedder = new LoadShedder({ name: 'health-shedder', registry, maxInFlight: 4, priorityThresholds: TIERED_THRESHOLDS });
     const calls = new HeldCalls();
     const seen: Array<[string, unknown, string]> = [];
     for (let i = 0; i <= 4; i++) {
@@ -507,7 +523,7 @@ describe('LoadShedder events, exceptions and stats', () => {
 
   it('returns plain JSON data from stats() and joins its registry', async () => {
     const registry = new Registry();
-    const shedder = new LoadShedder({ name: 'stats-shedder', registry, maxInFlight: 2, maxQueue: 2 });
+    const shedder = new LoadShedder({ name: 'stats-shedder', registry, maxInFlight: 2, maxQueue: 2, priorityThresholds: TIERED_THRESHOLDS });
     const calls = new HeldCalls();
     for (const priority of ['critical', 'critical', 'high'] as const) void shedder.execute(calls.hold(), { priority });
     await outcome(shedder.execute(() => 'never', { priority: 'low' }));
@@ -615,10 +631,10 @@ describe('LoadShedder options', () => {
   });
 
   it('rejects thresholds that decrease from low to critical, defaults filled in', () => {
-    expect(invalid({ maxInFlight: 1, priorityThresholds: { low: 0.8 } }).issues).toEqual([
+    expect(invalid({ maxInFlight: 1, priorityThresholds: { normal: 0.8, high: 0.7 } }).issues).toEqual([
       {
         path: 'priorityThresholds',
-        message: 'must not decrease from low to critical (defaults filled in), got low 0.8, normal 0.75, high 0.9, critical 1',
+        message: 'must not decrease from low to critical (defaults filled in), got low 0.5, normal 0.8, high 0.7, critical 1',
       },
     ]);
   });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setLogger, systemClock, type Clock, type TimerHandle } from '../../src/index';
 import { LoadShedder, type LoadSignalsOptions, type LoadShedderRejectedEvent } from '../../src/load-shedder/index';
 import { ManualClock } from '../support/manual-clock';
-import { FakeSignals, HeldCalls, outcome, shedderOnClock } from './support';
+import { FakeSignals, HeldCalls, outcome, shedderOnClock, TIERED_THRESHOLDS } from './support';
 
 afterEach(() => setLogger());
 
@@ -14,7 +14,7 @@ const run = promisify(execFile);
 /** A shedder watching fake signals sampled every 100 ms of a manual clock. */
 function watching(signals: Omit<LoadSignalsOptions, 'source'>, maxInFlight = 100) {
   const source = new FakeSignals();
-  const setup = shedderOnClock({ maxInFlight, signals: { sampleIntervalMs: 100, source, ...signals } });
+  const setup = shedderOnClock({ maxInFlight, priorityThresholds: TIERED_THRESHOLDS, signals: { sampleIntervalMs: 100, source, ...signals } });
   return { ...setup, source };
 }
 
@@ -135,6 +135,7 @@ describe('LoadShedder load signals', () => {
         registry: false,
         clock,
         maxInFlight: 10,
+        priorityThresholds: TIERED_THRESHOLDS,
         signals: { maxEventLoopDelayMs: 100, sampleIntervalMs: 100, source },
       });
       disposed = shedder;

@@ -3,6 +3,12 @@ import type { LoadShedderOptions, LoadSignalReader, LoadSignalSource } from '../
 import { LoadShedder } from '../../src/load-shedder/index';
 import { ManualClock } from '../support/manual-clock';
 
+/**
+ * Thresholds that give each priority an occupancy of its own (the defaults shed `normal`, `high`
+ * and `critical` only when full), for the tests of how the tiers are shed in turn.
+ */
+export const TIERED_THRESHOLDS = { low: 0.5, normal: 0.75, high: 0.9, critical: 1 } as const;
+
 /** A shedder on a manual clock, outside the default registry, recording its level changes. */
 export function shedderOnClock(options: LoadShedderOptions) {
   const clock = new ManualClock();
