@@ -185,9 +185,11 @@ export const rateLimiterCrossCheck: CrossFieldCheck = (input) => {
     for (const field of own) {
       if (has(field)) issues.push({ path: field, message: `give either ${own.join(' and ')}, or limits, not both` });
     }
-    if (bucket) {
-      (input['limits'] as readonly object[]).forEach((entry, index) => {
-        if (!('burst' in entry)) {
+    const limits = input['limits'];
+    // Raw input: an entry that is no object is the schema's to report.
+    if (bucket && Array.isArray(limits)) {
+      limits.forEach((entry: unknown, index) => {
+        if (typeof entry === 'object' && entry !== null && !('burst' in entry)) {
           issues.push({
             path: `limits.${index}`,
             message: "must be { rate, burst } with algorithm: 'token-bucket'; to mix it with buckets, count windows with 'sliding-log' or 'sliding-window'",

@@ -97,6 +97,13 @@ describe('RateLimiter options', () => {
     expect(message).toMatch(/use expectedInstances with limits/);
   });
 
+  it("rejects a token-bucket limits that is not a list of objects with a ConfigError naming the field, not a TypeError", () => {
+    const notAList = configErrorOf(() => new RateLimiter({ algorithm: 'token-bucket', limits: 5 } as never));
+    expect(notAList.paths).toEqual(['limits']);
+    const badEntries = configErrorOf(() => new RateLimiter({ algorithm: 'token-bucket', limits: [null, 3] } as never));
+    expect(badEntries.paths).toEqual(['limits.0', 'limits.1']);
+  });
+
   it('rejects invalid MemoryStore options', () => {
     const { paths } = configErrorOf(() => new MemoryStore({ maxKeys: 0, clock: 5, size: 1 } as never));
     expect(paths).toEqual(['clock', 'maxKeys', 'size']);
