@@ -104,6 +104,21 @@ describe('RateLimiter options', () => {
     expect(badEntries.paths).toEqual(['limits.0', 'limits.1']);
   });
 
+  it('rejects two token buckets in limits that refill in the same time, naming the second (they would share a RedisStore key)', () => {
+    const { paths, message } = configErrorOf(
+      () =>
+        new RateLimiter({
+          limits: [
+            { rate: { tokens: 1, perMs: 500 }, burst: 2 },
+            { limit: 5, windowMs: 1_000 },
+            { rate: { tokens: 10, perMs: 1_000 }, burst: 10 },
+          ],
+        }),
+    );
+    expect(paths).toEqual(['limits.2']);
+    expect(message).toMatch(/limits\.2: refills in 1000 ms, as limits\.0 does/);
+  });
+
   it('rejects invalid MemoryStore options', () => {
     const { paths } = configErrorOf(() => new MemoryStore({ maxKeys: 0, clock: 5, size: 1 } as never));
     expect(paths).toEqual(['clock', 'maxKeys', 'size']);
