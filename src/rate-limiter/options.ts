@@ -185,9 +185,11 @@ export const rateLimiterCrossCheck: CrossFieldCheck = (input) => {
     for (const field of own) {
       if (has(field)) issues.push({ path: field, message: `give either ${own.join(' and ')}, or limits, not both` });
     }
-    if (bucket) {
-      (input['limits'] as readonly object[]).forEach((entry, index) => {
-        if (!('burst' in entry)) {
+    const limits = input['limits'];
+    // Raw input: an entry that is no object is the schema's to report.
+    if (bucket && Array.isArray(limits)) {
+      limits.forEach((entry: unknown, index) => {
+        if (typeof entry === 'object' && entry !== null && !('burst' in entry)) {
           issues.push({
             path: `limits.${index}`,
             message: "must be { rate, burst } with algorithm: 'token-bucket'; to mix it with buckets, count windows with 'sliding-log' or 'sliding-window'",
@@ -200,6 +202,7 @@ export const rateLimiterCrossCheck: CrossFieldCheck = (input) => {
     if (!has(first)) issues.push({ path: first, message: `is required (with ${second}) unless limits is given` });
     if (!has(second)) issues.push({ path: second, message: `is required (with ${first}) unless limits is given` });
   }
+  if (Array.isArray(input['limits'])) issues.push(...sameRefillTimes(input['limits']));
   if (has('maxWaitMs') && input['mode'] !== 'wait') {
     issues.push({ path: 'maxWaitMs', message: "applies only with mode: 'wait'" });
   }
@@ -213,3 +216,32 @@ export const rateLimiterCrossCheck: CrossFieldCheck = (input) => {
   }
   return issues;
 };
+
+/**
+ * The buckets of `limits` that refill in the same time as an earlier one. Of two such buckets the
+ * larger never binds (it holds more and refills faster), and a RedisStore names a bucket's key by
+ * its refill time: both would write one key, each with its own interval, and the smaller would
+ * then admit more than it allows.
+ */
+function sameRefillTimes(limits: readonly unknown[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const firstByRefillMs = new Map<number, number>();
+  limits.forEach((entry, index) => {
+    const refillMs = refillTimeOf(entry);
+    if (refillMs === undefined) return;
+    const first = firstByRefillMs.get(refillMs);
+    if (first === undefined) firstByRefillMs.set(refillMs, index);
+    else issues.push({ path: `limits.${index}`, message: `refills in ${refillMs} ms, as limits.${first} does: give each bucket its own refill time (burst × perMs / tokens)` });
+  });
+  return issues;
+}
+
+/** A raw `limits` entry's refill time (`burst × perMs / tokens`) when it is a well-formed bucket. */
+function refillTimeOf(entry: unknown): number | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { rate, burst } = entry as { rate?: unknown; burst?: unknown };
+  if (typeof burst !== 'number' || typeof rate !== 'object' || rate === null) return undefined;
+  const { tokens, perMs } = rate as { tokens?: unknown; perMs?: unknown };
+  if (typeof tokens !== 'number' || typeof perMs !== 'number' || !(tokens > 0)) return undefined;
+  return (burst * perMs) / tokens;
+}

@@ -97,6 +97,28 @@ describe('RateLimiter options', () => {
     expect(message).toMatch(/use expectedInstances with limits/);
   });
 
+  it("rejects a token-bucket limits that is not a list of objects with a ConfigError naming the field, not a TypeError", () => {
+    const notAList = configErrorOf(() => new RateLimiter({ algorithm: 'token-bucket', limits: 5 } as never));
+    expect(notAList.paths).toEqual(['limits']);
+    const badEntries = configErrorOf(() => new RateLimiter({ algorithm: 'token-bucket', limits: [null, 3] } as never));
+    expect(badEntries.paths).toEqual(['limits.0', 'limits.1']);
+  });
+
+  it('rejects two token buckets in limits that refill in the same time, naming the second (they would share a RedisStore key)', () => {
+    const { paths, message } = configErrorOf(
+      () =>
+        new RateLimiter({
+          limits: [
+            { rate: { tokens: 1, perMs: 500 }, burst: 2 },
+            { limit: 5, windowMs: 1_000 },
+            { rate: { tokens: 10, perMs: 1_000 }, burst: 10 },
+          ],
+        }),
+    );
+    expect(paths).toEqual(['limits.2']);
+    expect(message).toMatch(/limits\.2: refills in 1000 ms, as limits\.0 does/);
+  });
+
   it('rejects invalid MemoryStore options', () => {
     const { paths } = configErrorOf(() => new MemoryStore({ maxKeys: 0, clock: 5, size: 1 } as never));
     expect(paths).toEqual(['clock', 'maxKeys', 'size']);

@@ -126,7 +126,10 @@ export abstract class MetricsSink {
    * flush from the live instances of `bulwarkRegistry` and kept per process, combined by the
    * multiprocess mode each gauge of the set declares (`live`: summed over the processes alive;
    * `liveall`: one series per live process; `mostrecent` for a queue's depth, which every process
-   * reads from the same Redis). Counts from this call on; a second call is a no-op.
+   * reads from the same Redis). The counters fed by events count from this call on; those read
+   * from an instance's `stats()` (a circuit breaker's calls and refusals, a rate limiter's
+   * decisions) count since the instance was made, as `registerMetrics` does. A second call is a
+   * no-op.
    * @returns this sink
    * @throws ConfigError (from `bulwark`) naming a bad option
    * @example
