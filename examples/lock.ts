@@ -84,7 +84,8 @@ export async function main(url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:
 
     const redis = clients[0] as Redis;
     await redis.del(...Object.values(first.keysFor('invoice:42')));
-    const keysLeft = (await redis.scan('0', 'MATCH', `${prefix}:*`, 'COUNT', 1000))[1].length;
+    let keysLeft = 0;
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) keysLeft += keys.length;
     return { attempts, accepted: store.accepted, refusedStaleWrite, keysLeft };
   } finally {
     await Promise.all([first.dispose(), second.dispose()]);

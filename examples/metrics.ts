@@ -96,7 +96,10 @@ async function runWorker(url: string, prefix: string): Promise<void> {
   });
   // cluster.disconnect() closes the server; the worker then flushes its last numbers and ends.
   cluster.worker?.on('disconnect', () => {
-    void sink.dispose().finally(() => redis.quit());
+    sink
+      .dispose()
+      .catch((error: unknown) => console.error('worker: the last flush failed:', error))
+      .finally(() => redis.disconnect());
   });
 }
 
@@ -111,7 +114,9 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
   for await (const keys of redis.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>) {
     if (keys.length > 0) await redis.del(...keys);
   }
-  return (await redis.scan('0', 'MATCH', pattern, 'COUNT', 1000))[1].length;
+  let left = 0;
+  for await (const keys of redis.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>) left += keys.length;
+  return left;
 }
 
 export async function main(url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'): Promise<MetricsResult> {

@@ -110,7 +110,9 @@ async function cleanUp(redis: Redis, prefix: string): Promise<number> {
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
-  return (await redis.scan('0', 'MATCH', `${prefix}:*`, 'COUNT', 1000))[1].length;
+  let left = 0;
+  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) left += keys.length;
+  return left;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
