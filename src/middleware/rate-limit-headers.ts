@@ -51,7 +51,7 @@ export class RateLimitHeaders {
     windows.forEach((window, index) => {
       const id = sfString(windows.length === 1 ? name : `${name}-${index + 1}`);
       if (!prefixes.has(window.limit)) prefixes.set(window.limit, `${id};r=`);
-      items.push(`${id};q=${window.limit};w=${Math.ceil(window.windowMs / 1000)}`);
+      items.push(`${id};${policyQuota(window.limit, window.windowMs)}`);
     });
     this.#prefixes = prefixes;
     this.#firstPrefix = prefixes.values().next().value as string;
@@ -72,6 +72,18 @@ export class RateLimitHeaders {
       target.setHeader('X-RateLimit-Reset', String(Math.ceil((Date.now() + result.resetMs) / 1000)));
     }
   }
+}
+
+/**
+ * A window's `q=…;w=…`: `w` is whole seconds, so a window of another length (a sub-second window, a
+ * token bucket refilled in 100 ms) is stated at its rate over the next whole second count
+ * (`limit` per 100 ms → `q=10×limit;w=1`), never as `limit` per second, which would say ten times
+ * less than the limiter allows.
+ */
+function policyQuota(limit: number, windowMs: number): string {
+  const seconds = Math.ceil(windowMs / 1000);
+  const quota = seconds * 1000 === windowMs ? limit : Math.floor((limit * seconds * 1000) / windowMs);
+  return `q=${quota};w=${seconds}`;
 }
 
 /** `text` as a Structured Field String: quoted, `"` and `\` escaped, other non-printable ASCII replaced by `_`. */
