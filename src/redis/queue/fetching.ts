@@ -4,6 +4,7 @@
  * @module
  * @internal
  */
+import type { Cluster, Redis } from 'ioredis';
 import type { QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
 import type { Held, Leases } from './leases';
@@ -56,9 +57,7 @@ export class Fetcher {
    */
   async fetch(count: number, acknowledged: readonly Held[]): Promise<FetchReply> {
     const calls = this.#q.calls;
-    const token = `${this.#workerId}:${++this.#fetches}:`;
-    const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, STALLED_ERROR, this.#q.removeOnComplete ? 1 : 0];
-    for (const held of acknowledged) args.push(held.job.id, held.token);
+    const args = this.#args(count, acknowledged);
     let sent: Promise<unknown> | undefined;
     try {
       return fetchReply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))));
@@ -67,6 +66,23 @@ export class Fetcher {
       if (sent !== undefined) void sent.then((late) => this.#leases.release(this.hold(fetchReply(late))), () => {});
       throw error;
     }
+  }
+
+  /**
+   * Sends a fetch of up to `count` jobs, acknowledging nothing, on `connection` (the worker's
+   * blocking connection, right behind its pop), without the breaker or the timeout.
+   * @throws as the Redis call does (a lost reply leaves its jobs to the worker's reclaim)
+   */
+  async fetchOn(connection: Redis | Cluster, count: number): Promise<FetchReply> {
+    return fetchReply(await this.#q.calls.sendOn(connection, 'fetch', this.#keys, this.#args(count, [])));
+  }
+
+  /** The arguments of a fetch: a token prefix of its own, then the completions it carries. */
+  #args(count: number, acknowledged: readonly Held[]): (string | number)[] {
+    const token = `${this.#workerId}:${++this.#fetches}:`;
+    const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, STALLED_ERROR, this.#q.removeOnComplete ? 1 : 0];
+    for (const held of acknowledged) args.push(held.job.id, held.token);
+    return args;
   }
 
   /** Holds the jobs `reply` took: their leases are renewed from now on. */

@@ -83,6 +83,17 @@ export class RedisCalls {
     return (this.redis as unknown as Record<string, Command>)[this.#names[script]]!([...keys, ...args]);
   }
 
+  /**
+   * Sends `script` on `connection` (another connection to the same server or Cluster, such as a
+   * worker's blocking one), defining it there on first use; no breaker, no timeout.
+   */
+  sendOn(connection: Redis | Cluster, script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const name = this.#names[script];
+    const target = connection as unknown as Record<string, Command> & Redis;
+    if (typeof target[name] !== 'function') target.defineCommand(name, { numberOfKeys: SCRIPTS[script].keys, lua: SCRIPTS[script].lua });
+    return target[name]!([...keys, ...args]);
+  }
+
   /** Runs `send` through the breaker and the timeout, first waiting (within the timeout) for the connection. */
   call<T>(send: () => Promise<T>): Promise<T> {
     return this.policy.execute(async () => {

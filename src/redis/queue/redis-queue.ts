@@ -137,6 +137,7 @@ export class RedisQueue implements AsyncDisposable {
       counters: { added: 0, completed: 0, failed: 0, retried: 0, dead: 0, stalled: 0 },
       backoff: backoffOf(DEFAULT_BACKOFF, resolved.backoff as JobBackoff | undefined),
       removeOnComplete: resolved.removeOnComplete ?? false,
+      clientTime: client,
       now: client ? () => String(Date.now()) : () => '',
     };
     this.backpressure =

@@ -23,7 +23,8 @@ const NOT_READY_WAIT_MS = 100;
  * until it is (then pops), at most 100 ms. A pop that
  * neither resolves nor rejects after a reconnect (bullmq #36) is given up a second after its own
  * timeout and its connection replaced; any error ends the wait (the worker then fetches, and its
- * fetch decides whether Redis is away). `close()` disconnects it, which ends a wait at once.
+ * fetch decides whether Redis is away). A wait may carry the worker's next fetch right behind the
+ * pop (`waitThenFetch`). `close()` disconnects it, which ends a wait at once.
  */
 export class WakeWait {
   readonly #redis: Redis | Cluster;
@@ -48,31 +49,65 @@ export class WakeWait {
 
   /** Waits at most `waitMs` for the wake list (at most 100 ms for a connection that is not ready). */
   async wait(waitMs: number): Promise<void> {
+    const connection = await this.#ready(waitMs);
+    if (connection === undefined) return;
+    await this.#unlessStuck(connection, waitMs, this.#pop(connection, waitMs));
+  }
+
+  /**
+   * Waits as {@link WakeWait.wait} does, then runs `fetch` on the same connection: sent right
+   * behind the pop, Redis runs it as soon as the pop returns (whatever the pop answered), which
+   * saves the round trip between waking and fetching.
+   * @returns the fetch's reply, or undefined when the connection was not ready (nothing was sent)
+   * @throws when the fetch was sent and its reply did not come (the connection dropped or hung)
+   */
+  async waitThenFetch<T>(waitMs: number, fetch: (connection: Redis | Cluster) => Promise<T>): Promise<T | undefined> {
+    const connection = await this.#ready(waitMs);
+    if (connection === undefined) return undefined;
+    const popped = this.#pop(connection, waitMs);
+    const fetched = fetch(connection);
+    fetched.catch(() => {});
+    // The fetch's reply comes after the pop's: a pop that hangs holds it up as well.
+    const outcome = await this.#unlessStuck(connection, waitMs, Promise.all([popped, fetched]).then(([, reply]) => reply));
+    if (outcome === NO_REPLY) throw new Error('the blocking connection did not answer');
+    return outcome;
+  }
+
+  /** Pops the wake list on `connection`, waiting at most `waitMs`; resolves however the pop ends. */
+  #pop(connection: Redis | Cluster, waitMs: number): Promise<void> {
+    return connection.blpop(this.#key, Math.max(waitMs, 1) / 1_000).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /** Its connection once ready: at once, or after waiting for it (at most 100 ms); undefined if not ready by then. */
+  async #ready(waitMs: number): Promise<Redis | Cluster | undefined> {
     const connection = this.#connectionInUse();
-    if (connection.status !== 'ready') {
-      const outcome = await readinessOf(connection).wait(Math.min(waitMs, NOT_READY_WAIT_MS));
-      if (outcome === 'timeout') return;
-      if (outcome !== 'ready' || this.#stop.aborted) {
-        await sleep(Math.min(waitMs, NOT_READY_WAIT_MS), this.#stop).catch(() => {});
-        return;
-      }
-    }
-    const popped = connection.blpop(this.#key, Math.max(waitMs, 1) / 1_000);
+    if (connection.status === 'ready') return connection;
+    const outcome = await readinessOf(connection).wait(Math.min(waitMs, NOT_READY_WAIT_MS));
+    if (outcome === 'ready' && !this.#stop.aborted) return connection;
+    if (outcome !== 'timeout') await sleep(Math.min(waitMs, NOT_READY_WAIT_MS), this.#stop).catch(() => {});
+    return undefined;
+  }
+
+  /**
+   * Resolves with what `reply` resolves with, or with NO_REPLY when it has not settled a second
+   * after the pop's own timeout: then the connection is replaced (a pop stuck after a reconnect).
+   */
+  async #unlessStuck<T>(connection: Redis | Cluster, waitMs: number, reply: Promise<T>): Promise<T | typeof NO_REPLY> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
-      popped.then(
-        () => undefined,
-        () => undefined,
-      ),
+      reply,
       new Promise<typeof NO_REPLY>((resolve) => {
         timer = setTimeout(() => resolve(NO_REPLY), waitMs + STUCK_GRACE_MS);
       }),
-    ]);
-    clearTimeout(timer);
+    ]).finally(() => clearTimeout(timer));
     if (outcome === NO_REPLY && !this.#stop.aborted) {
       connection.disconnect();
       this.#connection = undefined;
     }
+    return outcome;
   }
 
   /** Closes its connection; a wait in progress ends at once. */

@@ -158,7 +158,7 @@ export class QueueWorker implements AsyncDisposable {
         continue;
       }
       const acknowledged = outcomes.takeCompletions();
-      let reply: FetchReply;
+      let reply: FetchReply | undefined;
       try {
         reply = await this.#fetcher.fetch(free, acknowledged);
       } catch (error) {
@@ -168,19 +168,30 @@ export class QueueWorker implements AsyncDisposable {
         continue;
       }
       outcomes.acknowledgedByFetch(acknowledged, reply.acknowledged);
-      let taken: number;
-      try {
-        taken = await this.#take(reply);
-        this.#resumed(); // after #take: the jobs just taken are held, so a reclaim keeps them
-      } catch (error) {
-        // Not expected (a job hash written by something else than this queue?): log, go on.
-        const message = 'bulwark: a queue worker could not start the jobs it took; they return when their leases run out';
-        getLogger().error({ err: error, queue: this.#q.name }, message);
-        continue;
+      // While a reply took nothing, wait for work: the wait's own fetch may take some.
+      while (reply !== undefined) {
+        const next = await this.#handle(reply);
+        if (next === 'closed') return;
+        if (next === 'go') break;
+        reply = await this.#block(reply.nextDueMs, free);
       }
-      if (taken < 0) break;
-      if (taken === 0) await this.#block(reply.nextDueMs);
     }
+  }
+
+  /** Handles the jobs of a fetch's reply; says whether the loop goes on, blocks (none was taken), or ends (closing). */
+  async #handle(reply: FetchReply): Promise<'go' | 'block' | 'closed'> {
+    let taken: number;
+    try {
+      taken = await this.#take(reply);
+      this.#resumed(); // after #take: the jobs just taken are held, so a reclaim keeps them
+    } catch (error) {
+      // Not expected (a job hash written by something else than this queue?): log, go on.
+      const message = 'bulwark: a queue worker could not start the jobs it took; they return when their leases run out';
+      getLogger().error({ err: error, queue: this.#q.name }, message);
+      return 'go';
+    }
+    if (taken < 0) return 'closed';
+    return taken === 0 ? 'block' : 'go';
   }
 
   /** Reports the stalled jobs of a fetch reply and starts the jobs it took; returns how many, or -1 when closing. */
@@ -195,10 +206,26 @@ export class QueueWorker implements AsyncDisposable {
     return taken.length;
   }
 
-  /** Waits for work: at most `blockMs`, or until the next delayed job is due. */
-  async #block(nextDueMs: number): Promise<void> {
+  /**
+   * Waits for work: at most `blockMs`, or until the next delayed job is due. With the server's time
+   * source, a fetch of up to `count` jobs rides right behind the blocking pop on its connection,
+   * and its reply is returned; a reply that was lost is made up for by reclaiming what it took.
+   */
+  async #block(nextDueMs: number, count: number): Promise<FetchReply | undefined> {
     const waitMs = nextDueMs >= 0 ? Math.min(this.blockMs, nextDueMs) : this.blockMs;
-    if (waitMs > 0) await this.#wake.wait(waitMs);
+    if (waitMs <= 0) return undefined;
+    if (this.#q.clientTime) {
+      // A fetch sent now would carry a time that is stale by the time it runs.
+      await this.#wake.wait(waitMs);
+      return undefined;
+    }
+    try {
+      return await this.#wake.waitThenFetch(waitMs, (connection) => this.#fetcher.fetchOn(connection, count));
+    } catch (error) {
+      getLogger().debug({ err: error, queue: this.#q.name }, 'bulwark: a queue worker lost the reply of its waiting fetch; reclaiming');
+      await this.#leases.reclaim();
+      return undefined;
+    }
   }
 
   async #pause(error: unknown): Promise<void> {
