@@ -168,18 +168,23 @@ export class QueueWorker implements AsyncDisposable {
         continue;
       }
       outcomes.acknowledgedByFetch(acknowledged, reply.acknowledged);
-      // While a reply took nothing, wait for work: the wait's own fetch may take some.
+      // While a reply took fewer jobs than it asked for (none is left ready), wait for work: the
+      // wait's own fetch takes what comes.
       while (reply !== undefined) {
-        const next = await this.#handle(reply);
+        const next = await this.#handle(reply, free);
         if (next === 'closed') return;
-        if (next === 'go') break;
-        reply = await this.#block(reply.nextDueMs, free);
+        const count = runner.freeSlots();
+        if (next === 'go' || count === 0) break;
+        reply = await this.#block(reply.nextDueMs, count);
       }
     }
   }
 
-  /** Handles the jobs of a fetch's reply; says whether the loop goes on, blocks (none was taken), or ends (closing). */
-  async #handle(reply: FetchReply): Promise<'go' | 'block' | 'closed'> {
+  /**
+   * Handles the jobs of a fetch's reply that asked for `count`; says whether the loop goes on,
+   * blocks (it took fewer: none is left ready), or ends (closing).
+   */
+  async #handle(reply: FetchReply, count: number): Promise<'go' | 'block' | 'closed'> {
     let taken: number;
     try {
       taken = await this.#take(reply);
@@ -191,7 +196,7 @@ export class QueueWorker implements AsyncDisposable {
       return 'go';
     }
     if (taken < 0) return 'closed';
-    return taken === 0 ? 'block' : 'go';
+    return taken < count ? 'block' : 'go';
   }
 
   /** Reports the stalled jobs of a fetch reply and starts the jobs it took; returns how many, or -1 when closing. */
