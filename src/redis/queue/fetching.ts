@@ -4,7 +4,7 @@
  * @module
  * @internal
  */
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
 import type { Held, Leases } from './leases';
@@ -69,12 +69,21 @@ export class Fetcher {
   }
 
   /**
-   * Sends a fetch of up to `count` jobs, acknowledging nothing, on `connection` (the worker's
-   * blocking connection, right behind its pop), without the breaker or the timeout.
-   * @throws as the Redis call does (a lost reply leaves its jobs to the worker's reclaim)
+   * Queues a fetch of up to `count` jobs that acknowledges nothing on `pipeline` (the worker's
+   * blocking connection's, right behind its pop); {@link Fetcher.reply} reads what it answered.
    */
-  async fetchOn(connection: Redis | Cluster, count: number): Promise<FetchReply> {
-    return fetchReply(await this.#q.calls.sendOn(connection, 'fetch', this.#keys, this.#args(count, [])));
+  queueOn(pipeline: ChainableCommander, count: number): void {
+    this.#q.calls.queueOn(pipeline, 'fetch', this.#keys, this.#args(count, []));
+  }
+
+  /** Defines the fetch script on `connection`, before a pipeline of it is made for {@link Fetcher.queueOn}. */
+  prepare(connection: Redis | Cluster): void {
+    this.#q.calls.defineOn(connection, 'fetch');
+  }
+
+  /** The reply of a fetch sent by {@link Fetcher.queueOn}. */
+  reply(raw: unknown): FetchReply {
+    return fetchReply(raw);
   }
 
   /** The arguments of a fetch: a token prefix of its own, then the completions it carries. */

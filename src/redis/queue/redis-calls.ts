@@ -5,7 +5,7 @@
  * @internal
  */
 import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { compose, type Pipeline } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
@@ -84,14 +84,20 @@ export class RedisCalls {
   }
 
   /**
-   * Sends `script` on `connection` (another connection to the same server or Cluster, such as a
-   * worker's blocking one), defining it there on first use; no breaker, no timeout.
+   * Queues `script` on `pipeline`, a pipeline of another connection to the same server or Cluster
+   * (a worker's blocking one), defining the script on that connection first when it lacks it
+   * (a pipeline takes its connection's scripts when it is made: make it after this call's
+   * definition, see {@link RedisCalls.defineOn}).
    */
-  sendOn(connection: Redis | Cluster, script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  queueOn(pipeline: ChainableCommander, script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): void {
+    (pipeline as unknown as Record<string, Command>)[this.#names[script]]!([...keys, ...args]);
+  }
+
+  /** Defines `script` on `connection` (another connection to the same server or Cluster) unless it has it. */
+  defineOn(connection: Redis | Cluster, script: ScriptName): void {
+    const target = connection as unknown as Record<string, unknown> & Redis;
     const name = this.#names[script];
-    const target = connection as unknown as Record<string, Command> & Redis;
     if (typeof target[name] !== 'function') target.defineCommand(name, { numberOfKeys: SCRIPTS[script].keys, lua: SCRIPTS[script].lua });
-    return target[name]!([...keys, ...args]);
   }
 
   /** Runs `send` through the breaker and the timeout, first waiting (within the timeout) for the connection. */

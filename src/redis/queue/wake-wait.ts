@@ -3,7 +3,7 @@
  * @module
  * @internal
  */
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { sleep } from '../../core/clock';
 import { getLogger } from '../../core/logger';
 import { readinessOf } from '../readiness';
@@ -55,20 +55,32 @@ export class WakeWait {
   }
 
   /**
-   * Waits as {@link WakeWait.wait} does, then runs `fetch` on the same connection: sent right
-   * behind the pop, Redis runs it as soon as the pop returns (whatever the pop answered), which
-   * saves the round trip between waking and fetching.
+   * Waits as {@link WakeWait.wait} does, with the worker's next fetch right behind the pop: the
+   * two go in one write (a pipeline), and Redis runs the fetch as soon as the pop returns
+   * (whatever the pop answered), which saves the round trip between waking and fetching.
+   * @param prepare - readies the connection for the fetch (defines its script), before the pipeline is made
+   * @param queueFetch - queues the fetch on the pipeline, after the pop
    * @returns the fetch's reply, or undefined when the connection was not ready (nothing was sent)
    * @throws when the fetch was sent and its reply did not come (the connection dropped or hung)
    */
-  async waitThenFetch<T>(waitMs: number, fetch: (connection: Redis | Cluster) => Promise<T>): Promise<T | undefined> {
+  async waitThenFetch(
+    waitMs: number,
+    prepare: (connection: Redis | Cluster) => void,
+    queueFetch: (pipeline: ChainableCommander) => void,
+  ): Promise<unknown> {
     const connection = await this.#ready(waitMs);
     if (connection === undefined) return undefined;
-    const popped = this.#pop(connection, waitMs);
-    const fetched = fetch(connection);
+    prepare(connection);
+    const pipeline = connection.pipeline();
+    pipeline.blpop(this.#key, Math.max(waitMs, 1) / 1_000);
+    queueFetch(pipeline);
+    const fetched = pipeline.exec().then((results) => {
+      const [error, reply] = results?.[1] ?? [new Error('the blocking connection sent no reply')];
+      if (error) throw error;
+      return reply;
+    });
     fetched.catch(() => {});
-    // The fetch's reply comes after the pop's: a pop that hangs holds it up as well.
-    const outcome = await this.#unlessStuck(connection, waitMs, Promise.all([popped, fetched]).then(([, reply]) => reply));
+    const outcome = await this.#unlessStuck(connection, waitMs, fetched);
     if (outcome === NO_REPLY) throw new Error('the blocking connection did not answer');
     return outcome;
   }

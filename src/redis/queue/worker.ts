@@ -225,7 +225,13 @@ export class QueueWorker implements AsyncDisposable {
       return undefined;
     }
     try {
-      return await this.#wake.waitThenFetch(waitMs, (connection) => this.#fetcher.fetchOn(connection, count));
+      const fetcher = this.#fetcher;
+      const raw = await this.#wake.waitThenFetch(
+        waitMs,
+        (connection) => fetcher.prepare(connection),
+        (pipeline) => fetcher.queueOn(pipeline, count),
+      );
+      return raw === undefined ? undefined : fetcher.reply(raw);
     } catch (error) {
       getLogger().debug({ err: error, queue: this.#q.name }, 'bulwark: a queue worker lost the reply of its waiting fetch; reclaiming');
       await this.#leases.reclaim();
