@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { main as adaptiveConcurrency, type AdaptiveConcurrencyResult } from '../examples/adaptive-concurrency';
 import { main as backpressure, type BackpressureResult } from '../examples/backpressure';
 import { main as bulkhead, type BulkheadResult } from '../examples/bulkhead';
+import { main as bullmqProcessor, type BullmqProcessorResult } from '../examples/bullmq-processor';
 import { main as cachedRepository, type CachedRepositoryResult } from '../examples/cached-repository';
 import { main as circuitBreaker, type CircuitBreakerResult } from '../examples/circuit-breaker';
 import { main as deadlineBudget, type DeadlineBudgetResult } from '../examples/deadline-budget';
@@ -506,6 +507,26 @@ describe('examples/queue-worker.ts', () => {
     expect(result.completed).toEqual({ email: 6, thumbnail: 3 });
     expect(result.retries).toBe(2);
     expect(result.stats).toEqual({ ready: 0, active: 0, dead: 0, completed: 9 });
+  });
+
+  it('leaves no key behind', () => {
+    expect(result.keysLeft).toBe(0);
+  });
+});
+
+describe('examples/bullmq-processor.ts (the BullMQ recipe of docs/queue.md)', () => {
+  let result: BullmqProcessorResult;
+  beforeAll(async () => {
+    result = await bullmqProcessor(inject('redisUrl'));
+  });
+
+  it('completes every charge: the open breaker rate-limits the worker instead of failing jobs, and the service sees no call meanwhile', () => {
+    expect(result).toMatchObject({ completed: 5, failed: 0, serviceCalls: 8 });
+    expect(result.refused).toBeGreaterThan(0);
+  });
+
+  it('counts the failed calls as tries, and the refused ones not', () => {
+    expect(result.attemptsMade).toEqual([1, 1, 2, 2, 2]);
   });
 
   it('leaves no key behind', () => {

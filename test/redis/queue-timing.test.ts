@@ -75,7 +75,10 @@ describe('RedisQueue blocking waits', () => {
     const hung: Redis[] = [];
     const spy = vi.spyOn(suite.redis, 'duplicate').mockImplementationOnce(() => {
       const blocker = duplicate();
-      blocker.blpop = (() => new Promise(() => {})) as never; // stuck after a reconnect
+      // Stuck after a reconnect: the pop, and the fetch sent behind it in the same pipeline.
+      blocker.blpop = (() => new Promise(() => {})) as never;
+      const pipeline = blocker.pipeline.bind(blocker);
+      blocker.pipeline = (() => Object.assign(pipeline(), { exec: () => new Promise(() => {}) })) as never;
       hung.push(blocker);
       return blocker;
     });

@@ -361,6 +361,33 @@ describe('RedisQueue worker', () => {
     expect(attempts).toEqual([1, 1, 1]);
   });
 
+  it('hands back the jobs of the fetch that rides behind its blocking pop when that reply is lost, the try not counted', async () => {
+    const queue = queueFor('lost-waiting-reply');
+    const duplicate = suite.redis.duplicate.bind(suite.redis);
+    let lost = 0;
+    vi.spyOn(suite.redis, 'duplicate').mockImplementationOnce(() => {
+      const blocking = duplicate();
+      // The first pop and fetch run on the server (the add wakes them); their replies are lost.
+      const pipeline = blocking.pipeline.bind(blocking);
+      blocking.pipeline = (() => {
+        const made = pipeline();
+        const exec = made.exec.bind(made);
+        made.exec = (() => (lost++ > 0 ? exec() : exec().then(() => Promise.reject(new Error('Connection is closed.'))))) as never;
+        return made;
+      }) as never;
+      return blocking;
+    });
+    const attempts: number[] = [];
+    const done = nextEvents(queue, 'completed', 1, 5_000);
+    const worker = queue.process((job) => void attempts.push(job.attempts), { leaseMs: 60_000, blockMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let it block
+    await queue.add('t', 1);
+    await done;
+    await worker.close();
+    expect(lost).toBeGreaterThan(0);
+    expect(attempts).toEqual([1]);
+  });
+
   it('completes a job once when the reply to its completion is lost and the completion is sent again', async () => {
     const queue = queueFor('lost-ack');
     const lost = loseReplyOnce(suite.redis, (args) => String(args[1]) === '3' && args.includes(queue.keys.completed));
@@ -368,7 +395,8 @@ describe('RedisQueue worker', () => {
     setLogger({ error: () => {}, info: () => {}, debug: () => {}, warn: (_, message) => void warnings.push(message ?? '') });
     const done = nextEvents(queue, 'completed', 1, 5_000);
     const job = await queue.add('t', 1);
-    const worker = queue.process(() => {}, { blockMs: 50 });
+    // The job ends after the worker's next fetch went out, so its completion is written on its own.
+    const worker = queue.process(() => new Promise((resolve) => setTimeout(resolve, 50)), { blockMs: 50 });
     await done;
     await worker.close();
     setLogger();

@@ -3,7 +3,8 @@
  * @module
  */
 export { RedisQueue, type RedisQueueStats, type CleanOptions, type RedisQueueLocalStats } from './redis-queue';
-export { QueueWorker, type JobHandler, type JobHandlers, type CloseOptions } from './worker';
+export { QueueWorker, type CloseOptions } from './worker';
+export type { JobHandler, JobHandlers } from './running';
 export type { Job, JobError, JobState, AddOptions, BulkJob } from './job';
 export { REDIS_QUEUE_DEFAULTS, type RedisQueueOptions, type WorkerOptions, type JobBackoff, type QueueTimeSource } from './options';
 export { UnrecoverableError, UnknownJobTypeError, JobPayloadError, JobAbortedError, QueueConnectionError } from './errors';

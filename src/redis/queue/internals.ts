@@ -36,6 +36,8 @@ export interface QueueInternals {
   readonly counters: QueueCounters;
   readonly backoff: BackoffSettings;
   readonly removeOnComplete: boolean;
+  /** Whether scripts get the client's time (`timeSource: 'client'`) rather than reading the server's. */
+  readonly clientTime: boolean;
   /** The first argument of every script: `Date.now()` for the client time source, `''` for the server's. */
   now(): string;
 }

@@ -83,23 +83,28 @@ const FIELDS = `'t', 'd', 'p', 'a', 'm', 'o', 'at', 's', 'st', 'e', 'er', 'sk', 
  * (empty: the sequence number is its id), type, payload, rank, most tries, options, delay ms.
  * Returns `{readyDepth, job…}` where a job is `{id, 1, addedAt}` when added, `{id, 0, fields…}`
  * when the id existed (nothing written). Given ids are never integers, so assigned ids never
- * collide with them and need no existence check.
+ * collide with them and need no existence check. The batch's sequence numbers are taken with one
+ * INCRBY.
  */
 export const ADD = `${NOW}
 local out = {0}
 local readyArgs, delayedArgs = {}, {}
-for i = 0, tonumber(ARGV[2]) - 1 do
+local count = tonumber(ARGV[2])
+local addedAt = num(now)
+-- One INCRBY numbers the whole batch (an id that exists leaves its number unused).
+local seq = redis.call('INCRBY', KEYS[2], count) - count
+for i = 0, count - 1 do
   local b = 3 + i * 7
   local id = ARGV[b]
+  seq = seq + 1
   if id ~= '' and redis.call('EXISTS', KEYS[1] .. id) == 1 then
     local f = redis.call('HMGET', KEYS[1] .. id, ${FIELDS})
     table.insert(f, 1, 0)
     table.insert(f, 1, id)
     out[#out + 1] = f
   else
-    local seq = redis.call('INCR', KEYS[2])
-    if id == '' then id = tostring(seq) end
-    local f = {'t', ARGV[b + 1], 'd', ARGV[b + 2], 'p', ARGV[b + 3], 'a', 0, 'm', ARGV[b + 4], 'at', num(now), 'q', seq}
+    if id == '' then id = num(seq) end
+    local f = {'t', ARGV[b + 1], 'd', ARGV[b + 2], 'p', ARGV[b + 3], 'a', 0, 'm', ARGV[b + 4], 'at', addedAt, 'q', num(seq)}
     if ARGV[b + 5] ~= '' then f[#f + 1] = 'o'; f[#f + 1] = ARGV[b + 5] end
     local delay = tonumber(ARGV[b + 6])
     if delay > 0 then
@@ -110,7 +115,7 @@ for i = 0, tonumber(ARGV[2]) - 1 do
       readyArgs[#readyArgs + 1] = num(tonumber(ARGV[b + 3]) * 1e13 + seq); readyArgs[#readyArgs + 1] = id
     end
     redis.call('HSET', KEYS[1] .. id, unpack(f))
-    out[#out + 1] = {id, 1, num(now)}
+    out[#out + 1] = {id, 1, addedAt}
   end
 end
 many('ZADD', KEYS[3], readyArgs)

@@ -5,7 +5,7 @@
  * @internal
  */
 import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { compose, type Pipeline } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
@@ -81,6 +81,23 @@ export class RedisCalls {
    */
   send(script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     return (this.redis as unknown as Record<string, Command>)[this.#names[script]]!([...keys, ...args]);
+  }
+
+  /**
+   * Queues `script` on `pipeline`, a pipeline of another connection to the same server or Cluster
+   * (a worker's blocking one), defining the script on that connection first when it lacks it
+   * (a pipeline takes its connection's scripts when it is made: make it after this call's
+   * definition, see {@link RedisCalls.defineOn}).
+   */
+  queueOn(pipeline: ChainableCommander, script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): void {
+    (pipeline as unknown as Record<string, Command>)[this.#names[script]]!([...keys, ...args]);
+  }
+
+  /** Defines `script` on `connection` (another connection to the same server or Cluster) unless it has it. */
+  defineOn(connection: Redis | Cluster, script: ScriptName): void {
+    const target = connection as unknown as Record<string, unknown> & Redis;
+    const name = this.#names[script];
+    if (typeof target[name] !== 'function') target.defineCommand(name, { numberOfKeys: SCRIPTS[script].keys, lua: SCRIPTS[script].lua });
   }
 
   /** Runs `send` through the breaker and the timeout, first waiting (within the timeout) for the connection. */

@@ -17,7 +17,8 @@ import { addedJob, decodeJob, encodeJob, JOB_FIELDS, type AddOptions, type BulkJ
 import { queueKeys, type QueueKeys } from './keys';
 import { REDIS_QUEUE_DEFAULTS, redisQueueOptionsSchema, type JobBackoff, type RedisQueueOptions } from './options';
 import { RedisCalls } from './redis-calls';
-import { QueueWorker, type JobHandler, type JobHandlers } from './worker';
+import type { JobHandler, JobHandlers } from './running';
+import { QueueWorker } from './worker';
 import type { WorkerOptions } from './options';
 
 /** What {@link RedisQueue.stats} returns: job counts by state, read from Redis. */
@@ -137,6 +138,7 @@ export class RedisQueue implements AsyncDisposable {
       counters: { added: 0, completed: 0, failed: 0, retried: 0, dead: 0, stalled: 0 },
       backoff: backoffOf(DEFAULT_BACKOFF, resolved.backoff as JobBackoff | undefined),
       removeOnComplete: resolved.removeOnComplete ?? false,
+      clientTime: client,
       now: client ? () => String(Date.now()) : () => '',
     };
     this.backpressure =

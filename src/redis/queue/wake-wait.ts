@@ -3,21 +3,28 @@
  * @module
  * @internal
  */
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { sleep } from '../../core/clock';
 import { getLogger } from '../../core/logger';
+import { readinessOf } from '../readiness';
 
 const NO_REPLY = Symbol('noReply');
 
 /** How long a pop may outlive its own timeout before its connection counts as stuck, in ms. */
 const STUCK_GRACE_MS = 1_000;
 
+/** Longest wait for a connection that is not ready before the worker fetches again, in ms. */
+const NOT_READY_WAIT_MS = 100;
+
 /**
- * Blocks on the queue's `wake` list with BLPOP on a connection made with `redis.duplicate()` on
- * first use, so that waiting never holds up the commands of the shared connection. A pop that
+ * Blocks on the queue's `wake` list with BLPOP on a connection made with `redis.duplicate()` when
+ * the worker starts (so that it is ready by the worker's first wait), so that waiting never holds
+ * up the commands of the shared connection. While that connection is not ready, a wait lasts
+ * until it is (then pops), at most 100 ms. A pop that
  * neither resolves nor rejects after a reconnect (bullmq #36) is given up a second after its own
  * timeout and its connection replaced; any error ends the wait (the worker then fetches, and its
- * fetch decides whether Redis is away). `close()` disconnects it, which ends a wait at once.
+ * fetch decides whether Redis is away). A wait may carry the worker's next fetch right behind the
+ * pop (`waitThenFetch`). `close()` disconnects it, which ends a wait at once.
  */
 export class WakeWait {
   readonly #redis: Redis | Cluster;
@@ -37,31 +44,82 @@ export class WakeWait {
     this.#key = key;
     this.#name = name;
     this.#stop = stop;
+    this.#connectionInUse();
   }
 
-  /** Waits at most `waitMs` for the wake list (at most 100 ms while its connection is not ready). */
+  /** Waits at most `waitMs` for the wake list (at most 100 ms for a connection that is not ready). */
   async wait(waitMs: number): Promise<void> {
+    const connection = await this.#ready(waitMs);
+    if (connection === undefined) return;
+    await this.#unlessStuck(connection, waitMs, this.#pop(connection, waitMs));
+  }
+
+  /**
+   * Waits as {@link WakeWait.wait} does, with the worker's next fetch right behind the pop: the
+   * two go in one write (a pipeline), and Redis runs the fetch as soon as the pop returns
+   * (whatever the pop answered), which saves the round trip between waking and fetching.
+   * @param prepare - readies the connection for the fetch (defines its script), before the pipeline is made
+   * @param queueFetch - queues the fetch on the pipeline, after the pop
+   * @returns the fetch's reply, or undefined when the connection was not ready (nothing was sent)
+   * @throws when the fetch was sent and its reply did not come (the connection dropped or hung)
+   */
+  async waitThenFetch(
+    waitMs: number,
+    prepare: (connection: Redis | Cluster) => void,
+    queueFetch: (pipeline: ChainableCommander) => void,
+  ): Promise<unknown> {
+    const connection = await this.#ready(waitMs);
+    if (connection === undefined) return undefined;
+    prepare(connection);
+    const pipeline = connection.pipeline();
+    pipeline.blpop(this.#key, Math.max(waitMs, 1) / 1_000);
+    queueFetch(pipeline);
+    const fetched = pipeline.exec().then((results) => {
+      const [error, reply] = results?.[1] ?? [new Error('the blocking connection sent no reply')];
+      if (error) throw error;
+      return reply;
+    });
+    fetched.catch(() => {});
+    const outcome = await this.#unlessStuck(connection, waitMs, fetched);
+    if (outcome === NO_REPLY) throw new Error('the blocking connection did not answer');
+    return outcome;
+  }
+
+  /** Pops the wake list on `connection`, waiting at most `waitMs`; resolves however the pop ends. */
+  #pop(connection: Redis | Cluster, waitMs: number): Promise<void> {
+    return connection.blpop(this.#key, Math.max(waitMs, 1) / 1_000).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /** Its connection once ready: at once, or after waiting for it (at most 100 ms); undefined if not ready by then. */
+  async #ready(waitMs: number): Promise<Redis | Cluster | undefined> {
     const connection = this.#connectionInUse();
-    if (connection.status !== 'ready') {
-      await sleep(Math.min(waitMs, 100), this.#stop).catch(() => {});
-      return;
-    }
-    const popped = connection.blpop(this.#key, Math.max(waitMs, 1) / 1_000);
+    if (connection.status === 'ready') return connection;
+    const outcome = await readinessOf(connection).wait(Math.min(waitMs, NOT_READY_WAIT_MS));
+    if (outcome === 'ready' && !this.#stop.aborted) return connection;
+    if (outcome !== 'timeout') await sleep(Math.min(waitMs, NOT_READY_WAIT_MS), this.#stop).catch(() => {});
+    return undefined;
+  }
+
+  /**
+   * Resolves with what `reply` resolves with, or with NO_REPLY when it has not settled a second
+   * after the pop's own timeout: then the connection is replaced (a pop stuck after a reconnect).
+   */
+  async #unlessStuck<T>(connection: Redis | Cluster, waitMs: number, reply: Promise<T>): Promise<T | typeof NO_REPLY> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
-      popped.then(
-        () => undefined,
-        () => undefined,
-      ),
+      reply,
       new Promise<typeof NO_REPLY>((resolve) => {
         timer = setTimeout(() => resolve(NO_REPLY), waitMs + STUCK_GRACE_MS);
       }),
-    ]);
-    clearTimeout(timer);
+    ]).finally(() => clearTimeout(timer));
     if (outcome === NO_REPLY && !this.#stop.aborted) {
       connection.disconnect();
       this.#connection = undefined;
     }
+    return outcome;
   }
 
   /** Closes its connection; a wait in progress ends at once. */

@@ -1,0 +1,128 @@
+/**
+ * A worker's fetch: one script run that acknowledges the completions it carries, promotes due
+ * delayed jobs, sweeps stalled ones and takes ready jobs into active with a lease.
+ * @module
+ * @internal
+ */
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { QueueInternals } from './internals';
+import { decodeJob, type Job } from './job';
+import type { Held, Leases } from './leases';
+
+/** The error stored with a job that stalled on its last try. */
+const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
+
+/** What a fetch answered. */
+export interface FetchReply {
+  /** The time the script ran at, in ms, by the queue's time source. */
+  readonly now: number;
+  /** Ms until the next delayed job is due; -1 when none is. */
+  readonly nextDueMs: number;
+  /** The stalled jobs it swept: `{id, type, tries, dead 0/1}`. */
+  readonly stalled: readonly unknown[][];
+  /** The jobs it took: `{id, token, t, d, p, a, m, o, at}`. */
+  readonly taken: readonly unknown[][];
+  /** For each completion it carried: 1 completed, 0 lease lost. */
+  readonly acknowledged: readonly number[];
+}
+
+/** Sends a worker's fetches and holds the jobs they take. */
+export class Fetcher {
+  readonly #q: QueueInternals;
+  readonly #leases: Leases;
+  readonly #workerId: string;
+  readonly #leaseMs: number;
+  readonly #keys: readonly string[];
+  #fetches = 0;
+
+  /**
+   * @param internals - the queue
+   * @param leases - the worker's leases, which hold the jobs a fetch takes
+   * @param workerId - the prefix of the worker's lease tokens
+   * @param leaseMs - the lease of a job taken
+   */
+  constructor(internals: QueueInternals, leases: Leases, workerId: string, leaseMs: number) {
+    this.#q = internals;
+    this.#leases = leases;
+    this.#workerId = workerId;
+    this.#leaseMs = leaseMs;
+    const k = internals.keys;
+    this.#keys = [k.jobs, k.ready, k.active, k.delayed, k.dead, k.wake, k.seq, k.completed];
+  }
+
+  /**
+   * Takes up to `count` ready jobs and acknowledges `acknowledged` (completions), through the
+   * queue's breaker and timeout.
+   * @throws as the Redis call does; a fetch that timed out but ran after all has its jobs handed back
+   */
+  async fetch(count: number, acknowledged: readonly Held[]): Promise<FetchReply> {
+    const calls = this.#q.calls;
+    const args = this.#args(count, acknowledged);
+    let sent: Promise<unknown> | undefined;
+    try {
+      return fetchReply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))));
+    } catch (error) {
+      // A fetch that timed out may still run on the server: hand back whatever it took.
+      if (sent !== undefined) void sent.then((late) => this.#leases.release(this.hold(fetchReply(late))), () => {});
+      throw error;
+    }
+  }
+
+  /**
+   * Queues a fetch of up to `count` jobs that acknowledges nothing on `pipeline` (the worker's
+   * blocking connection's, right behind its pop); {@link Fetcher.reply} reads what it answered.
+   */
+  queueOn(pipeline: ChainableCommander, count: number): void {
+    this.#q.calls.queueOn(pipeline, 'fetch', this.#keys, this.#args(count, []));
+  }
+
+  /** Defines the fetch script on `connection`, before a pipeline of it is made for {@link Fetcher.queueOn}. */
+  prepare(connection: Redis | Cluster): void {
+    this.#q.calls.defineOn(connection, 'fetch');
+  }
+
+  /** The reply of a fetch sent by {@link Fetcher.queueOn}. */
+  reply(raw: unknown): FetchReply {
+    return fetchReply(raw);
+  }
+
+  /** The arguments of a fetch: a token prefix of its own, then the completions it carries. */
+  #args(count: number, acknowledged: readonly Held[]): (string | number)[] {
+    const token = `${this.#workerId}:${++this.#fetches}:`;
+    const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, STALLED_ERROR, this.#q.removeOnComplete ? 1 : 0];
+    for (const held of acknowledged) args.push(held.job.id, held.token);
+    return args;
+  }
+
+  /** Holds the jobs `reply` took: their leases are renewed from now on. */
+  hold(reply: FetchReply): Held[] {
+    return reply.taken.map((entry) => {
+      const [id, token, type, data, rank, attempts, max, extra, addedAt] = entry;
+      const job = decodeJob(String(id), [type, data, rank, attempts, max, extra, addedAt, 'active']) as Job;
+      const held: Held = { job, token: String(token), controller: new AbortController(), startedAt: Date.now(), running: false, dropped: false };
+      this.#leases.add(held);
+      return held;
+    });
+  }
+
+  /** Reports the stalled jobs `reply` swept: a `stalled` event each, and `dead` for those on their last try. */
+  reportStalled(reply: FetchReply): void {
+    const q = this.#q;
+    const hub = q.hub;
+    for (const [id, type, attempts, dead] of reply.stalled) {
+      q.counters.stalled++;
+      const fields = { jobId: String(id), jobType: String(type), attempts: Number(attempts) };
+      if (hub.has('stalled')) hub.emit('stalled', Date.now(), { ...fields, dead: dead === 1 });
+      if (dead === 1) {
+        q.counters.dead++;
+        if (hub.has('dead')) hub.emit('dead', Date.now(), { ...fields, reason: 'stalled' });
+      }
+    }
+  }
+}
+
+/** The reply of the fetch script, named. */
+function fetchReply(raw: unknown): FetchReply {
+  const [now, nextDueMs, stalled, taken, acknowledged] = raw as [unknown, unknown, unknown[][], unknown[][], number[]];
+  return { now: Number(now), nextDueMs: Number(nextDueMs), stalled, taken, acknowledged };
+}
