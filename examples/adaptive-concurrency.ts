@@ -72,7 +72,7 @@ export async function main(): Promise<AdaptiveConcurrencyResult> {
     initialLimit: 20,
     minLimit: 1,
     maxLimit: 50,
-    // 2 ms timers jitter by more than the default 1.5× tolerance: judge by the refusals, not by latency.
+    // 2 ms timers jitter by more than the default 1.25× tolerance: judge by the refusals, not by latency.
     rttTolerance: 10,
     maxWaitMs: 100,
     registry: false,

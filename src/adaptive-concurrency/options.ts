@@ -85,7 +85,10 @@ export interface AdaptiveConcurrencyLimiterOptions extends CommonOptions {
    * `'gradient2'` and `'aimd'`: how much slower (≥ 1) a round trip may be before the limit
    * shrinks: for `'gradient2'`, than the long-term average; for `'aimd'`, than the fastest round
    * trip seen (a success slower than that lowers the limit as a drop does, once per round trip).
-   * @defaultValue 1.5
+   * The limit settles where round trips are about this much slower than unloaded, which for a
+   * dependency whose latency grows with its load is this many times its concurrency.
+   * @defaultValue 1.25 (Envoy's adaptive concurrency filter's 25 % buffer; Netflix's 1.5 lets the
+   * limit reach 1.5× the concurrency and more)
    */
   rttTolerance?: number;
   /**
@@ -129,7 +132,7 @@ export const ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS = {
   /**
    * `'aimd'`: Netflix `AIMDLimit`'s starting limit (20), aioresilience's maximum and ratio; a
    * success threshold that grows a saturated limit by about 5 % per round trip; a cut on the first
-   * drop, as Netflix's `AIMDLimit`, and on a success 1.5 times slower than the fastest.
+   * drop, as Netflix's `AIMDLimit`, and on successes 1.25 times slower than the fastest.
    */
   aimd: {
     /** The limit before any call is observed: low enough to protect from the first call. */
@@ -145,11 +148,13 @@ export const ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS = {
     /** Factor applied to the limit on a decrease. */
     backoffRatio: 0.9,
     /** How much slower than the fastest round trip seen a success may be before the limit shrinks. */
-    rttTolerance: 1.5,
+    rttTolerance: 1.25,
   },
   /**
    * `'gradient2'`: as Netflix's `Gradient2Limit`, in sampling windows of at least 100 ms, but a
-   * lowest limit of 1 rather than 20 (a dependency's capacity may be lower than 20).
+   * lowest limit of 1 rather than 20 (a dependency's capacity may be lower than 20) and a
+   * tolerance of 1.25 rather than 1.5 (at 1.5 the limit settles at 1.6× the concurrency after the
+   * capacity halves).
    */
   gradient2: {
     /** The limit before any call is observed. */
@@ -161,7 +166,7 @@ export const ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS = {
     /** Weight of each new estimate against the current limit. */
     smoothing: 0.2,
     /** How much slower than the long-term average a round trip may be. */
-    rttTolerance: 1.5,
+    rttTolerance: 1.25,
     /** Samples the long-term round-trip time is averaged over. */
     longWindow: 600,
     /** Growth allowed per sample while no queueing shows. */

@@ -43,8 +43,8 @@ function log10Root(limit: number): number {
  * | queue | new limit |
  * |---|---|
  * | ≤ step (no queueing) | `limit + 6 × step` |
- * | < 3 × step (alpha) | `limit + step` |
- * | > 6 × step (beta) | `limit − step` |
+ * | < beta / 2 (alpha) | `limit + step` |
+ * | > beta = min(6 × step, limit / 3) | `limit − step` |
  * | otherwise | unchanged |
  *
  * then `limit × (1 − smoothing) + new × smoothing`, within `[minLimit, maxLimit]`. A drop lowers
@@ -54,7 +54,11 @@ function log10Root(limit: number): number {
  * calls admitted before the cut), takes the one after as the new `noLoad` and restores the
  * limit, so that a dependency that became slower for good is not read as queueing for ever.
  *
- * Two changes to Netflix's code:
+ * Three changes to Netflix's code:
+ * - beta is at most a third of the limit (and alpha half of beta): Netflix's 3 and 6 queued calls,
+ *   meant for limits in the hundreds, let a limit of 16 queue 6 calls at a dependency that serves
+ *   10, 1.6× its concurrency; a queue of at most a third of the limit keeps the limit within 1.5×
+ *   of what the dependency serves at its no-load time. Limits of 18 and more are unchanged;
  * - a drop's round-trip time is not a sample: a fast failure would set `noLoad` near zero and
  *   make every later call look queued;
  * - Netflix's probe takes the next round trip as `noLoad` at the current limit, where under
@@ -105,10 +109,11 @@ export class VegasLimit implements LimitAlgorithm {
     }
     if (inFlight * 2 < estimate) return this.limit;
     const step = log10Root(estimate);
+    const beta = Math.min(6 * step, estimate / 3);
     const queue = Math.ceil(estimate * (1 - this.#noLoadRtt / rttMs));
     if (queue <= step) return this.#set(estimate + 6 * step, 'latency');
-    if (queue < 3 * step) return this.#set(estimate + step, 'latency');
-    if (queue > 6 * step) return this.#set(estimate - step, 'latency');
+    if (queue < beta / 2) return this.#set(estimate + step, 'latency');
+    if (queue > beta) return this.#set(estimate - step, 'latency');
     return this.limit;
   }
 

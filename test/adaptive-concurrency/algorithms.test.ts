@@ -51,14 +51,16 @@ describe('AimdLimit', () => {
     expect(limit.update(1, 10, true, 5)).toBe(9);
   });
 
-  it('cuts the limit once the average round trip exceeds rttTolerance × the fastest, once per round trip', () => {
+  it('cuts the limit once the average round trip exceeds rttTolerance × the fastest, then restarts the average and waits for the queue to drain', () => {
     const limit = aimd({ initialLimit: 20, successThreshold: 100 });
     expect(limit.update(10, 20, false, 0)).toBe(20);
     expect(limit.update(40, 20, false, 1)).toBe(20); // one slow call: the average is 13 ms, within 15
-    expect(limit.update(40, 20, false, 2)).toBe(18); // the average is 15.7 ms
+    expect(limit.update(40, 20, false, 2)).toBe(18); // the average is 15.7 ms: cut at 42
     expect(limit.reason).toBe('latency');
-    expect(limit.update(40, 20, false, 30)).toBe(18); // started before the cut at 42
-    expect(limit.update(40, 18, false, 43)).toBe(16);
+    expect(limit.update(40, 20, false, 30)).toBe(18); // started before the cut
+    expect(limit.update(400, 18, false, 82)).toBe(18); // started while calls admitted before the cut (40 ms each) could still run
+    expect(limit.update(40, 18, false, 83)).toBe(18); // the average restarted from 10 ms: 13 ms, within 15
+    expect(limit.update(40, 18, false, 84)).toBe(16); // 15.7 ms
   });
 
   it('cuts the limit on a success slower than latencyThresholdMs', () => {
@@ -187,6 +189,15 @@ describe('VegasLimit', () => {
     expect(measured(10).update(11.2, 20, false)).toBe(20); // queue ⌈20 × 0.107⌉ = 3: alpha, not below it
     expect(measured(10).update(12.5, 20, false)).toBe(20); // queue 4: between alpha 3 and beta 6
     expect(measured(10).update(20, 20, false)).toBe(19); // queue 10 > beta 6
+  });
+
+  it('below a limit of 18, lets at most a third of the limit queue (beta) and grows below a sixth (alpha)', () => {
+    // limit 12: beta 4, alpha 2 (Netflix's 6 and 3 would hold at a queue of 5 and grow at 2)
+    expect(measured(10, { initialLimit: 12 }).update(16, 12, false)).toBe(11); // queue ⌈12 × 0.375⌉ = 5 > 4
+    expect(measured(10, { initialLimit: 12 }).update(14, 12, false)).toBe(12); // queue ⌈12 × 0.286⌉ = 4: beta, not above it
+    expect(measured(10, { initialLimit: 12 }).update(11.5, 12, false)).toBe(12); // queue 2: alpha, not below it
+    expect(measured(10, { initialLimit: 18 }).update(14, 18, false)).toBe(18); // from 18 on, Netflix's beta 6: queue ⌈18 × 0.286⌉ = 6
+    expect(measured(10, { initialLimit: 18 }).update(11.8, 18, false)).toBe(18); // and alpha 3: queue ⌈18 × 0.153⌉ = 3
   });
 
   it('takes steps of ⌊log10(limit)⌋ once the limit reaches 100', () => {
