@@ -113,21 +113,49 @@ export class InlineLayers {
    *   stands for, so that the circuit opens after as many failed reads as it would unbatched
    */
   run(receiver: object, method: string, args: unknown[], weight = 1): Promise<unknown> | undefined {
-    const record = this.#breaker.admit();
+    const record = this.#admit();
     if (record === undefined) return undefined;
-    const bulkhead = this.#bulkhead;
-    if (bulkhead !== undefined && !bulkhead.acquire()) return undefined;
     const now = this.#clock.now();
-    let sent: PromiseLike<unknown>;
+    let sent: unknown;
     try {
-      sent = Promise.resolve(((receiver as Record<string, Method>)[method] as Method).apply(receiver, args));
+      sent = ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
     } catch (error) {
       sent = Promise.reject(error);
     }
+    return this.#track(sent, record, weight, now);
+  }
+
+  /**
+   * {@link InlineLayers.run} for a command of one argument, sent as `receiver[method](arg)`: the
+   * common case (`get(key)`, `incr(key)`, …), without an arguments array.
+   */
+  runOne(receiver: object, method: string, arg: unknown): Promise<unknown> | undefined {
+    const record = this.#admit();
+    if (record === undefined) return undefined;
+    const now = this.#clock.now();
+    let sent: unknown;
+    try {
+      sent = ((receiver as Record<string, Method>)[method] as Method).call(receiver, arg);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return this.#track(sent, record, 1, now);
+  }
+
+  /** The breaker's record of a call it admits untimed and that found a free slot; undefined otherwise. */
+  #admit(): CallRecord | undefined {
+    const record = this.#breaker.admit();
+    if (record === undefined) return undefined;
+    const bulkhead = this.#bulkhead;
+    return bulkhead === undefined || bulkhead.acquire() ? record : undefined;
+  }
+
+  /** Puts the call just sent (its reply `sent`, started at `now`) in the deadline list and returns its caller's promise. */
+  #track(sent: unknown, record: CallRecord, weight: number, now: number): Promise<unknown> {
     const promise = new Promise<unknown>(capture);
     const call = new InlineCall(this, record, weight, now + this.#timeoutMs, capturedResolve, capturedReject);
     this.#deadlines.add(call, now);
-    sent.then(call.onFulfilled, call.onRejected);
+    Promise.resolve(sent).then(call.onFulfilled, call.onRejected);
     return promise;
   }
 
