@@ -125,23 +125,6 @@ export class InlineLayers {
     return this.#track(sent, record, weight, now);
   }
 
-  /**
-   * {@link InlineLayers.run} for a command of one argument, sent as `receiver[method](arg)`: the
-   * common case (`get(key)`, `incr(key)`, …), without an arguments array.
-   */
-  runOne(receiver: object, method: string, arg: unknown): Promise<unknown> | undefined {
-    const record = this.#admit();
-    if (record === undefined) return undefined;
-    const now = this.#clock.now();
-    let sent: unknown;
-    try {
-      sent = ((receiver as Record<string, Method>)[method] as Method).call(receiver, arg);
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
-    return this.#track(sent, record, 1, now);
-  }
-
   /** The breaker's record of a call it admits untimed and that found a free slot; undefined otherwise. */
   #admit(): CallRecord | undefined {
     const record = this.#breaker.admit();

@@ -211,7 +211,7 @@ export class RedisGuard {
     if (typeof last === 'function') return withCallback(this.#run(policy, receiver, method, args.slice(0, -1)), last as Callback);
     const inline = this.#inline;
     if (inline !== undefined && policy === this.policy && this.#ready()) {
-      const sent = args.length === 1 ? inline.runOne(receiver, method, args[0]) : inline.run(receiver, method, args);
+      const sent = inline.run(receiver, method, args);
       if (sent !== undefined) return sent;
     }
     return policy.execute((ctx) => this.#send(receiver, method, args, ctx));
