@@ -10,7 +10,8 @@ import type { Timeout } from '../../timeout/index';
 import { InlineLayers } from '../inline-layers';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
-import { commandName, RELEASE_LEASE_LUA, REPLACE_LUA, scriptCommand, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
+import { RELEASE_TOKEN_LUA } from '../scripts/release-token';
+import { commandName, REPLACE_LUA, scriptCommand, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
 import { ReadBatcher } from './read-batch';
 import { groupBySlot } from './slots';
 
@@ -74,7 +75,7 @@ export class CacheRedis {
     this.#writeName = commandName('bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
     this.#replace = scriptCommand(redis, 'bulwarkCacheReplace', REPLACE_LUA, 2);
     this.#take = scriptCommand(redis, 'bulwarkCacheLease', TAKE_LEASE_LUA, 2);
-    this.#release = scriptCommand(redis, 'bulwarkCacheRelease', RELEASE_LEASE_LUA);
+    this.#release = scriptCommand(redis, 'bulwarkCacheRelease', RELEASE_TOKEN_LUA);
     this.#tag = scriptCommand(redis, 'bulwarkCacheTag', TAG_LUA);
     this.#takeTag = scriptCommand(redis, 'bulwarkCacheTakeTag', TAKE_TAG_LUA);
     this.#cluster = (redis as Cluster).isCluster === true;

@@ -70,15 +70,6 @@ redis.call('DEL', KEYS[1])
 return members
 `;
 
-/**
- * Deletes the lease `KEYS[1]` only if it still holds this holder's token `ARGV[1]` (a lease
- * that expired and was taken by another process is left alone). Replies 1 when deleted.
- */
-export const RELEASE_LEASE_LUA = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
 /** A script command as ioredis's `defineCommand` adds it to the connection: keys, then arguments. */
 export type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
 

@@ -8,7 +8,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { LockUnavailableError } from './errors';
 import type { LockKeys } from './keys';
 import { readinessOf, type Readiness, type ReadyOutcome } from '../readiness';
-import { ACQUIRE_LUA, EXTEND_LUA, RELEASE_LUA } from './scripts';
+import { RELEASE_TOKEN_LUA } from '../scripts/release-token';
+import { ACQUIRE_LUA, EXTEND_LUA } from './scripts';
 
 /** A script command as ioredis's `defineCommand` adds it to the connection. */
 type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
@@ -78,7 +79,7 @@ export class LockCommands {
     this.#timeoutMs = timeoutMs;
     this.#readiness = readinessOf(redis);
     this.#acquire = defineScript(redis, 'bulwarkLockAcquire', 2, ACQUIRE_LUA);
-    this.#release = defineScript(redis, 'bulwarkLockRelease', 1, RELEASE_LUA);
+    this.#release = defineScript(redis, 'bulwarkLockRelease', 1, RELEASE_TOKEN_LUA);
     this.#extend = defineScript(redis, 'bulwarkLockExtend', 1, EXTEND_LUA);
   }
 

@@ -13,12 +13,6 @@ export const ACQUIRE_LUA = `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', A
 end
 return {0, redis.call('pttl', KEYS[1])}`;
 
-/** Deletes the lock only if it still carries the token. KEYS: lock. ARGV: token. Replies 1 or 0. */
-export const RELEASE_LUA = `if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('del', KEYS[1])
-end
-return 0`;
-
 /**
  * Sets the lock's time to live only if it still carries the token. KEYS: lock. ARGV: token,
  * ttlMs. Replies 1 or 0.

@@ -63,7 +63,8 @@ export class Fetcher {
       return fetchReply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))));
     } catch (error) {
       // A fetch that timed out may still run on the server: hand back whatever it took.
-      if (sent !== undefined) void sent.then((late) => this.#leases.release(this.hold(fetchReply(late))), () => {});
+      // Whatever it took and cannot hand back (a reply that does not decode) returns when its lease runs out.
+      if (sent !== undefined) sent.then((late) => this.#leases.release(this.hold(fetchReply(late)))).catch(() => {});
       throw error;
     }
   }

@@ -99,14 +99,17 @@ export class OutcomeWriter {
   /** Keeps `write` until it settles, so that {@link OutcomeWriter.settle} waits for it. */
   track(write: Promise<void>): void {
     this.#writes.add(write);
-    void write.finally(() => this.#writes.delete(write));
+    const forget = (): void => {
+      this.#writes.delete(write);
+    };
+    write.then(forget, forget);
   }
 
   /** Writes the pending completions now and waits for every write in progress (the worker closes). */
   async settle(): Promise<void> {
     clearTimeout(this.#retryTimer);
     this.#flush();
-    await Promise.all(this.#writes);
+    await Promise.allSettled(this.#writes);
   }
 
   #scheduleFlush(): void {
