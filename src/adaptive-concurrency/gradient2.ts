@@ -83,7 +83,8 @@ export class Gradient2Limit implements LimitAlgorithm {
       gradient = Math.max(0.5, Math.min(1, (settings.rttTolerance * longRtt) / rttMs));
       queueing = rttMs > longRtt;
     }
-    const target = estimate * gradient + (gradient === 1 && !queueing ? settings.queueSize : 0);
+    // Not queueing means rttMs ≤ longRtt, so the gradient is 1: the allowance goes only to a limit in step.
+    const target = estimate * gradient + (queueing ? 0 : settings.queueSize);
     const next = clamp(estimate * (1 - settings.smoothing) + target * settings.smoothing, settings.minLimit, settings.maxLimit);
     this.#estimate = next;
     const limit = Math.floor(next);

@@ -6,6 +6,7 @@
  * @module bulwark/middleware/node
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isPromiseLike } from '../core/promise-like';
 import type { Guard, GuardExchange } from './guard';
 import { sendReply, watchResponse } from './node-response';
 import { INTERNAL_BODY, INTERNAL_HEADERS, reportError } from './report';
@@ -68,9 +69,7 @@ class NodeExchange implements GuardExchange {
 
   proceed(): void | Promise<void> {
     const result = this.#next();
-    if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
-      return Promise.resolve(result).then(ignore);
-    }
+    if (isPromiseLike(result)) return Promise.resolve(result).then(ignore);
   }
 
   reply(status: number, headers: Record<string, string>, body: string | undefined): void {

@@ -158,10 +158,12 @@ function subscribeSpanEvents(trace: ActiveSpanSource): Unsubscribe[] {
     trace.getActiveSpan()?.addEvent('bulwark.retry', { ...common(e), 'bulwark.attempt': e.attempt, 'bulwark.delay_ms': e.delayMs });
   };
   const onRejected = (event: BulwarkEvent): void => {
+    const span = trace.getActiveSpan();
+    if (span === undefined) return;
     const e = event as SpanEventFields;
     const attributes: Attributes = { ...common(e), 'bulwark.reason': e.reason };
     if (e.retryAfterMs !== undefined && Number.isFinite(e.retryAfterMs)) attributes['bulwark.retry_after_ms'] = e.retryAfterMs;
-    trace.getActiveSpan()?.addEvent('bulwark.rejected', attributes);
+    span.addEvent('bulwark.rejected', attributes);
   };
   const onStateChange = (event: BulwarkEvent): void => {
     const e = event as SpanEventFields;

@@ -137,6 +137,8 @@ export class InlineLayers {
   #track(sent: unknown, record: CallRecord, weight: number, now: number): Promise<unknown> {
     const promise = new Promise<unknown>(capture);
     const call = new InlineCall(this, record, weight, now + this.#timeoutMs, capturedResolve, capturedReject);
+    // Holding the last call's resolvers would keep its promise alive until the next command.
+    capturedResolve = capturedReject = ignore;
     this.#deadlines.add(call, now);
     Promise.resolve(sent).then(call.onFulfilled, call.onRejected);
     return promise;

@@ -67,8 +67,9 @@ export class SqliteMetricsSink extends MetricsSink {
   /** @throws ConfigError (from `bulwark`) naming every bad option */
   constructor(options: SqliteMetricsSinkOptions) {
     const parsed = parseOptions(sinkSchema, options, 'SqliteMetricsSink options');
-    super('SqliteMetricsSink', parsed);
+    // Opened before the sink starts its flush timer: a file that cannot be opened leaves no timer behind.
     const db = open(parsed.file);
+    super('SqliteMetricsSink', parsed);
     this.#db = db;
     const lastSeq = db.prepare(`SELECT value FROM ${TABLE} WHERE metric = ? AND subkey = ?`).pluck();
     const set = db.prepare(`INSERT INTO ${TABLE} VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value`);

@@ -11,7 +11,8 @@ import { InlineLayers } from '../inline-layers';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
 import { RELEASE_TOKEN_LUA } from '../scripts/release-token';
-import { commandName, REPLACE_LUA, scriptCommand, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
+import { commandName } from '../scripts/command-name';
+import { REPLACE_LUA, scriptCommand, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
 import { ReadBatcher } from './read-batch';
 import { groupBySlot } from './slots';
 

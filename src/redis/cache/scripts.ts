@@ -1,9 +1,9 @@
 /**
- * The Lua scripts of a Cache: the compare-and-set write of the lost-update rule, and taking
- * and giving back a key's load lease.
+ * The Lua scripts of a Cache: the compare-and-set write of the lost-update rule, and taking a
+ * key's load lease (given back with scripts/release-token.ts).
  * @module
  */
-import { createHash } from 'node:crypto';
+import { commandName } from '../scripts/command-name';
 import type { Cluster, Redis } from 'ioredis';
 
 /** Sets `token` to the token of the entry `KEYS[1]`, as entry.ts reads it. */
@@ -73,10 +73,6 @@ return members
 /** A script command as ioredis's `defineCommand` adds it to the connection: keys, then arguments. */
 export type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
 
-/** The command name of the script `lua`: `stem`, then the script's fingerprint. */
-export function commandName(stem: string, lua: string): string {
-  return `${stem}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
-}
 
 /**
  * The script `lua` as a command of `redis` taking `numberOfKeys` keys, defined on first use and bound to it. The

@@ -117,11 +117,6 @@ export class MetricBuffer {
     if (gauges.has(series) || this.#admit()) gauges.set(series, value);
   }
 
-  /** This instance's value of a gauge series (0 if never set). */
-  gauge(metric: PendingMetric, labels: string): number {
-    return metric.gauges.get(this.#gaugePrefix(labels)) ?? 0;
-  }
-
   /** Takes every pending write (gauges are kept for the next flush too); empty when nothing waits. */
   drain(): Batch {
     const batch: BatchMetric[] = [];
@@ -197,11 +192,6 @@ export class Series {
     }
     if (type === 'counter') this.#buffer.add(this.#metric, this.#total, value);
     else this.#observe(value);
-  }
-
-  /** Adds `delta` to this instance's value of a gauge. */
-  addToGauge(delta: number): void {
-    this.#buffer.setGauge(this.#metric, this.#labels, this.#buffer.gauge(this.#metric, this.#labels) + delta);
   }
 
   #observe(value: number): void {

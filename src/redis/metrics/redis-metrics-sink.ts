@@ -2,9 +2,9 @@
  * {@link RedisMetricsSink}: metrics of many processes added up in Redis.
  * @module
  */
-import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { parseOptions } from '../../core/config';
+import { commandName } from '../scripts/command-name';
 import type { Batch } from './buffer';
 import { metricKey, sequenceKey } from './keys';
 import { REDIS_METRICS_PREFIX, redisMetricsSinkOptionsSchema, type RedisMetricsSinkOptions } from './options';
@@ -17,7 +17,7 @@ import { MetricsSink } from './sink';
  */
 type FlushCommand = (numberOfKeys: number, keys: string[], args: string[]) => Promise<unknown>;
 
-const FLUSH_COMMAND = `bulwarkMetricsFlush_${createHash('sha1').update(FLUSH_LUA).digest('hex').slice(0, 12)}`;
+const FLUSH_COMMAND = commandName('bulwarkMetricsFlush', FLUSH_LUA);
 
 /**
  * Keeps prom-client-style metrics of many processes in Redis, so that they add up: every
