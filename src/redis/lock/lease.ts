@@ -9,7 +9,7 @@ import { getLogger } from '../../core/logger';
 import type { LockCommands } from './commands';
 import { LockLostError, type LockLostReason } from './errors';
 import type { LockKeys } from './keys';
-import { acquireOptionsSchema } from './options';
+import { acquireOptionsSchema, isTimerDelay } from './options';
 
 /** What a lease needs from the Lock that made it. @internal */
 export interface LeaseHost {
@@ -106,7 +106,7 @@ export class Lease implements AsyncDisposable {
    * @throws {@link LockUnavailableError} when Redis could not be asked; ConfigError for a bad `ttlMs`
    */
   async extend(ttlMs: number): Promise<boolean> {
-    const ms = Math.ceil(parseOptions(extendSchema, { ttlMs }, 'Lease.extend arguments').ttlMs);
+    const ms = Math.ceil(isTimerDelay(ttlMs, false) ? ttlMs : parseOptions(extendSchema, { ttlMs }, 'Lease.extend arguments').ttlMs);
     if (this.#state !== 'held') return false;
     const sentAt = this.#host.clock.now();
     const extended = await this.#host.commands.extend(this.#keys, this.token, ms);

@@ -17,6 +17,7 @@ import { lockKeys, type LockKeys } from './keys';
 import { Lease, type LeaseHost } from './lease';
 import {
   acquireOptionsSchema,
+  isValidAcquire,
   extendBelowTtl,
   LOCK_DEFAULTS,
   lockOptionsSchema,
@@ -113,7 +114,7 @@ export class Lock implements Registrable, AsyncDisposable {
    *   when Redis could not be asked or the Lock was disposed; ConfigError for bad options
    */
   async acquire(key: LockKey, options: AcquireOptions): Promise<Lease> {
-    const resolved = parseOptions(acquireOptionsSchema, options, 'Lock.acquire options');
+    const resolved = isValidAcquire(options, false) ? options : parseOptions(acquireOptionsSchema, options, 'Lock.acquire options');
     return this.#acquire(checkKey(key), resolved.ttlMs, resolved.waitMs ?? 0, resolved.signal);
   }
 
@@ -126,7 +127,7 @@ export class Lock implements Registrable, AsyncDisposable {
    * @throws what `acquire` throws, before `fn` runs
    */
   async withLock<T>(key: LockKey, fn: (ctx: LockContext) => T | PromiseLike<T>, options: WithLockOptions): Promise<T> {
-    const resolved = parseOptions(withLockOptionsSchema, options, 'Lock.withLock options', extendBelowTtl);
+    const resolved = isValidAcquire(options, true) ? options : parseOptions(withLockOptionsSchema, options, 'Lock.withLock options', extendBelowTtl);
     const lease = await this.#acquire(checkKey(key), resolved.ttlMs, resolved.waitMs ?? 0, resolved.signal);
     return hold(lease, fn, {
       ttlMs: resolved.ttlMs,

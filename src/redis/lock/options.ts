@@ -114,6 +114,30 @@ export const acquireOptionsSchema = z.strictObject(acquireShape);
 /** Schema of {@link WithLockOptions}; see also {@link extendBelowTtl}. */
 export const withLockOptionsSchema = z.strictObject({ ...acquireShape, extendEveryMs: timerMs(positiveDurationMs).optional() });
 
+/** A delay the acquire options accept: more than 0 (at least 0 when `orEqual`), at most the longest timer delay. */
+export function isTimerDelay(value: unknown, orEqual: boolean): value is number {
+  return typeof value === 'number' && (orEqual ? value >= 0 : value > 0) && value <= MAX_TIMER_DELAY_MS;
+}
+
+/**
+ * Whether `options` are acquire options (with `extendEveryMs` too, for withLock) that the schema
+ * would accept unchanged: the common case, checked without zod on every call. Anything else goes
+ * through the schema, which names each bad field.
+ */
+export function isValidAcquire(options: unknown, withLock: boolean): options is WithLockOptions {
+  if (typeof options !== 'object' || options === null) return false;
+  const { ttlMs, waitMs, signal, extendEveryMs } = options as WithLockOptions;
+  for (const key in options) {
+    if (key !== 'ttlMs' && key !== 'waitMs' && key !== 'signal' && !(withLock && key === 'extendEveryMs')) return false;
+  }
+  return (
+    isTimerDelay(ttlMs, false) &&
+    (waitMs === undefined || isTimerDelay(waitMs, true)) &&
+    (signal === undefined || signal instanceof AbortSignal) &&
+    (extendEveryMs === undefined || (isTimerDelay(extendEveryMs, false) && extendEveryMs < ttlMs))
+  );
+}
+
 /** Refuses an `extendEveryMs` that is not below `ttlMs`: the lease would expire between two extends. */
 export const extendBelowTtl: CrossFieldCheck = (input) => {
   const { ttlMs, extendEveryMs } = input;
