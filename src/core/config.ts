@@ -13,16 +13,28 @@ import type { ErrorClass, ExceptionConfig } from './exceptions';
 import { processWide } from './process-wide';
 import type { Registry } from './registry';
 
-/** A Registry from any loaded copy of bulwark (the default registry may come from another copy). */
-function isRegistry(value: unknown): value is Registry {
+/** Whether `value` is an object with a function under each name of `methods`. */
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
   return (
     typeof value === 'object' &&
     value !== null &&
-    ['register', 'unregister', 'get', 'list', 'health'].every(
-      (method) => typeof (value as Record<string, unknown>)[method] === 'function',
-    )
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
   );
 }
+
+/** A Registry from any loaded copy of bulwark (the default registry may come from another copy). */
+function isRegistry(value: unknown): value is Registry {
+  return hasMethods(value, ['register', 'unregister', 'get', 'list', 'health']);
+}
+
+/**
+ * An object with the named methods, duck-typed (so that an object of another loaded copy of a
+ * library passes too) and accepted as it is: zod neither copies nor unbinds it.
+ * @param methods - the names that must hold functions
+ * @param message - the issue when they do not, e.g. `expected an OpenTelemetry Meter`
+ */
+export const objectWithMethods = <T>(methods: readonly string[], message: string) =>
+  z.custom<T>((value) => hasMethods(value, methods), { message });
 
 /** A function of the given signature, accepted as it is (zod does not wrap it). */
 export const functionSchema = <F extends (...args: never[]) => unknown>() =>
@@ -55,14 +67,9 @@ export const exceptionsSchema: z.ZodType<ExceptionConfig> = z.strictObject({
   onException: functionSchema<NonNullable<ExceptionConfig['onException']>>().optional(),
 }) as z.ZodType<ExceptionConfig>;
 
-const clockSchema = z.custom<Clock>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    ['now', 'setTimeout', 'clearTimeout', 'sleep'].every(
-      (method) => typeof (value as Record<string, unknown>)[method] === 'function',
-    ),
-  { message: 'expected a Clock with now, setTimeout, clearTimeout and sleep' },
+const clockSchema = objectWithMethods<Clock>(
+  ['now', 'setTimeout', 'clearTimeout', 'sleep'],
+  'expected a Clock with now, setTimeout, clearTimeout and sleep',
 );
 
 /** The options every pattern accepts: `name`, `exceptions` and `clock`. */

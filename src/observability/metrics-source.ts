@@ -4,18 +4,9 @@
  * @module
  * @internal
  */
-import type { Registry } from '../core/registry';
 import { METRIC_SET, type MetricDefinition } from './metric-set';
-import { MetricRecorder } from './recorder';
-import { metricSamples, type Sample } from './samples';
-
-/** Options of {@link bulwarkMetricsSource}. */
-export interface BulwarkMetricsSourceOptions {
-  /** Whose live instances the gauges and stats-read counters come from. */
-  readonly bulwarkRegistry: Registry;
-  /** Records `bulwark_call_duration_seconds` too. */
-  readonly callDurations: boolean;
-}
+import type { MetricSetOptions } from './metric-set-options';
+import { SampleReader, type Sample } from './samples';
 
 /** One metric as prom-client's `getMetricsAsJSON()` gives it. */
 interface MetricJson {
@@ -38,15 +29,15 @@ export interface BulwarkMetricsSource extends Disposable {
 }
 
 /**
- * Starts recording bulwark's bus events (a {@link MetricRecorder}) and returns a source a sink
- * tracks like a prom-client registry.
+ * Starts recording bulwark's bus events (a {@link SampleReader}) and returns a source a sink
+ * tracks like a prom-client registry: each read of it reads every live instance's `stats()` once.
  */
-export function bulwarkMetricsSource(options: BulwarkMetricsSourceOptions): BulwarkMetricsSource {
-  const recorder = new MetricRecorder({ callDurations: options.callDurations });
+export function bulwarkMetricsSource(options: MetricSetOptions): BulwarkMetricsSource {
+  const reader = new SampleReader(options);
   const byName = new Map(METRIC_SET.map((metric) => [metric.name, metric]));
   const gaugeModes: Record<string, NonNullable<MetricDefinition['multiprocessMode']>> = {};
   for (const metric of METRIC_SET) if (metric.multiprocessMode !== undefined) gaugeModes[metric.name] = metric.multiprocessMode;
-  const dispose = (): void => recorder.dispose();
+  const dispose = (): void => reader.dispose();
   return {
     gaugeModes,
     async getMetricsAsJSON() {
@@ -55,7 +46,7 @@ export function bulwarkMetricsSource(options: BulwarkMetricsSourceOptions): Bulw
           name: metric.name,
           help: metric.help,
           type: metric.type,
-          values: await metricSamples(metric, recorder, options.bulwarkRegistry),
+          values: await reader.samples(metric),
         })),
       );
     },

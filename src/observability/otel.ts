@@ -13,4 +13,5 @@ export {
   type OtelMetrics,
   type RegisterOtelMetricsOptions,
 } from './register-otel-metrics';
+export type { MetricSetOptions } from './metric-set-options';
 export { DURATION_BUCKETS, METRIC_SET, METRICS, type MetricDefinition, type MetricType } from './metric-set';

@@ -7,6 +7,7 @@
  * @module bulwark/prometheus
  */
 export { registerMetrics, type PrometheusMetrics, type RegisterMetricsOptions } from './register-metrics';
+export type { MetricSetOptions } from './metric-set-options';
 export { DURATION_BUCKETS, JOB_BUCKETS, METRIC_SET, METRICS, type MetricDefinition, type MetricType } from './metric-set';
 export { METRIC_EVENT_TYPES, metricUpdatesFor, type MetricUpdate } from './event-updates';
 export {

@@ -4,29 +4,16 @@
  */
 import type { Registry as PromRegistry } from 'prom-client';
 import { z } from 'zod';
-import { parseOptions } from '../core/config';
+import { objectWithMethods, parseOptions } from '../core/config';
 import { ConfigError } from '../core/errors';
-import { defaultRegistry, Registry } from '../core/registry';
 import { METRIC_SET, type MetricDefinition } from './metric-set';
-import { MetricRecorder } from './recorder';
-import { metricSamples, type Sample } from './samples';
+import { metricSetOptionsShape, type MetricSetOptions } from './metric-set-options';
+import { SampleReader, type Sample } from './samples';
 
 /** Options of {@link registerMetrics}. */
-export interface RegisterMetricsOptions {
+export interface RegisterMetricsOptions extends MetricSetOptions {
   /** The prom-client registry to add bulwark's metrics to (never the global one unless you pass it). */
   registry: PromRegistry;
-  /**
-   * The bulwark registry whose live instances the gauges (and `bulwark_rate_limit_decisions_total`)
-   * are read from at scrape time. @defaultValue `defaultRegistry`
-   */
-  bulwarkRegistry?: Registry | undefined;
-  /**
-   * Records `bulwark_call_duration_seconds` (circuit breaker call durations). Off by default: it
-   * makes every breaker call read the clock twice and emit an event, which costs more than the
-   * breaker itself; the call counts need no such work (they are read from the breakers' `stats()`).
-   * @defaultValue false
-   */
-  callDurations?: boolean | undefined;
 }
 
 /** What {@link registerMetrics} returns: ends the export. */
@@ -40,16 +27,8 @@ export interface PrometheusMetrics extends Disposable {
 
 const optionsSchema = z
   .object({
-    registry: z.custom<PromRegistry>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as PromRegistry).registerMetric === 'function' &&
-        typeof (value as PromRegistry).getSingleMetric === 'function',
-      { message: 'expected a prom-client Registry' },
-    ),
-    bulwarkRegistry: z.instanceof(Registry, { message: 'expected a bulwark Registry' }).optional(),
-    callDurations: z.boolean().optional(),
+    registry: objectWithMethods<PromRegistry>(['registerMetric', 'getSingleMetric'], 'expected a prom-client Registry'),
+    ...metricSetOptionsShape,
   })
   .strict();
 
@@ -86,15 +65,14 @@ export function registerMetrics(options: RegisterMetricsOptions): PrometheusMetr
       taken.map((metric) => ({ path: 'registry', message: `already has a metric named ${metric.name} (bulwark's metrics registered twice?)` })),
     );
   }
-  const bulwarkRegistry = parsed.bulwarkRegistry ?? defaultRegistry;
-  const recorder = new MetricRecorder({ callDurations: parsed.callDurations });
-  const collectors = METRIC_SET.map((metric) => new Collector(metric, recorder, bulwarkRegistry));
+  const reader = new SampleReader(parsed);
+  const collectors = METRIC_SET.map((metric) => new Collector(metric, reader));
   for (const collector of collectors) registry.registerMetric(collector as unknown as Parameters<PromRegistry['registerMetric']>[0]);
   let disposed = false;
   const dispose = (): void => {
     if (disposed) return;
     disposed = true;
-    recorder.dispose();
+    reader.dispose();
     for (const collector of collectors) {
       if ((registry.getSingleMetric(collector.name) as unknown) === collector) registry.removeSingleMetric(collector.name);
     }
@@ -105,7 +83,7 @@ export function registerMetrics(options: RegisterMetricsOptions): PrometheusMetr
 /**
  * One metric of the set as prom-client's registry reads a metric: `name`, `help`, `type`,
  * `aggregator`, `get()` (called at each scrape) and `reset()`. Nothing happens per call here: the
- * recorder keeps the numbers, `get()` turns them into samples.
+ * reader's recorder keeps the numbers, `get()` turns them into samples.
  */
 class Collector {
   /** Mutable: prom-client strips `_total` from counter names when it writes OpenMetrics. */
@@ -115,25 +93,23 @@ class Collector {
   readonly labelNames: readonly string[];
   readonly aggregator = 'sum';
   readonly #metric: MetricDefinition;
-  readonly #recorder: MetricRecorder;
-  readonly #instances: Registry;
+  readonly #reader: SampleReader;
 
-  constructor(metric: MetricDefinition, recorder: MetricRecorder, instances: Registry) {
+  constructor(metric: MetricDefinition, reader: SampleReader) {
     this.name = metric.name;
     this.help = metric.help;
     this.type = metric.type;
     this.labelNames = metric.labelNames;
     this.#metric = metric;
-    this.#recorder = recorder;
-    this.#instances = instances;
+    this.#reader = reader;
   }
 
   async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
-    const values = await metricSamples(this.#metric, this.#recorder, this.#instances);
+    const values = await this.#reader.samples(this.#metric);
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
   reset(): void {
-    this.#recorder.reset(this.#metric);
+    this.#reader.reset(this.#metric);
   }
 }

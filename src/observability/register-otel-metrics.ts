@@ -5,12 +5,13 @@
  */
 import type { Attributes, BatchObservableCallback, Histogram, Meter, Observable, Span } from '@opentelemetry/api';
 import { z } from 'zod';
-import { parseOptions } from '../core/config';
+import { objectWithMethods, parseOptions } from '../core/config';
 import { globalBus, type BulwarkEvent, type Unsubscribe } from '../core/events';
-import { defaultRegistry, Registry } from '../core/registry';
+import { defaultRegistry } from '../core/registry';
 import { METRIC_EVENT_TYPES } from './event-updates';
 import { readInstanceMetrics, readStoredMetrics, type SampleVisitor } from './instance-readers';
 import { METRIC_SET, type MetricDefinition } from './metric-set';
+import { metricSetOptionsShape, type MetricSetOptions } from './metric-set-options';
 import { MetricRecorder } from './recorder';
 
 /** What {@link registerOtelMetrics} needs of `@opentelemetry/api`'s `trace`: the active span. */
@@ -20,14 +21,9 @@ export interface ActiveSpanSource {
 }
 
 /** Options of {@link registerOtelMetrics}. */
-export interface RegisterOtelMetricsOptions {
+export interface RegisterOtelMetricsOptions extends MetricSetOptions {
   /** The meter to create bulwark's instruments with, e.g. `metrics.getMeter('my-service')`. */
   meter: Meter;
-  /**
-   * The bulwark registry whose live instances the observable gauges (and
-   * `bulwark_rate_limit_decisions`) read when the SDK collects. @defaultValue `defaultRegistry`
-   */
-  bulwarkRegistry?: Registry | undefined;
   /**
    * `trace` from `@opentelemetry/api`: with it, retries, refusals and circuit breaker transitions
    * are added as events (`bulwark.retry`, `bulwark.rejected`, `bulwark.state_change`) on the span
@@ -35,8 +31,6 @@ export interface RegisterOtelMetricsOptions {
    * itself). @defaultValue none
    */
   trace?: ActiveSpanSource | undefined;
-  /** Records `bulwark_call_duration_seconds`, as `registerMetrics`' option of that name. @defaultValue false */
-  callDurations?: boolean | undefined;
 }
 
 /** What {@link registerOtelMetrics} returns: ends the export. */
@@ -47,21 +41,9 @@ export interface OtelMetrics extends Disposable {
 
 const optionsSchema = z
   .object({
-    meter: z.custom<Meter>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as Meter).createHistogram === 'function' &&
-        typeof (value as Meter).addBatchObservableCallback === 'function',
-      { message: 'expected an OpenTelemetry Meter' },
-    ),
-    bulwarkRegistry: z.instanceof(Registry, { message: 'expected a bulwark Registry' }).optional(),
-    trace: z
-      .custom<ActiveSpanSource>((value) => typeof (value as Partial<ActiveSpanSource> | null)?.getActiveSpan === 'function', {
-        message: "expected @opentelemetry/api's trace (an object with getActiveSpan)",
-      })
-      .optional(),
-    callDurations: z.boolean().optional(),
+    meter: objectWithMethods<Meter>(['createHistogram', 'addBatchObservableCallback'], 'expected an OpenTelemetry Meter'),
+    ...metricSetOptionsShape,
+    trace: objectWithMethods<ActiveSpanSource>(['getActiveSpan'], "expected @opentelemetry/api's trace (an object with getActiveSpan)").optional(),
   })
   .strict();
 

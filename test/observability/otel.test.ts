@@ -9,6 +9,7 @@ import { registerMetrics } from '../../src/observability/prometheus';
 import { drivePatterns } from './drive-patterns';
 import { parseExposition } from './exposition';
 import { asSamples, byKey, setUp } from './otel-support';
+import { countStatsReads, expectStatsReads } from './stats-reads';
 
 /** A context manager on AsyncLocalStorage, so that `trace.getActiveSpan()` sees the span of a call. */
 class StorageContextManager implements ContextManager {
@@ -61,6 +62,19 @@ describe('registerOtelMetrics', () => {
     expect(fromOtel.size).toBeGreaterThan(40);
     for (const [name, value] of fromPrometheus) expect({ name, value: fromOtel.get(name) }).toEqual({ name, value: expect.closeTo(value, 9) });
     expect([...fromOtel.keys()].sort()).toEqual([...fromPrometheus.keys()].sort());
+  });
+
+  it("reads each live instance's stats() once per collection", async () => {
+    const { meter, read } = setUp();
+    const instances = new Registry();
+    exported = registerOtelMetrics({ meter, bulwarkRegistry: instances });
+    const driven = await drivePatterns(instances);
+    const reads = countStatsReads(instances);
+    await read();
+    expectStatsReads(reads(), 1);
+    await read();
+    expectStatsReads(reads(), 2);
+    await driven.release();
   });
 
   it('names counters without _total and gives durations in seconds, with the set\'s buckets', async () => {

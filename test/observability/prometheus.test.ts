@@ -4,6 +4,7 @@ import { bus, CircuitBreaker, ConfigError, Registry, Retry } from '../../src/ind
 import { METRIC_SET, registerMetrics, type PrometheusMetrics } from '../../src/observability/prometheus';
 import { drivePatterns } from './drive-patterns';
 import { checkHistograms, parseExposition, sampleValue, type ParsedFamily } from './exposition';
+import { countStatsReads, expectStatsReads } from './stats-reads';
 
 const ok = async (): Promise<number> => 1;
 
@@ -66,6 +67,24 @@ describe('registerMetrics', () => {
     await driven.release();
     const after = await scrape(registry);
     expect(sampleValue(after, 'bulwark_bulkhead_active', { name: 'bh' })).toBe(0);
+  });
+
+  it("reads each live instance's stats() once per scrape, not once per metric it feeds", async () => {
+    const registry = new PromRegistry();
+    const instances = new Registry();
+    exported = registerMetrics({ registry, bulwarkRegistry: instances });
+    const driven = await drivePatterns(instances);
+    const reads = countStatsReads(instances);
+    const first = await scrape(registry);
+    expectStatsReads(reads(), 1);
+    await registry.getMetricsAsJSON();
+    expectStatsReads(reads(), 2);
+    await driven.release();
+    const second = await scrape(registry);
+    expectStatsReads(reads(), 3);
+    expect(sampleValue(first, 'bulwark_bulkhead_active', { name: 'bh' })).toBe(1);
+    expect(sampleValue(second, 'bulwark_bulkhead_active', { name: 'bh' })).toBe(0);
+    expect(sampleValue(second, 'bulwark_calls_total', { pattern: 'circuitBreaker', name: 'cb', outcome: 'rejected' })).toBe(1);
   });
 
   it('exports the lock events without the lock key', async () => {

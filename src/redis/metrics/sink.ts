@@ -13,7 +13,7 @@ import { unrefTimer, type TimerHandle } from '../../core/clock';
 import { parseOptions } from '../../core/config';
 import { getLogger } from '../../core/logger';
 import { compose, type Policy } from '../../core/policy';
-import { defaultRegistry, Registry } from '../../core/registry';
+import { metricSetOptionsShape, type MetricSetOptions } from '../../observability/metric-set-options';
 import { bulwarkMetricsSource } from '../../observability/metrics-source';
 import { Timeout } from '../../timeout/timeout';
 import { MetricBuffer, type Batch, type Series } from './buffer';
@@ -33,17 +33,8 @@ export interface MetricsSinkStats {
   readonly failedFlushes: number;
 }
 
-/** Options of {@link MetricsSink.trackBulwark}. */
-export interface TrackBulwarkOptions {
-  /**
-   * The bulwark registry whose live instances the gauges (and the counters read from `stats()`:
-   * a circuit breaker's calls, a rate limiter's decisions) are read from at each flush.
-   * @defaultValue `defaultRegistry`
-   */
-  bulwarkRegistry?: Registry | undefined;
-  /** Records `bulwark_call_duration_seconds` (see `registerMetrics`' option). @defaultValue false */
-  callDurations?: boolean | undefined;
-}
+/** Options of {@link MetricsSink.trackBulwark}: those of every exporter of the metric set. */
+export type TrackBulwarkOptions = MetricSetOptions;
 
 /** One batch with the sequence number it is written under. */
 interface Numbered {
@@ -53,10 +44,7 @@ interface Numbered {
 
 const ignore = (): void => {};
 
-const trackBulwarkSchema = z.strictObject({
-  bulwarkRegistry: z.instanceof(Registry, { message: 'expected a bulwark Registry' }).optional(),
-  callDurations: z.boolean().optional(),
-});
+const trackBulwarkSchema = z.strictObject(metricSetOptionsShape);
 
 /** Sink options after parsing (zod leaves absent fields `undefined`). */
 type ParsedSinkOptions = { readonly [K in keyof MetricsSinkOptions]?: MetricsSinkOptions[K] | undefined };
@@ -141,10 +129,7 @@ export abstract class MetricsSink {
   trackBulwark(options: TrackBulwarkOptions = {}): this {
     if (this.#sources.length > 0 || this.#disposed) return this;
     const parsed = parseOptions(trackBulwarkSchema, options, 'trackBulwark options');
-    const source = bulwarkMetricsSource({
-      bulwarkRegistry: parsed.bulwarkRegistry ?? defaultRegistry,
-      callDurations: parsed.callDurations === true,
-    });
+    const source = bulwarkMetricsSource(parsed);
     this.#sources.push(source);
     return this.track(source, { gaugeModes: source.gaugeModes });
   }

@@ -7,6 +7,8 @@ import { ConfigError, Registry } from '../../../src/index';
 import { metricsHandler, PROMETHEUS_TEXT_CONTENT_TYPE } from '../../../src/middleware/index';
 import { collectFromRedis, RedisMetricsSink } from '../../../src/redis/index';
 import { collectFromSqlite } from '../../../src/sqlite/index';
+import { drivePatterns } from '../../observability/drive-patterns';
+import { countStatsReads, expectStatsReads } from '../../observability/stats-reads';
 import { connect, uniquePrefix } from '../support';
 import { deleteMetrics, runFourProcesses as runFourFixtureProcesses, samples } from './support';
 
@@ -67,6 +69,26 @@ describe("the sinks record bulwark's own metric set (trackBulwark)", () => {
     const did = await runFourProcesses({ FILE: file });
     expectBulwarkMetricsAddUp(collectFromSqlite({ file }), did);
   }, 60_000);
+
+  it("reads each live instance's stats() once per flush, not once per metric it feeds", async () => {
+    const readsPrefix = uniquePrefix('metrics-bulwark-reads');
+    const instances = new Registry();
+    const sink = new RedisMetricsSink({ redis, prefix: readsPrefix, flushIntervalMs: 60_000 }).trackBulwark({ bulwarkRegistry: instances });
+    try {
+      const driven = await drivePatterns(instances);
+      const reads = countStatsReads(instances);
+      await sink.flush();
+      expectStatsReads(reads(), 1);
+      await sink.flush();
+      expectStatsReads(reads(), 2);
+      await driven.release();
+      await sink.flush();
+      expect(samples(await collectFromRedis({ redis, prefix: readsPrefix })).get('bulwark_bulkhead_active{name="bh"}')).toBe(0);
+    } finally {
+      await sink.dispose();
+      await deleteMetrics(redis, readsPrefix);
+    }
+  });
 
   it('rejects a bad trackBulwark option, naming it', async () => {
     const sink = new RedisMetricsSink({ redis, prefix, flushIntervalMs: 60_000 });
