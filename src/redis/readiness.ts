@@ -12,6 +12,23 @@ import type { Cluster, Redis } from 'ioredis';
  */
 export type ReadyOutcome = 'ready' | 'timeout' | 'ended' | 'notConnecting';
 
+/**
+ * How a message completes "Redis connection …" for a wait that did not end `'ready'`, after
+ * `waitedMs` ms, e.g. `did not become ready within 250 ms`.
+ */
+export function notReadyText(outcome: ReadyOutcome, waitedMs: number): string {
+  switch (outcome) {
+    case 'timeout':
+      return `did not become ready within ${waitedMs} ms`;
+    case 'ended':
+      return 'is closed for good';
+    case 'notConnecting':
+      return 'is not connecting (created with lazyConnect and connect() not called)';
+    default:
+      return 'is not ready';
+  }
+}
+
 /** One caller waiting for readiness. */
 interface Waiter {
   readonly settle: (outcome: ReadyOutcome) => void;

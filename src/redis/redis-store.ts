@@ -2,14 +2,15 @@
  * RedisStore: a {@link RateLimitStore} shared by every process using the same Redis.
  * @module
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { parseOptions } from '../core/config';
 import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow, RuleWindow } from '../rate-limiter/store';
 import { emissionIntervalUs } from '../rate-limiter/token-bucket';
 import { RedisStoreError } from './errors';
 import { baseKey } from './keys';
-import { readinessOf, type Readiness, type ReadyOutcome } from './readiness';
+import { notReadyText, readinessOf, type Readiness, type ReadyOutcome } from './readiness';
+import { defineScript } from './scripts/script-command';
 import { REDIS_STORE_DEFAULTS, redisStoreOptionsSchema, type RedisStoreOptions, type RedisTimeSource } from './options';
 import { SLIDING_LOG_SCRIPTS } from './scripts/sliding-log';
 import { SLIDING_WINDOW_SCRIPTS } from './scripts/sliding-window';
@@ -214,12 +215,8 @@ export class RedisStore implements RateLimitStore {
     const lua = mixed
       ? MIXED_SCRIPTS[windowAlgorithmOf(rule)][this.timeSource]
       : (count === 1 ? (script.single ?? script.lua) : script.lua)[this.timeSource];
-    // The script's fingerprint in the name: another copy of bulwark sharing the connection, whose
-    // script may differ, defines its own command instead of lending this one a foreign script.
     const stem = mixed ? MIXED_COMMAND : script.command;
-    const command = `${stem}${count}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
-    const redis = this.#redis as Redis & Record<string, unknown>;
-    if (typeof redis[command] !== 'function') redis.defineCommand(command, { numberOfKeys: count, lua });
+    const command = defineScript(this.#redis, `${stem}${count}`, lua, count);
     const namespace = this.namespace ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.namespace;
     const prepared: PreparedRule = {
       keyStart: `${this.prefix}:${namespace}`,
@@ -283,15 +280,7 @@ function isCount(value: unknown): value is number {
 
 /** Why a decision that waited for the connection was not sent. */
 function notReady(outcome: ReadyOutcome, status: string, timeoutMs: number): RedisStoreError {
-  const why =
-    outcome === 'timeout'
-      ? `did not become ready within ${timeoutMs} ms`
-      : outcome === 'ended'
-        ? 'is closed for good'
-        : outcome === 'notConnecting'
-          ? 'is not connecting (created with lazyConnect and connect() not called)'
-          : 'is not ready';
-  return new RedisStoreError(`Redis connection ${why} (status: ${status})`);
+  return new RedisStoreError(`Redis connection ${notReadyText(outcome, timeoutMs)} (status: ${status})`);
 }
 
 function unexpectedReply(value: unknown): RedisStoreError {

@@ -11,8 +11,8 @@ import { InlineLayers } from '../inline-layers';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
 import { RELEASE_TOKEN_LUA } from '../scripts/release-token';
-import { commandName } from '../scripts/command-name';
-import { REPLACE_LUA, scriptCommand, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA, type ScriptCommand } from './scripts';
+import { defineScript, scriptCommand, type ScriptCommand } from '../scripts/script-command';
+import { REPLACE_LUA, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA } from './scripts';
 import { ReadBatcher } from './read-batch';
 import { groupBySlot } from './slots';
 
@@ -72,8 +72,8 @@ export class CacheRedis {
     this.#policy = policy;
     this.#inline = layers === undefined ? undefined : InlineLayers.of(layers.breaker, layers.timeout, undefined);
     this.#readiness = readinessOf(redis);
+    this.#writeName = defineScript(redis, 'bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
     this.#write = scriptCommand(redis, 'bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
-    this.#writeName = commandName('bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
     this.#replace = scriptCommand(redis, 'bulwarkCacheReplace', REPLACE_LUA, 2);
     this.#take = scriptCommand(redis, 'bulwarkCacheLease', TAKE_LEASE_LUA, 2);
     this.#release = scriptCommand(redis, 'bulwarkCacheRelease', RELEASE_TOKEN_LUA);

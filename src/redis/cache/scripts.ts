@@ -3,8 +3,6 @@
  * key's load lease (given back with scripts/release-token.ts).
  * @module
  */
-import { commandName } from '../scripts/command-name';
-import type { Cluster, Redis } from 'ioredis';
 
 /** Sets `token` to the token of the entry `KEYS[1]`, as entry.ts reads it. */
 const TOKEN_OF_ENTRY_LUA = `
@@ -69,20 +67,3 @@ local members = redis.call('SMEMBERS', KEYS[1])
 redis.call('DEL', KEYS[1])
 return members
 `;
-
-/** A script command as ioredis's `defineCommand` adds it to the connection: keys, then arguments. */
-export type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
-
-
-/**
- * The script `lua` as a command of `redis` taking `numberOfKeys` keys, defined on first use and bound to it. The
- * script's fingerprint is in the name, so that another copy of bulwark sharing the connection
- * defines its own command instead of lending this one a foreign script. ioredis runs it with
- * EVALSHA and falls back to EVAL on NOSCRIPT by itself.
- */
-export function scriptCommand(redis: Redis | Cluster, stem: string, lua: string, numberOfKeys = 1): ScriptCommand {
-  const name = commandName(stem, lua);
-  const commands = redis as unknown as Record<string, ScriptCommand>;
-  if (typeof commands[name] !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
-  return (commands[name] as ScriptCommand).bind(redis);
-}

@@ -3,7 +3,7 @@
  * @module
  */
 import { BulwarkError, ErrorCode } from '../../core/errors';
-import type { ReadyOutcome } from '../readiness';
+import { notReadyText, type ReadyOutcome } from '../readiness';
 
 /**
  * Why a connection was not ready: a {@link ReadyOutcome} other than `'ready'`, or `'closing'` (its
@@ -28,14 +28,7 @@ export class RedisUnavailableError extends BulwarkError {
    * @param waitedMs - how long the call waited, in ms
    */
   constructor(outcome: NotReadyReason, status: string, waitedMs: number) {
-    const why =
-      outcome === 'ended'
-        ? 'is closed for good'
-        : outcome === 'notConnecting'
-          ? 'is not connecting'
-          : outcome === 'closing'
-            ? 'is closing (its socket is no longer writable)'
-            : `did not become ready within ${waitedMs} ms`;
+    const why = outcome === 'closing' ? 'is closing (its socket is no longer writable)' : notReadyText(outcome, waitedMs);
     super(ErrorCode.RedisUnavailable, `Redis connection ${why} (status: ${status}); the command was not sent`);
     this.outcome = outcome;
   }

@@ -3,16 +3,13 @@
  * @module
  * @internal
  */
-import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { LockUnavailableError } from './errors';
 import type { LockKeys } from './keys';
-import { readinessOf, type Readiness, type ReadyOutcome } from '../readiness';
+import { notReadyText, readinessOf, type Readiness } from '../readiness';
+import { defineScript, type ScriptCommand } from '../scripts/script-command';
 import { RELEASE_TOKEN_LUA } from '../scripts/release-token';
 import { ACQUIRE_LUA, EXTEND_LUA } from './scripts';
-
-/** A script command as ioredis's `defineCommand` adds it to the connection. */
-type ScriptCommand = (...keysThenArgs: string[]) => Promise<unknown>;
 
 /** What an acquire attempt found: `fence` > 0 when it took the lock, else the holder's `pttl`. */
 export interface AcquireReply {
@@ -21,18 +18,6 @@ export interface AcquireReply {
 }
 
 const ignore = (): void => {};
-
-/**
- * Defines `lua` on the connection (once) under a name carrying its fingerprint, so that another
- * copy of bulwark sharing the connection never lends this one a different script.
- */
-function defineScript(redis: Redis | Cluster, stem: string, numberOfKeys: number, lua: string): string {
-  const command = `${stem}_${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
-  if (typeof (redis as unknown as Record<string, unknown>)[command] !== 'function') {
-    redis.defineCommand(command, { numberOfKeys, lua });
-  }
-  return command;
-}
 
 function parseAcquire(value: unknown): AcquireReply | undefined {
   if (!Array.isArray(value) || value.length !== 2) return undefined;
@@ -53,14 +38,6 @@ function describe(value: unknown): string {
   }
 }
 
-/** Why a connection was not ready, by how the wait for it ended. */
-const NOT_READY: Readonly<Record<ReadyOutcome, string>> = {
-  ready: 'is not ready',
-  timeout: 'did not become ready in time',
-  ended: 'is closed for good',
-  notConnecting: 'is not connecting (created with lazyConnect and connect() not called)',
-};
-
 /**
  * Runs a Lock's scripts on one connection. Every call ends within `timeoutMs` (waiting for the
  * connection while it connects included), failing with {@link LockUnavailableError} rather than
@@ -78,9 +55,9 @@ export class LockCommands {
     this.#redis = redis;
     this.#timeoutMs = timeoutMs;
     this.#readiness = readinessOf(redis);
-    this.#acquire = defineScript(redis, 'bulwarkLockAcquire', 2, ACQUIRE_LUA);
-    this.#release = defineScript(redis, 'bulwarkLockRelease', 1, RELEASE_TOKEN_LUA);
-    this.#extend = defineScript(redis, 'bulwarkLockExtend', 1, EXTEND_LUA);
+    this.#acquire = defineScript(redis, 'bulwarkLockAcquire', ACQUIRE_LUA, 2);
+    this.#release = defineScript(redis, 'bulwarkLockRelease', RELEASE_TOKEN_LUA);
+    this.#extend = defineScript(redis, 'bulwarkLockExtend', EXTEND_LUA);
   }
 
   /**
@@ -159,7 +136,7 @@ export class LockCommands {
         if (settled) return;
         const status = this.#redis.status;
         if (outcome === 'ready' && status === 'ready') send();
-        else fail(new LockUnavailableError(`Redis connection ${NOT_READY[outcome]} (status: ${status})`));
+        else fail(new LockUnavailableError(`Redis connection ${notReadyText(outcome, this.#timeoutMs)} (status: ${status})`));
       }, fail);
     });
   }

@@ -4,7 +4,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { parseOptions } from '../../core/config';
-import { commandName } from '../scripts/command-name';
+import { commandName } from '../scripts/script-command';
 import type { Batch } from './buffer';
 import { metricKey, sequenceKey } from './keys';
 import { REDIS_METRICS_PREFIX, redisMetricsSinkOptionsSchema, type RedisMetricsSinkOptions } from './options';
