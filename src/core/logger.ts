@@ -3,6 +3,7 @@
  * pino's shape (a pino logger, a pino child logger, or your own adapter).
  * @module
  */
+import { inspect } from 'node:util';
 import { processWide } from './process-wide';
 import { isPromiseLike } from './promise-like';
 
@@ -68,6 +69,43 @@ export function isLoggerSet(): boolean {
  */
 export function getLogger(): Logger {
   return current.logger;
+}
+
+/**
+ * Something bulwark must never keep silent (a store or sink failing, a request answered 500 by
+ * the library): a log line through the logger of {@link setLogger}, or, when none is set, a Node
+ * process warning of type `BulwarkWarning` (listed in docs/errors.md).
+ * @internal
+ */
+export interface Notice {
+  /** The log level. */
+  readonly level: 'error' | 'warn';
+  /** The log line's merge object. */
+  readonly fields: object;
+  /** The log line's message. */
+  readonly message: string;
+  /** The warning's code, e.g. `BULWARK_STORE_FAILED`. */
+  readonly code: string;
+  /** The warning's text, when it must say more than `message` (a warning has no merge object). */
+  readonly warning?: string;
+}
+
+/** Logs `notice`, or emits it as a process warning when no logger is set; see {@link Notice}. @internal */
+export function logOrWarn(notice: Notice): void {
+  if (isLoggerSet()) {
+    getLogger()[notice.level](notice.fields, notice.message);
+    return;
+  }
+  process.emitWarning(notice.warning ?? notice.message, {
+    type: 'BulwarkWarning',
+    code: notice.code,
+    detail: 'Set a logger with setLogger() to get this as a log line instead.',
+  });
+}
+
+/** An error's message, or anything else thrown as one line, for a warning's text. @internal */
+export function causeText(error: unknown): string {
+  return error instanceof Error ? error.message : inspect(error, { depth: 0, breakLength: Infinity });
 }
 
 /** A logger that forwards to `logger` and never throws (see {@link setLogger}). */

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { CircuitBreaker } from '../../circuit-breaker/circuit-breaker';
 import { unrefTimer, type TimerHandle } from '../../core/clock';
 import { parseOptions } from '../../core/config';
-import { getLogger } from '../../core/logger';
+import { causeText, getLogger, logOrWarn } from '../../core/logger';
 import { compose, type Policy } from '../../core/policy';
 import { metricSetOptionsShape, type MetricSetOptions } from '../../observability/metric-set-options';
 import { bulwarkMetricsSource } from '../../observability/metrics-source';
@@ -221,7 +221,13 @@ export abstract class MetricsSink {
       this.#failedFlushes++;
       if (!this.#outage) {
         this.#outage = true;
-        getLogger().warn({ sink: this.#kind, instanceId: this.instanceId, err: error }, 'metrics flush failed; increments are kept until a flush succeeds');
+        logOrWarn({
+          level: 'warn',
+          fields: { sink: this.#kind, instanceId: this.instanceId, err: error },
+          message: 'metrics flush failed; increments are kept until a flush succeeds',
+          code: 'BULWARK_METRICS_FLUSH_FAILED',
+          warning: `${this.#kind} (instance ${this.instanceId}): metrics flush failed (${causeText(error)}); increments are kept until a flush succeeds`,
+        });
       }
       throw error;
     }
