@@ -7,7 +7,7 @@
  */
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import type { Clock } from './clock';
+import { MAX_TIMER_DELAY_MS, type Clock } from './clock';
 import { ConfigError, type ConfigIssue } from './errors';
 import type { ErrorClass, ExceptionConfig } from './exceptions';
 import { processWide } from './process-wide';
@@ -45,6 +45,10 @@ export const durationMs = z.number().finite().min(0, { message: 'must be ≥ 0' 
 
 /** A duration in ms that must be more than 0. */
 export const positiveDurationMs = z.number().finite().gt(0, { message: 'must be > 0' });
+
+/** `schema` (a delay in ms) limited to the longest delay a timer accepts. */
+export const timerMs = (schema: z.ZodNumber) =>
+  schema.max(MAX_TIMER_DELAY_MS, { message: `must be ≤ ${MAX_TIMER_DELAY_MS} (the longest timer delay)` });
 
 /** An integer ≥ 1. */
 export const positiveInt = z

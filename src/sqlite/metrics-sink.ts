@@ -12,7 +12,7 @@ import type { Batch } from '../redis/metrics/buffer';
 import { exposition, type StoredMetric } from '../redis/metrics/exposition';
 import { Field, META_FIELD } from '../redis/metrics/model';
 import { MetricsSink } from '../redis/metrics/sink';
-import { METRICS_SINK_DEFAULTS, metricsSinkShape, timerMs, type MetricsSinkOptions } from '../redis/metrics/sink-options';
+import { METRICS_SINK_DEFAULTS, metricsSinkShape, timerDelayMs, type MetricsSinkOptions } from '../redis/metrics/sink-options';
 
 /** Options of a {@link SqliteMetricsSink}. */
 export interface SqliteMetricsSinkOptions extends MetricsSinkOptions {
@@ -30,7 +30,7 @@ export interface CollectFromSqliteOptions {
 
 const fileSchema = z.string().min(1, { message: 'must not be empty' });
 const sinkSchema = z.strictObject({ ...metricsSinkShape, file: fileSchema });
-const collectSchema = z.strictObject({ file: fileSchema, livenessMs: timerMs.optional() });
+const collectSchema = z.strictObject({ file: fileSchema, livenessMs: timerDelayMs.optional() });
 
 /** The one table: `(metric, subkey, value)`; `#meta`, `#expires` and the flush sequences (metric `#seq`) are rows too. */
 const TABLE = 'bulwark_metrics';

@@ -4,8 +4,8 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
-import { MAX_TIMER_DELAY_MS, type Clock } from '../../core/clock';
-import { commonOptionsShape, durationMs, positiveDurationMs, ratio, type CrossFieldCheck } from '../../core/config';
+import type { Clock } from '../../core/clock';
+import { commonOptionsShape, durationMs, objectWithMethods, positiveDurationMs, ratio, timerMs, type CrossFieldCheck } from '../../core/config';
 import type { ErrorClass } from '../../core/exceptions';
 import type { Policy } from '../../core/policy';
 import { redisStoreOptionsSchema } from '../options';
@@ -189,20 +189,7 @@ export const CACHE_DEFAULTS = {
 const storeShape = redisStoreOptionsSchema.shape;
 const keyPart = storeShape.prefix.unwrap();
 
-const timerMs = (schema: z.ZodNumber) =>
-  schema.max(MAX_TIMER_DELAY_MS, { message: `must be ≤ ${MAX_TIMER_DELAY_MS} (the longest timer delay)` });
-
-/** An object with the named methods, accepted as it is (zod neither copies nor unbinds it). */
-const withMethods = <T>(methods: readonly string[], message: string) =>
-  z.custom<T>(
-    (value) =>
-      typeof value === 'object' &&
-      value !== null &&
-      methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
-    { message },
-  );
-
-const policySchema = withMethods<Policy>(['execute'], 'expected a Policy (an object with execute)');
+const policySchema = objectWithMethods<Policy>(['execute'], 'expected a Policy (an object with execute)');
 
 /** Schema of {@link CacheOptions}. */
 export const cacheOptionsSchema = z.strictObject({
@@ -217,7 +204,7 @@ export const cacheOptionsSchema = z.strictObject({
     .array(z.custom<ErrorClass>((value) => typeof value === 'function', { message: 'expected an error class' }))
     .readonly()
     .optional(),
-  serializer: withMethods<CacheSerializer>(['serialize', 'deserialize'], 'expected an object with serialize and deserialize functions').optional(),
+  serializer: objectWithMethods<CacheSerializer>(['serialize', 'deserialize'], 'expected an object with serialize and deserialize functions').optional(),
   version: z.union([keyPart, z.number().finite()]).optional(),
   policy: policySchema.optional(),
   loaderPolicy: policySchema.optional(),

@@ -5,7 +5,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { MAX_TIMER_DELAY_MS, type Clock } from '../../core/clock';
-import { commonOptionsShape, durationMs, positiveDurationMs, type CrossFieldCheck } from '../../core/config';
+import { commonOptionsShape, durationMs, positiveDurationMs, timerMs, type CrossFieldCheck } from '../../core/config';
 import type { Registry } from '../../core/registry';
 import { redisStoreOptionsSchema } from '../options';
 
@@ -83,9 +83,6 @@ export const LOCK_DEFAULTS = {
   /** Longest pause between two attempts, in ms. */
   maxRetryDelayMs: 100,
 } as const;
-
-const timerMs = (base: z.ZodNumber) =>
-  base.max(MAX_TIMER_DELAY_MS, { message: `must be ≤ ${MAX_TIMER_DELAY_MS} (the longest timer delay)` });
 
 /** Schema of {@link LockOptions}. */
 export const lockOptionsSchema = z.strictObject({

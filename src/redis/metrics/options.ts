@@ -5,7 +5,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { redisStoreOptionsSchema } from '../options';
-import { metricsSinkShape, timerMs, type MetricsSinkOptions } from './sink-options';
+import { metricsSinkShape, timerDelayMs, type MetricsSinkOptions } from './sink-options';
 
 /** Options of a {@link RedisMetricsSink}. */
 export interface RedisMetricsSinkOptions extends MetricsSinkOptions {
@@ -51,5 +51,5 @@ export const redisMetricsSinkOptionsSchema = z.strictObject({
 export const collectFromRedisOptionsSchema = z.strictObject({
   redis: redisStoreOptionsSchema.shape.redis,
   prefix: redisStoreOptionsSchema.shape.prefix,
-  livenessMs: timerMs.optional(),
+  livenessMs: timerDelayMs.optional(),
 });

@@ -3,8 +3,7 @@
  * @module
  */
 import { z } from 'zod';
-import { MAX_TIMER_DELAY_MS } from '../../core/clock';
-import { positiveDurationMs, positiveInt } from '../../core/config';
+import { positiveDurationMs, positiveInt, timerMs } from '../../core/config';
 
 /** Options every metrics sink accepts. */
 export interface MetricsSinkOptions {
@@ -46,16 +45,14 @@ export const METRICS_SINK_DEFAULTS = {
 } as const;
 
 /** A timer delay in ms: > 0 and at most the longest delay a timer accepts. */
-export const timerMs = positiveDurationMs.max(MAX_TIMER_DELAY_MS, {
-  message: `must be ≤ ${MAX_TIMER_DELAY_MS} (the longest timer delay)`,
-});
+export const timerDelayMs = timerMs(positiveDurationMs);
 
 /** Schema of {@link MetricsSinkOptions}. */
 export const metricsSinkShape = {
-  flushIntervalMs: timerMs.optional(),
-  ttlMs: timerMs.optional(),
+  flushIntervalMs: timerDelayMs.optional(),
+  ttlMs: timerDelayMs.optional(),
   instanceId: z.string().min(1, { message: 'must not be empty' }).optional(),
   maxBuffered: positiveInt.optional(),
-  timeoutMs: timerMs.optional(),
+  timeoutMs: timerDelayMs.optional(),
 };
 
