@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     // The creep run (--long) keeps the capacity: what it asks is whether the limit stays put.
     const halveAtMs = long ? undefined : (traceS * 1000) / 2;
     const endMs = traceS * 1000;
-    console.log(`\nlimit traces: 2× load for ${traceS} s${halveAtMs === undefined ? '' : `, capacity halves at ${halveAtMs / 1000} s`}`);
+    if (traceS > 0) console.log(`\nlimit traces: 2× load for ${traceS} s${halveAtMs === undefined ? '' : `, capacity halves at ${halveAtMs / 1000} s`}`);
     for (const config of traceS > 0 ? ADAPTIVE.filter((name) => SELECTED.includes(name)) : []) {
       const result = await runPoint(config, 2 * servedPerS, endMs, halveAtMs);
       const raw = await server.request<Array<[number, number, number]>>({ trace: true }, 'trace');
