@@ -17,7 +17,9 @@
  *   docs/images/overload-<config>-60s.svg
  * - `BENCH_OVERLOAD_POINT_S` — measured seconds per point (default 4; warm-up: `BENCH_OVERLOAD_WARMUP_S`, default 1)
  * - `BENCH_OVERLOAD_REPEATS` — repeats (default 3)
- * - `BENCH_OVERLOAD_TRACE_S` — seconds of each limit trace (default 12)
+ * - `BENCH_OVERLOAD_TRACE_S` — seconds of each limit trace (default 12; 0 draws none)
+ * - `BENCH_OVERLOAD_CONFIGS` — comma-separated configurations to run (default all), and
+ *   `BENCH_OVERLOAD_LOADS` — comma-separated loads (default `0.5,1,2,4`): for a quick check of a few
  * - `BENCH_OVERLOAD_PIN` — 1 pins the two processes to CPUs 0 and 1 with `taskset`
  * - `BENCH_OVERLOAD_SCALE` — every duration (latency, deadline, waits, Timeout) times this, every
  *   rate divided by it (default 1): on a machine too busy to serve 4,000 requests/s, a scale of
@@ -33,7 +35,7 @@ import { envInt } from './settings';
 
 const CAPACITY = 20;
 const SERVED_PER_S = 1_000;
-const LOADS = [0.5, 1, 2, 4] as const;
+const LOADS: readonly number[] = listed('BENCH_OVERLOAD_LOADS', ['0.5', '1', '2', '4']).map(Number);
 const ADAPTIVE: readonly ConfigName[] = ['gradient2', 'vegas', 'aimd-timeout', 'aimd'];
 const LABELS: Record<ConfigName, string> = {
   none: 'no protection',
@@ -45,6 +47,17 @@ const LABELS: Record<ConfigName, string> = {
   'aimd-timeout': 'adaptive aimd + Timeout 100 ms',
   aimd: 'adaptive aimd (defaults), no Timeout',
 };
+
+/** The comma-separated values of the environment variable `name`, or `all` when it is not set. */
+function listed(name: string, all: readonly string[]): readonly string[] {
+  const value = process.env[name];
+  return value === undefined || value === '' ? all : value.split(',').map((item) => item.trim());
+}
+
+/** The configurations to run (`BENCH_OVERLOAD_CONFIGS`), in the table's order. */
+const SELECTED: readonly ConfigName[] = ((selected) => CONFIGS.filter((config) => selected.includes(config)))(
+  listed('BENCH_OVERLOAD_CONFIGS', CONFIGS),
+);
 
 /** A child process spoken to over IPC. */
 interface Child {
@@ -142,7 +155,7 @@ async function main(): Promise<void> {
   const pointMs = envInt('BENCH_OVERLOAD_POINT_S', 4) * 1000;
   const warmupMs = envInt('BENCH_OVERLOAD_WARMUP_S', 1) * 1000;
   const repeats = long ? 0 : envInt('BENCH_OVERLOAD_REPEATS', 3);
-  const traceS = long ? 60 : envInt('BENCH_OVERLOAD_TRACE_S', 12);
+  const traceS = long ? 60 : process.env['BENCH_OVERLOAD_TRACE_S'] === '0' ? 0 : envInt('BENCH_OVERLOAD_TRACE_S', 12);
   const scale = envInt('BENCH_OVERLOAD_SCALE', 1);
   const servedPerS = SERVED_PER_S / scale;
   const { child: server, first } = await startChild('./overload-server.ts', 0);
@@ -164,7 +177,7 @@ async function main(): Promise<void> {
     const results = new Map<string, Point[]>();
     for (let repeat = 0; repeat < repeats; repeat++) {
       for (const loadFactor of LOADS) {
-        for (const config of CONFIGS) {
+        for (const config of SELECTED) {
           const result = await runPoint(config, loadFactor * servedPerS, pointMs);
           const key = `${config}@${loadFactor}`;
           const point = { goodputPerS: (result.goodput * 1000) / pointMs, p99: percentile(result.latencies, 0.99) };
@@ -182,7 +195,7 @@ async function main(): Promise<void> {
     if (repeats > 0) {
       console.log(`\n| config | ${LOADS.map((l) => `${l}× goodput/s / p99`).join(' | ')} |`);
       console.log(`|---|${LOADS.map(() => '---').join('|')}|`);
-      for (const config of CONFIGS) console.log(`| ${LABELS[config]} | ${LOADS.map((l) => cell(config, l)).join(' | ')} |`);
+      for (const config of SELECTED) console.log(`| ${LABELS[config]} | ${LOADS.map((l) => cell(config, l)).join(' | ')} |`);
     }
 
     const directory = fileURLToPath(new URL('../docs/images/', import.meta.url));
@@ -190,8 +203,8 @@ async function main(): Promise<void> {
     // The creep run (--long) keeps the capacity: what it asks is whether the limit stays put.
     const halveAtMs = long ? undefined : (traceS * 1000) / 2;
     const endMs = traceS * 1000;
-    console.log(`\nlimit traces: 2× load for ${traceS} s${halveAtMs === undefined ? '' : `, capacity halves at ${halveAtMs / 1000} s`}`);
-    for (const config of ADAPTIVE) {
+    if (traceS > 0) console.log(`\nlimit traces: 2× load for ${traceS} s${halveAtMs === undefined ? '' : `, capacity halves at ${halveAtMs / 1000} s`}`);
+    for (const config of traceS > 0 ? ADAPTIVE.filter((name) => SELECTED.includes(name)) : []) {
       const result = await runPoint(config, 2 * servedPerS, endMs, halveAtMs);
       const raw = await server.request<Array<[number, number, number]>>({ trace: true }, 'trace');
       const trace = raw.filter(([ms]) => ms >= warmupMs).map(([ms, limit, capacity]) => [ms - warmupMs, limit, capacity] as const);

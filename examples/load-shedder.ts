@@ -50,6 +50,7 @@ export async function main(): Promise<LoadShedderResult> {
   const shedder = new LoadShedder({
     name: 'api',
     maxInFlight: 10,
+    maxQueue: 0, // shed at once what finds every slot taken (by default a tenth of maxInFlight waits)
     priorityThresholds: { low: 0.5, normal: 0.75, high: 0.9 },
     retryAfterMs: 2_000,
     registry: false,

@@ -131,7 +131,7 @@ export class LoadShedder extends Pattern<LoadShedderEvents, LoadShedderStats> {
     super('loadShedder', resolved);
     const defaults = LOAD_SHEDDER_DEFAULTS;
     this.#maxInFlight = resolved.maxInFlight;
-    this.#maxQueue = resolved.maxQueue ?? defaults.maxQueue;
+    this.#maxQueue = resolved.maxQueue ?? Math.ceil(resolved.maxInFlight / defaults.maxQueueDivisor);
     this.#maxWaitMs = resolved.maxWaitMs;
     const retryAfterMs = resolved.retryAfterMs ?? defaults.retryAfterMs;
     this.#retryAfterMs = retryAfterMs;

@@ -3,7 +3,8 @@
  * that shares a fixed capacity: requests arrive at a steady rate whatever happens to them (as
  * real traffic does, and as closed-loop clients do not: they slow down with the server and hide
  * an overload), and the limiter rejects the ones over its limit at once. Shared by the sustained
- * overload cases of simulation.test.ts and bench/adaptive-plot.ts.
+ * overload cases of simulation.test.ts and bench/adaptive-plot.ts; its arrivals, by
+ * test/load-shedder/overload.test.ts.
  *
  * The dependency is bench:overload's: `capacity` calls at `baseLatencyMs`; a call arriving with
  * `active` calls in progress (itself included) takes `baseLatencyMs × max(1, active / capacity)`.
@@ -38,6 +39,13 @@ export interface OverloadScenario {
   readonly durationMs: number;
   /** How often the limit is recorded, in ms. */
   readonly sampleEveryMs: number;
+  /**
+   * How requests arrive: `'even'` (the default) spreads them evenly over each ms; `'random'` at
+   * independent random instants (a Poisson process of the same rate, seeded, so a run is still the
+   * same every time), as requests from many clients do: some ms bring none, some several, and a
+   * slot that frees in a gap stays idle until the next arrival.
+   */
+  readonly arrivals?: 'even' | 'random';
 }
 
 /** The limit, the dependency's capacity and the goodput of the second that ends at one instant. */
@@ -64,6 +72,8 @@ export const OVERLOAD_SERVER = { capacity: 20, baseLatencyMs: 20, deadlineMs: 50
 
 /** Seed of Vegas's probe interval, so that a run is the same every time. */
 const PROBE_SEED = 7;
+/** Seed of the random arrivals. */
+const ARRIVALS_SEED = 11;
 
 /** A clock whose time the simulation sets; the limiter needs no timer when calls do not wait. */
 class SteppedClock implements Clock {
@@ -96,12 +106,12 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
   };
   const changes = [...scenario.capacityChanges].sort((a, b) => a.atMs - b.atMs);
   const arrivalsPerMs = (scenario.load * scenario.capacity) / scenario.baseLatencyMs;
+  const arrivalsIn = arrivalCounter(scenario.arrivals ?? 'even', arrivalsPerMs);
   const goodputPerSecond: number[] = [];
   const latencies: number[] = [];
   const points: OverloadPoint[] = [];
   let capacity = scenario.capacity;
   let active = 0;
-  let owed = 0;
   let rejected = 0;
   let dropped = 0;
   let goodput = 0;
@@ -120,9 +130,8 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
       }
     }
     completions.delete(timeMs);
-    owed += arrivalsPerMs;
     const arrivals: Array<Promise<ConcurrencyPermit>> = [];
-    for (; owed >= 1; owed--) arrivals.push(limiter.acquire());
+    for (let count = arrivalsIn(timeMs); count > 0; count--) arrivals.push(limiter.acquire());
     for (const arrival of await Promise.allSettled(arrivals)) {
       if (arrival.status === 'rejected') {
         rejected++;
@@ -144,4 +153,28 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
     if (timeMs % scenario.sampleEveryMs === 0) points.push({ timeMs, limit: limiter.limit, capacity });
   }
   return { scenario, points, goodputPerSecond, latencies, rejected, dropped };
+}
+
+/**
+ * How many requests arrive in the ms that starts at `timeMs`, called once per ms in order: `rate`
+ * per ms, evenly (a fraction carried to the next ms) or at seeded random instants (exponential gaps).
+ */
+export function arrivalCounter(arrivals: 'even' | 'random', rate: number): (timeMs: number) => number {
+  if (arrivals === 'even') {
+    let owed = 0;
+    return () => {
+      owed += rate;
+      const count = Math.floor(owed);
+      owed -= count;
+      return count;
+    };
+  }
+  const random = seededRandom(ARRIVALS_SEED);
+  const gap = () => -Math.log(1 - random()) / rate;
+  let next = gap();
+  return (timeMs) => {
+    let count = 0;
+    for (; next < timeMs + 1; next += gap()) count++;
+    return count;
+  };
 }

@@ -90,6 +90,13 @@ describe.each(['aimd', 'gradient2', 'vegas'] as const)('%s under sustained open-
     expect(percentile(trace.latencies, 0.99)).toBeLessThanOrEqual(2 * OVERLOAD_SERVER.baseLatencyMs);
   });
 
+  it('keeps its limit near the concurrency and goodput of at least 99 percent at 2× when requests arrive at random instants', async () => {
+    const trace = await simulateOverload({ algorithm, ...OVERLOAD_SERVER, load: 2, capacityChanges: [], durationMs: 20_000, sampleEveryMs: 100, arrivals: 'random' });
+    expectNearConcurrency(trace, 2_000, 20_000, OVERLOAD_SERVER.capacity);
+    const seconds = trace.goodputPerSecond.slice(2);
+    expect(seconds.reduce((sum, goodput) => sum + goodput, 0)).toBeGreaterThanOrEqual(0.99 * servedPerSecond * seconds.length);
+  });
+
   it('does not raise its limit while the traffic leaves most of it unused (a quarter of the capacity for 60 s)', async () => {
     const trace = await overload(algorithm, 0.25);
     expect(trace.rejected).toBe(0);

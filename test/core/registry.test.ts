@@ -116,7 +116,7 @@ describe('Registry', () => {
 
   it("shows a load shedder's load level as its state, degraded from high", async () => {
     const registry = new Registry();
-    const shedder = new LoadShedder({ name: 'api', maxInFlight: 4, registry });
+    const shedder = new LoadShedder({ name: 'api', maxInFlight: 4, maxQueue: 0, registry });
     expect(registry.health().instances['api']).toMatchObject({ patternType: 'loadShedder', state: 'normal' });
     const release: Array<() => void> = [];
     const held = Array.from({ length: 4 }, () => shedder.execute(() => new Promise<void>((resolve) => release.push(resolve)), { priority: 'critical' }));

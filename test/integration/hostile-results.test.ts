@@ -111,7 +111,7 @@ const oneSlotPatterns: readonly OneSlot[] = [
   {
     name: 'LoadShedder',
     make: () => {
-      const shedder = new LoadShedder({ registry: false, clock: new ManualClock(), maxInFlight: 1 });
+      const shedder = new LoadShedder({ registry: false, clock: new ManualClock(), maxInFlight: 1, maxQueue: 0 });
       return { execute: (fn) => shedder.execute(fn), inUse: () => shedder.stats().inFlight };
     },
   },

@@ -20,7 +20,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('LoadShedder under real concurrency', () => {
   it('sheds 1,000 mixed-priority calls arriving at once low first, then normal, high and critical last', async () => {
-    const shedder = new LoadShedder({ registry: false, maxInFlight: 100, priorityThresholds: TIERED_THRESHOLDS });
+    const shedder = new LoadShedder({ registry: false, maxInFlight: 100, maxQueue: 0, priorityThresholds: TIERED_THRESHOLDS });
     const next = random(1);
     let running = 0;
     let maxRunning = 0;

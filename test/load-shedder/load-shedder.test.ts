@@ -348,13 +348,31 @@ describe('LoadShedder queue', () => {
     await expect(seen).resolves.toBe('request-42');
   });
 
-  it('sheds every priority once in-flight calls and queue are full, with maxQueue 0 by default', async () => {
-    const { shedder } = shedderOnClock({ maxInFlight: 1 });
+  it('sheds every priority once in-flight calls are full, with maxQueue 0', async () => {
+    const { shedder } = shedderOnClock({ maxInFlight: 1, maxQueue: 0 });
     const calls = new HeldCalls();
     void shedder.execute(calls.hold(), { priority: 'critical' });
     expect(await admitted(shedder)).toEqual([]);
     expect(shedder.queued).toBe(0);
     await calls.release();
+  });
+
+  it('queues a tenth of maxInFlight (rounded up) by default, so that a freed slot goes to a waiting call at once', async () => {
+    const shedder = new LoadShedder({ registry: false, clock: new ManualClock(), maxInFlight: 20 });
+    const calls = new HeldCalls();
+    const running = Array.from({ length: 22 }, () => shedder.execute(calls.hold('ok')));
+    expect([shedder.inFlight, shedder.queued, calls.started]).toEqual([20, 2, 20]);
+    await expect(shedder.execute(() => 'never')).rejects.toMatchObject({ reason: 'capacity', loadLevel: 'critical' });
+    await calls.release(1);
+    expect([shedder.inFlight, shedder.queued, calls.started]).toEqual([20, 1, 21]);
+    expect(shedder.stats()).toMatchObject({ maxQueue: 2, queuedTotal: 2, rejected: 1 });
+    await calls.release(20);
+    expect([shedder.inFlight, shedder.queued, calls.started]).toEqual([1, 0, 22]);
+    await calls.release(1);
+    await expect(Promise.all(running)).resolves.toHaveLength(22);
+    expect(new LoadShedder({ registry: false, maxInFlight: 1 }).stats().maxQueue).toBe(1);
+    expect(new LoadShedder({ registry: false, maxInFlight: 30 }).stats().maxQueue).toBe(3);
+    expect(new LoadShedder({ registry: false, maxInFlight: 31 }).stats().maxQueue).toBe(4);
   });
 });
 
@@ -422,7 +440,7 @@ describe('LoadShedder events, exceptions and stats', () => {
   });
 
   it('counts shed calls when nobody listens, reports or transforms', async () => {
-    const shedder = new LoadShedder({ registry: false, maxInFlight: 1 });
+    const shedder = new LoadShedder({ registry: false, maxInFlight: 1, maxQueue: 0 });
     const calls = new HeldCalls();
     void shedder.execute(calls.hold(), { priority: 'critical' });
     const error = await shedder.execute(() => 'never', { priority: 'high' }).catch((e: unknown) => e);
@@ -433,7 +451,7 @@ describe('LoadShedder events, exceptions and stats', () => {
 
   it('reports its level as health state, healthy at normal and elevated, unhealthy at high and critical', async () => {
     const registry = new Registry();
-    const shedder = new LoadShedder({ name: 'health-shedder', registry, maxInFlight: 4, priorityThresholds: TIERED_THRESHOLDS });
+    const shedder = new LoadShedder({ name: 'health-shedder', registry, maxInFlight: 4, maxQueue: 0, priorityThresholds: TIERED_THRESHOLDS });
     const calls = new HeldCalls();
     const seen: Array<[string, unknown, string]> = [];
     for (let i = 0; i <= 4; i++) {
@@ -644,10 +662,11 @@ describe('LoadShedder options', () => {
   });
 
   it('rejects signals that configure no signal, and maxWaitMs without a queue', () => {
-    expect(invalid({ maxInFlight: 1, signals: { sampleIntervalMs: 100 }, maxWaitMs: 10 }).issues).toEqual([
+    expect(invalid({ maxInFlight: 1, maxQueue: 0, signals: { sampleIntervalMs: 100 }, maxWaitMs: 10 }).issues).toEqual([
       { path: 'signals', message: 'sets no signal; set at least one of maxEventLoopDelayMs, maxEventLoopUtilization, maxHeapUsedRatio' },
-      { path: 'maxWaitMs', message: 'applies only with a queue; set maxQueue ≥ 1 too' },
+      { path: 'maxWaitMs', message: 'applies only with a queue; maxQueue is 0' },
     ]);
+    expect(() => new LoadShedder({ registry: false, maxInFlight: 1, maxWaitMs: 10 })).not.toThrow();
   });
 
   it('accepts a custom clock', () => {

@@ -9,10 +9,13 @@ import { ManualClock } from '../support/manual-clock';
  */
 export const TIERED_THRESHOLDS = { low: 0.5, normal: 0.75, high: 0.9, critical: 1 } as const;
 
-/** A shedder on a manual clock, outside the default registry, recording its level changes. */
+/**
+ * A shedder on a manual clock, outside the default registry, recording its level changes; without
+ * a queue unless `options` set `maxQueue` (the tests of admission see each call shed at once).
+ */
 export function shedderOnClock(options: LoadShedderOptions) {
   const clock = new ManualClock();
-  const shedder = new LoadShedder({ registry: false, clock, ...options });
+  const shedder = new LoadShedder({ registry: false, clock, maxQueue: 0, ...options });
   const levels: Array<[string, string]> = [];
   shedder.events.on('loadLevelChange', ({ from, to }) => levels.push([from, to]));
   return { clock, shedder, levels };

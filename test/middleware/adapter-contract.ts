@@ -60,7 +60,7 @@ export function adapterContract(name: string, serve: Serve): void {
     });
 
     it('answers 503 when the load shedder sheds', async () => {
-      const loadShedder = new LoadShedder({ maxInFlight: 1, retryAfterMs: 2_500, registry: false });
+      const loadShedder = new LoadShedder({ maxInFlight: 1, maxQueue: 0, retryAfterMs: 2_500, registry: false });
       const { url, routes } = await start({ loadShedder });
       const slow = fetch(`${url}/slow`);
       await routes.startedAtLeast(1);

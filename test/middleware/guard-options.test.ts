@@ -28,7 +28,7 @@ describe('guard options', () => {
   });
 
   it('gives the load shedder each request’s priority: at half load low-priority requests are shed, critical ones pass', async () => {
-    const loadShedder = new LoadShedder({ maxInFlight: 2, registry: false });
+    const loadShedder = new LoadShedder({ maxInFlight: 2, maxQueue: 0, registry: false });
     const gate = deferred<void>();
     let started = 0;
     const url = await serve({ loadShedder, priority: (request) => (request.path === '/healthz' ? 'critical' : request.path === '/batch' ? 'low' : 'normal') }, async () => {

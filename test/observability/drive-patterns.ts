@@ -60,7 +60,7 @@ export async function drivePatterns(instances: Registry): Promise<Driven> {
   const held = bulkhead.execute(() => new Promise<void>((resolve) => (release = resolve)));
   await settle(bulkhead.execute(ok));
 
-  const shedder = new LoadShedder({ name: 'ls', maxInFlight: 1, registry: instances });
+  const shedder = new LoadShedder({ name: 'ls', maxInFlight: 1, maxQueue: 0, registry: instances });
   let releaseShed!: () => void;
   const shedHeld = shedder.execute(() => new Promise<void>((resolve) => (releaseShed = resolve)));
   await settle(shedder.execute(ok));
