@@ -91,6 +91,30 @@ describe('RedisQueue blocking waits', () => {
     expect(spy).toHaveBeenCalledTimes(2);
     expect(hung[0]?.status).toBe('end');
   });
+
+  it('closes its blocking connection once on close, and opens no other', async () => {
+    const queue = queueFor('close-once');
+    const duplicate = suite.redis.duplicate.bind(suite.redis);
+    const made: Redis[] = [];
+    let disconnects = 0;
+    const spy = vi.spyOn(suite.redis, 'duplicate').mockImplementation(() => {
+      const blocker = duplicate();
+      const disconnect = blocker.disconnect.bind(blocker);
+      blocker.disconnect = ((reconnect?: boolean) => {
+        disconnects++;
+        disconnect(reconnect);
+      }) as never;
+      made.push(blocker);
+      return blocker;
+    });
+    const worker = queue.process(() => {}, { blockMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let it block
+    await worker.close();
+    spy.mockRestore();
+    expect(made).toHaveLength(1);
+    expect(disconnects).toBe(1);
+    expect(made[0]?.status).toBe('end');
+  });
 });
 
 describe('RedisQueue leases', () => {

@@ -129,7 +129,6 @@ export class QueueWorker implements AsyncDisposable {
     await this.#leases.release(stuck);
     await this.#outcomes.settle();
     this.#leases.stop();
-    this.#wake.close();
     this.#runner.dispose();
     this.#onClosed(this);
   }
