@@ -343,6 +343,30 @@ describe('RedisQueue worker', () => {
     expect((await queue.stats()).completed).toBe(0);
   });
 
+  it("aborts a running job's ctx.signal when a lease extension finds the lease lost", async () => {
+    const queue = queueFor('lease-lost-signal');
+    const job = await queue.add('t', 1);
+    const started = deferred<void>();
+    const reason = deferred<unknown>();
+    setLogger({ error: () => {}, info: () => {}, debug: () => {}, warn: () => {} });
+    const worker = queue.process(
+      (_job, ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            reason.resolve(ctx.signal.reason);
+            resolve(undefined);
+          });
+          started.resolve();
+        }),
+      { leaseMs: 300 },
+    );
+    await started.promise;
+    await suite.redis.hset(`${queue.keys.jobs}${job.id}`, 'ls', 'someone-else');
+    expect(await reason.promise).toMatchObject({ name: 'JobAbortedError', reason: 'leaseLost' });
+    await worker.close();
+    setLogger();
+  });
+
   it('pauses when a fetch fails and, on resuming, hands back the jobs of a fetch whose reply was lost', async () => {
     const queue = queueFor('lost-reply');
     await queue.addBulk([1, 2, 3].map((payload) => ({ type: 't', payload })));

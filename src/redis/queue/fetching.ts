@@ -7,6 +7,7 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
+import { JobScope } from './job-scope';
 import type { Held, Leases } from './leases';
 
 /** The error stored with a job that stalled on its last try. */
@@ -100,7 +101,7 @@ export class Fetcher {
     return reply.taken.map((entry) => {
       const [id, token, type, data, rank, attempts, max, extra, addedAt] = entry;
       const job = decodeJob(String(id), [type, data, rank, attempts, max, extra, addedAt, 'active']) as Job;
-      const held: Held = { job, token: String(token), controller: new AbortController(), startedAt: Date.now(), running: false, dropped: false };
+      const held: Held = { job, token: String(token), scope: new JobScope(), startedAt: Date.now(), running: false, dropped: false };
       this.#leases.add(held);
       return held;
     });

@@ -125,7 +125,7 @@ export class QueueWorker implements AsyncDisposable {
     await this.#runner.drain(drainMs);
     await this.#loop;
     const stuck = this.#leases.running();
-    for (const held of stuck) held.controller.abort(new JobAbortedError(held.job.id, 'workerClosed'));
+    for (const held of stuck) held.scope.abort(new JobAbortedError(held.job.id, 'workerClosed'));
     await this.#leases.release(stuck);
     await this.#outcomes.settle();
     this.#leases.stop();
