@@ -108,6 +108,30 @@ describe('RedisQueue producer', () => {
     expect((await queue.stats()).ready).toBe(20_000);
   });
 
+  it('keeps each job of a mixed bulk add its own type, priority, tries, options and delay', async () => {
+    const queue = queueFor('bulk-mixed');
+    const shapes = [
+      { type: 'a', options: {} },
+      { type: 'b', options: { priority: 'high', maxAttempts: 7 } },
+      { type: 'a', options: { delayMs: 60_000 } },
+      { type: 'a', options: { timeoutMs: 5_000, metadata: { m: 1 } } },
+    ] as const;
+    const bulk = [0, 1, 0, 2, 3, 1, 0, 3].map((shape, i) => ({ type: shapes[shape]!.type, payload: i, options: { ...shapes[shape]!.options } }));
+    const jobs = await queue.addBulk(bulk);
+    const read = await Promise.all(jobs.map((job) => queue.get(job.id)));
+    expect(read.map((job) => [job?.type, job?.payload, job?.priority, job?.maxAttempts, job?.state, job?.timeoutMs, job?.metadata])).toEqual([
+      ['a', 0, 'normal', 3, 'ready', undefined, undefined],
+      ['b', 1, 'high', 7, 'ready', undefined, undefined],
+      ['a', 2, 'normal', 3, 'ready', undefined, undefined],
+      ['a', 3, 'normal', 3, 'delayed', undefined, undefined],
+      ['a', 4, 'normal', 3, 'ready', 5_000, { m: 1 }],
+      ['b', 5, 'high', 7, 'ready', undefined, undefined],
+      ['a', 6, 'normal', 3, 'ready', undefined, undefined],
+      ['a', 7, 'normal', 3, 'ready', 5_000, { m: 1 }],
+    ]);
+    expect(await queue.stats()).toMatchObject({ ready: 7, delayed: 1, readyByPriority: { high: 2, normal: 5 } });
+  });
+
   it('counts ready jobs by priority and cancels jobs that are not active', async () => {
     const queue = queueFor('stats');
     const [a, , c] = await queue.addBulk([
