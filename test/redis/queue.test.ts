@@ -290,6 +290,24 @@ describe('RedisQueue worker', () => {
     expect(await peakConcurrency(queueFor('concurrency'), { concurrency: 7 })).toBe(7);
   });
 
+  it('acknowledges jobs that end in the same turn together, each once, riding on its fetches', async () => {
+    const queue = queueFor('coalesced');
+    await queue.addBulk(Array.from({ length: 2_000 }, (_, payload) => ({ type: 't', payload })));
+    const scripts = vi.spyOn(suite.redis, 'sendCommand');
+    const done = nextEvents(queue, 'completed', 2_000, 20_000);
+    const runs = new Map<string, number>();
+    const worker = queue.process((job) => void runs.set(job.id, (runs.get(job.id) ?? 0) + 1), { concurrency: 50 });
+    const completions = await done;
+    await worker.close();
+    const calls = scripts.mock.calls.length;
+    scripts.mockRestore();
+    expect(runs.size).toBe(2_000);
+    expect([...runs.values()].every((count) => count === 1)).toBe(true);
+    expect(new Set(completions.map((event) => event.jobId)).size).toBe(2_000);
+    expect(calls).toBeLessThan(2_000 / 10);
+    expect(await queue.stats()).toMatchObject({ ready: 0, active: 0, completed: 2_000 });
+  });
+
   it('runs under an AdaptiveConcurrencyLimiter when one is passed', async () => {
     const limiter = new AdaptiveConcurrencyLimiter({ initialLimit: 3, minLimit: 3, maxLimit: 3, registry: false });
     expect(await peakConcurrency(queueFor('limiter'), { limiter })).toBe(3);
