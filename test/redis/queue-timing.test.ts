@@ -91,6 +91,30 @@ describe('RedisQueue blocking waits', () => {
     expect(spy).toHaveBeenCalledTimes(2);
     expect(hung[0]?.status).toBe('end');
   });
+
+  it('closes its blocking connection once on close, and opens no other', async () => {
+    const queue = queueFor('close-once');
+    const duplicate = suite.redis.duplicate.bind(suite.redis);
+    const made: Redis[] = [];
+    let disconnects = 0;
+    const spy = vi.spyOn(suite.redis, 'duplicate').mockImplementation(() => {
+      const blocker = duplicate();
+      const disconnect = blocker.disconnect.bind(blocker);
+      blocker.disconnect = ((reconnect?: boolean) => {
+        disconnects++;
+        disconnect(reconnect);
+      }) as never;
+      made.push(blocker);
+      return blocker;
+    });
+    const worker = queue.process(() => {}, { blockMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let it block
+    await worker.close();
+    spy.mockRestore();
+    expect(made).toHaveLength(1);
+    expect(disconnects).toBe(1);
+    expect(made[0]?.status).toBe('end');
+  });
 });
 
 describe('RedisQueue leases', () => {
@@ -120,6 +144,33 @@ describe('RedisQueue leases', () => {
     expect(event).toMatchObject({ jobId: job.id, attempts: 1, dead: false });
     expect(attempts).toEqual([2]);
     expect(await queue.get(job.id)).toMatchObject({ state: 'completed', attempts: 2 });
+  });
+
+  it('loses none of the jobs a worker finished but died before acknowledging (their acks wait for its next fetch)', async () => {
+    const dying = await connect(inject('redisUrl'));
+    const queue = queueFor('unacked');
+    const onDying = testQueue(dying, 'unacked', { prefix: queue.prefix, registry: false });
+    await queue.addBulk([1, 2, 3, 4, 5].map((payload) => ({ type: 't', payload })));
+    const ranOnDying: number[] = [];
+    // Every handler ends at once; the worker dies in the same turn, before any acknowledgement leaves.
+    const dyingWorker = onDying.process(
+      (job) => {
+        ranOnDying.push(job.payload as number);
+        if (ranOnDying.length === 5) dying.disconnect();
+      },
+      { concurrency: 5, leaseMs: 150 },
+    );
+    const stalled = nextEvents(queue, 'stalled', 5);
+    const completed = nextEvents(queue, 'completed', 5);
+    const ran: number[] = [];
+    const worker = queue.process((job) => void ran.push(job.payload as number), { blockMs: 50 });
+    await stalled;
+    await completed;
+    await dyingWorker.close({ drainMs: 0 });
+    await worker.close();
+    expect(ranOnDying.sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(ran.sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(await queue.stats()).toMatchObject({ ready: 0, active: 0, dead: 0, completed: 5 });
   });
 
   it('dead-letters a job that stalls on its last try', async () => {

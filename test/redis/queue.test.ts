@@ -108,6 +108,30 @@ describe('RedisQueue producer', () => {
     expect((await queue.stats()).ready).toBe(20_000);
   });
 
+  it('keeps each job of a mixed bulk add its own type, priority, tries, options and delay', async () => {
+    const queue = queueFor('bulk-mixed');
+    const shapes = [
+      { type: 'a', options: {} },
+      { type: 'b', options: { priority: 'high', maxAttempts: 7 } },
+      { type: 'a', options: { delayMs: 60_000 } },
+      { type: 'a', options: { timeoutMs: 5_000, metadata: { m: 1 } } },
+    ] as const;
+    const bulk = [0, 1, 0, 2, 3, 1, 0, 3].map((shape, i) => ({ type: shapes[shape]!.type, payload: i, options: { ...shapes[shape]!.options } }));
+    const jobs = await queue.addBulk(bulk);
+    const read = await Promise.all(jobs.map((job) => queue.get(job.id)));
+    expect(read.map((job) => [job?.type, job?.payload, job?.priority, job?.maxAttempts, job?.state, job?.timeoutMs, job?.metadata])).toEqual([
+      ['a', 0, 'normal', 3, 'ready', undefined, undefined],
+      ['b', 1, 'high', 7, 'ready', undefined, undefined],
+      ['a', 2, 'normal', 3, 'ready', undefined, undefined],
+      ['a', 3, 'normal', 3, 'delayed', undefined, undefined],
+      ['a', 4, 'normal', 3, 'ready', 5_000, { m: 1 }],
+      ['b', 5, 'high', 7, 'ready', undefined, undefined],
+      ['a', 6, 'normal', 3, 'ready', undefined, undefined],
+      ['a', 7, 'normal', 3, 'ready', 5_000, { m: 1 }],
+    ]);
+    expect(await queue.stats()).toMatchObject({ ready: 7, delayed: 1, readyByPriority: { high: 2, normal: 5 } });
+  });
+
   it('counts ready jobs by priority and cancels jobs that are not active', async () => {
     const queue = queueFor('stats');
     const [a, , c] = await queue.addBulk([
@@ -266,6 +290,24 @@ describe('RedisQueue worker', () => {
     expect(await peakConcurrency(queueFor('concurrency'), { concurrency: 7 })).toBe(7);
   });
 
+  it('acknowledges jobs that end in the same turn together, each once, riding on its fetches', async () => {
+    const queue = queueFor('coalesced');
+    await queue.addBulk(Array.from({ length: 2_000 }, (_, payload) => ({ type: 't', payload })));
+    const scripts = vi.spyOn(suite.redis, 'sendCommand');
+    const done = nextEvents(queue, 'completed', 2_000, 20_000);
+    const runs = new Map<string, number>();
+    const worker = queue.process((job) => void runs.set(job.id, (runs.get(job.id) ?? 0) + 1), { concurrency: 50 });
+    const completions = await done;
+    await worker.close();
+    const calls = scripts.mock.calls.length;
+    scripts.mockRestore();
+    expect(runs.size).toBe(2_000);
+    expect([...runs.values()].every((count) => count === 1)).toBe(true);
+    expect(new Set(completions.map((event) => event.jobId)).size).toBe(2_000);
+    expect(calls).toBeLessThan(2_000 / 10);
+    expect(await queue.stats()).toMatchObject({ ready: 0, active: 0, completed: 2_000 });
+  });
+
   it('runs under an AdaptiveConcurrencyLimiter when one is passed', async () => {
     const limiter = new AdaptiveConcurrencyLimiter({ initialLimit: 3, minLimit: 3, maxLimit: 3, registry: false });
     expect(await peakConcurrency(queueFor('limiter'), { limiter })).toBe(3);
@@ -341,6 +383,30 @@ describe('RedisQueue worker', () => {
     await worker.close();
     expect(await queue.get(job.id)).toMatchObject({ state: 'active' });
     expect((await queue.stats()).completed).toBe(0);
+  });
+
+  it("aborts a running job's ctx.signal when a lease extension finds the lease lost", async () => {
+    const queue = queueFor('lease-lost-signal');
+    const job = await queue.add('t', 1);
+    const started = deferred<void>();
+    const reason = deferred<unknown>();
+    setLogger({ error: () => {}, info: () => {}, debug: () => {}, warn: () => {} });
+    const worker = queue.process(
+      (_job, ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            reason.resolve(ctx.signal.reason);
+            resolve(undefined);
+          });
+          started.resolve();
+        }),
+      { leaseMs: 300 },
+    );
+    await started.promise;
+    await suite.redis.hset(`${queue.keys.jobs}${job.id}`, 'ls', 'someone-else');
+    expect(await reason.promise).toMatchObject({ name: 'JobAbortedError', reason: 'leaseLost' });
+    await worker.close();
+    setLogger();
   });
 
   it('pauses when a fetch fails and, on resuming, hands back the jobs of a fetch whose reply was lost', async () => {

@@ -7,6 +7,7 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
+import { JobScope } from './job-scope';
 import type { Held, Leases } from './leases';
 
 /** The error stored with a job that stalled on its last try. */
@@ -20,10 +21,12 @@ export interface FetchReply {
   readonly nextDueMs: number;
   /** The stalled jobs it swept: `{id, type, tries, dead 0/1}`. */
   readonly stalled: readonly unknown[][];
-  /** The jobs it took: `{id, token, t, d, p, a, m, o, at}`. */
-  readonly taken: readonly unknown[][];
+  /** The jobs it took, flat: `id, t, d, p, a, m, o, at` each; the n-th job's lease token is `prefix` + n. */
+  readonly taken: readonly unknown[];
   /** For each completion it carried: 1 completed, 0 lease lost. */
   readonly acknowledged: readonly number[];
+  /** The lease token prefix of the fetch. */
+  readonly prefix: string;
 }
 
 /** Sends a worker's fetches and holds the jobs they take. */
@@ -58,13 +61,14 @@ export class Fetcher {
   async fetch(count: number, acknowledged: readonly Held[]): Promise<FetchReply> {
     const calls = this.#q.calls;
     const args = this.#args(count, acknowledged);
+    const prefix = args[3] as string;
     let sent: Promise<unknown> | undefined;
     try {
-      return fetchReply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))));
+      return fetchReply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))), prefix);
     } catch (error) {
       // A fetch that timed out may still run on the server: hand back whatever it took.
       // Whatever it took and cannot hand back (a reply that does not decode) returns when its lease runs out.
-      if (sent !== undefined) sent.then((late) => this.#leases.release(this.hold(fetchReply(late)))).catch(() => {});
+      if (sent !== undefined) sent.then((late) => this.#leases.release(this.hold(fetchReply(late, prefix)))).catch(() => {});
       throw error;
     }
   }
@@ -72,9 +76,12 @@ export class Fetcher {
   /**
    * Queues a fetch of up to `count` jobs that acknowledges nothing on `pipeline` (the worker's
    * blocking connection's, right behind its pop); {@link Fetcher.reply} reads what it answered.
+   * @returns the fetch's lease token prefix, for {@link Fetcher.reply}
    */
-  queueOn(pipeline: ChainableCommander, count: number): void {
-    this.#q.calls.queueOn(pipeline, 'fetch', this.#keys, this.#args(count, []));
+  queueOn(pipeline: ChainableCommander, count: number): string {
+    const args = this.#args(count, []);
+    this.#q.calls.queueOn(pipeline, 'fetch', this.#keys, args);
+    return args[3] as string;
   }
 
   /** Defines the fetch script on `connection`, before a pipeline of it is made for {@link Fetcher.queueOn}. */
@@ -82,9 +89,9 @@ export class Fetcher {
     this.#q.calls.defineOn(connection, 'fetch');
   }
 
-  /** The reply of a fetch sent by {@link Fetcher.queueOn}. */
-  reply(raw: unknown): FetchReply {
-    return fetchReply(raw);
+  /** The reply of a fetch sent by {@link Fetcher.queueOn}, whose lease token prefix is `prefix`. */
+  reply(raw: unknown, prefix: string): FetchReply {
+    return fetchReply(raw, prefix);
   }
 
   /** The arguments of a fetch: a token prefix of its own, then the completions it carries. */
@@ -97,13 +104,17 @@ export class Fetcher {
 
   /** Holds the jobs `reply` took: their leases are renewed from now on. */
   hold(reply: FetchReply): Held[] {
-    return reply.taken.map((entry) => {
-      const [id, token, type, data, rank, attempts, max, extra, addedAt] = entry;
-      const job = decodeJob(String(id), [type, data, rank, attempts, max, extra, addedAt, 'active']) as Job;
-      const held: Held = { job, token: String(token), controller: new AbortController(), startedAt: Date.now(), running: false, dropped: false };
-      this.#leases.add(held);
-      return held;
-    });
+    const taken = reply.taken;
+    const held: Held[] = [];
+    const startedAt = Date.now();
+    for (let at = 0; at < taken.length; at += 8) {
+      const fields = [taken[at + 1], taken[at + 2], taken[at + 3], taken[at + 4], taken[at + 5], taken[at + 6], taken[at + 7], 'active'];
+      const job = decodeJob(String(taken[at]), fields) as Job;
+      const one: Held = { job, token: reply.prefix + String(held.length + 1), scope: new JobScope(), startedAt, running: false, dropped: false };
+      this.#leases.add(one);
+      held.push(one);
+    }
+    return held;
   }
 
   /** Reports the stalled jobs `reply` swept: a `stalled` event each, and `dead` for those on their last try. */
@@ -123,7 +134,7 @@ export class Fetcher {
 }
 
 /** The reply of the fetch script, named. */
-function fetchReply(raw: unknown): FetchReply {
-  const [now, nextDueMs, stalled, taken, acknowledged] = raw as [unknown, unknown, unknown[][], unknown[][], number[]];
-  return { now: Number(now), nextDueMs: Number(nextDueMs), stalled, taken, acknowledged };
+function fetchReply(raw: unknown, prefix: string): FetchReply {
+  const [now, nextDueMs, stalled, taken, acknowledged] = raw as [unknown, unknown, unknown[][], unknown[], number[]];
+  return { now: Number(now), nextDueMs: Number(nextDueMs), stalled, taken, acknowledged, prefix };
 }

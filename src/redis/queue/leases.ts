@@ -9,12 +9,14 @@ import { getLogger } from '../../core/logger';
 import { JobAbortedError } from './errors';
 import type { QueueInternals } from './internals';
 import type { Job } from './job';
+import type { JobScope } from './job-scope';
 
 /** A job whose lease this worker holds. */
 export interface Held {
   readonly job: Job;
   readonly token: string;
-  readonly controller: AbortController;
+  /** Aborts the try (the handler's `ctx.signal`). */
+  readonly scope: JobScope;
   readonly startedAt: number;
   /** The handler is still running. */
   running: boolean;
@@ -112,7 +114,7 @@ export class Leases {
             if (flag === 1 || one.dropped) return;
             one.dropped = true;
             this.#held.delete(one.job.id);
-            if (one.running) one.controller.abort(new JobAbortedError(one.job.id, 'leaseLost'));
+            if (one.running) one.scope.abort(new JobAbortedError(one.job.id, 'leaseLost'));
             leaseLost(one, 'extension');
           });
         },

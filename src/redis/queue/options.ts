@@ -6,12 +6,13 @@ import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AdaptiveConcurrencyLimiter } from '../../adaptive-concurrency/index';
 import { CircuitBreaker } from '../../circuit-breaker/index';
-import { MAX_TIMER_DELAY_MS } from '../../core/clock';
-import { commonOptionsShape, durationMs, positiveDurationMs, positiveInt } from '../../core/config';
+import { commonOptionsShape, durationMs, positiveInt } from '../../core/config';
 import type { Policy } from '../../core/policy';
 import type { Registry } from '../../core/registry';
 import type { BackoffKind, Jitter } from '../../retry/backoff';
 import { RETRY_DEFAULTS } from '../../retry/index';
+import { timerMs } from '../metrics/sink-options';
+import { redisStoreOptionsSchema } from '../options';
 
 /** The backoff of a job's retries: JSON-serialisable, because it is stored with the job. */
 export interface JobBackoff {
@@ -105,12 +106,9 @@ export const REDIS_QUEUE_DEFAULTS = {
   drainMs: 5_000,
 } as const;
 
-const keyPart = z
-  .string()
-  .min(1, { message: 'must not be empty' })
-  .refine((value) => !/[{}]/.test(value), { message: 'must not contain { or }' });
-
-const timerMs = positiveDurationMs.max(MAX_TIMER_DELAY_MS, { message: `must be ≤ ${MAX_TIMER_DELAY_MS} (the longest timer delay)` });
+/** The RedisStore's rules for a connection and for a key part (non-empty, no braces), shared. */
+const storeShape = redisStoreOptionsSchema.shape;
+const keyPart = storeShape.prefix.unwrap();
 
 /** Schema of {@link JobBackoff}. @internal */
 export const jobBackoffSchema = z.strictObject({
@@ -123,14 +121,8 @@ export const jobBackoffSchema = z.strictObject({
 
 /** Schema of {@link RedisQueueOptions}. @internal */
 export const redisQueueOptionsSchema = z.strictObject({
-  redis: z.custom<Redis | Cluster>(
-    (value) =>
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as Redis).defineCommand === 'function' &&
-      typeof (value as Redis).duplicate === 'function',
-    { message: 'expected an ioredis Redis or Cluster' },
-  ),
+  // A worker's blocking connection is made with duplicate().
+  redis: storeShape.redis.refine((value) => typeof (value as Redis).duplicate === 'function', { message: 'expected an ioredis Redis or Cluster' }),
   name: keyPart,
   prefix: keyPart.optional(),
   maxPayloadBytes: positiveInt.optional(),

@@ -328,9 +328,7 @@ export class RedisQueue implements AsyncDisposable {
 
   async #write(encoded: readonly EncodedJob[], payloads: readonly unknown[], options: readonly (AddOptions | undefined)[]): Promise<Job[]> {
     const k = this.#keys;
-    const args: (string | number)[] = [this.#internals.now(), encoded.length];
-    for (const job of encoded) args.push(job.id, job.type, job.data, job.rank, job.maxAttempts, job.extra, job.delayMs);
-    const reply = (await this.#internals.calls.script('add', [k.jobs, k.seq, k.ready, k.delayed, k.wake], args)) as unknown[];
+    const reply = (await this.#internals.calls.script('add', [k.jobs, k.seq, k.ready, k.delayed, k.wake], addArguments(this.#internals.now(), encoded))) as unknown[];
     const hub = this.#internals.hub;
     const jobs: Job[] = [];
     for (let i = 0; i < encoded.length; i++) {
@@ -402,4 +400,36 @@ export class RedisQueue implements AsyncDisposable {
       () => {},
     );
   }
+}
+
+/**
+ * The arguments of the add script: each distinct shape (type, rank, most tries, options, delay)
+ * once, then per job its shape's number, id and payload; jobs of a bulk add mostly share one shape,
+ * so that 3 arguments per job go to Redis instead of 7.
+ */
+function addArguments(now: string, encoded: readonly EncodedJob[]): (string | number)[] {
+  const shapes: (string | number)[] = [];
+  const jobs: (string | number)[] = [];
+  const numbers = new Map<string, number>();
+  let last: EncodedJob | undefined;
+  let lastNumber = 0;
+  for (const job of encoded) {
+    if (last === undefined || !sameShape(job, last)) {
+      const key = `${job.type}\u0000${job.rank}\u0000${job.maxAttempts}\u0000${job.extra}\u0000${job.delayMs}`;
+      let number = numbers.get(key);
+      if (number === undefined) {
+        number = numbers.size + 1;
+        numbers.set(key, number);
+        shapes.push(job.type, job.rank, job.maxAttempts, job.extra, job.delayMs);
+      }
+      last = job;
+      lastNumber = number;
+    }
+    jobs.push(lastNumber, job.id, job.data);
+  }
+  return [now, encoded.length, numbers.size, ...shapes, ...jobs];
+}
+
+function sameShape(a: EncodedJob, b: EncodedJob): boolean {
+  return a.type === b.type && a.rank === b.rank && a.maxAttempts === b.maxAttempts && a.extra === b.extra && a.delayMs === b.delayMs;
 }

@@ -8,7 +8,8 @@ import type { AdaptiveConcurrencyLimiter } from '../../adaptive-concurrency/inde
 import { Bulkhead } from '../../bulkhead/index';
 import { MAX_TIMER_DELAY_MS } from '../../core/clock';
 import { isRejectedError } from '../../core/errors';
-import { compose, type ExecutionContext, type Pipeline, type Policy } from '../../core/policy';
+import { CallContext } from '../../core/context';
+import { compose, runPolicy, type ExecutionContext, type Pipeline, type Policy } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
 import { UnknownJobTypeError } from './errors';
 import type { QueueInternals } from './internals';
@@ -134,8 +135,10 @@ export class JobRunner {
             throw new UnknownJobTypeError(job.type, this.#known);
           }
         : (ctx: ExecutionContext): unknown => handler(job as Job<never>, ctx);
-    this.#pipeline
-      .execute(run, { signal: held.controller.signal, timeoutMs: job.timeoutMs ?? this.#timeoutMs })
+    // Entered with the job's own scope (runPolicy): execute() would take an AbortSignal,
+    // an AbortController per job that nothing reads unless the handler does.
+    const ctx = new CallContext(1, undefined, 'normal', Date.now() + (job.timeoutMs ?? this.#timeoutMs), held.scope);
+    runPolicy(this.#pipeline, run, ctx)
       .then(
         () => this.#ended(held, false, undefined),
         (error: unknown) => this.#ended(held, true, error),

@@ -32,6 +32,7 @@ export class WakeWait {
   readonly #name: string;
   readonly #stop: AbortSignal;
   #connection: Redis | Cluster | undefined;
+  #closed = false;
 
   /**
    * @param redis - the queue's connection, duplicated for the wait
@@ -96,6 +97,7 @@ export class WakeWait {
   /** Its connection once ready: at once, or after waiting for it (at most 100 ms); undefined if not ready by then. */
   async #ready(waitMs: number): Promise<Redis | Cluster | undefined> {
     const connection = this.#connectionInUse();
+    if (connection === undefined) return undefined;
     if (connection.status === 'ready') return connection;
     const outcome = await readinessOf(connection).wait(Math.min(waitMs, NOT_READY_WAIT_MS));
     if (outcome === 'ready' && !this.#stop.aborted) return connection;
@@ -122,12 +124,16 @@ export class WakeWait {
     return outcome;
   }
 
-  /** Closes its connection; a wait in progress ends at once. */
+  /** Closes its connection for good; a wait in progress ends at once, and later waits return at once. */
   close(): void {
+    this.#closed = true;
     this.#connection?.disconnect();
+    this.#connection = undefined;
   }
 
-  #connectionInUse(): Redis | Cluster {
+  /** Its connection, made again when it ended; undefined once closed. */
+  #connectionInUse(): Redis | Cluster | undefined {
+    if (this.#closed) return undefined;
     let connection = this.#connection;
     if (connection === undefined || connection.status === 'end') {
       connection = (this.#redis as Redis).duplicate();

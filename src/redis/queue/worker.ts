@@ -125,11 +125,10 @@ export class QueueWorker implements AsyncDisposable {
     await this.#runner.drain(drainMs);
     await this.#loop;
     const stuck = this.#leases.running();
-    for (const held of stuck) held.controller.abort(new JobAbortedError(held.job.id, 'workerClosed'));
+    for (const held of stuck) held.scope.abort(new JobAbortedError(held.job.id, 'workerClosed'));
     await this.#leases.release(stuck);
     await this.#outcomes.settle();
     this.#leases.stop();
-    this.#wake.close();
     this.#runner.dispose();
     this.#onClosed(this);
   }
@@ -226,12 +225,13 @@ export class QueueWorker implements AsyncDisposable {
     }
     try {
       const fetcher = this.#fetcher;
+      let prefix = '';
       const raw = await this.#wake.waitThenFetch(
         waitMs,
         (connection) => fetcher.prepare(connection),
-        (pipeline) => fetcher.queueOn(pipeline, count),
+        (pipeline) => (prefix = fetcher.queueOn(pipeline, count)),
       );
-      return raw === undefined ? undefined : fetcher.reply(raw);
+      return raw === undefined ? undefined : fetcher.reply(raw, prefix);
     } catch (error) {
       getLogger().debug({ err: error, queue: this.#q.name }, 'bulwark: a queue worker lost the reply of its waiting fetch; reclaiming');
       await this.#leases.reclaim();
