@@ -6,12 +6,12 @@ import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AdaptiveConcurrencyLimiter } from '../../adaptive-concurrency/index';
 import { CircuitBreaker } from '../../circuit-breaker/index';
-import { commonOptionsShape, durationMs, positiveInt } from '../../core/config';
+import { commonOptionsShape, durationMs, objectWithMethods, positiveInt } from '../../core/config';
 import type { Policy } from '../../core/policy';
 import type { Registry } from '../../core/registry';
 import type { BackoffKind, Jitter } from '../../retry/backoff';
 import { RETRY_DEFAULTS } from '../../retry/index';
-import { timerMs } from '../metrics/sink-options';
+import { timerDelayMs } from '../metrics/sink-options';
 import { redisStoreOptionsSchema } from '../options';
 
 /** The backoff of a job's retries: JSON-serialisable, because it is stored with the job. */
@@ -131,8 +131,8 @@ export const redisQueueOptionsSchema = z.strictObject({
   highWaterMark: positiveInt.optional(),
   lowWaterMark: z.number().int({ message: 'must be an integer ≥ 0' }).min(0, { message: 'must be an integer ≥ 0' }).optional(),
   maxWaitMs: durationMs.optional(),
-  depthPollMs: timerMs.optional(),
-  redisTimeoutMs: timerMs.optional(),
+  depthPollMs: timerDelayMs.optional(),
+  redisTimeoutMs: timerDelayMs.optional(),
   circuitBreaker: z.instanceof(CircuitBreaker, { message: 'expected a CircuitBreaker' }).optional(),
   removeOnComplete: z.boolean().optional(),
   timeSource: z.enum(['server', 'client']).optional(),
@@ -165,14 +165,10 @@ export const workerOptionsSchema = z.strictObject({
       { message: 'expected an AdaptiveConcurrencyLimiter' },
     )
     .optional(),
-  timeoutMs: timerMs.optional(),
-  leaseMs: timerMs.min(30, { message: 'must be ≥ 30' }).optional(),
-  policy: z
-    .custom<Policy>((value) => typeof value === 'object' && value !== null && typeof (value as Policy).execute === 'function', {
-      message: 'expected a Policy',
-    })
-    .optional(),
-  blockMs: timerMs.min(10, { message: 'must be ≥ 10' }).optional(),
+  timeoutMs: timerDelayMs.optional(),
+  leaseMs: timerDelayMs.min(30, { message: 'must be ≥ 30' }).optional(),
+  policy: objectWithMethods<Policy>(['execute'], 'expected a Policy').optional(),
+  blockMs: timerDelayMs.min(10, { message: 'must be ≥ 10' }).optional(),
 });
 
 /** `concurrency` and `limiter` exclude each other. @internal */
