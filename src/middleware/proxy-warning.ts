@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import { getLogger, isLoggerSet } from '../core/logger';
+import { logOrWarn } from '../core/logger';
 import { isPrivateAddress } from './client-ip';
 import type { GuardRequest } from './request';
 
@@ -28,8 +28,6 @@ export class UntrustedProxyWarning {
     const message =
       `bulwark: a request from ${peer} carries a forwarding header but trustProxy is not set: ` +
       'every client behind that proxy shares one rate limit. Set trustProxy (see docs/middleware.md).';
-    const logger = getLogger();
-    if (!isLoggerSet()) process.emitWarning(message, { type: 'BulwarkWarning', code: 'BULWARK_PROXY_NOT_TRUSTED' });
-    else logger.warn({ remoteAddress: peer }, message);
+    logOrWarn({ level: 'warn', fields: { remoteAddress: peer }, message, code: 'BULWARK_PROXY_NOT_TRUSTED' });
   }
 }

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import { getLogger, isLoggerSet } from '../core/logger';
+import { logOrWarn } from '../core/logger';
 import { INTERNAL_PROBLEM, PROBLEM_CONTENT_TYPE } from './reply';
 
 /** The headers and body of the guard's 500. */
@@ -14,11 +14,7 @@ export const INTERNAL_BODY = JSON.stringify(INTERNAL_PROBLEM);
 
 /** Reports `error`, which the request's 500 does not show. */
 export function reportError(error: unknown, what: string): void {
-  const logger = getLogger();
-  if (!isLoggerSet()) {
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.emitWarning(`bulwark: ${what}; the request was answered 500: ${text}`, { type: 'BulwarkWarning', code: 'BULWARK_MIDDLEWARE_ERROR' });
-  } else {
-    logger.error({ err: error }, `bulwark: ${what}; the request was answered 500`);
-  }
+  const message = `bulwark: ${what}; the request was answered 500`;
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  logOrWarn({ level: 'error', fields: { err: error }, message, code: 'BULWARK_MIDDLEWARE_ERROR', warning: `${message}: ${text}` });
 }
