@@ -4,8 +4,7 @@
  * @module
  * @internal
  */
-
-const ignore = (): void => {};
+import { ignore } from './ignore';
 
 /** The reject function of the promise being built; see {@link captureReject}. */
 let capturedReject: (reason: unknown) => void = ignore;

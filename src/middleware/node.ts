@@ -11,6 +11,7 @@ import type { Guard, GuardExchange } from './guard';
 import { sendReply, watchResponse } from './node-response';
 import { INTERNAL_BODY, INTERNAL_HEADERS, reportError } from './report';
 import type { ResponseEnd } from './response-end';
+import { ignore } from '../core/ignore';
 
 /**
  * What runs after the guard admits a request: Express's and Connect's `next`, or a node:http
@@ -83,4 +84,3 @@ class NodeExchange implements GuardExchange {
   }
 }
 
-function ignore(): void {}

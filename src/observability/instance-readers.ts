@@ -14,6 +14,7 @@ import type { LoadShedderStats } from '../load-shedder/stats';
 import type { RateLimiterStats } from '../rate-limiter/stats';
 import type { RedisQueueLocalStats, RedisQueueStats } from '../redis/queue/redis-queue';
 import { METRICS, type MetricDefinition } from './metric-set';
+import { ignore } from '../core/ignore';
 
 /** The numeric value of each load level in `bulwark_load_level`. */
 export const LOAD_LEVEL_VALUES: Readonly<Record<LoadLevel, number>> = Object.freeze({
@@ -124,7 +125,7 @@ export async function readStoredMetrics(instances: Iterable<MetricInstance>, vis
         (stats) => {
           for (const state of QUEUE_DEPTH_STATES) visit(METRICS.queueDepth, { queue, state }, (stats as RedisQueueStats)[state]);
         },
-        () => {},
+        ignore,
       ),
     );
   }

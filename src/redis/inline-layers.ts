@@ -26,6 +26,7 @@ import type { Clock } from '../core/clock';
 import { NOT_LISTED, type DeadlineEntry, type DeadlineList } from '../timeout/deadline-list';
 import { inlineLimit, type InlineTimeout } from '../timeout/inline';
 import type { Timeout } from '../timeout/timeout';
+import { ignore } from '../core/ignore';
 
 /** A method of the connection or of a pipeline. */
 type Method = (...args: unknown[]) => unknown;
@@ -169,4 +170,3 @@ export class InlineLayers {
   }
 }
 
-function ignore(): void {}

@@ -3,6 +3,7 @@
  * @module
  */
 import { unrefTimer, type Clock, type TimerHandle } from '../../core/clock';
+import { ignore } from '../../core/ignore';
 
 /** One load in progress, shared by every caller that missed its key while it ran. */
 export interface Flight<T> {
@@ -82,4 +83,3 @@ export class Flights {
   }
 }
 
-function ignore(): void {}

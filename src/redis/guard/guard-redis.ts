@@ -18,6 +18,7 @@ import { commandOf, READ_ONLY_COMMANDS, UNGUARDED_COMMANDS } from './commands';
 import { RedisUnavailableError } from './errors';
 import { isRedisUnavailable } from './failures';
 import { GUARD_REDIS_DEFAULTS, guardRedisCrossCheck, guardRedisOptionsSchema, type GuardRedisOptions } from './options';
+import { ignore } from '../../core/ignore';
 
 /** A method of the connection or of a pipeline, called with its own `this`. */
 type Method = (...args: unknown[]) => unknown;
@@ -322,8 +323,6 @@ function withCallback(promise: Promise<unknown>, callback: Callback): Promise<un
   );
   return promise;
 }
-
-function ignore(): void {}
 
 /**
  * Returns `redis` guarded: an object with the connection's whole API, typed as the connection

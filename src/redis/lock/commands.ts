@@ -10,14 +10,13 @@ import { notReadyText, readinessOf, type Readiness } from '../readiness';
 import { defineScript, type ScriptCommand } from '../scripts/script-command';
 import { RELEASE_TOKEN_LUA } from '../scripts/release-token';
 import { ACQUIRE_LUA, EXTEND_LUA } from './scripts';
+import { ignore } from '../../core/ignore';
 
 /** What an acquire attempt found: `fence` > 0 when it took the lock, else the holder's `pttl`. */
 export interface AcquireReply {
   readonly fence: number;
   readonly pttl: number;
 }
-
-const ignore = (): void => {};
 
 function parseAcquire(value: unknown): AcquireReply | undefined {
   if (!Array.isArray(value) || value.length !== 2) return undefined;

@@ -20,6 +20,7 @@ import { MetricBuffer, type Batch, type Series } from './buffer';
 import type { Labels, MetricSpec } from './model';
 import { METRICS_SINK_DEFAULTS, type MetricsSinkOptions } from './sink-options';
 import { PromTracker, type PromRegistryLike, type TrackOptions } from './track';
+import { ignore } from '../../core/ignore';
 
 /** Counters of a sink, from {@link MetricsSink.stats}. */
 export interface MetricsSinkStats {
@@ -41,8 +42,6 @@ interface Numbered {
   readonly seq: number;
   readonly batch: Batch;
 }
-
-const ignore = (): void => {};
 
 const trackBulwarkSchema = z.strictObject(metricSetOptionsShape);
 
