@@ -1,7 +1,9 @@
 /**
  * One server of `bench/http.ts`, run in a child process: an Express 5 app with one route,
- * `GET /` → `{"ok":true}`, bare (`bare`) or behind `guardMiddleware(createGuard({ rateLimiter,
- * bulkhead }))` (`guarded`), whose limit and slots no load reaches. Loads bulwark from the entries
+ * `GET /` → `{"ok":true}`, bare (`bare`), behind `guardMiddleware(createGuard({ rateLimiter,
+ * bulkhead }))` (`guarded`), whose limit and slots no load reaches, or behind the least any such
+ * middleware does (`floor`: one middleware that sets the two draft RateLimit fields, with a new
+ * `remaining` each request, and adds one `close` listener to the response). Loads bulwark from the entries
  * the parent passes (`BULWARK_ENTRIES`, see `bulwark.ts`), so that it measures the same code.
  * Sends `{ port }` over IPC once it listens; answers `cpu` with `{ cpuMicros }`, the CPU time it has
  * used so far; on `stop` closes and exits.
@@ -12,7 +14,7 @@ import express from 'express';
 import { importBulwark, type BulwarkEntries } from './bulwark';
 
 /** What a server runs: the bare route, or the route behind the guard. */
-export type HttpServerMode = 'bare' | 'guarded';
+export type HttpServerMode = 'bare' | 'guarded' | 'floor';
 
 /** What a server sends its parent: its port once it listens, its CPU time when asked. */
 export interface ServerMessage {
@@ -31,6 +33,16 @@ if (mode === 'guarded') {
     bulkhead: new Bulkhead({ name: 'bench-http', maxInFlight: 1_000, registry: false }),
   });
   app.use(middlewareNode.guardMiddleware(guard));
+}
+if (mode === 'floor') {
+  let remaining = 1e9;
+  const ignore = (): void => {};
+  app.use((_req, res, next) => {
+    res.setHeader('RateLimit-Policy', '"bench-http";q=1000000000;w=60');
+    res.setHeader('RateLimit', `"bench-http";r=${--remaining};t=60`);
+    res.on('close', ignore);
+    next();
+  });
 }
 app.get('/', (_req, res) => {
   res.json({ ok: true });

@@ -26,6 +26,9 @@
  * - `BENCH_HTTP_BASELINE` — the path of another bulwark checkout (e.g. `git archive` of an older
  *   commit, with a `node_modules` link): adds its guarded server as `baseline`, built the same way,
  *   so that a change is measured against what it changes in the same run
+ * - `BENCH_HTTP_FLOOR` — `1`: adds the `floor` server (see `http-server.ts`), the cost of what any
+ *   rate-limit middleware adds to a request in Express (a layer, two header fields, one listener),
+ *   so that the guard's ratio can be read against what no guard can go below
  * - `BENCH_HTTP_CPU_PROF` — a folder: the servers run with `--cpu-prof` and write their profiles there
  * - `BENCH_BULWARK` — as for `npm run bench`
  * @module
@@ -134,6 +137,7 @@ async function contenders(): Promise<{ list: Contender[]; description: string; w
     if (baseline.warning !== undefined) warnings.push(`baseline: ${baseline.warning}`);
     description += `; baseline: the same from ${resolve(baselinePath)}`;
   }
+  if (process.env['BENCH_HTTP_FLOOR'] === '1') list.push({ name: 'floor', mode: 'floor', entries: undefined });
   return { list, description, warnings };
 }
 
@@ -171,7 +175,7 @@ async function main(): Promise<void> {
     }
 
     const of = (round: Map<string, Measurement>, name: string): Measurement => round.get(name) as Measurement;
-    const guardedNames = list.filter((contender) => contender.mode === 'guarded').map((contender) => contender.name);
+    const guardedNames = list.filter((contender) => contender.mode !== 'bare').map((contender) => contender.name);
     const header = ['round', ...list.flatMap((c) => [`${c.name} req/s`, `µs CPU/req`, 'core']), ...guardedNames.map((name) => `${name} ÷ bare`)];
     const widths = header.map((title) => Math.max(title.length, 7));
     const row = (cells: string[]): string => cells.map((cell, i) => pad(cell, widths[i] as number)).join('  ');

@@ -73,7 +73,8 @@ export function parseRange(cidr: string): AddressRange | undefined {
  * Text that is no address is returned unchanged.
  */
 export function addressKey(text: string, ipv6Subnet: number): string {
-  if (isIPv4(text)) return text;
+  // Without a colon it is IPv4 or no address, returned as it is either way: no parsing needed.
+  if (text.indexOf(':') === -1) return text;
   const groups = parseAddress(text);
   if (groups === undefined) return text;
   if (isMapped(groups)) return dotted(groups);

@@ -117,16 +117,20 @@ export class ClientAddress {
     return client;
   }
 
-  /** With trusted ranges: the right-most hop that is not a trusted proxy. */
+  /**
+   * With trusted ranges: the right-most hop that is not a trusted proxy. Each address is parsed
+   * once: the groups of the hop just taken are the ones the next step checks against the ranges.
+   */
   #walkTrusted(peer: string, hops: string[]): string {
     const ranges = this.#ranges as readonly AddressRange[];
     let client = peer;
-    for (let i = hops.length - 1; i >= 0; i--) {
-      const groups = parseAddress(client);
-      if (groups === undefined || !trusted(groups, ranges)) break;
-      const hop = hopAddress(hops[i] as string);
-      if (hop === undefined) break;
-      client = hop;
+    let groups = parseAddress(peer);
+    for (let i = hops.length - 1; i >= 0 && groups !== undefined && trusted(groups, ranges); i--) {
+      const text = hopText(hops[i] as string);
+      groups = text === undefined ? undefined : parseAddress(text);
+      // An entry that is no address ends the walk, as with a hop count.
+      if (groups === undefined) break;
+      client = text as string;
     }
     return client;
   }
@@ -144,6 +148,12 @@ function trusted(groups: Groups, ranges: readonly AddressRange[]): boolean {
  * an obfuscated `_hidden`, a forged garbage value).
  */
 export function hopAddress(entry: string): string | undefined {
+  const text = hopText(entry);
+  return text === undefined || parseAddress(text) === undefined ? undefined : text;
+}
+
+/** What may be the address in one hop (see {@link hopAddress}), not yet parsed; undefined when too long for one. */
+function hopText(entry: string): string | undefined {
   let text = entry.trim();
   if (text.length > 64) return undefined;
   if (text.startsWith('"') && text.endsWith('"') && text.length >= 2) text = text.slice(1, -1);
@@ -154,7 +164,7 @@ export function hopAddress(entry: string): string | undefined {
   } else if (text.indexOf(':') !== -1 && text.indexOf(':') === text.lastIndexOf(':')) {
     text = text.slice(0, text.indexOf(':'));
   }
-  return parseAddress(text) === undefined ? undefined : text;
+  return text;
 }
 
 /** The `for=` values of a `Forwarded` header, one per element, left to right (RFC 7239 §4). */

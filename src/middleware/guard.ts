@@ -5,6 +5,7 @@
  */
 import type { AdaptiveConcurrencyLimiter } from '../adaptive-concurrency/adaptive-concurrency-limiter';
 import type { Bulkhead } from '../bulkhead/bulkhead';
+import { inlineSlots, type InlineBulkhead } from '../bulkhead/inline';
 import type { CircuitBreaker } from '../circuit-breaker/circuit-breaker';
 import { parseOptions } from '../core/config';
 import type { CancelScope, InternalContext, Priority } from '../core/context';
@@ -173,6 +174,13 @@ class Plan {
    */
   readonly watches: boolean;
   /**
+   * The bulkhead's slots, taken without a promise and freed when the response ends, when nothing
+   * else waits for the end (no load shedder, concurrency limiter or breaker); undefined otherwise,
+   * and for a bulkhead of another loaded copy of bulwark: the request then runs through the
+   * bulkhead's `runInContext`.
+   */
+  readonly slots: InlineBulkhead | undefined;
+  /**
    * Whether the rate limiter answers without a promise when its store does (`consumeNow`); one of
    * another loaded copy of bulwark may predate it, and is asked through `consume`.
    */
@@ -195,6 +203,7 @@ class Plan {
     this.isFailureResponse = resolved.isFailureResponse ?? isServerError;
     this.judges = this.circuitBreaker !== undefined || this.concurrencyLimiter !== undefined;
     this.watches = this.loadShedder !== undefined || this.bulkhead !== undefined || this.judges;
+    this.slots = this.loadShedder === undefined && !this.judges ? this.bulkhead?.[inlineSlots] : undefined;
     this.onRejected = resolved.onRejected;
     const limiter = this.rateLimiter;
     this.decidesAtOnce = typeof limiter?.consumeNow === 'function';
@@ -236,6 +245,8 @@ class GuardedCall extends ResponseEnd implements InternalContext {
   /** What `exchange.proceed()` returned (a rejected promise when it threw). */
   #handled: void | Promise<void> = undefined;
   #rate: RateLimitResult | undefined;
+  /** The bulkhead slot this request took from {@link Plan.slots}, if it took one. */
+  #slot: 'none' | 'held' | 'freed' = 'none';
 
   constructor(plan: Plan, request: GuardRequest, exchange: GuardExchange) {
     super();
@@ -300,9 +311,29 @@ class GuardedCall extends ResponseEnd implements InternalContext {
     return this.#holdSlot();
   }
 
+  /**
+   * The bulkhead, then the rest. A free slot of {@link Plan.slots} is taken at once and freed by
+   * {@link GuardedCall.ended}; a full bulkhead (which queues or refuses), one of another copy of
+   * bulwark, or a response that has already ended go through the bulkhead's `runInContext`.
+   */
   #holdSlot(): unknown {
-    const bulkhead = this.#plan.bulkhead;
-    return bulkhead === undefined ? this.#limitConcurrency() : runPolicy(bulkhead, GuardedCall.#limitConcurrencyStep, this);
+    const plan = this.#plan;
+    const bulkhead = plan.bulkhead;
+    if (bulkhead === undefined) return this.#limitConcurrency();
+    const slots = plan.slots;
+    if (slots !== undefined && !this.settled && slots.acquire()) {
+      this.#slot = 'held';
+      // Plan.slots exists only without a concurrency limiter and a breaker: the handler is next.
+      return this.#run();
+    }
+    return runPolicy(bulkhead, GuardedCall.#limitConcurrencyStep, this);
+  }
+
+  /** Frees the slot taken from {@link Plan.slots}, once, when the response ends. */
+  protected override ended(): void {
+    if (this.#slot !== 'held') return;
+    this.#slot = 'freed';
+    (this.#plan.slots as InlineBulkhead).release();
   }
 
   #limitConcurrency(): unknown {
@@ -317,7 +348,7 @@ class GuardedCall extends ResponseEnd implements InternalContext {
 
   /**
    * Runs the handler; the promise it returns settles when the response ends (nothing is returned
-   * when no policy waits for the end: see {@link Plan.watches}).
+   * when no policy waits for the end: see {@link Plan.watches} and {@link Plan.slots}).
    */
   #run(): Promise<unknown> | undefined {
     this.#started = true;
@@ -332,6 +363,7 @@ class GuardedCall extends ResponseEnd implements InternalContext {
     const plan = this.#plan;
     if (!plan.watches) return undefined;
     if (handled !== undefined) handled.then(undefined, (error: unknown) => this.failed(error));
+    if (this.#slot !== 'none') return undefined;
     const end = this.awaitEnd();
     return plan.judges ? end.then((status) => this.#judge(status)) : end;
   }

@@ -26,7 +26,9 @@ export interface HeaderTarget {
 
 /**
  * Writes the header fields of one limiter's decisions. What stays the same from one response to
- * the next (the policy field, each window's `"<id>";r=` prefix) is built once.
+ * the next (the policy field, each window's `"<id>";r=` prefix, the legacy limit) is built once;
+ * what changes with the numbers (the `RateLimit` field, the legacy reset) is built again only when
+ * they change: requests of many clients in one fixed window often share their numbers.
  */
 export class RateLimitHeaders {
   readonly #draft: boolean;
@@ -36,6 +38,16 @@ export class RateLimitHeaders {
   readonly #prefixes: ReadonlyMap<number, string>;
   /** The prefix of the first window: the one of a limiter with a single window, and the fallback. */
   readonly #firstPrefix: string;
+  /** The text of each window's limit, for `X-RateLimit-Limit`. */
+  readonly #limitTexts: ReadonlyMap<number, string>;
+  /** The last `RateLimit` field written, and the numbers it was built from. */
+  #lastPrefix = '';
+  #lastRemaining = -1;
+  #lastResetSeconds = -1;
+  #lastField = '';
+  /** The last `X-RateLimit-Reset` written, and the time it states. */
+  #lastResetAt = -1;
+  #lastResetText = '';
 
   /**
    * @param rule - the limiter's rule
@@ -47,13 +59,16 @@ export class RateLimitHeaders {
     const name = rule.name ?? 'default';
     const windows = rule.windows;
     const prefixes = new Map<number, string>();
+    const limitTexts = new Map<number, string>();
     const items: string[] = [];
     windows.forEach((window, index) => {
       const id = sfString(windows.length === 1 ? name : `${name}-${index + 1}`);
       if (!prefixes.has(window.limit)) prefixes.set(window.limit, `${id};r=`);
+      limitTexts.set(window.limit, String(window.limit));
       items.push(`${id};${policyQuota(window.limit, window.windowMs)}`);
     });
     this.#prefixes = prefixes;
+    this.#limitTexts = limitTexts;
     this.#firstPrefix = prefixes.values().next().value as string;
     this.#policy = items.join(', ');
   }
@@ -64,13 +79,33 @@ export class RateLimitHeaders {
     if (this.#draft) {
       target.setHeader('RateLimit-Policy', this.#policy);
       const prefix = this.#prefixes.size === 1 ? this.#firstPrefix : (this.#prefixes.get(result.limit) ?? this.#firstPrefix);
-      target.setHeader('RateLimit', `${prefix}${result.remaining};t=${resetSeconds}`);
+      target.setHeader('RateLimit', this.#field(prefix, result.remaining, resetSeconds));
     }
     if (this.#legacy) {
-      target.setHeader('X-RateLimit-Limit', String(result.limit));
+      target.setHeader('X-RateLimit-Limit', this.#limitTexts.get(result.limit) ?? String(result.limit));
       target.setHeader('X-RateLimit-Remaining', String(result.remaining));
-      target.setHeader('X-RateLimit-Reset', String(Math.ceil((Date.now() + result.resetMs) / 1000)));
+      target.setHeader('X-RateLimit-Reset', this.#resetText(Math.ceil((Date.now() + result.resetMs) / 1000)));
     }
+  }
+
+  /** The `RateLimit` field's value: the last one when its numbers are the same. */
+  #field(prefix: string, remaining: number, resetSeconds: number): string {
+    if (remaining !== this.#lastRemaining || resetSeconds !== this.#lastResetSeconds || prefix !== this.#lastPrefix) {
+      this.#lastField = `${prefix}${remaining};t=${resetSeconds}`;
+      this.#lastPrefix = prefix;
+      this.#lastRemaining = remaining;
+      this.#lastResetSeconds = resetSeconds;
+    }
+    return this.#lastField;
+  }
+
+  /** The text of `X-RateLimit-Reset` for `resetAt` (Unix seconds): the last one when it is the same. */
+  #resetText(resetAt: number): string {
+    if (resetAt !== this.#lastResetAt) {
+      this.#lastResetText = String(resetAt);
+      this.#lastResetAt = resetAt;
+    }
+    return this.#lastResetText;
   }
 }
 

@@ -82,6 +82,7 @@ export class ResponseEnd {
     if (this.#state !== 'pending') return;
     this.#state = 'finished';
     this.#outcome = status;
+    this.ended();
     this.#resolve?.(status);
   }
 
@@ -95,6 +96,7 @@ export class ResponseEnd {
     const listeners = this.#listeners;
     this.#listeners = undefined;
     notifyListeners(listeners);
+    this.ended();
     this.#reject?.(this.#outcome);
   }
 
@@ -103,8 +105,15 @@ export class ResponseEnd {
     if (this.#state !== 'pending') return;
     this.#state = 'failed';
     this.#outcome = error;
+    this.ended();
     this.#reject?.(error);
   }
+
+  /**
+   * Called once, when the end becomes known (finished, disconnected or failed), before the promise
+   * settles: for a subclass that frees what it holds without waiting for the promise. @internal
+   */
+  protected ended(): void {}
 
   /**
    * {@link ResponseEnd.promise}, made on first use, for a caller that handles its rejection (the

@@ -24,6 +24,13 @@ describe('client address keys', () => {
     expect(addressKey('192.0.2.1', 48)).toBe('192.0.2.1');
   });
 
+  it('returns text that is no address unchanged', () => {
+    expect(addressKey('', 64)).toBe('');
+    expect(addressKey('unknown', 64)).toBe('unknown');
+    expect(addressKey('999.0.2.1', 64)).toBe('999.0.2.1');
+    expect(addressKey('not:an:address', 64)).toBe('not:an:address');
+  });
+
   it('does not mistake addresses near the mapped range for IPv4', () => {
     expect(addressKey('::fffe:c000:201', 128)).toBe('::fffe:c000:201');
     expect(addressKey('1::ffff:c000:201', 128)).toBe('1::ffff:c000:201');
@@ -50,6 +57,14 @@ describe('trustProxy', () => {
     expect(client.resolve('127.0.0.1', '6.6.6.6, 198.51.100.7, 10.1.2.3')).toBe('198.51.100.7');
     expect(client.resolve('::ffff:127.0.0.1', '198.51.100.7')).toBe('198.51.100.7');
     expect(client.resolve('203.0.113.5', '198.51.100.7')).toBe('203.0.113.5');
+  });
+
+  it('with a CIDR list walks trusted hops of any notation, and stops at one that is no address', () => {
+    const client = new ClientAddress(['10.0.0.0/8', 'fd00::/8'], xff, 64);
+    expect(client.resolve('fd00::1', '198.51.100.7, "[fd00::2]:4711", 10.0.0.3:8080')).toBe('198.51.100.7');
+    expect(client.resolve('10.0.0.1', '198.51.100.7, unknown, 10.0.0.3')).toBe('10.0.0.3');
+    expect(client.resolve('10.0.0.1', '10.0.0.9, 10.0.0.3')).toBe('10.0.0.9');
+    expect(client.resolve('not-an-address', '198.51.100.7')).toBe('not-an-address');
   });
 
   it('stops at an entry that is no address instead of keying by it', () => {

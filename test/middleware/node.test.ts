@@ -82,6 +82,38 @@ describe('node:http adapter', () => {
     expect(ranBeforeReturn).toEqual([true, true, true]);
   });
 
+  it('frees a slot taken at once (MemoryStore rate limiter, free bulkhead slot) when the client disconnects, and when the handler throws', async () => {
+    const bulkhead = new Bulkhead({ maxInFlight: 1, registry: false });
+    const guarded = guardMiddleware(createGuard({ rateLimiter: new RateLimiter({ name: 'api', limit: 100, windowMs: 60_000, registry: false }), bulkhead }));
+    let started = 0;
+    const served = await listen(
+      createServer((req, res) =>
+        guarded(req, res, () => {
+          started++;
+          if (req.url === '/throw') throw new Error('handler failed');
+          if (req.url === '/ok') res.end('ok');
+        }),
+      ),
+    );
+    try {
+      const controller = new AbortController();
+      const hanging = fetch(`${served.url}/hang`, { signal: controller.signal }).catch((error: unknown) => error);
+      await vi.waitFor(() => expect(started).toBe(1));
+      expect(bulkhead.inFlight).toBe(1);
+      controller.abort();
+      await hanging;
+      await vi.waitFor(() => expect(bulkhead.inFlight).toBe(0));
+      expect((await fetch(`${served.url}/throw`)).status).toBe(500);
+      await vi.waitFor(() => expect(bulkhead.inFlight).toBe(0));
+      const ok = await fetch(`${served.url}/ok`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('ratelimit')).toBe('"api";r=97;t=60');
+      await vi.waitFor(() => expect(bulkhead.inFlight).toBe(0));
+    } finally {
+      await served.close();
+    }
+  });
+
   it('asks a rate limiter without consumeNow (one of an older loaded copy of bulwark) through consume', async () => {
     const limiter = new RateLimiter({ name: 'older', limit: 2, windowMs: 60_000, registry: false });
     const older = {
