@@ -27,6 +27,7 @@ import { INTERNAL_BODY, INTERNAL_HEADERS, reportError } from './report';
 import { bodyText, PROBLEM_CONTENT_TYPE, problemOf, refusalStatus, retryAfterSeconds, type GuardReply } from './reply';
 import { RequestView, type GuardRequest, type RequestHeaders } from './request';
 import { ResponseEnd } from './response-end';
+import { ignore } from '../core/ignore';
 
 /**
  * What an adapter gives the guard for one request: how to run the handler, how to answer instead,
@@ -47,8 +48,6 @@ export interface GuardExchange {
   /** Sends the guard's own response instead of running the handler. */
   reply(status: number, headers: Record<string, string>, body: string | undefined): void | Promise<void>;
 }
-
-const ignore = (): void => {};
 
 /**
  * Applies bulwark policies to HTTP requests: made by {@link createGuard}, used through an adapter

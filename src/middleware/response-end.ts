@@ -6,8 +6,7 @@
  */
 import { notifyListeners, removeListener } from '../core/abort-listeners';
 import type { AbortListener } from '../core/context';
-
-const ignore = (): void => {};
+import { ignore } from '../core/ignore';
 
 /** Where a response's end stands. */
 type EndState = 'pending' | 'finished' | 'disconnected' | 'failed';
