@@ -471,6 +471,21 @@ describe('RedisQueue worker', () => {
     expect(await queue.get(job.id)).toMatchObject({ state: 'completed', attempts: 1 });
   });
 
+  it('refuses with a bulwark error, sending nothing, when the connection still says ready but its socket is gone', async () => {
+    const connection = suite.redis.duplicate({ lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    connection.on('error', () => {});
+    await connection.connect();
+    // Not suite.queueFor: its clean-up would run on this connection; the refused add writes nothing.
+    const queue = testQueue(connection, 'socket-gone');
+    // The server went away: the socket is closed, and ioredis has not yet seen it.
+    (connection as unknown as { stream: { destroy(): void } }).stream.destroy();
+    expect(connection.status).toBe('ready');
+    const refused = await queue.add('t', 1).catch((error: unknown) => error);
+    expect(isBulwarkError(refused)).toBe(true);
+    expect(refused).toMatchObject({ code: 'QUEUE_CONNECTION_NOT_READY' });
+    connection.disconnect();
+  });
+
   it('works the same on ioredis 5', async () => {
     const redis5 = new Redis5(inject('redisUrl'), { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 0 });
     await redis5.connect();

@@ -106,8 +106,8 @@ export class JobAbortedError extends BulwarkError {
 
 /**
  * A queue call found its Redis connection not ready (connecting, reconnecting, closed, or created
- * with `lazyConnect` and never connected) and it did not become ready within `redisTimeoutMs`.
- * Nothing was sent. Code `QUEUE_CONNECTION_NOT_READY`.
+ * with `lazyConnect` and never connected) and it did not become ready within `redisTimeoutMs`,
+ * or found its socket closed while ioredis still reported it ready (`closing`). Nothing was sent. Code `QUEUE_CONNECTION_NOT_READY`.
  */
 export class QueueConnectionError extends BulwarkError {
   /**

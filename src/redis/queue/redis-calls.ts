@@ -108,6 +108,9 @@ export class RedisCalls {
         const outcome = await this.#readiness.wait(this.#timeoutMs);
         if (outcome !== 'ready') throw new QueueConnectionError(outcome, redis.status);
       }
+      // Ready, but the socket is gone (the server went away and ioredis has not seen it yet):
+      // ioredis would fail the call with its own error, or queue it offline.
+      if ((redis as { stream?: { writable: boolean } }).stream?.writable === false) throw new QueueConnectionError('closing', redis.status);
       return send();
     });
   }
