@@ -54,15 +54,23 @@ const SWEEP_PER_DECISION = 2;
 /** The counters of a rule that is a single token bucket: none, its key keeps the TAT itself. */
 const NO_COUNTERS: readonly WindowCounter[] = Object.freeze([]);
 
-/**
- * The bucket of `rule` when the rule is a single token bucket, the case {@link MemoryStore}
- * decides on its fast path; else undefined.
- */
-function singleBucketOf(rule: RateLimitRule): RuleWindow | undefined {
+/** A token bucket as {@link consumeBucket} takes it: its size and its emission interval. */
+interface Bucket {
+  readonly limit: number;
+  readonly intervalUs: number;
+}
+
+/** Whether `rule` is a single token bucket, the case {@link MemoryStore} decides on its fast path. */
+function isSingleBucket(rule: RateLimitRule): boolean {
   const windows = rule.windows;
-  if (windows.length !== 1) return undefined;
-  const window = windows[0] as RuleWindow;
-  return (window.algorithm ?? rule.algorithm) === 'token-bucket' ? window : undefined;
+  return windows.length === 1 && ((windows[0] as RuleWindow).algorithm ?? rule.algorithm) === 'token-bucket';
+}
+
+/** The bucket of `rule` when the rule is a single token bucket; else undefined. */
+function singleBucketOf(rule: RateLimitRule): Bucket | undefined {
+  if (!isSingleBucket(rule)) return undefined;
+  const window = rule.windows[0] as RuleWindow;
+  return { limit: window.limit, intervalUs: emissionIntervalUs(window) };
 }
 
 /**
@@ -84,10 +92,9 @@ class KeyState implements BucketState {
   constructor(key: string, rule: RateLimitRule) {
     this.key = key;
     this.rule = rule;
-    this.counters =
-      singleBucketOf(rule) === undefined
-        ? rule.windows.map((window) => new COUNTERS[window.algorithm ?? rule.algorithm](window.limit, window.windowMs))
-        : NO_COUNTERS;
+    this.counters = isSingleBucket(rule)
+      ? NO_COUNTERS
+      : rule.windows.map((window) => new COUNTERS[window.algorithm ?? rule.algorithm](window.limit, window.windowMs));
   }
 
   /** When the bucket, or every counter, is empty again. */
@@ -126,6 +133,9 @@ export class MemoryStore implements RateLimitStore {
   readonly #keys = new Map<string, KeyState>();
   #oldest: KeyState | undefined = undefined;
   #newest: KeyState | undefined = undefined;
+  /** The rule of the last decision, and its bucket when it is a single token bucket: most stores serve one limiter. */
+  #lastRule: RateLimitRule | undefined = undefined;
+  #lastBucket: Bucket | undefined = undefined;
 
   /**
    * @param options - see {@link MemoryStoreOptions}
@@ -144,14 +154,29 @@ export class MemoryStore implements RateLimitStore {
 
   /** Decides one request; see {@link RateLimitStore.consume}. */
   consume(key: string, cost: number, rule: RateLimitRule): RateLimitResult {
+    let bucket = this.#lastBucket;
+    if (rule !== this.#lastRule) {
+      bucket = singleBucketOf(rule);
+      this.#lastRule = rule;
+      this.#lastBucket = bucket;
+    }
+    if (bucket !== undefined) return this.#consumeBucket(key, cost, rule, bucket);
+    return this.#consumeCounters(key, cost, rule);
+  }
+
+  /** Decides for a rule that is a single token bucket: the key's state is the bucket's TAT. */
+  #consumeBucket(key: string, cost: number, rule: RateLimitRule, bucket: Bucket): RateLimitResult {
     const now = this.#clock.now();
     const state = this.#touch(key, rule);
-    const bucket = singleBucketOf(rule);
-    if (bucket !== undefined) {
-      const result = consumeBucket(state, now, cost, bucket.limit, emissionIntervalUs(bucket));
-      if (result.allowed) this.#sweep(now, state);
-      return result;
-    }
+    const result = consumeBucket(state, now, cost, bucket.limit, bucket.intervalUs);
+    if (result.allowed) this.#sweep(now, state);
+    return result;
+  }
+
+  /** Decides for any other rule, with a counter per window. */
+  #consumeCounters(key: string, cost: number, rule: RateLimitRule): RateLimitResult {
+    const now = this.#clock.now();
+    const state = this.#touch(key, rule);
     const counters = state.counters;
     const windows = rule.windows;
     let refusing = -1;
