@@ -7,8 +7,8 @@ import { parseOptions, positiveInt } from '../core/config';
 import { z } from 'zod';
 import { SlidingLog } from './sliding-log';
 import { SlidingWindowCounter } from './sliding-window';
-import { TokenBucket } from './token-bucket';
-import type { RateLimitResult, RateLimitRule, RateLimitStore } from './store';
+import { consumeBucket, emissionIntervalUs, TokenBucket, type BucketState } from './token-bucket';
+import type { RateLimitResult, RateLimitRule, RateLimitStore, RuleWindow } from './store';
 import type { WindowCounter } from './window-counter';
 
 /** Options of a {@link MemoryStore}. */
@@ -51,11 +51,39 @@ const COUNTERS: Readonly<Record<RateLimitRule['algorithm'], new (limit: number, 
 /** Expired keys dropped from the least recently used end per decision, at most. */
 const SWEEP_PER_DECISION = 2;
 
-/** The counters of one key, for the rule they were made for; a node of the recency list. */
-class KeyState {
+/** The counters of a rule that is a single token bucket: none, its key keeps the TAT itself. */
+const NO_COUNTERS: readonly WindowCounter[] = Object.freeze([]);
+
+/** A token bucket as {@link consumeBucket} takes it: its size and its emission interval. */
+interface Bucket {
+  readonly limit: number;
+  readonly intervalUs: number;
+}
+
+/** Whether `rule` is a single token bucket, the case {@link MemoryStore} decides on its fast path. */
+function isSingleBucket(rule: RateLimitRule): boolean {
+  const windows = rule.windows;
+  return windows.length === 1 && ((windows[0] as RuleWindow).algorithm ?? rule.algorithm) === 'token-bucket';
+}
+
+/** The bucket of `rule` when the rule is a single token bucket; else undefined. */
+function singleBucketOf(rule: RateLimitRule): Bucket | undefined {
+  if (!isSingleBucket(rule)) return undefined;
+  const window = rule.windows[0] as RuleWindow;
+  return { limit: window.limit, intervalUs: emissionIntervalUs(window) };
+}
+
+/**
+ * The state of one key, for the rule it was made for; a node of the recency list. A rule that is
+ * a single token bucket keeps one number, the bucket's TAT (`tat`), and no counter; any other
+ * rule keeps a counter per window (and `tat` stays `-Infinity`). One class for both, so that the
+ * list and the lookup see one shape.
+ */
+class KeyState implements BucketState {
   readonly key: string;
   readonly rule: RateLimitRule;
-  readonly counters: WindowCounter[];
+  readonly counters: readonly WindowCounter[];
+  tat = -Infinity;
   /** The next less recently used key. */
   older: KeyState | undefined = undefined;
   /** The next more recently used key. */
@@ -64,12 +92,14 @@ class KeyState {
   constructor(key: string, rule: RateLimitRule) {
     this.key = key;
     this.rule = rule;
-    this.counters = rule.windows.map((window) => new COUNTERS[window.algorithm ?? rule.algorithm](window.limit, window.windowMs));
+    this.counters = isSingleBucket(rule)
+      ? NO_COUNTERS
+      : rule.windows.map((window) => new COUNTERS[window.algorithm ?? rule.algorithm](window.limit, window.windowMs));
   }
 
-  /** When every counter is empty again. */
+  /** When the bucket, or every counter, is empty again. */
   expiresAt(): number {
-    let at = -Infinity;
+    let at = this.tat / 1000;
     for (const counter of this.counters) at = Math.max(at, counter.expiresAt());
     return at;
   }
@@ -87,7 +117,9 @@ class KeyState {
  *   when evicted; no interval timer keeps the process alive.
  * - `sliding-log` costs O(1) amortised per decision (O(cost) when refusing a cost above 1) and
  *   O(limit) memory per key and window; `sliding-window` O(1) of both; `token-bucket` O(1) time
- *   and one number per key and bucket (its theoretical arrival time).
+ *   and one number per key and bucket (its theoretical arrival time). A limiter of a single
+ *   token bucket (no `limits`) is decided on a path of its own: the key's state holds the TAT
+ *   itself, and a decision is one lookup, one clock read and the result object.
  *
  * @example
  * ```ts
@@ -101,6 +133,9 @@ export class MemoryStore implements RateLimitStore {
   readonly #keys = new Map<string, KeyState>();
   #oldest: KeyState | undefined = undefined;
   #newest: KeyState | undefined = undefined;
+  /** The rule of the last decision, and its bucket when it is a single token bucket: most stores serve one limiter. */
+  #lastRule: RateLimitRule | undefined = undefined;
+  #lastBucket: Bucket | undefined = undefined;
 
   /**
    * @param options - see {@link MemoryStoreOptions}
@@ -119,6 +154,27 @@ export class MemoryStore implements RateLimitStore {
 
   /** Decides one request; see {@link RateLimitStore.consume}. */
   consume(key: string, cost: number, rule: RateLimitRule): RateLimitResult {
+    let bucket = this.#lastBucket;
+    if (rule !== this.#lastRule) {
+      bucket = singleBucketOf(rule);
+      this.#lastRule = rule;
+      this.#lastBucket = bucket;
+    }
+    if (bucket !== undefined) return this.#consumeBucket(key, cost, rule, bucket);
+    return this.#consumeCounters(key, cost, rule);
+  }
+
+  /** Decides for a rule that is a single token bucket: the key's state is the bucket's TAT. */
+  #consumeBucket(key: string, cost: number, rule: RateLimitRule, bucket: Bucket): RateLimitResult {
+    const now = this.#clock.now();
+    const state = this.#touch(key, rule);
+    const result = consumeBucket(state, now, cost, bucket.limit, bucket.intervalUs);
+    if (result.allowed) this.#sweep(now, state);
+    return result;
+  }
+
+  /** Decides for any other rule, with a counter per window. */
+  #consumeCounters(key: string, cost: number, rule: RateLimitRule): RateLimitResult {
     const now = this.#clock.now();
     const state = this.#touch(key, rule);
     const counters = state.counters;

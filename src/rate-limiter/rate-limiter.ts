@@ -415,7 +415,7 @@ function rulesOf(resolved: {
 }
 
 /** The window of a bucket of `burst` refilling at `rate`: it refills in `burst × perMs / tokens` ms. */
-function bucketWindow(burst: number, rate: TokenRate, algorithm: RateLimitAlgorithm | undefined): RuleWindow {
+function bucketWindow(burst: number, rate: TokenRate, algorithm: RuleWindow['algorithm']): RuleWindow {
   const windowMs = (burst * rate.perMs) / rate.tokens;
   return algorithm === undefined ? { limit: burst, windowMs } : { limit: burst, windowMs, algorithm };
 }

@@ -21,12 +21,15 @@ export interface RateWindow {
 }
 
 /**
- * One window of a {@link RateLimitRule}: a {@link RateWindow}, and the algorithm that counts it
- * when that is not the rule's own (a token bucket among sliding windows).
+ * One window of a {@link RateLimitRule}: a {@link RateWindow}, marked as a token bucket when it is
+ * one among windows of another algorithm (a `limits` that mixes buckets with sliding windows).
  */
 export interface RuleWindow extends RateWindow {
-  /** How this window counts, when not as the rule's `algorithm` says; absent when it does. */
-  readonly algorithm?: RateLimitAlgorithm;
+  /**
+   * `'token-bucket'` for a bucket in a rule whose `algorithm` is a window algorithm; absent when
+   * the window counts as the rule's `algorithm` says. Only a bucket ever differs from its rule.
+   */
+  readonly algorithm?: 'token-bucket';
 }
 
 /**

@@ -3,7 +3,7 @@
  * @module
  * @internal
  */
-import type { RateWindow } from './store';
+import type { RateLimitResult, RateWindow } from './store';
 import type { WindowCounter } from './window-counter';
 
 /**
@@ -44,11 +44,11 @@ export class TokenBucket implements WindowCounter {
   add(now: number, cost: number): number {
     const aheadUs = this.#aheadUs(now) + cost * this.#intervalUs;
     this.#tat = now * 1000 + aheadUs;
-    return Math.max(0, this.#limit - Math.ceil(aheadUs / this.#intervalUs));
+    return tokensLeft(aheadUs, this.#limit, this.#intervalUs);
   }
 
   remaining(now: number): number {
-    return Math.max(0, this.#limit - Math.ceil(this.#aheadUs(now) / this.#intervalUs));
+    return tokensLeft(this.#aheadUs(now), this.#limit, this.#intervalUs);
   }
 
   resetMs(now: number): number {
@@ -73,4 +73,41 @@ export class TokenBucket implements WindowCounter {
 export function emissionIntervalUs(bucket: RateWindow): number {
   const exact = (bucket.windowMs * 1000) / bucket.limit;
   return Math.max(1, Math.ceil(exact * (1 - 1e-12)));
+}
+
+/** The state of a bucket kept outside a {@link TokenBucket}: its theoretical arrival time alone. */
+export interface BucketState {
+  /** The theoretical arrival time in µs; `-Infinity` while the bucket has never been used. */
+  tat: number;
+}
+
+/**
+ * Decides a request of `cost` at `now` (ms) against the bucket of size `limit` and emission
+ * interval `intervalUs` (see {@link emissionIntervalUs}) whose TAT `state` holds, and moves the TAT
+ * when admitted: a {@link TokenBucket} decision in one step, for a rule of this one bucket (no
+ * counter object, one result object, nothing else allocated). The arithmetic of
+ * {@link TokenBucket.retryAfterMs} and {@link TokenBucket.add}, to the µs.
+ */
+export function consumeBucket(state: BucketState, now: number, cost: number, limit: number, intervalUs: number): RateLimitResult {
+  const nowUs = now * 1000;
+  const tat = state.tat;
+  const aheadUs = tat > nowUs ? tat - nowUs : 0;
+  const usedUs = aheadUs + cost * intervalUs;
+  const excessUs = usedUs - limit * intervalUs;
+  if (excessUs > 0) {
+    return {
+      allowed: false,
+      limit,
+      remaining: tokensLeft(aheadUs, limit, intervalUs),
+      resetMs: Math.ceil(aheadUs / 1000),
+      retryAfterMs: cost > limit ? Infinity : Math.ceil(excessUs / 1000),
+    };
+  }
+  state.tat = nowUs + usedUs;
+  return { allowed: true, limit, remaining: tokensLeft(usedUs, limit, intervalUs), resetMs: Math.ceil(usedUs / 1000), retryAfterMs: 0 };
+}
+
+/** Whole tokens in a bucket of `limit` that is full again in `aheadUs` µs. */
+function tokensLeft(aheadUs: number, limit: number, intervalUs: number): number {
+  return Math.max(0, limit - Math.ceil(aheadUs / intervalUs));
 }

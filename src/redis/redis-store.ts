@@ -9,6 +9,7 @@ import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore
 import { emissionIntervalUs } from '../rate-limiter/token-bucket';
 import { RedisStoreError } from './errors';
 import { baseKey } from './keys';
+import { DecisionTimeouts, PendingDecision } from './decision-timeouts';
 import { notReadyText, readinessOf, type Readiness, type ReadyOutcome } from './readiness';
 import { defineScript } from './scripts/script-command';
 import { REDIS_STORE_DEFAULTS, redisStoreOptionsSchema, type RedisStoreOptions, type RedisTimeSource } from './options';
@@ -24,8 +25,11 @@ type ScriptCommand = (this: Redis | Cluster, ...keysThenArgs: string[]) => Promi
 interface PreparedRule {
   /** `prefix:namespace`, the start of every key. */
   readonly keyStart: string;
-  /** The `…Buffer` variant of the defined command: the reply holds integers only, nothing to decode. */
-  readonly command: string;
+  /**
+   * The `…Buffer` variant of the defined command (the reply holds integers only, nothing to
+   * decode), looked up once on the connection.
+   */
+  readonly command: ScriptCommand;
   readonly suffixes: readonly string[];
   /** Whether the script takes a nonce (sliding-log names its members with it). */
   readonly nonce: boolean;
@@ -96,7 +100,12 @@ export class RedisStore implements RateLimitStore {
   readonly timeSource: RedisTimeSource;
   readonly #redis: Redis | Cluster;
   readonly #prepared = new WeakMap<RateLimitRule, PreparedRule>();
+  /** The rule of the last decision and what was derived from it: most stores serve one limiter. */
+  #lastRule: RateLimitRule | undefined = undefined;
+  #lastPrepared: PreparedRule | undefined = undefined;
   readonly #readiness: Readiness;
+  /** The timeouts of the decisions sent and not answered yet. */
+  readonly #timeouts = new DecisionTimeouts();
   #pending = 0;
 
   /**
@@ -120,7 +129,7 @@ export class RedisStore implements RateLimitStore {
    * @param rule - the rule of the limiter
    */
   keysFor(key: string, rule: RateLimitRule): string[] {
-    const prepared = this.#prepared.get(rule) ?? this.#prepare(rule);
+    const prepared = this.#preparedFor(rule);
     const base = baseKey(prepared.keyStart, key);
     return prepared.suffixes.map((suffix) => base + suffix);
   }
@@ -165,7 +174,7 @@ export class RedisStore implements RateLimitStore {
   /** Sends the decision on a ready connection and waits at most `timeoutMs` for its reply. */
   #send(key: string, cost: number, rule: RateLimitRule, timeoutMs: number): Promise<RateLimitResult> {
     const redis = this.#redis;
-    const prepared = this.#prepared.get(rule) ?? this.#prepare(rule);
+    const prepared = rule === this.#lastRule ? (this.#lastPrepared as PreparedRule) : this.#preparedFor(rule);
     const base = baseKey(prepared.keyStart, key);
     const args: string[] = [];
     for (const suffix of prepared.suffixes) args.push(base + suffix);
@@ -176,29 +185,41 @@ export class RedisStore implements RateLimitStore {
 
     let reply: Promise<unknown>;
     try {
-      reply = (redis as unknown as Record<string, ScriptCommand>)[prepared.command]!.apply(redis, args);
+      reply = prepared.command.apply(redis, args);
     } catch (error) {
       return Promise.reject(new RedisStoreError('Redis command could not be sent', error));
     }
-    // Outstanding until Redis answers, even after the timer gave up on it: ioredis keeps the command.
+    const decision = new PendingDecision(timeoutMs, this.timeoutMs);
+    this.#timeouts.start(decision);
+    // Outstanding until Redis answers, even after its timeout gave up on it: ioredis keeps the command.
     this.#pending++;
-    return new Promise<RateLimitResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RedisStoreError(`Redis did not answer within ${this.timeoutMs} ms`)), timeoutMs);
-      reply.then(
-        (value) => {
-          this.#pending--;
-          clearTimeout(timer);
-          const result = parseReply(value, rule);
-          if (result === undefined) reject(unexpectedReply(value));
-          else resolve(result);
-        },
-        (error: unknown) => {
-          this.#pending--;
-          clearTimeout(timer);
-          reject(new RedisStoreError(`Redis rate limit script failed: ${(error as Error)?.message ?? String(error)}`, error));
-        },
-      );
-    });
+    reply.then(
+      (value) => {
+        this.#answered(decision);
+        const result = parseReply(value, rule);
+        if (result === undefined) decision.reject(unexpectedReply(value));
+        else decision.resolve(result);
+      },
+      (error: unknown) => {
+        this.#answered(decision);
+        decision.reject(new RedisStoreError(`Redis rate limit script failed: ${(error as Error)?.message ?? String(error)}`, error));
+      },
+    );
+    return decision.promise;
+  }
+
+  /** Counts `decision` answered, and ends its timeout. */
+  #answered(decision: PendingDecision): void {
+    this.#pending--;
+    this.#timeouts.stop(decision);
+  }
+
+  /** What the store derived from `rule`, deriving it on first use; remembered as the last rule used. */
+  #preparedFor(rule: RateLimitRule): PreparedRule {
+    const prepared = this.#prepared.get(rule) ?? this.#prepare(rule);
+    this.#lastRule = rule;
+    this.#lastPrepared = prepared;
+    return prepared;
   }
 
   /**
@@ -209,18 +230,19 @@ export class RedisStore implements RateLimitStore {
   #prepare(rule: RateLimitRule): PreparedRule {
     const windows = rule.windows;
     const algorithmOf = (window: RuleWindow): RateLimitAlgorithm => window.algorithm ?? rule.algorithm;
-    const mixed = windows.some((window) => algorithmOf(window) !== rule.algorithm);
+    const mixedWith = mixedWindowAlgorithmOf(rule);
+    const mixed = mixedWith !== undefined;
     const script = SCRIPTS[rule.algorithm];
     const count = windows.length;
     const lua = mixed
-      ? MIXED_SCRIPTS[windowAlgorithmOf(rule)][this.timeSource]
+      ? MIXED_SCRIPTS[mixedWith][this.timeSource]
       : (count === 1 ? (script.single ?? script.lua) : script.lua)[this.timeSource];
     const stem = mixed ? MIXED_COMMAND : script.command;
     const command = defineScript(this.#redis, `${stem}${count}`, lua, count);
     const namespace = this.namespace ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.namespace;
     const prepared: PreparedRule = {
       keyStart: `${this.prefix}:${namespace}`,
-      command: `${command}Buffer`,
+      command: (this.#redis as unknown as Record<string, ScriptCommand>)[`${command}Buffer`] as ScriptCommand,
       suffixes: windows.map((window) => `:${window.windowMs}:${SCRIPTS[algorithmOf(window)].suffix}`),
       nonce: windows.some((window) => algorithmOf(window) === 'sliding-log'),
       windowArgs: windows.flatMap((window) => {
@@ -236,17 +258,13 @@ export class RedisStore implements RateLimitStore {
 }
 
 /**
- * The window algorithm of a rule that mixes token buckets with windows: that of its windows.
- * @throws TypeError when its windows use two window algorithms (no script counts both at once)
+ * The window algorithm of a rule that mixes token buckets with windows (the rule's own: only a
+ * bucket names another), or undefined when the rule does not mix.
  */
-function windowAlgorithmOf(rule: RateLimitRule): MixedWindowAlgorithm {
-  const algorithms = new Set(rule.windows.map((window) => window.algorithm ?? rule.algorithm));
-  algorithms.delete('token-bucket');
-  const [algorithm, other] = [...algorithms] as MixedWindowAlgorithm[];
-  if (algorithm === undefined || other !== undefined) {
-    throw new TypeError(`RedisStore mixes token buckets with one window algorithm, not ${[...algorithms].join(' and ')}`);
-  }
-  return algorithm;
+function mixedWindowAlgorithmOf(rule: RateLimitRule): MixedWindowAlgorithm | undefined {
+  const algorithm = rule.algorithm;
+  if (algorithm === 'token-bucket') return undefined;
+  return rule.windows.some((window) => window.algorithm === 'token-bucket') ? algorithm : undefined;
 }
 
 /**

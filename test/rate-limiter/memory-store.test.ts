@@ -53,6 +53,22 @@ describe('MemoryStore', () => {
     expect(store.consume('k', 5, other).allowed).toBe(true);
   });
 
+  it('keeps the keys of a single token bucket in the same recency order and bound, and starts a key afresh when its rule changes', () => {
+    const store = new MemoryStore({ maxKeys: 2, clock: { now: () => 0 } as never });
+    const single: RateLimitRule = { algorithm: 'token-bucket', windows: [{ limit: 2, windowMs: 1_000 }] };
+    store.consume('a', 2, single);
+    store.consume('b', 2, single);
+    store.consume('a', 1, single); // refused, but makes 'a' most recently used
+    store.consume('c', 1, single); // evicts 'b'
+    expect(store.size).toBe(2);
+    expect(store.consume('a', 1, single).allowed).toBe(false);
+    expect(store.consume('b', 2, single).allowed).toBe(true); // 'b' was forgotten: a full bucket (evicts 'c')
+    expect(store.consume('c', 2, single).allowed).toBe(true);
+    // The same key under another rule, then under the bucket again: afresh each time.
+    expect(store.consume('b', 5, rule).allowed).toBe(true);
+    expect(store.consume('b', 2, single)).toEqual({ allowed: true, limit: 2, remaining: 0, resetMs: 1_000, retryAfterMs: 0 });
+  });
+
   it('keeps the log of a busy key O(limit) long and each decision O(1) amortised', () => {
     let now = 0;
     const store = new MemoryStore({ clock: { now: () => now } as never });

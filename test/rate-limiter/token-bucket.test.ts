@@ -5,11 +5,33 @@ import { ManualClock } from '../support/manual-clock';
 import { settled } from '../support/async';
 import { configErrorOf, FlakyStore, limiterOnClock } from './support';
 
-/** The rule of a limiter with one bucket, as the limiter builds it (a bucket of `burst` refilling in `burst × perMs / tokens`). */
+/**
+ * The rule of a limiter with one bucket, as the limiter builds it (a bucket of `burst` refilling
+ * in `burst × perMs / tokens`): MemoryStore decides it on its single-bucket path.
+ */
 const bucket = (tokens: number, perMs: number, burst: number): RateLimitRule => ({
   algorithm: 'token-bucket',
   windows: [{ limit: burst, windowMs: (burst * perMs) / tokens }],
 });
+
+/**
+ * The same bucket beside one that never binds (a million tokens, refilled every ms), as a limiter
+ * with `limits` builds it: MemoryStore decides it with a counter per bucket, its path for every
+ * rule but a single bucket. Every result describes the first bucket, the tightest.
+ */
+const bucketAmongOthers = (tokens: number, perMs: number, burst: number): RateLimitRule => ({
+  algorithm: 'token-bucket',
+  windows: [
+    { limit: burst, windowMs: (burst * perMs) / tokens },
+    { limit: 1_000_000, windowMs: 1 },
+  ],
+});
+
+/** Both ways MemoryStore decides a token bucket, for the tests that must hold on each. */
+const BUCKET_PATHS = [
+  ['a single bucket', bucket],
+  ['a bucket among others', bucketAmongOthers],
+] as const;
 
 /** A store on a clock the test sets, starting at a realistic epoch time. */
 function storeAt(start = 1_700_000_000_000): { store: MemoryStore; at: (ms: number) => void; now: () => number } {
@@ -55,9 +77,9 @@ describe('token-bucket options', () => {
 });
 
 describe('token bucket (MemoryStore)', () => {
-  it('admits a burst at once, then one token per interval, reporting whole tokens, the time to full and the exact wait', () => {
+  it.each(BUCKET_PATHS)('admits a burst at once, then one token per interval, reporting whole tokens, the time to full and the exact wait (%s)', (_, bucketRule) => {
     const { store, at } = storeAt();
-    const rule = bucket(4, 1_000, 3); // a token every 250 ms, 3 at most
+    const rule = bucketRule(4, 1_000, 3); // a token every 250 ms, 3 at most
     expect(store.consume('k', 1, rule)).toEqual({ allowed: true, limit: 3, remaining: 2, resetMs: 250, retryAfterMs: 0 });
     expect(store.consume('k', 2, rule)).toEqual({ allowed: true, limit: 3, remaining: 0, resetMs: 750, retryAfterMs: 0 });
     expect(store.consume('k', 1, rule)).toEqual({ allowed: false, limit: 3, remaining: 0, resetMs: 750, retryAfterMs: 250 });
@@ -134,7 +156,7 @@ describe('token bucket (MemoryStore)', () => {
   });
 });
 
-describe('token bucket exactness (property)', () => {
+describe.each(BUCKET_PATHS)('token bucket exactness (property, %s)', (_, bucketRule) => {
   /** Rates whose interval is a whole number of µs, so that a model in integers decides exactly as the bucket must. */
   const wholeRate = fc.record({
     tokens: fc.constantFrom(1, 2, 4, 5, 8, 10, 20, 25, 40, 50),
@@ -146,7 +168,7 @@ describe('token bucket exactness (property)', () => {
     fc.assert(
       fc.property(wholeRate, fc.integer({ min: 1, max: 6 }), steps, ({ tokens, perMs }, burst, gaps) => {
         const { store, at, now } = storeAt();
-        const rule = bucket(tokens, perMs, burst);
+        const rule = bucketRule(tokens, perMs, burst);
         const intervalUs = (perMs * 1_000) / tokens;
         // The model: tokens held, in token × µs, refilled 1 per µs up to burst × interval.
         let level = burst * intervalUs;
@@ -181,7 +203,7 @@ describe('token bucket exactness (property)', () => {
         steps,
         (tokens, perMs, burst, gaps) => {
           const { store, at, now } = storeAt();
-          const rule = bucket(tokens, perMs, burst);
+          const rule = bucketRule(tokens, perMs, burst);
           const admitted: [number, number][] = [];
           for (const [gap, cost] of gaps) {
             at(now() + gap);
