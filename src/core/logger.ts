@@ -54,12 +54,10 @@ export function setLogger(logger?: Logger): void {
 
 /**
  * Whether a logger was set with {@link setLogger}. When none is, what bulwark must never keep
- * silent (a store outage it fails open through, a proxy it does not trust) becomes a process
- * warning instead of a log line. Read from the process-wide state, so that it holds whichever
- * copy of bulwark set the logger.
- * @internal
+ * silent becomes a process warning instead of a log line (see {@link logOrWarn}). Read from the
+ * process-wide state, so that it holds whichever copy of bulwark set the logger.
  */
-export function isLoggerSet(): boolean {
+function isLoggerSet(): boolean {
   return current.set === true;
 }
 

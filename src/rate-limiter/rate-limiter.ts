@@ -3,10 +3,9 @@
  * windows (or token buckets), counted in a pluggable store.
  * @module
  */
-import { inspect } from 'node:util';
 import { allChecks, parseOptions, judgesNoOutcome } from '../core/config';
 import type { ExecutionContext, InternalContext } from '../core/context';
-import { getLogger, isLoggerSet } from '../core/logger';
+import { causeText, getLogger, logOrWarn } from '../core/logger';
 import { runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
 import { isPromiseLike } from '../core/promise-like';
@@ -330,14 +329,14 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     this.#storeErrors++;
     if (!this.#storeFailing) {
       this.#storeFailing = true;
-      const logger = getLogger();
-      if (!isLoggerSet()) warnStoreFailed(this.name, this.onStoreError, error);
-      else {
-        logger.warn(
-          { err: error, patternType: this.patternType, patternName: this.name, onStoreError: this.onStoreError },
-          `bulwark: rate limiter store failed; until it works again: ${this.onStoreError}`,
-        );
-      }
+      // Failing open by default: an outage must never be silent, logged or as a process warning.
+      logOrWarn({
+        level: 'warn',
+        fields: { err: error, patternType: this.patternType, patternName: this.name, onStoreError: this.onStoreError },
+        message: `bulwark: rate limiter store failed; until it works again: ${this.onStoreError}`,
+        code: 'BULWARK_STORE_FAILED',
+        warning: `rate limiter "${this.name}": store failed (${causeText(error)}); until it works again: ${this.onStoreError}`,
+      });
       if (this.hub.has('storeError')) {
         this.hub.emit('storeError', this.clock.now(), { error, onStoreError: this.onStoreError });
       }
@@ -362,19 +361,6 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     }
     return result;
   }
-}
-
-/**
- * Announces an outage with a process warning when no logger is set, so that a limiter deciding
- * without its store (failing open by default) is never silent; once per outage, like the log line.
- */
-function warnStoreFailed(name: string, onStoreError: StoreErrorPolicy, error: unknown): void {
-  const cause = error instanceof Error ? error.message : inspect(error, { depth: 0, breakLength: Infinity });
-  process.emitWarning(`rate limiter "${name}": store failed (${cause}); until it works again: ${onStoreError}`, {
-    type: 'BulwarkWarning',
-    code: 'BULWARK_STORE_FAILED',
-    detail: 'Set a logger with setLogger() to get this as a log line instead.',
-  });
 }
 
 /** The one reason a rate limiter refuses, in its `rejected` event and its errors. */
