@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   commonOptionsShape,
   durationMs,
+  objectWithMethods,
   positiveDurationMs,
   positiveInt,
   type CommonOptions,
@@ -109,14 +110,9 @@ export const LOAD_SHEDDER_DEFAULTS = {
 
 const threshold = z.number().gt(0, { message: 'must be > 0' }).max(1, { message: 'must be ≤ 1' });
 
-const signalSourceSchema = z.custom<LoadSignalSource>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    ['eventLoopDelay', 'eventLoopUtilization', 'heapUsedRatio'].every(
-      (method) => typeof (value as Record<string, unknown>)[method] === 'function',
-    ),
-  { message: 'expected a LoadSignalSource with eventLoopDelay, eventLoopUtilization and heapUsedRatio' },
+const signalSourceSchema = objectWithMethods<LoadSignalSource>(
+  ['eventLoopDelay', 'eventLoopUtilization', 'heapUsedRatio'],
+  'expected a LoadSignalSource with eventLoopDelay, eventLoopUtilization and heapUsedRatio',
 );
 
 /** Schema of {@link LoadShedderOptions}. */

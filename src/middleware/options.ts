@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AdaptiveConcurrencyLimiter } from '../adaptive-concurrency/adaptive-concurrency-limiter';
 import type { Bulkhead } from '../bulkhead/bulkhead';
 import type { CircuitBreaker } from '../circuit-breaker/circuit-breaker';
-import { functionSchema } from '../core/config';
+import { functionSchema, objectWithMethods } from '../core/config';
 import type { RejectedError } from '../core/errors';
 import type { Priority } from '../core/context';
 import type { LoadShedder } from '../load-shedder/load-shedder';
@@ -83,13 +83,7 @@ export const GUARD_DEFAULTS = {
 
 /** A policy instance: duck-typed, so that instances of another loaded copy of bulwark pass too. */
 const policyOf = <P>(methods: readonly string[]) =>
-  z.custom<P>(
-    (value) =>
-      typeof value === 'object' &&
-      value !== null &&
-      methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
-    { message: `expected a bulwark policy instance (with ${methods.join(', ')})` },
-  );
+  objectWithMethods<P>(methods, `expected a bulwark policy instance (with ${methods.join(', ')})`);
 
 const trustProxySchema = z.union([
   z.number().int({ message: 'must be an integer ≥ 0' }).min(0, { message: 'must be an integer ≥ 0' }),

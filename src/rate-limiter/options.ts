@@ -9,6 +9,7 @@ import {
   commonOptionsShape,
   durationMs,
   functionSchema,
+  objectWithMethods,
   positiveDurationMs,
   positiveInt,
   type CommonOptions,
@@ -138,10 +139,7 @@ const windowSchema = z.strictObject({ limit: positiveInt, windowMs: positiveDura
 const rateSchema = z.strictObject({ tokens: positiveInt, perMs: positiveDurationMs });
 const bucketSchema = z.strictObject({ rate: rateSchema, burst: positiveInt });
 
-const storeSchema = z.custom<RateLimitStore>(
-  (value) => typeof value === 'object' && value !== null && typeof (value as RateLimitStore).consume === 'function',
-  { message: 'expected a store with a consume method' },
-);
+const storeSchema = objectWithMethods<RateLimitStore>(['consume'], 'expected a store with a consume method');
 
 /** Schema of {@link RateLimiterOptions}. */
 export const rateLimiterOptionsSchema = z.strictObject({
