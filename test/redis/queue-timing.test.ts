@@ -153,14 +153,18 @@ describe('RedisQueue leases', () => {
     const onDying = testQueue(dying, 'unacked', { prefix: queue.prefix, registry: false });
     await queue.addBulk([1, 2, 3, 4, 5].map((payload) => ({ type: 't', payload })));
     const ranOnDying: number[] = [];
+    const died = deferred<void>();
     // Every handler ends at once; the worker dies in the same turn, before any acknowledgement leaves.
     const dyingWorker = onDying.process(
       (job) => {
         ranOnDying.push(job.payload as number);
-        if (ranOnDying.length === 5) dying.disconnect();
+        if (ranOnDying.length < 5) return;
+        dying.disconnect();
+        died.resolve();
       },
       { concurrency: 5, leaseMs: 150 },
     );
+    await died.promise; // the other worker starts once the dying one holds every job
     const stalled = nextEvents(queue, 'stalled', 5);
     const completed = nextEvents(queue, 'completed', 5);
     const ran: number[] = [];
@@ -251,6 +255,33 @@ describe('RedisQueue sweeps and promotions under a steady stream of jobs', () =>
     await worker.close();
     await dyingWorker.close({ drainMs: 0 });
     expect(recoveredAt - leaseEndsAt).toBeLessThan(200 + 300);
+  });
+
+  it("still sweeps when the queue's time goes back (a failover to a server whose clock is behind)", async () => {
+    const queue = queueFor('clock-back', { timeSource: 'client' });
+    const realNow = Date.now;
+    const ahead = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000);
+    await queue.add('t', 'first');
+    const release = deferred<void>();
+    const started = deferred<void>();
+    // Its first fetch sweeps an hour ahead; then it is full and fetches nothing until released.
+    const worker = queue.process(async (job) => {
+      if (job.payload !== 'first') return;
+      started.resolve();
+      await release.promise;
+    }, { concurrency: 1, blockMs: 300 });
+    await started.promise;
+    ahead.mockRestore();
+    const stalled = nextEvents(queue, 'stalled', 1, 5_000);
+    await queue.add('t', 'orphan');
+    const dyingWorker = await takenByDyingWorker(queue, 150);
+    release.resolve();
+    const stopStream = steadyStream(queue, 20);
+    const [event] = await stalled;
+    await stopStream();
+    await worker.close();
+    await dyingWorker.close({ drainMs: 0 });
+    expect(event).toMatchObject({ attempts: 1, dead: false });
   });
 
   it('starts a delayed job on time by Redis TIME while other jobs keep arriving', async () => {

@@ -102,11 +102,14 @@ export class Fetcher {
    * The reply of a fetch sent by {@link Fetcher.queueOn}, whose lease token prefix is `prefix`.
    * A fetch that ran at or after the sweep time swept (the sweep time only grows, so the one it
    * carried was no later): the next sweep is due `sweepEveryMs` after it, unless it swept as many
-   * as one sweep takes (more may be left).
+   * as one sweep takes (more may be left). A time earlier than the last sweep's (a failover to a
+   * server whose clock is behind) makes the next fetch sweep.
    */
   reply(raw: unknown, prefix: string): FetchReply {
     const reply = fetchReply(raw, prefix);
-    if (reply.now >= this.#sweepAt && reply.stalled.length < SWEEP_LIMIT) this.#sweepAt = reply.now + this.#sweepEveryMs;
+    const now = reply.now;
+    if (now < this.#sweepAt - this.#sweepEveryMs) this.#sweepAt = 0;
+    else if (now >= this.#sweepAt && reply.stalled.length < SWEEP_LIMIT) this.#sweepAt = now + this.#sweepEveryMs;
     return reply;
   }
 
