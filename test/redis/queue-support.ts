@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { RedisQueue, type RedisQueueEvents, type RedisQueueOptions } from '../../src/redis/index';
+import { deferred } from '../support/async';
 import { connect, deleteUnder, uniquePrefix } from './support';
 
 /** A queue under its own prefix, out of the default registry; `cleanup` deletes its keys. */
@@ -89,4 +90,31 @@ export function loseReplyOnce(redis: Redis, matches: (args: CommandArgs) => bool
     return (result as Promise<unknown>).then(() => Promise.reject(new Error('Connection is closed.')));
   });
   return () => lost;
+}
+
+/**
+ * Resolves once the next connection duplicated from `redis` (a worker's blocking connection) sends
+ * its first pipeline: a blocking pop with the worker's next fetch behind it. From then on, that
+ * worker's loop waits on that connection, so the completions of jobs ending later are written on
+ * their own (no fetch of the loop carries them).
+ */
+export function waitingFetchSent(redis: Redis): Promise<void> {
+  const duplicate = redis.duplicate.bind(redis);
+  const sent = deferred<void>();
+  vi.spyOn(redis, 'duplicate').mockImplementationOnce(() => {
+    const blocking = duplicate();
+    const pipeline = blocking.pipeline.bind(blocking);
+    blocking.pipeline = (() => {
+      const made = pipeline();
+      const exec = made.exec.bind(made);
+      made.exec = (() => {
+        const reply = exec();
+        sent.resolve();
+        return reply;
+      }) as never;
+      return made;
+    }) as never;
+    return blocking;
+  });
+  return sent.promise;
 }

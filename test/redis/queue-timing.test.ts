@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { isBulwarkError } from '../../src/core/errors';
+import type { QueueWorker, RedisQueue } from '../../src/redis/index';
 import { deferred } from '../support/async';
 import { connect } from './support';
 import { nextEvents, testQueue, useTestQueues } from './queue-support';
@@ -152,14 +153,18 @@ describe('RedisQueue leases', () => {
     const onDying = testQueue(dying, 'unacked', { prefix: queue.prefix, registry: false });
     await queue.addBulk([1, 2, 3, 4, 5].map((payload) => ({ type: 't', payload })));
     const ranOnDying: number[] = [];
+    const died = deferred<void>();
     // Every handler ends at once; the worker dies in the same turn, before any acknowledgement leaves.
     const dyingWorker = onDying.process(
       (job) => {
         ranOnDying.push(job.payload as number);
-        if (ranOnDying.length === 5) dying.disconnect();
+        if (ranOnDying.length < 5) return;
+        dying.disconnect();
+        died.resolve();
       },
       { concurrency: 5, leaseMs: 150 },
     );
+    await died.promise; // the other worker starts once the dying one holds every job
     const stalled = nextEvents(queue, 'stalled', 5);
     const completed = nextEvents(queue, 'completed', 5);
     const ran: number[] = [];
@@ -174,17 +179,9 @@ describe('RedisQueue leases', () => {
   });
 
   it('dead-letters a job that stalls on its last try', async () => {
-    const dying = await connect(inject('redisUrl'));
     const queue = queueFor('stalled-dead');
-    const onDying = testQueue(dying, 'stalled-dead', { prefix: queue.prefix, registry: false });
     const job = await queue.add('t', 1, { maxAttempts: 1 });
-    const started = deferred<void>();
-    const dyingWorker = onDying.process(() => {
-      started.resolve();
-      return new Promise(() => {});
-    }, { leaseMs: 100 });
-    await started.promise;
-    dying.disconnect();
+    const dyingWorker = await takenByDyingWorker(queue, 100);
     const dead = nextEvents(queue, 'dead', 1);
     const worker = queue.process(() => {}, { blockMs: 50 });
     const [event] = await dead;
@@ -210,6 +207,95 @@ describe('RedisQueue leases', () => {
     await Promise.all([first.close(), second.close()]);
     expect(runs).toBe(1);
     expect(stalled).not.toHaveBeenCalled();
+  });
+});
+
+/**
+ * Starts a worker of `queue` on a connection of its own whose handler never ends, and drops that
+ * connection once it runs a job (the worker can no longer extend the lease of `leaseMs`).
+ * @returns the dead worker, to close at the end
+ */
+async function takenByDyingWorker(queue: RedisQueue, leaseMs: number): Promise<QueueWorker> {
+  const dying = await connect(inject('redisUrl'));
+  const onDying = testQueue(dying, queue.name, { prefix: queue.prefix, registry: false });
+  const started = deferred<void>();
+  const dyingWorker = onDying.process(() => {
+    started.resolve();
+    return new Promise(() => {});
+  }, { leaseMs });
+  await started.promise;
+  dying.disconnect();
+  return dyingWorker;
+}
+
+/** Adds a job every `everyMs` until the returned function is called (which waits for the adds sent). */
+function steadyStream(queue: RedisQueue, everyMs: number): () => Promise<void> {
+  const adds: Promise<unknown>[] = [];
+  const timer = setInterval(() => adds.push(queue.add('stream', 0)), everyMs);
+  return async () => {
+    clearInterval(timer);
+    await Promise.all(adds);
+  };
+}
+
+describe('RedisQueue sweeps and promotions under a steady stream of jobs', () => {
+  it("recovers a dead worker's job within blockMs of its lease running out while the worker is never idle for blockMs", async () => {
+    const queue = queueFor('busy-stalled');
+    const job = await queue.add('t', 1);
+    const dyingWorker = await takenByDyingWorker(queue, 150);
+    const leaseEndsAt = Number(await suite.redis.zscore(queue.keys.active, job.id));
+
+    // A new job every 10 ms: the worker's blocking pop (200 ms) never runs out.
+    const stalledAt = deferred<number>();
+    queue.events.on('stalled', () => void serverNow().then(stalledAt.resolve));
+    const worker = queue.process(() => {}, { blockMs: 200, concurrency: 5 });
+    const stopStream = steadyStream(queue, 10);
+    const recoveredAt = await stalledAt.promise;
+    await stopStream();
+    await worker.close();
+    await dyingWorker.close({ drainMs: 0 });
+    expect(recoveredAt - leaseEndsAt).toBeLessThan(200 + 300);
+  });
+
+  it("still sweeps when the queue's time goes back (a failover to a server whose clock is behind)", async () => {
+    const queue = queueFor('clock-back', { timeSource: 'client' });
+    const realNow = Date.now;
+    const ahead = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000);
+    await queue.add('t', 'first');
+    const release = deferred<void>();
+    const started = deferred<void>();
+    // Its first fetch sweeps an hour ahead; then it is full and fetches nothing until released.
+    const worker = queue.process(async (job) => {
+      if (job.payload !== 'first') return;
+      started.resolve();
+      await release.promise;
+    }, { concurrency: 1, blockMs: 300 });
+    await started.promise;
+    ahead.mockRestore();
+    const stalled = nextEvents(queue, 'stalled', 1, 5_000);
+    await queue.add('t', 'orphan');
+    const dyingWorker = await takenByDyingWorker(queue, 150);
+    release.resolve();
+    const stopStream = steadyStream(queue, 20);
+    const [event] = await stalled;
+    await stopStream();
+    await worker.close();
+    await dyingWorker.close({ drainMs: 0 });
+    expect(event).toMatchObject({ attempts: 1, dead: false });
+  });
+
+  it('starts a delayed job on time by Redis TIME while other jobs keep arriving', async () => {
+    const queue = queueFor('busy-delayed');
+    const ranAt = deferred<number>();
+    const worker = queue.process({ stream: () => {}, due: async () => ranAt.resolve(await serverNow()) }, { blockMs: 5_000, concurrency: 5 });
+    const stopStream = steadyStream(queue, 10);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the stream is flowing
+    const job = await queue.add('due', 1, { delayMs: 300 });
+    const startedAt = await ranAt.promise;
+    await stopStream();
+    await worker.close();
+    expect(startedAt).toBeGreaterThanOrEqual(job.dueAt!);
+    expect(startedAt - job.dueAt!).toBeLessThan(300);
   });
 });
 

@@ -9,7 +9,7 @@ import type { Priority } from '../../src/core/policy';
 import { Registry } from '../../src/core/registry';
 import { JobPayloadError, RedisQueue, UnknownJobTypeError, UnrecoverableError, type Job, type WorkerOptions } from '../../src/redis/index';
 import { deferred } from '../support/async';
-import { loseReplyOnce, nextEvents, testQueue, useTestQueues } from './queue-support';
+import { loseReplyOnce, nextEvents, testQueue, useTestQueues, waitingFetchSent } from './queue-support';
 
 const suite = useTestQueues(inject('redisUrl'));
 const queueFor = suite.queueFor;
@@ -461,8 +461,9 @@ describe('RedisQueue worker', () => {
     setLogger({ error: () => {}, info: () => {}, debug: () => {}, warn: (_, message) => void warnings.push(message ?? '') });
     const done = nextEvents(queue, 'completed', 1, 5_000);
     const job = await queue.add('t', 1);
-    // The job ends after the worker's next fetch went out, so its completion is written on its own.
-    const worker = queue.process(() => new Promise((resolve) => setTimeout(resolve, 50)), { blockMs: 50 });
+    // The job ends once the worker waits with its next fetch behind its pop, so its completion is written on its own.
+    const waiting = waitingFetchSent(suite.redis);
+    const worker = queue.process(() => waiting, { blockMs: 5_000 });
     await done;
     await worker.close();
     setLogger();

@@ -1,6 +1,7 @@
 /**
  * A worker's fetch: one script run that acknowledges the completions it carries, promotes due
- * delayed jobs, sweeps stalled ones and takes ready jobs into active with a lease.
+ * delayed jobs, sweeps stalled ones (at most once per sweep interval) and takes ready jobs into
+ * active with a lease.
  * @module
  * @internal
  */
@@ -12,6 +13,9 @@ import type { Held, Leases } from './leases';
 
 /** The error stored with a job that stalled on its last try. */
 const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
+
+/** Most stalled jobs one fetch sweeps; a sweep that reached it is done again on the next fetch. */
+const SWEEP_LIMIT = 100;
 
 /** What a fetch answered. */
 export interface FetchReply {
@@ -35,20 +39,25 @@ export class Fetcher {
   readonly #leases: Leases;
   readonly #workerId: string;
   readonly #leaseMs: number;
+  readonly #sweepEveryMs: number;
   readonly #keys: readonly string[];
   #fetches = 0;
+  /** When the next fetch sweeps stalled jobs, by the queue's time source (0: the first fetch does). */
+  #sweepAt = 0;
 
   /**
    * @param internals - the queue
    * @param leases - the worker's leases, which hold the jobs a fetch takes
    * @param workerId - the prefix of the worker's lease tokens
    * @param leaseMs - the lease of a job taken
+   * @param sweepEveryMs - how often its fetches sweep stalled jobs (the worker's `blockMs`)
    */
-  constructor(internals: QueueInternals, leases: Leases, workerId: string, leaseMs: number) {
+  constructor(internals: QueueInternals, leases: Leases, workerId: string, leaseMs: number, sweepEveryMs: number) {
     this.#q = internals;
     this.#leases = leases;
     this.#workerId = workerId;
     this.#leaseMs = leaseMs;
+    this.#sweepEveryMs = sweepEveryMs;
     const k = internals.keys;
     this.#keys = [k.jobs, k.ready, k.active, k.delayed, k.dead, k.wake, k.seq, k.completed];
   }
@@ -64,7 +73,7 @@ export class Fetcher {
     const prefix = args[3] as string;
     let sent: Promise<unknown> | undefined;
     try {
-      return fetchReply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))), prefix);
+      return this.reply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))), prefix);
     } catch (error) {
       // A fetch that timed out may still run on the server: hand back whatever it took.
       // Whatever it took and cannot hand back (a reply that does not decode) returns when its lease runs out.
@@ -89,15 +98,26 @@ export class Fetcher {
     this.#q.calls.defineOn(connection, 'fetch');
   }
 
-  /** The reply of a fetch sent by {@link Fetcher.queueOn}, whose lease token prefix is `prefix`. */
+  /**
+   * The reply of a fetch sent by {@link Fetcher.queueOn}, whose lease token prefix is `prefix`.
+   * A fetch that ran at or after the sweep time swept (the sweep time only grows, so the one it
+   * carried was no later): the next sweep is due `sweepEveryMs` after it, unless it swept as many
+   * as one sweep takes (more may be left). A time earlier than the last sweep's (a failover to a
+   * server whose clock is behind) makes the next fetch sweep.
+   */
   reply(raw: unknown, prefix: string): FetchReply {
-    return fetchReply(raw, prefix);
+    const reply = fetchReply(raw, prefix);
+    const now = reply.now;
+    if (now < this.#sweepAt - this.#sweepEveryMs) this.#sweepAt = 0;
+    else if (now >= this.#sweepAt && reply.stalled.length < SWEEP_LIMIT) this.#sweepAt = now + this.#sweepEveryMs;
+    return reply;
   }
 
-  /** The arguments of a fetch: a token prefix of its own, then the completions it carries. */
+  /** The arguments of a fetch: a token prefix of its own, when it sweeps, then the completions it carries. */
   #args(count: number, acknowledged: readonly Held[]): (string | number)[] {
     const token = `${this.#workerId}:${++this.#fetches}:`;
-    const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, STALLED_ERROR, this.#q.removeOnComplete ? 1 : 0];
+    const remove = this.#q.removeOnComplete ? 1 : 0;
+    const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, STALLED_ERROR, remove, this.#sweepAt, SWEEP_LIMIT];
     for (const held of acknowledged) args.push(held.job.id, held.token);
     return args;
   }

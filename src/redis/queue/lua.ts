@@ -131,42 +131,50 @@ return out`;
 /**
  * Completes the caller's finished jobs (as COMPLETE: acknowledgements ride on the fetch), promotes
  * due delayed jobs, sweeps stalled ones (lease ran out: back to ready with the try counted, or
- * dead when it was the last), then takes up to `count` ready jobs into active with a lease.
+ * dead when it was the last) once `now` reaches the sweep time the caller gives, then takes up to
+ * `count` ready jobs into active with a lease. The earliest delayed job is looked up once: it is
+ * both the test for promotion (nothing is promoted unless it is due) and the next due time.
  * KEYS: jobs, ready, active, delayed, dead, wake, sequence, completed. ARGV: now, count, lease ms,
- * token prefix, the error of a job that stalled on its last try, remove completed (1), then the
- * id, token pairs of completed jobs. Returns `{now, ms until the next delayed job (-1: none),
+ * token prefix, the error of a job that stalled on its last try, remove completed (1), sweep time
+ * (sweeps when now is at or past it), most stalled jobs swept, then the id, token pairs of
+ * completed jobs. Returns `{now, ms until the next delayed job (-1: none),
  * {stalled: id, type, tries, dead 0/1}…, {taken, flat: id, t, d, p, a, m, o, at, id, …},
  * {completed: 1 | 0}…}`; the n-th job taken has the lease token prefix .. n (one flat list and no
  * tokens: fewer tables to build here and to decode in the client).
  */
 export const FETCH = `${NOW}
-local acknowledged = completeAll(KEYS[1], KEYS[3], KEYS[8], ARGV[6] == '1', 7)
-local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', num(now), 'LIMIT', 0, 1000)
-for _, id in ipairs(due) do
-  redis.call('ZREM', KEYS[4], id)
-  local key = KEYS[1] .. id
-  local rank = redis.call('HGET', key, 'p')
-  if rank then
-    redis.call('HDEL', key, 'du')
-    ready(key, KEYS[2], id, rank, redis.call('INCR', KEYS[7]))
+local acknowledged = completeAll(KEYS[1], KEYS[3], KEYS[8], ARGV[6] == '1', 9)
+local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+if first[2] and tonumber(first[2]) <= now then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', num(now), 'LIMIT', 0, 1000)) do
+    redis.call('ZREM', KEYS[4], id)
+    local key = KEYS[1] .. id
+    local rank = redis.call('HGET', key, 'p')
+    if rank then
+      redis.call('HDEL', key, 'du')
+      ready(key, KEYS[2], id, rank, redis.call('INCR', KEYS[7]))
+    end
   end
+  first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
 end
 local stalled = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', num(now), 'LIMIT', 0, 100)) do
-  redis.call('ZREM', KEYS[3], id)
-  local key = KEYS[1] .. id
-  local f = redis.call('HMGET', key, 'p', 'q', 'a', 'm', 't')
-  if f[1] then
-    redis.call('HDEL', key, 'ls')
-    local dead = 0
-    if tonumber(f[3]) >= tonumber(f[4]) then
-      dead = 1
-      redis.call('HSET', key, 's', 'dead', 'e', num(now), 'er', ARGV[5], 'sk', '')
-      redis.call('ZADD', KEYS[5], num(now), id)
-    else
-      ready(key, KEYS[2], id, f[1], f[2])
+if now >= tonumber(ARGV[7]) then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', num(now), 'LIMIT', 0, tonumber(ARGV[8]))) do
+    redis.call('ZREM', KEYS[3], id)
+    local key = KEYS[1] .. id
+    local f = redis.call('HMGET', key, 'p', 'q', 'a', 'm', 't')
+    if f[1] then
+      redis.call('HDEL', key, 'ls')
+      local dead = 0
+      if tonumber(f[3]) >= tonumber(f[4]) then
+        dead = 1
+        redis.call('HSET', key, 's', 'dead', 'e', num(now), 'er', ARGV[5], 'sk', '')
+        redis.call('ZADD', KEYS[5], num(now), id)
+      else
+        ready(key, KEYS[2], id, f[1], f[2])
+      end
+      stalled[#stalled + 1] = {id, f[5], f[3], dead}
     end
-    stalled[#stalled + 1] = {id, f[5], f[3], dead}
   end
 end
 local taken = {}
@@ -194,7 +202,6 @@ if count > 0 then
   if #popped == count * 2 and redis.call('ZCARD', KEYS[2]) > 0 then wake(KEYS[6]) end
 end
 local nextDue = -1
-local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
 if first[2] then nextDue = math.max(0, tonumber(first[2]) - now) end
 return {num(now), num(nextDue), stalled, taken, acknowledged}`;
 

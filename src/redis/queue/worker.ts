@@ -29,11 +29,11 @@ const FULL_LIMITER_POLL_MS = 50;
 /**
  * A worker of a {@link RedisQueue}, made by `queue.process(...)`. It loops: one script run moves
  * up to as many ready jobs as it has free slots into active with a lease (promoting due delayed
- * jobs and sweeping stalled ones on the way); when none is ready it blocks on its own connection
- * (`duplicate()`) for at most `blockMs`, so that an idle worker costs no round trips. Each job
- * runs through the concurrency limit (a Bulkhead of `concurrency`, or the `limiter`), the optional
- * `policy`, and a Timeout of the job's `timeoutMs`; completions are written in batches, and every
- * write checks that this worker still holds the job's lease. Leases are extended every
+ * jobs on the way, and sweeping stalled ones at most every `blockMs`); when none is ready it
+ * blocks on its own connection (`duplicate()`) for at most `blockMs`, so that an idle worker costs
+ * no round trips. Each job runs through the concurrency limit (a Bulkhead of `concurrency`, or the
+ * `limiter`), the optional `policy`, and a Timeout of the job's `timeoutMs`; completions are
+ * written in batches, and every write checks that this worker still holds the job's lease. Leases are extended every
  * `leaseMs / 3` in one call for all held jobs.
  *
  * On Redis failures (its breaker opens, calls time out) the worker pauses, emitting `pause`, and
@@ -77,7 +77,7 @@ export class QueueWorker implements AsyncDisposable {
     this.leaseMs = resolved.leaseMs ?? REDIS_QUEUE_DEFAULTS.leaseMs;
     this.blockMs = resolved.blockMs ?? REDIS_QUEUE_DEFAULTS.blockMs;
     this.#leases = new Leases(internals, id, this.leaseMs);
-    this.#fetcher = new Fetcher(internals, this.#leases, id, this.leaseMs);
+    this.#fetcher = new Fetcher(internals, this.#leases, id, this.leaseMs, this.blockMs);
     this.#outcomes = new OutcomeWriter(internals, this.#leases, this.#stop.signal);
     const settings = {
       handlers,
