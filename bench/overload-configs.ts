@@ -11,6 +11,8 @@ export const CONFIGS = [
   'bulkhead',
   'shedder',
   'shedder-critical',
+  'shedder-queue-1',
+  'shedder-no-queue',
   'gradient2',
   'vegas',
   'aimd-timeout',

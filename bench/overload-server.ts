@@ -49,6 +49,12 @@ function build(name: ConfigName): void {
     case 'shedder-critical':
       guard = new LoadShedder({ maxInFlight: 20, registry: false });
       return;
+    case 'shedder-queue-1':
+      guard = new LoadShedder({ maxInFlight: 20, maxQueue: 1, registry: false });
+      return;
+    case 'shedder-no-queue':
+      guard = new LoadShedder({ maxInFlight: 20, maxQueue: 0, registry: false });
+      return;
     case 'gradient2':
     case 'vegas':
     case 'aimd':

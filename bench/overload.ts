@@ -42,6 +42,8 @@ const LABELS: Record<ConfigName, string> = {
   bulkhead: 'Bulkhead 20, queue 100, 400 ms wait',
   shedder: 'LoadShedder maxInFlight 20 (default priority)',
   'shedder-critical': 'LoadShedder, calls sent as critical',
+  'shedder-queue-1': 'LoadShedder, maxQueue 1',
+  'shedder-no-queue': 'LoadShedder, maxQueue 0 (no queue)',
   gradient2: 'adaptive gradient2 (defaults)',
   vegas: 'adaptive vegas (defaults)',
   'aimd-timeout': 'adaptive aimd + Timeout 100 ms',
