@@ -9,8 +9,8 @@
  * @module
  * @internal
  */
-import { notifyListeners, removeListener } from '../core/abort-listeners';
 import type { AbortListener, CancelScope, InternalContext, Priority } from '../core/context';
+import { OwnCancelScope } from '../core/own-cancel-scope';
 import { isPromiseLike } from '../core/promise-like';
 import { NOT_LISTED, type DeadlineEntry } from './deadline-list';
 
@@ -30,7 +30,7 @@ export interface TimedCallOwner {
 }
 
 /** A call under a Timeout; see the module comment. */
-export class TimedCall implements InternalContext, CancelScope, AbortListener, DeadlineEntry {
+export class TimedCall extends OwnCancelScope implements InternalContext, AbortListener, DeadlineEntry {
   readonly attempt: number;
   readonly key: string | undefined;
   readonly priority: Priority;
@@ -46,13 +46,9 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
   previousEntry: DeadlineEntry | undefined;
   nextEntry: DeadlineEntry | undefined;
   listPosition = NOT_LISTED;
-  aborted = false;
-  reason: unknown;
   abortedByCaller = false;
   readonly #owner: TimedCallOwner;
   readonly #parent: CancelScope | undefined;
-  #controller: AbortController | undefined;
-  #listeners: AbortListener[] | undefined;
   #resolve: ((value: unknown) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
   /** Set once the caller's promise is settled (or about to be, for a synchronous `fn`). */
@@ -61,6 +57,7 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
   #endedBy: 'timeout' | 'parent' | undefined;
 
   constructor(owner: TimedCallOwner, parent: InternalContext, startedAt: number, expiresAt: number, byDeadline: boolean) {
+    super();
     this.#owner = owner;
     this.startedAt = startedAt;
     this.#parent = parent.scope;
@@ -76,23 +73,6 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
   /** Its own scope: what it runs is cancelled by it. */
   get scope(): CancelScope {
     return this;
-  }
-
-  /** Created on first read; already aborted when read after the call was cancelled. */
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.aborted) this.#controller.abort(this.reason);
-    }
-    return this.#controller.signal;
-  }
-
-  listen(listener: AbortListener): void {
-    (this.#listeners ??= []).push(listener);
-  }
-
-  unlisten(listener: AbortListener): void {
-    removeListener(this.#listeners, listener);
   }
 
   /**
@@ -128,7 +108,7 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
     this.#endedBy = 'timeout';
     this.#parent?.unlisten(this);
     const error = this.#owner.expired(this);
-    this.#abort(error);
+    this.cancel(error);
     if (!this.#owner.cooperative) this.#settle(false, this.#owner.toCaller(this, error));
   }
 
@@ -139,7 +119,7 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
     this.#owner.untrack(this);
     this.abortedByCaller = this.#parent?.abortedByCaller === true;
     const reason = this.#parent?.reason;
-    this.#abort(reason);
+    this.cancel(reason);
     if (!this.#owner.cooperative) this.#settle(false, reason);
   }
 
@@ -163,14 +143,5 @@ export class TimedCall implements InternalContext, CancelScope, AbortListener, D
     this.#settled = true;
     if (ok) this.#resolve?.(outcome);
     else this.#reject?.(outcome);
-  }
-
-  #abort(reason: unknown): void {
-    this.aborted = true;
-    this.reason = reason;
-    this.#controller?.abort(reason);
-    const listeners = this.#listeners;
-    this.#listeners = undefined;
-    notifyListeners(listeners);
   }
 }
