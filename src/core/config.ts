@@ -50,6 +50,9 @@ export const positiveDurationMs = z.number().finite().gt(0, { message: 'must be 
 export const timerMs = (schema: z.ZodNumber) =>
   schema.max(MAX_TIMER_DELAY_MS, { message: `must be ≤ ${MAX_TIMER_DELAY_MS} (the longest timer delay)` });
 
+/** A timer delay in ms: > 0 and at most the longest delay a timer accepts. */
+export const timerDelayMs = timerMs(positiveDurationMs);
+
 /** An integer ≥ 1. */
 export const positiveInt = z
   .number()

@@ -120,8 +120,10 @@ export async function readStoredMetrics(instances: Iterable<MetricInstance>, vis
   for (const instance of instances) {
     if (instance.patternType !== 'redisQueue' || instance.storedStats === undefined) continue;
     const queue = instance.name;
+    // A reader that throws at once fails its own series only, as one that rejects does.
+    const stats = Promise.resolve().then(() => (instance.storedStats as () => Promise<unknown>)());
     reads.push(
-      instance.storedStats().then(
+      stats.then(
         (stats) => {
           for (const state of QUEUE_DEPTH_STATES) visit(METRICS.queueDepth, { queue, state }, (stats as RedisQueueStats)[state]);
         },

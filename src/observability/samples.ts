@@ -58,8 +58,9 @@ export class SampleReader implements Disposable {
       await readStoredMetrics(this.#instances.list(), visit);
       return stored;
     }
+    // The instances' samples of this run are the caller's to read, never to change: 'both' copies them.
+    if (metric.source === 'instances') return this.#instanceSamples(metric) as Sample[];
     const samples: Sample[] = metric.source === 'events' ? [] : [...this.#instanceSamples(metric)];
-    if (metric.source === 'instances') return samples;
     if (metric.type === 'histogram') {
       const buckets = metric.buckets as readonly number[];
       for (const series of this.#recorder.histogramSeries(metric)) {

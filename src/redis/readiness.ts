@@ -29,6 +29,15 @@ export function notReadyText(outcome: ReadyOutcome, waitedMs: number): string {
   }
 }
 
+/**
+ * Whether `redis` says `ready` but its socket is no longer writable: the server went away and
+ * ioredis has not seen the socket close yet. A command sent now would fail with ioredis's own
+ * error (or sit in its offline queue), so callers refuse it instead.
+ */
+export function socketGone(redis: Redis | Cluster): boolean {
+  return (redis as { readonly stream?: { readonly writable: boolean } }).stream?.writable === false;
+}
+
 /** One caller waiting for readiness. */
 interface Waiter {
   readonly settle: (outcome: ReadyOutcome) => void;

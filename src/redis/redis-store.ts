@@ -100,9 +100,6 @@ export class RedisStore implements RateLimitStore {
   readonly timeSource: RedisTimeSource;
   readonly #redis: Redis | Cluster;
   readonly #prepared = new WeakMap<RateLimitRule, PreparedRule>();
-  /** The rule of the last decision and what was derived from it: most stores serve one limiter. */
-  #lastRule: RateLimitRule | undefined = undefined;
-  #lastPrepared: PreparedRule | undefined = undefined;
   readonly #readiness: Readiness;
   /** The timeouts of the decisions sent and not answered yet. */
   readonly #timeouts = new DecisionTimeouts();
@@ -174,7 +171,7 @@ export class RedisStore implements RateLimitStore {
   /** Sends the decision on a ready connection and waits at most `timeoutMs` for its reply. */
   #send(key: string, cost: number, rule: RateLimitRule, timeoutMs: number): Promise<RateLimitResult> {
     const redis = this.#redis;
-    const prepared = rule === this.#lastRule ? (this.#lastPrepared as PreparedRule) : this.#preparedFor(rule);
+    const prepared = this.#preparedFor(rule);
     const base = baseKey(prepared.keyStart, key);
     const args: string[] = [];
     for (const suffix of prepared.suffixes) args.push(base + suffix);
@@ -214,12 +211,9 @@ export class RedisStore implements RateLimitStore {
     this.#timeouts.stop(decision);
   }
 
-  /** What the store derived from `rule`, deriving it on first use; remembered as the last rule used. */
+  /** What the store derived from `rule`, deriving it on first use. */
   #preparedFor(rule: RateLimitRule): PreparedRule {
-    const prepared = this.#prepared.get(rule) ?? this.#prepare(rule);
-    this.#lastRule = rule;
-    this.#lastPrepared = prepared;
-    return prepared;
+    return this.#prepared.get(rule) ?? this.#prepare(rule);
   }
 
   /**

@@ -7,12 +7,12 @@
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
-import { parseOptions } from '../core/config';
+import { parseOptions, timerDelayMs } from '../core/config';
 import type { Batch } from '../redis/metrics/buffer';
 import { exposition, type StoredMetric } from '../redis/metrics/exposition';
 import { Field, META_FIELD } from '../redis/metrics/model';
 import { MetricsSink } from '../redis/metrics/sink';
-import { METRICS_SINK_DEFAULTS, metricsSinkShape, timerDelayMs, type MetricsSinkOptions } from '../redis/metrics/sink-options';
+import { METRICS_SINK_DEFAULTS, metricsSinkShape, type MetricsSinkOptions } from '../redis/metrics/sink-options';
 
 /** Options of a {@link SqliteMetricsSink}. */
 export interface SqliteMetricsSinkOptions extends MetricsSinkOptions {

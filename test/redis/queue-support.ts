@@ -45,6 +45,8 @@ export interface TestQueues {
   redis: Redis;
   /** A {@link testQueue} that is cleaned up after the test that made it. */
   queueFor(label: string, options?: Partial<RedisQueueOptions>, connection?: Redis): ReturnType<typeof testQueue>;
+  /** Runs `stop` after the test, before its queues are cleaned up (a producer still adding jobs when the test failed). */
+  beforeCleanup(stop: () => Promise<void>): void;
 }
 
 /**
@@ -53,6 +55,7 @@ export interface TestQueues {
  */
 export function useTestQueues(url: string): TestQueues {
   const queues: { cleanup(): Promise<void> }[] = [];
+  const stops: Array<() => Promise<void>> = [];
   const fixture: TestQueues = {
     redis: undefined as unknown as Redis,
     queueFor: (label, options = {}, connection = fixture.redis) => {
@@ -60,11 +63,13 @@ export function useTestQueues(url: string): TestQueues {
       queues.push(queue);
       return queue;
     },
+    beforeCleanup: (stop) => void stops.push(stop),
   };
   beforeAll(async () => {
     fixture.redis = await connect(url);
   });
   afterEach(async () => {
+    await Promise.all(stops.splice(0).map((stop) => stop()));
     await Promise.all(queues.splice(0).map((queue) => queue.cleanup()));
   });
   afterAll(() => {

@@ -232,10 +232,13 @@ async function takenByDyingWorker(queue: RedisQueue, leaseMs: number): Promise<Q
 function steadyStream(queue: RedisQueue, everyMs: number): () => Promise<void> {
   const adds: Promise<unknown>[] = [];
   const timer = setInterval(() => adds.push(queue.add('stream', 0)), everyMs);
-  return async () => {
+  const stop = async (): Promise<void> => {
     clearInterval(timer);
-    await Promise.all(adds);
+    await Promise.allSettled(adds);
   };
+  // Stopped before the test's keys are deleted, also when the test failed before stopping it.
+  suite.beforeCleanup(stop);
+  return stop;
 }
 
 describe('RedisQueue sweeps and promotions under a steady stream of jobs', () => {

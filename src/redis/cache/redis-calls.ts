@@ -11,7 +11,7 @@ import { InlineLayers } from '../inline-layers';
 import { readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
 import { RELEASE_TOKEN_LUA } from '../scripts/release-token';
-import { defineScript, scriptCommand, type ScriptCommand } from '../scripts/script-command';
+import { boundCommand, defineScript, scriptCommand, type ScriptCommand } from '../scripts/script-command';
 import { REPLACE_LUA, TAG_LUA, TAKE_LEASE_LUA, TAKE_TAG_LUA, WRITE_IF_UNCHANGED_LUA } from './scripts';
 import { ReadBatcher } from './read-batch';
 import { groupBySlot } from './slots';
@@ -73,7 +73,7 @@ export class CacheRedis {
     this.#inline = layers === undefined ? undefined : InlineLayers.of(layers.breaker, layers.timeout, undefined);
     this.#readiness = readinessOf(redis);
     this.#writeName = defineScript(redis, 'bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
-    this.#write = scriptCommand(redis, 'bulwarkCacheWrite', WRITE_IF_UNCHANGED_LUA);
+    this.#write = boundCommand(redis, this.#writeName);
     this.#replace = scriptCommand(redis, 'bulwarkCacheReplace', REPLACE_LUA, 2);
     this.#take = scriptCommand(redis, 'bulwarkCacheLease', TAKE_LEASE_LUA, 2);
     this.#release = scriptCommand(redis, 'bulwarkCacheRelease', RELEASE_TOKEN_LUA);

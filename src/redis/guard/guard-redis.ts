@@ -13,7 +13,7 @@ import type { Registry } from '../../core/registry';
 import { Retry } from '../../retry/retry';
 import { Timeout } from '../../timeout/timeout';
 import { InlineLayers } from '../inline-layers';
-import { readinessOf, type Readiness } from '../readiness';
+import { readinessOf, socketGone, type Readiness } from '../readiness';
 import { commandOf, READ_ONLY_COMMANDS, UNGUARDED_COMMANDS } from './commands';
 import { RedisUnavailableError } from './errors';
 import { isRedisUnavailable } from './failures';
@@ -33,8 +33,6 @@ interface Connection {
   getBuiltinCommands(): string[];
   /** Scripts added with `defineCommand`, by name. */
   readonly scriptsSet?: Record<string, { readonly readOnly?: boolean }>;
-  /** The socket of a `Redis` connection (a `Cluster` has none). */
-  readonly stream?: { readonly writable: boolean };
   /** Commands added with `addBuiltinCommand`. */
   readonly addedBuiltinSet?: Set<string>;
 }
@@ -221,7 +219,7 @@ export class RedisGuard {
   /** Whether a command can be sent at once: the connection is ready and its socket writable. */
   #ready(): boolean {
     const connection = this.#connection;
-    return connection.status === 'ready' && connection.stream?.writable !== false;
+    return connection.status === 'ready' && !socketGone(this.#redis);
   }
 
   /** Sends at once on a ready connection; otherwise waits for it (never into ioredis's offline queue). */
@@ -243,7 +241,7 @@ export class RedisGuard {
     const outcome = await this.#readiness.wait(waitMs);
     // The caller gave up meanwhile (a Timeout fired): send nothing.
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (outcome !== 'ready' || connection.status !== 'ready' || connection.stream?.writable === false) {
+    if (outcome !== 'ready' || connection.status !== 'ready' || socketGone(this.#redis)) {
       this.#notReady++;
       throw new RedisUnavailableError(outcome === 'ready' ? 'timeout' : outcome, connection.status, Date.now() - startedAt);
     }

@@ -5,7 +5,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { redisStoreOptionsSchema } from '../options';
-import { metricsSinkShape, timerDelayMs, type MetricsSinkOptions } from './sink-options';
+import { timerDelayMs } from '../../core/config';
+import { metricsSinkShape, type MetricsSinkOptions } from './sink-options';
 
 /** Options of a {@link RedisMetricsSink}. */
 export interface RedisMetricsSinkOptions extends MetricsSinkOptions {

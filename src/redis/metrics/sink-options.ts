@@ -3,7 +3,7 @@
  * @module
  */
 import { z } from 'zod';
-import { positiveDurationMs, positiveInt, timerMs } from '../../core/config';
+import { positiveInt, timerDelayMs } from '../../core/config';
 
 /** Options every metrics sink accepts. */
 export interface MetricsSinkOptions {
@@ -44,8 +44,6 @@ export const METRICS_SINK_DEFAULTS = {
   livenessMs: 10_000,
 } as const;
 
-/** A timer delay in ms: > 0 and at most the longest delay a timer accepts. */
-export const timerDelayMs = timerMs(positiveDurationMs);
 
 /** Schema of {@link MetricsSinkOptions}. */
 export const metricsSinkShape = {

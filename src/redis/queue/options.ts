@@ -6,12 +6,11 @@ import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AdaptiveConcurrencyLimiter } from '../../adaptive-concurrency/index';
 import { CircuitBreaker } from '../../circuit-breaker/index';
-import { commonOptionsShape, durationMs, objectWithMethods, positiveInt } from '../../core/config';
+import { commonOptionsShape, durationMs, objectWithMethods, positiveInt, timerDelayMs } from '../../core/config';
 import type { Policy } from '../../core/policy';
 import type { Registry } from '../../core/registry';
 import type { BackoffKind, Jitter } from '../../retry/backoff';
 import { RETRY_DEFAULTS } from '../../retry/index';
-import { timerDelayMs } from '../metrics/sink-options';
 import { redisStoreOptionsSchema } from '../options';
 
 /** The backoff of a job's retries: JSON-serialisable, because it is stored with the job. */

@@ -9,7 +9,7 @@ import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { compose, type Pipeline } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
-import { readinessOf, type Readiness } from '../readiness';
+import { readinessOf, socketGone, type Readiness } from '../readiness';
 import { QueueConnectionError } from './errors';
 import * as lua from './lua';
 
@@ -110,7 +110,7 @@ export class RedisCalls {
       }
       // Ready, but the socket is gone (the server went away and ioredis has not seen it yet):
       // ioredis would fail the call with its own error, or queue it offline.
-      if ((redis as { stream?: { writable: boolean } }).stream?.writable === false) throw new QueueConnectionError('closing', redis.status);
+      if (socketGone(redis)) throw new QueueConnectionError('closing', redis.status);
       return send();
     });
   }

@@ -169,12 +169,14 @@ export class QueueWorker implements AsyncDisposable {
       outcomes.acknowledgedByFetch(acknowledged, reply.acknowledged);
       // While a reply took fewer jobs than it asked for (none is left ready), wait for work: the
       // wait's own fetch takes what comes.
+      // `asked`: how many jobs the reply in hand asked for (the fetch's, then each wait's own).
+      let asked = free;
       while (reply !== undefined) {
-        const next = await this.#handle(reply, free);
+        const next = await this.#handle(reply, asked);
         if (next === 'closed') return;
-        const count = runner.freeSlots();
-        if (next === 'go' || count === 0) break;
-        reply = await this.#block(reply.nextDueMs, count);
+        asked = runner.freeSlots();
+        if (next === 'go' || asked === 0) break;
+        reply = await this.#block(reply.nextDueMs, asked);
       }
     }
   }

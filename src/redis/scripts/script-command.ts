@@ -28,8 +28,12 @@ export function defineScript(redis: Redis | Cluster, stem: string, lua: string, 
   return name;
 }
 
+/** The command `name` of `redis` (a script {@link defineScript} defined), bound to it. */
+export function boundCommand(redis: Redis | Cluster, name: string): ScriptCommand {
+  return ((redis as unknown as Record<string, ScriptCommand>)[name] as ScriptCommand).bind(redis);
+}
+
 /** The script `lua` as a command of `redis` (see {@link defineScript}), bound to it. */
 export function scriptCommand(redis: Redis | Cluster, stem: string, lua: string, numberOfKeys = 1): ScriptCommand {
-  const name = defineScript(redis, stem, lua, numberOfKeys);
-  return ((redis as unknown as Record<string, ScriptCommand>)[name] as ScriptCommand).bind(redis);
+  return boundCommand(redis, defineScript(redis, stem, lua, numberOfKeys));
 }

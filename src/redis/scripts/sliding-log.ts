@@ -54,12 +54,13 @@ export const LOG_WINDOW: WindowLua = {
   admit: `if cost == 1 then
     redis.call('ZADD', KEYS[i], score, nonce)
   else
-    local members, size = {}, 0
+    -- ZADD takes at most 1,000 members (2,000 arguments) per call here, well under unpack's limit.
+    local members, size, batch = {}, 0, 2000
     for u = 1, cost do
       members[size + 1] = score
       members[size + 2] = nonce .. ':' .. u
       size = size + 2
-      if size == 2000 or u == cost then
+      if size == batch or u == cost then
         redis.call('ZADD', KEYS[i], unpack(members, 1, size))
         size = 0
       end
