@@ -94,62 +94,79 @@ describe('Gradient2Limit', () => {
     maxLimit: 200,
     smoothing: 0.2,
     rttTolerance: 1.5,
-    longWindow: 600,
     queueSize: 4,
   };
-  /** A limit whose long-term average is `rttMs`, warmed up by samples that leave the limit where it started. */
-  const warmed = (rttMs: number, overrides: Partial<Gradient2Settings> = {}) => {
+  /** A limit that has seen `rttMs` as its fastest round trip, from a sample that left the limit where it started. */
+  const measured = (rttMs: number, overrides: Partial<Gradient2Settings> = {}) => {
     const limit = new Gradient2Limit({ ...settings, ...overrides });
-    for (let i = 0; i < 10; i++) limit.update(rttMs, 1, false);
+    limit.update(rttMs, 1, false);
     return limit;
   };
 
-  it('grows by queueSize × smoothing per sample while round trips are no slower than the long-term average', () => {
-    const limit = warmed(10);
+  it('grows by queueSize × smoothing per sample while round trips are within the tolerance of the fastest', () => {
+    const limit = measured(10);
     expect(limit.limit).toBe(20);
     expect(limit.update(10, 20, false)).toBe(20); // 20.8
-    expect(limit.update(9, 20, false)).toBe(21); // 21.6
+    expect(limit.update(15, 20, false)).toBe(21); // 21.6: 15 ms is within 1.5 × 10 ms
     expect(limit.reason).toBe('latency');
   });
 
-  it('holds the limit while round trips are slower than the long-term average but within the tolerance', () => {
-    const limit = warmed(10);
-    // 14 ms is within 1.5 × 10 ms: no shrinking, but no queue allowance either (it would creep)
-    for (let i = 0; i < 100; i++) expect(limit.update(14, 20, false)).toBe(20);
+  it('keeps growing while round trips stay within the tolerance, however long they have been that slow', () => {
+    const limit = measured(10);
+    // An average of the round trips would follow them to 14 ms and stop the growth there.
+    for (let i = 0; i < 100; i++) limit.update(14, 200, false);
+    expect(limit.limit).toBe(100); // 20 + 100 × 0.8
   });
 
-  it('shrinks in proportion to the gradient, by at most half the smoothing, with no queue allowance', () => {
-    const limit = warmed(10);
-    // long ≈ 10.02 ms; gradient = 1.5 × 10.02 / 16 ≈ 0.939: 20 × 0.8 + 20 × 0.939 × 0.2 ≈ 19.76
+  it('shrinks in proportion to the gradient against the fastest round trip, by at most half the smoothing', () => {
+    const limit = measured(10);
+    // gradient = 1.5 × 10 / 16 = 0.9375: 20 × 0.8 + 20 × 0.9375 × 0.2 = 19.75
     expect(limit.update(16, 20, false)).toBe(19);
-    const steep = warmed(10);
+    const steep = measured(10);
     // gradient clamped to 0.5: 20 × 0.8 + 10 × 0.2 = 18
     expect(steep.update(1_000, 20, false)).toBe(18);
   });
 
+  it('settles near the limit where round trips are rttTolerance times the fastest, however long they stay there', () => {
+    const limit = measured(10);
+    // A dependency of concurrency 20 whose latency grows in proportion to its load: 10 ms × limit / 20.
+    for (let i = 0; i < 2_000; i++) limit.update(10 * Math.max(1, limit.limit / 20), limit.limit, false);
+    expect(limit.limit).toBeGreaterThanOrEqual(28);
+    expect(limit.limit).toBeLessThanOrEqual(31);
+  });
+
+  it('takes a slower round trip at minLimit as the new fastest, and grows back from there', () => {
+    const limit = measured(10, { minLimit: 2 });
+    // The dependency is 3× slower for good: the limit falls to minLimit, then grows within the new band.
+    for (let i = 0; i < 100 && limit.limit > 2; i++) limit.update(30, limit.limit, false);
+    expect(limit.limit).toBe(2);
+    // A few more samples take the estimate down to minLimit itself; from there, 0.8 per sample.
+    for (let i = 0; i < 50; i++) limit.update(30, limit.limit, false);
+    expect(limit.limit).toBeGreaterThanOrEqual(35);
+  });
+
   it('counts a drop as the steepest gradient, whatever its round-trip time', () => {
-    const limit = warmed(10);
+    const limit = measured(10);
     expect(limit.update(0, 20, true)).toBe(18);
     expect(limit.reason).toBe('drop');
     expect(limit.update(0, 1, true)).toBe(16); // 16.2: drops cut even with few calls in flight
   });
 
   it('leaves the limit alone while less than half of it is in flight', () => {
-    const limit = warmed(10);
+    const limit = measured(10);
     expect(limit.update(10, 9, false)).toBe(20);
     expect(limit.update(100, 9, false)).toBe(20);
   });
 
-  it('cuts the long-term average by 5 % per sample while it exceeds twice the round trip, so that a later rise shows', () => {
-    const limit = warmed(100);
-    for (let i = 0; i < 200; i++) limit.update(10, 200, false);
-    const before = limit.limit;
-    // The average is now below 20 ms; decay alone would have left it near 56 ms, where 40 ms reads as no queueing.
-    expect(limit.update(40, 200, false)).toBeLessThan(before);
+  it('takes a faster round trip as the new fastest at once', () => {
+    const limit = measured(100);
+    expect(limit.update(10, 20, false)).toBe(20); // 20.8
+    // 40 ms was within 1.5 × 100 ms; against 10 ms it is 4× the fastest: gradient 0.5
+    expect(limit.update(40, 20, false)).toBe(18);
   });
 
   it('stays within minLimit and maxLimit', () => {
-    const limit = warmed(10, { minLimit: 15, maxLimit: 22 });
+    const limit = measured(10, { minLimit: 15, maxLimit: 22 });
     for (let i = 0; i < 50; i++) limit.update(10, 30, false);
     expect(limit.limit).toBe(22);
     for (let i = 0; i < 50; i++) limit.update(0, 30, true);
@@ -157,7 +174,7 @@ describe('Gradient2Limit', () => {
   });
 
   it('ignores a success with no measurable round trip', () => {
-    const limit = warmed(10);
+    const limit = measured(10);
     expect(limit.update(0, 20, false)).toBe(20);
   });
 });
