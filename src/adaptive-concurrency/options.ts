@@ -115,8 +115,8 @@ export interface AdaptiveConcurrencyLimiterOptions extends CommonOptions {
    */
   minWindowMs?: number;
   /**
-   * `'gradient2'` and `'vegas'`: fewest calls (an integer) a sampling window must hold to count;
-   * a window with fewer is discarded. @defaultValue 10
+   * `'gradient2'` and `'vegas'`: fewest calls (an integer) in a sampling window; a window stays
+   * open until it holds them. @defaultValue 10
    */
   windowSize?: number;
   /** `'vegas'` only: random source in [0, 1) for the probe interval, for tests. @defaultValue `Math.random` */

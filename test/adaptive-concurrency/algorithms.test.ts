@@ -271,14 +271,19 @@ describe('WindowedLimit', () => {
   it('feeds one sample per window: the average round trip of its successes, the most in flight, any drop', () => {
     const delegate = new Recorder();
     const windowed = new WindowedLimit(delegate, { minWindowMs: 100, windowSize: 3 });
-    windowed.update(10, 1, false, 0); // closes the first, empty window: too few calls
-    expect(delegate.samples).toEqual([]);
+    windowed.update(10, 1, false, 0);
     windowed.update(10, 4, false, 20);
-    windowed.update(30, 7, false, 40);
-    windowed.update(5, 2, true, 50);
     expect(delegate.samples).toEqual([]);
-    windowed.update(20, 3, false, 95); // ends at 115, after 10 + 100: closes the window
-    expect(delegate.samples).toEqual([[20, 7, true]]);
+    windowed.update(30, 7, false, 40); // the third call: the first window closes, the next at 70 + 100
+    expect(delegate.samples).toEqual([[50 / 3, 7, false]]);
+    windowed.update(5, 2, true, 50);
+    windowed.update(20, 3, false, 145); // ends at 165, before 170
+    expect(delegate.samples).toHaveLength(1);
+    windowed.update(20, 5, false, 160); // ends at 180: closes the window
+    expect(delegate.samples).toEqual([
+      [50 / 3, 7, false],
+      [20, 5, true],
+    ]);
   });
 
   it('lasts at least twice the fastest round trip of the window before', () => {
@@ -294,20 +299,24 @@ describe('WindowedLimit', () => {
     ]);
   });
 
-  it('discards a window with fewer than windowSize calls', () => {
+  it('keeps a window open until it holds windowSize calls, however long that takes', () => {
+    // Discarded instead (Netflix), a window never counts once the limit is too low to fill one: a
+    // limit of 3 at 40 ms fits 7.5 calls in 100 ms, and stays at 3 for good.
     const delegate = new Recorder();
     const windowed = new WindowedLimit(delegate, { minWindowMs: 10, windowSize: 5 });
-    windowed.update(1, 1, false, 0);
-    for (let t = 20; t < 200; t += 20) windowed.update(1, 1, false, t);
-    expect(delegate.samples).toEqual([]);
+    for (let t = 0; t < 100; t += 20) windowed.update(1, 1, false, t);
+    expect(delegate.samples).toHaveLength(1);
+    for (let t = 200; t < 600; t += 100) windowed.update(1, 1, false, t);
+    expect(delegate.samples).toHaveLength(1);
+    windowed.update(1, 1, false, 600);
+    expect(delegate.samples).toHaveLength(2);
   });
 
   it('passes a window of drops only as a drop with no round trip', () => {
     const delegate = new Recorder();
     const windowed = new WindowedLimit(delegate, { minWindowMs: 10, windowSize: 2 });
-    windowed.update(1, 1, true, 0); // closes the first window (too few calls); the next lasts 10 ms
-    windowed.update(1, 5, true, 5);
-    windowed.update(1, 2, true, 12);
+    windowed.update(1, 1, true, 0);
+    windowed.update(1, 5, true, 5); // the second call closes the first window
     expect(delegate.samples).toEqual([[0, 5, true]]);
     expect(windowed.limit).toBe(10);
     expect(windowed.reason).toBe('latency');

@@ -32,6 +32,8 @@ export interface OverloadScenario {
   readonly load: number;
   /** The dependency's capacity from a given time on (ms since the start). */
   readonly capacityChanges: ReadonlyArray<{ readonly atMs: number; readonly capacity: number }>;
+  /** The dependency's base latency from a given time on (ms since the start): slower for good, not queueing. */
+  readonly latencyChanges?: ReadonlyArray<{ readonly atMs: number; readonly baseLatencyMs: number }>;
   /** A Timeout inside the limiter: a call slower than this is released as dropped when it runs out. */
   readonly timeoutMs?: number;
   /** The client's deadline: a success slower than this is not goodput. */
@@ -113,6 +115,8 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
     else bucket.push(completion);
   };
   const changes = [...scenario.capacityChanges].sort((a, b) => a.atMs - b.atMs);
+  const latencyChanges = [...(scenario.latencyChanges ?? [])].sort((a, b) => a.atMs - b.atMs);
+  let baseLatencyMs = scenario.baseLatencyMs;
   const arrivalsPerMs = (scenario.load * scenario.capacity) / scenario.baseLatencyMs;
   const arrivalsIn = arrivalCounter(scenario.arrivals ?? 'even', arrivalsPerMs);
   const lag = lagSampler(scenario.lagMs ?? 0);
@@ -128,6 +132,7 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
   for (let timeMs = 0; timeMs < scenario.durationMs; timeMs++) {
     clock.time = timeMs;
     while (changes[0] !== undefined && changes[0].atMs <= timeMs) capacity = (changes.shift() as { capacity: number }).capacity;
+    while (latencyChanges[0] !== undefined && latencyChanges[0].atMs <= timeMs) baseLatencyMs = (latencyChanges.shift() as { baseLatencyMs: number }).baseLatencyMs;
     for (const { permit, outcome, latencyMs } of completions.get(timeMs) ?? []) {
       if (outcome !== 'dropped') active--;
       if (outcome === 'done') continue;
@@ -146,7 +151,7 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
         rejected++;
         continue;
       }
-      const latencyMs = Math.ceil(scenario.baseLatencyMs * Math.max(1, ++active / capacity) + lag());
+      const latencyMs = Math.ceil(baseLatencyMs * Math.max(1, ++active / capacity) + lag());
       const timeoutMs = scenario.timeoutMs;
       if (timeoutMs !== undefined && latencyMs > timeoutMs) {
         schedule(timeMs + timeoutMs, { permit: arrival.value, outcome: 'dropped', latencyMs: timeoutMs });

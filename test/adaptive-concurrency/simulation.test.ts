@@ -113,6 +113,15 @@ describe.each(['aimd', 'gradient2', 'vegas'] as const)('%s under sustained open-
     expect(Math.max(...trace.points.map((point) => point.limit))).toBeLessThanOrEqual(trace.points[0]?.limit as number);
   });
 
+  it('follows a dependency that becomes twice as slow for good (not queueing) back to its concurrency within 12 s', async () => {
+    const trace = await simulateOverload({
+      algorithm, ...OVERLOAD_SERVER, load: 2, capacityChanges: [], latencyChanges: [{ atMs: HALVES_AT_MS, baseLatencyMs: 40 }], durationMs: OVERLOAD_MS, sampleEveryMs: 100,
+    });
+    expectNearConcurrency(trace, HALVES_AT_MS + 12_000, OVERLOAD_MS, OVERLOAD_SERVER.capacity);
+    const last = trace.goodputPerSecond.slice(-15);
+    expect(last.filter((goodput) => goodput < 0.9 * (servedPerSecond / 2))).toEqual([]);
+  });
+
   it.each([2, 4])('follows the capacity down within 5 s when it halves at %d× load, without a goodput collapse', async (load) => {
     const half = OVERLOAD_SERVER.capacity / 2;
     const trace = await overload(algorithm, load, [{ atMs: HALVES_AT_MS, capacity: half }]);
