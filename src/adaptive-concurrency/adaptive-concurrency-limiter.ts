@@ -335,7 +335,6 @@ function createAlgorithm(
         ...resolveLimits(options, defaults),
         smoothing: options.smoothing ?? defaults.smoothing,
         rttTolerance: options.rttTolerance ?? defaults.rttTolerance,
-        longWindow: options.longWindow ?? defaults.longWindow,
         queueSize: options.queueSize ?? defaults.queueSize,
       });
       return new WindowedLimit(gradient2, windowSettings(options, defaults));

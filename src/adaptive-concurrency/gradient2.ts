@@ -13,61 +13,62 @@ export interface Gradient2Settings {
   readonly maxLimit: number;
   readonly smoothing: number;
   readonly rttTolerance: number;
-  readonly longWindow: number;
   readonly queueSize: number;
 }
 
-/** Samples averaged plainly before the long-term average becomes exponential (Netflix's warm-up). */
-const WARMUP_SAMPLES = 10;
-
 /**
- * Netflix `Gradient2Limit`. Per success, with `short` its round-trip time and `long` an
- * exponential average of them over `longWindow` samples:
+ * Netflix `Gradient2Limit`, measured against the fastest round trip rather than a long-term
+ * average. Per success, with `short` its round-trip time, `fastest` the fastest seen and
+ * `band = rttTolerance × fastest`:
  *
  * ```
- * gradient = clamp(rttTolerance × long / short, 0.5, 1)
- * target   = limit × gradient + (short ≤ long ? queueSize : 0)
+ * gradient = clamp(band / short, 0.5, 1)
+ * target   = limit × gradient + (short ≤ band ? queueSize : 0)
  * limit    = limit × (1 − smoothing) + target × smoothing, within [minLimit, maxLimit]
  * ```
  *
- * so the limit grows by `queueSize × smoothing` per sample while round trips are no slower than
- * the long-term average, holds while they are slower but within the tolerance, and shrinks (by
- * at most half the smoothing) as they rise above it. When `long` exceeds twice `short` (load has passed), `long` is cut by 5% per sample
- * instead of waiting for the average to decay. A success that started with less than half the
- * limit in flight leaves the limit alone (the app, not the dependency, limits the calls).
+ * so the limit grows by `queueSize × smoothing` per sample while round trips stay within the
+ * tolerance of the fastest, and shrinks (by at most half the smoothing) as they rise above it: it
+ * settles where round trips are `rttTolerance` times the fastest, which for a dependency whose
+ * latency grows with its load is that many times its concurrency, whatever the load and wherever
+ * the limit comes from. A success that started with less than half the limit in flight leaves the
+ * limit alone (the app, not the dependency, limits the calls).
  *
- * Two changes to Netflix's code, because the original drifts:
+ * The fastest round trip ages as `'aimd'`'s does: a sample slower than the band while the limit
+ * is at `minLimit` becomes the new fastest, since with that few calls in flight the dependency is
+ * slower for good, not queueing. The limit then grows back within the new band.
+ *
+ * Changes to Netflix's code, because the original drifts:
  * - a drop counts as the steepest gradient, 0.5 (Netflix ignores drops, so a dependency that
  *   times out at a steady latency lets the limit grow to `maxLimit`), and its round-trip time is
  *   not a latency sample (a fast failure would otherwise look like a fast dependency);
- * - the queue allowance is added only while the round trip is no slower than the long-term
- *   average. Added always, it makes the limit creep up for ever under moderate overload, where
- *   `limit × gradient + queueSize` balances above the dependency's capacity (Netflix's issue
- *   #134); added while the gradient is 1, i.e. within the tolerance, it still creeps under
- *   sustained overload: the long-term average follows the latency the growth causes, so the
- *   gradient stays 1 and each step is followed by the next (+0.9 calls/s for a minute on end in
- *   bench:overload).
+ * - the baseline is the fastest round trip, not an exponential average of round trips: the
+ *   average follows the latency the limit's own growth causes, so with the queue allowance added
+ *   always the limit creeps up for ever under moderate overload (Netflix's issue #134); added
+ *   while the round trip is no slower than the average, it still creeps under sustained overload
+ *   (+0.9 calls/s for a minute on end in bench:overload), and added only below the average, it
+ *   parks the limit at the concurrency + 1–3, where every ms of jitter costs goodput, and holds it
+ *   at 1.6× the concurrency after the capacity halves.
  *
  * Cost: O(1) per sample, a few numbers of memory.
  *
  * @see https://github.com/Netflix/concurrency-limits/blob/main/concurrency-limits-core/src/main/java/com/netflix/concurrency/limits/limit/Gradient2Limit.java
  * @see https://github.com/Netflix/concurrency-limits/pull/134 (drops and the queue allowance)
  * @see https://github.com/Netflix/concurrency-limits/issues/137 (growth to the maximum on steady timeouts)
+ * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/adaptive_concurrency_filter (the minimum round trip and its 25 % buffer)
  */
 export class Gradient2Limit implements LimitAlgorithm {
   limit: number;
   reason: LimitChangeReason = 'latency';
   readonly #settings: Gradient2Settings;
-  readonly #longFactor: number;
   #estimate: number;
-  #longRtt = 0;
-  #longSamples = 0;
+  /** The fastest round trip of a success seen, in ms; replaced by a slower one at `minLimit`. */
+  #fastestRtt = Number.POSITIVE_INFINITY;
 
   constructor(settings: Gradient2Settings) {
     this.#settings = settings;
     this.#estimate = settings.initialLimit;
     this.limit = settings.initialLimit;
-    this.#longFactor = 2 / (settings.longWindow + 1);
   }
 
   update(rttMs: number, inFlight: number, dropped: boolean): number {
@@ -77,13 +78,16 @@ export class Gradient2Limit implements LimitAlgorithm {
     let queueing = true;
     if (!dropped) {
       if (!(rttMs > 0)) return this.limit;
-      const longRtt = this.#addLongSample(rttMs);
-      if (longRtt / rttMs > 2) this.#longRtt = longRtt * 0.95;
+      if (rttMs < this.#fastestRtt) this.#fastestRtt = rttMs;
       if (inFlight < estimate / 2) return this.limit;
-      gradient = Math.max(0.5, Math.min(1, (settings.rttTolerance * longRtt) / rttMs));
-      queueing = rttMs > longRtt;
+      const band = settings.rttTolerance * this.#fastestRtt;
+      queueing = rttMs > band;
+      if (queueing && estimate <= settings.minLimit) {
+        this.#fastestRtt = rttMs;
+        queueing = false;
+      }
+      gradient = queueing ? Math.max(0.5, band / rttMs) : 1;
     }
-    // Not queueing means rttMs ≤ longRtt, so the gradient is 1: the allowance goes only to a limit in step.
     const target = estimate * gradient + (queueing ? 0 : settings.queueSize);
     const next = clamp(estimate * (1 - settings.smoothing) + target * settings.smoothing, settings.minLimit, settings.maxLimit);
     this.#estimate = next;
@@ -93,16 +97,5 @@ export class Gradient2Limit implements LimitAlgorithm {
       this.reason = dropped ? 'drop' : 'latency';
     }
     return limit;
-  }
-
-  /** Adds a sample to the long-term average: plain over the first samples, then exponential. */
-  #addLongSample(rttMs: number): number {
-    if (this.#longSamples < WARMUP_SAMPLES) {
-      this.#longSamples++;
-      this.#longRtt += (rttMs - this.#longRtt) / this.#longSamples;
-    } else {
-      this.#longRtt += (rttMs - this.#longRtt) * this.#longFactor;
-    }
-    return this.#longRtt;
   }
 }

@@ -83,8 +83,8 @@ export interface AdaptiveConcurrencyLimiterOptions extends CommonOptions {
   smoothing?: number;
   /**
    * `'gradient2'` and `'aimd'`: how much slower (≥ 1) a round trip may be before the limit
-   * shrinks: for `'gradient2'`, than the long-term average; for `'aimd'`, than the fastest round
-   * trip seen (a success slower than that lowers the limit as a drop does, once per round trip).
+   * shrinks: than the fastest round trip seen (for `'aimd'`, a success slower than that lowers the
+   * limit as a drop does, once per round trip; for `'gradient2'`, in proportion to how much slower).
    * The limit settles where round trips are about this much slower than unloaded, which for a
    * dependency whose latency grows with its load is this many times its concurrency.
    * @defaultValue 1.25 (Envoy's adaptive concurrency filter's 25 % buffer; Netflix's 1.5 lets the
@@ -92,9 +92,10 @@ export interface AdaptiveConcurrencyLimiterOptions extends CommonOptions {
    */
   rttTolerance?: number;
   /**
-   * `'gradient2'` only: samples (an integer; a sample is a sampling window, see `minWindowMs`) over
-   * which the long-term round-trip time is averaged, exponentially after a plain average of the
-   * first 10. @defaultValue 600 (about a minute of 100 ms windows)
+   * `'gradient2'` only: accepted and ignored. It set how many samples the long-term round-trip time
+   * was averaged over; gradient2 now measures against the fastest round trip instead, because the
+   * average follows the latency the limit's own growth causes.
+   * @deprecated No effect; remove it.
    */
   longWindow?: number;
   /**
@@ -114,8 +115,8 @@ export interface AdaptiveConcurrencyLimiterOptions extends CommonOptions {
    */
   minWindowMs?: number;
   /**
-   * `'gradient2'` and `'vegas'`: fewest calls (an integer) a sampling window must hold to count;
-   * a window with fewer is discarded. @defaultValue 10
+   * `'gradient2'` and `'vegas'`: fewest calls (an integer) in a sampling window; a window stays
+   * open until it holds them. @defaultValue 10
    */
   windowSize?: number;
   /** `'vegas'` only: random source in [0, 1) for the probe interval, for tests. @defaultValue `Math.random` */
@@ -152,9 +153,10 @@ export const ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS = {
   },
   /**
    * `'gradient2'`: as Netflix's `Gradient2Limit`, in sampling windows of at least 100 ms, but a
-   * lowest limit of 1 rather than 20 (a dependency's capacity may be lower than 20) and a
-   * tolerance of 1.25 rather than 1.5 (at 1.5 the limit settles at 1.6× the concurrency after the
-   * capacity halves).
+   * lowest limit of 1 rather than 20 (a dependency's capacity may be lower than 20, and at
+   * `minLimit` a slower round trip becomes the new fastest: with one call in flight it is the
+   * dependency's own latency, not queueing) and a tolerance of 1.25 rather than 1.5 (the limit
+   * settles where round trips are this many times the fastest).
    */
   gradient2: {
     /** The limit before any call is observed. */
@@ -165,10 +167,8 @@ export const ADAPTIVE_CONCURRENCY_LIMITER_DEFAULTS = {
     maxLimit: 200,
     /** Weight of each new estimate against the current limit. */
     smoothing: 0.2,
-    /** How much slower than the long-term average a round trip may be. */
+    /** How much slower than the fastest round trip seen a round trip may be. */
     rttTolerance: 1.25,
-    /** Samples the long-term round-trip time is averaged over. */
-    longWindow: 600,
     /** Growth allowed per sample while no queueing shows. */
     queueSize: 4,
     /** Shortest sampling window, in ms. */

@@ -11,7 +11,7 @@ import type { LimitChangeReason } from './events';
 export interface SampleWindowSettings {
   /** Shortest window, in ms. */
   readonly minWindowMs: number;
-  /** Fewest calls a window must hold to count; a window with fewer is discarded. */
+  /** Fewest calls in a window: it stays open until it holds them. */
   readonly windowSize: number;
 }
 
@@ -20,7 +20,7 @@ export interface SampleWindowSettings {
  * time of the window's successes, the most calls in flight when any of them started, and whether
  * any was dropped. A window lasts at least `minWindowMs` and twice the fastest round trip it saw
  * (so that it spans round trips, and a limit change shows in it), and holds at least
- * `windowSize` calls; it closes with the first call that ends after that.
+ * `windowSize` calls; it closes with the first call that ends after both.
  *
  * Why: per call, an algorithm moves `n` times per round trip with `n` calls in flight, long
  * before the calls admitted under its last move come back; its growth then overshoots, and one
@@ -28,7 +28,10 @@ export interface SampleWindowSettings {
  * does.
  *
  * Unlike Netflix's code, a drop's round-trip time is not averaged in (a fast failure is not a
- * fast dependency): a window of drops only is a drop with no round-trip time.
+ * fast dependency): a window of drops only is a drop with no round-trip time; and a window with
+ * fewer than `windowSize` calls stays open rather than being discarded. Discarded, no window
+ * counts once the limit is too low to fill one (a limit of 3 at 40 ms fits 7.5 calls in 100 ms),
+ * and the limit stays there for good.
  *
  * Cost: O(1) per call, a few numbers of memory.
  *
@@ -73,7 +76,7 @@ export class WindowedLimit implements LimitAlgorithm {
     if (inFlight > this.#maxInFlight) this.#maxInFlight = inFlight;
     const endedAt = startedAt + rttMs;
     if (endedAt < this.#closesAt) return this.#delegate.limit;
-    const ready = this.#calls >= this.#windowSize && (this.#dropped || this.#rttCount > 0);
+    if (this.#calls < this.#windowSize || (!this.#dropped && this.#rttCount === 0)) return this.#delegate.limit;
     const fastest = this.#minRtt === Number.POSITIVE_INFINITY ? 0 : this.#minRtt;
     this.#closesAt = endedAt + Math.max(this.#minWindowMs, 2 * fastest);
     const averageRtt = this.#rttCount === 0 ? 0 : this.#rttSum / this.#rttCount;
@@ -85,6 +88,6 @@ export class WindowedLimit implements LimitAlgorithm {
     this.#minRtt = Number.POSITIVE_INFINITY;
     this.#maxInFlight = 0;
     this.#dropped = false;
-    return ready ? this.#delegate.update(averageRtt, maxInFlight, anyDropped, startedAt) : this.#delegate.limit;
+    return this.#delegate.update(averageRtt, maxInFlight, anyDropped, startedAt);
   }
 }

@@ -581,6 +581,11 @@ describe('AdaptiveConcurrencyLimiter events, registry and config', () => {
     );
   });
 
+  it('still accepts the deprecated longWindow for gradient2, which has no effect', () => {
+    expect(new AdaptiveConcurrencyLimiter({ algorithm: 'gradient2', longWindow: 600, registry: false }).limit).toBe(20);
+    expect(() => new AdaptiveConcurrencyLimiter({ algorithm: 'vegas', longWindow: 600 })).toThrow(/longWindow: applies to algorithm 'gradient2' only/);
+  });
+
   it('rejects limits out of order', () => {
     expect(() => new AdaptiveConcurrencyLimiter({ minLimit: 10, maxLimit: 5 })).toThrow(/maxLimit: must be ≥ minLimit \(10\), got 5/);
     expect(() => new AdaptiveConcurrencyLimiter({ initialLimit: 50, maxLimit: 10 })).toThrow(/maxLimit: must be ≥ initialLimit \(50\), got 10/);

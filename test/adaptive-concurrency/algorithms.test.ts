@@ -94,62 +94,79 @@ describe('Gradient2Limit', () => {
     maxLimit: 200,
     smoothing: 0.2,
     rttTolerance: 1.5,
-    longWindow: 600,
     queueSize: 4,
   };
-  /** A limit whose long-term average is `rttMs`, warmed up by samples that leave the limit where it started. */
-  const warmed = (rttMs: number, overrides: Partial<Gradient2Settings> = {}) => {
+  /** A limit that has seen `rttMs` as its fastest round trip, from a sample that left the limit where it started. */
+  const measured = (rttMs: number, overrides: Partial<Gradient2Settings> = {}) => {
     const limit = new Gradient2Limit({ ...settings, ...overrides });
-    for (let i = 0; i < 10; i++) limit.update(rttMs, 1, false);
+    limit.update(rttMs, 1, false);
     return limit;
   };
 
-  it('grows by queueSize × smoothing per sample while round trips are no slower than the long-term average', () => {
-    const limit = warmed(10);
+  it('grows by queueSize × smoothing per sample while round trips are within the tolerance of the fastest', () => {
+    const limit = measured(10);
     expect(limit.limit).toBe(20);
     expect(limit.update(10, 20, false)).toBe(20); // 20.8
-    expect(limit.update(9, 20, false)).toBe(21); // 21.6
+    expect(limit.update(15, 20, false)).toBe(21); // 21.6: 15 ms is within 1.5 × 10 ms
     expect(limit.reason).toBe('latency');
   });
 
-  it('holds the limit while round trips are slower than the long-term average but within the tolerance', () => {
-    const limit = warmed(10);
-    // 14 ms is within 1.5 × 10 ms: no shrinking, but no queue allowance either (it would creep)
-    for (let i = 0; i < 100; i++) expect(limit.update(14, 20, false)).toBe(20);
+  it('keeps growing while round trips stay within the tolerance, however long they have been that slow', () => {
+    const limit = measured(10);
+    // An average of the round trips would follow them to 14 ms and stop the growth there.
+    for (let i = 0; i < 100; i++) limit.update(14, 200, false);
+    expect(limit.limit).toBe(100); // 20 + 100 × 0.8
   });
 
-  it('shrinks in proportion to the gradient, by at most half the smoothing, with no queue allowance', () => {
-    const limit = warmed(10);
-    // long ≈ 10.02 ms; gradient = 1.5 × 10.02 / 16 ≈ 0.939: 20 × 0.8 + 20 × 0.939 × 0.2 ≈ 19.76
+  it('shrinks in proportion to the gradient against the fastest round trip, by at most half the smoothing', () => {
+    const limit = measured(10);
+    // gradient = 1.5 × 10 / 16 = 0.9375: 20 × 0.8 + 20 × 0.9375 × 0.2 = 19.75
     expect(limit.update(16, 20, false)).toBe(19);
-    const steep = warmed(10);
+    const steep = measured(10);
     // gradient clamped to 0.5: 20 × 0.8 + 10 × 0.2 = 18
     expect(steep.update(1_000, 20, false)).toBe(18);
   });
 
+  it('settles near the limit where round trips are rttTolerance times the fastest, however long they stay there', () => {
+    const limit = measured(10);
+    // A dependency of concurrency 20 whose latency grows in proportion to its load: 10 ms × limit / 20.
+    for (let i = 0; i < 2_000; i++) limit.update(10 * Math.max(1, limit.limit / 20), limit.limit, false);
+    expect(limit.limit).toBeGreaterThanOrEqual(28);
+    expect(limit.limit).toBeLessThanOrEqual(31);
+  });
+
+  it('takes a slower round trip at minLimit as the new fastest, and grows back from there', () => {
+    const limit = measured(10, { minLimit: 2 });
+    // The dependency is 3× slower for good: the limit falls to minLimit, then grows within the new band.
+    for (let i = 0; i < 100 && limit.limit > 2; i++) limit.update(30, limit.limit, false);
+    expect(limit.limit).toBe(2);
+    // A few more samples take the estimate down to minLimit itself; from there, 0.8 per sample.
+    for (let i = 0; i < 50; i++) limit.update(30, limit.limit, false);
+    expect(limit.limit).toBeGreaterThanOrEqual(35);
+  });
+
   it('counts a drop as the steepest gradient, whatever its round-trip time', () => {
-    const limit = warmed(10);
+    const limit = measured(10);
     expect(limit.update(0, 20, true)).toBe(18);
     expect(limit.reason).toBe('drop');
     expect(limit.update(0, 1, true)).toBe(16); // 16.2: drops cut even with few calls in flight
   });
 
   it('leaves the limit alone while less than half of it is in flight', () => {
-    const limit = warmed(10);
+    const limit = measured(10);
     expect(limit.update(10, 9, false)).toBe(20);
     expect(limit.update(100, 9, false)).toBe(20);
   });
 
-  it('cuts the long-term average by 5 % per sample while it exceeds twice the round trip, so that a later rise shows', () => {
-    const limit = warmed(100);
-    for (let i = 0; i < 200; i++) limit.update(10, 200, false);
-    const before = limit.limit;
-    // The average is now below 20 ms; decay alone would have left it near 56 ms, where 40 ms reads as no queueing.
-    expect(limit.update(40, 200, false)).toBeLessThan(before);
+  it('takes a faster round trip as the new fastest at once', () => {
+    const limit = measured(100);
+    expect(limit.update(10, 20, false)).toBe(20); // 20.8
+    // 40 ms was within 1.5 × 100 ms; against 10 ms it is 4× the fastest: gradient 0.5
+    expect(limit.update(40, 20, false)).toBe(18);
   });
 
   it('stays within minLimit and maxLimit', () => {
-    const limit = warmed(10, { minLimit: 15, maxLimit: 22 });
+    const limit = measured(10, { minLimit: 15, maxLimit: 22 });
     for (let i = 0; i < 50; i++) limit.update(10, 30, false);
     expect(limit.limit).toBe(22);
     for (let i = 0; i < 50; i++) limit.update(0, 30, true);
@@ -157,7 +174,7 @@ describe('Gradient2Limit', () => {
   });
 
   it('ignores a success with no measurable round trip', () => {
-    const limit = warmed(10);
+    const limit = measured(10);
     expect(limit.update(0, 20, false)).toBe(20);
   });
 });
@@ -254,14 +271,19 @@ describe('WindowedLimit', () => {
   it('feeds one sample per window: the average round trip of its successes, the most in flight, any drop', () => {
     const delegate = new Recorder();
     const windowed = new WindowedLimit(delegate, { minWindowMs: 100, windowSize: 3 });
-    windowed.update(10, 1, false, 0); // closes the first, empty window: too few calls
-    expect(delegate.samples).toEqual([]);
+    windowed.update(10, 1, false, 0);
     windowed.update(10, 4, false, 20);
-    windowed.update(30, 7, false, 40);
-    windowed.update(5, 2, true, 50);
     expect(delegate.samples).toEqual([]);
-    windowed.update(20, 3, false, 95); // ends at 115, after 10 + 100: closes the window
-    expect(delegate.samples).toEqual([[20, 7, true]]);
+    windowed.update(30, 7, false, 40); // the third call: the first window closes, the next at 70 + 100
+    expect(delegate.samples).toEqual([[50 / 3, 7, false]]);
+    windowed.update(5, 2, true, 50);
+    windowed.update(20, 3, false, 145); // ends at 165, before 170
+    expect(delegate.samples).toHaveLength(1);
+    windowed.update(20, 5, false, 160); // ends at 180: closes the window
+    expect(delegate.samples).toEqual([
+      [50 / 3, 7, false],
+      [20, 5, true],
+    ]);
   });
 
   it('lasts at least twice the fastest round trip of the window before', () => {
@@ -277,20 +299,24 @@ describe('WindowedLimit', () => {
     ]);
   });
 
-  it('discards a window with fewer than windowSize calls', () => {
+  it('keeps a window open until it holds windowSize calls, however long that takes', () => {
+    // Discarded instead (Netflix), a window never counts once the limit is too low to fill one: a
+    // limit of 3 at 40 ms fits 7.5 calls in 100 ms, and stays at 3 for good.
     const delegate = new Recorder();
     const windowed = new WindowedLimit(delegate, { minWindowMs: 10, windowSize: 5 });
-    windowed.update(1, 1, false, 0);
-    for (let t = 20; t < 200; t += 20) windowed.update(1, 1, false, t);
-    expect(delegate.samples).toEqual([]);
+    for (let t = 0; t < 100; t += 20) windowed.update(1, 1, false, t);
+    expect(delegate.samples).toHaveLength(1);
+    for (let t = 200; t < 600; t += 100) windowed.update(1, 1, false, t);
+    expect(delegate.samples).toHaveLength(1);
+    windowed.update(1, 1, false, 600);
+    expect(delegate.samples).toHaveLength(2);
   });
 
   it('passes a window of drops only as a drop with no round trip', () => {
     const delegate = new Recorder();
     const windowed = new WindowedLimit(delegate, { minWindowMs: 10, windowSize: 2 });
-    windowed.update(1, 1, true, 0); // closes the first window (too few calls); the next lasts 10 ms
-    windowed.update(1, 5, true, 5);
-    windowed.update(1, 2, true, 12);
+    windowed.update(1, 1, true, 0);
+    windowed.update(1, 5, true, 5); // the second call closes the first window
     expect(delegate.samples).toEqual([[0, 5, true]]);
     expect(windowed.limit).toBe(10);
     expect(windowed.reason).toBe('latency');

@@ -4,7 +4,7 @@
  * real traffic does, and as closed-loop clients do not: they slow down with the server and hide
  * an overload), and the limiter rejects the ones over its limit at once. Shared by the sustained
  * overload cases of simulation.test.ts and bench/adaptive-plot.ts; its arrivals, by
- * test/load-shedder/overload.test.ts.
+ * test/load-shedder/overload.test.ts, with the calls' lag.
  *
  * The dependency is bench:overload's: `capacity` calls at `baseLatencyMs`; a call arriving with
  * `active` calls in progress (itself included) takes `baseLatencyMs × max(1, active / capacity)`.
@@ -32,6 +32,8 @@ export interface OverloadScenario {
   readonly load: number;
   /** The dependency's capacity from a given time on (ms since the start). */
   readonly capacityChanges: ReadonlyArray<{ readonly atMs: number; readonly capacity: number }>;
+  /** The dependency's base latency from a given time on (ms since the start): slower for good, not queueing. */
+  readonly latencyChanges?: ReadonlyArray<{ readonly atMs: number; readonly baseLatencyMs: number }>;
   /** A Timeout inside the limiter: a call slower than this is released as dropped when it runs out. */
   readonly timeoutMs?: number;
   /** The client's deadline: a success slower than this is not goodput. */
@@ -46,6 +48,12 @@ export interface OverloadScenario {
    * slot that frees in a gap stays idle until the next arrival.
    */
   readonly arrivals?: 'even' | 'random';
+  /**
+   * Mean of a delay added to each call, in ms, at seeded random (exponential): the timer and
+   * event-loop lag of a real process, which makes round trips vary from call to call. 0 (the
+   * default) gives every call exactly the dependency's latency.
+   */
+  readonly lagMs?: number;
 }
 
 /** The limit, the dependency's capacity and the goodput of the second that ends at one instant. */
@@ -74,6 +82,8 @@ export const OVERLOAD_SERVER = { capacity: 20, baseLatencyMs: 20, deadlineMs: 50
 const PROBE_SEED = 7;
 /** Seed of the random arrivals. */
 const ARRIVALS_SEED = 11;
+/** Seed of the calls' lag. */
+const LAG_SEED = 13;
 
 /** A clock whose time the simulation sets; the limiter needs no timer when calls do not wait. */
 class SteppedClock implements Clock {
@@ -105,8 +115,11 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
     else bucket.push(completion);
   };
   const changes = [...scenario.capacityChanges].sort((a, b) => a.atMs - b.atMs);
+  const latencyChanges = [...(scenario.latencyChanges ?? [])].sort((a, b) => a.atMs - b.atMs);
+  let baseLatencyMs = scenario.baseLatencyMs;
   const arrivalsPerMs = (scenario.load * scenario.capacity) / scenario.baseLatencyMs;
   const arrivalsIn = arrivalCounter(scenario.arrivals ?? 'even', arrivalsPerMs);
+  const lag = lagSampler(scenario.lagMs ?? 0);
   const goodputPerSecond: number[] = [];
   const latencies: number[] = [];
   const points: OverloadPoint[] = [];
@@ -119,6 +132,7 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
   for (let timeMs = 0; timeMs < scenario.durationMs; timeMs++) {
     clock.time = timeMs;
     while (changes[0] !== undefined && changes[0].atMs <= timeMs) capacity = (changes.shift() as { capacity: number }).capacity;
+    while (latencyChanges[0] !== undefined && latencyChanges[0].atMs <= timeMs) baseLatencyMs = (latencyChanges.shift() as { baseLatencyMs: number }).baseLatencyMs;
     for (const { permit, outcome, latencyMs } of completions.get(timeMs) ?? []) {
       if (outcome !== 'dropped') active--;
       if (outcome === 'done') continue;
@@ -137,7 +151,7 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
         rejected++;
         continue;
       }
-      const latencyMs = Math.ceil(scenario.baseLatencyMs * Math.max(1, ++active / capacity));
+      const latencyMs = Math.ceil(baseLatencyMs * Math.max(1, ++active / capacity) + lag());
       const timeoutMs = scenario.timeoutMs;
       if (timeoutMs !== undefined && latencyMs > timeoutMs) {
         schedule(timeMs + timeoutMs, { permit: arrival.value, outcome: 'dropped', latencyMs: timeoutMs });
@@ -153,6 +167,13 @@ export async function simulateOverload(scenario: OverloadScenario): Promise<Over
     if (timeMs % scenario.sampleEveryMs === 0) points.push({ timeMs, limit: limiter.limit, capacity });
   }
   return { scenario, points, goodputPerSecond, latencies, rejected, dropped };
+}
+
+/** Each call's lag, in ms: exponential with mean `meanMs` at seeded random, or always 0 when `meanMs` is 0. */
+export function lagSampler(meanMs: number): () => number {
+  if (meanMs === 0) return () => 0;
+  const random = seededRandom(LAG_SEED);
+  return () => -Math.log(1 - random()) * meanMs;
 }
 
 /**

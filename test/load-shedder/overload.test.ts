@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LoadShedder, type LoadShedderOptions } from '../../src/load-shedder/index';
-import { arrivalCounter, OVERLOAD_SERVER } from '../adaptive-concurrency/overload-simulation';
+import { arrivalCounter, lagSampler, OVERLOAD_SERVER } from '../adaptive-concurrency/overload-simulation';
 import { flushPromises } from '../support/async';
 
 const DURATION_MS = 20_000;
@@ -20,18 +20,22 @@ interface Outcome {
   readonly p99: number;
 }
 
-/** Runs `options` (with `maxInFlight` 20) at `load` times the dependency's rate for 20 simulated seconds. */
-async function simulateShedder(options: Omit<LoadShedderOptions, 'maxInFlight'>, load: number): Promise<Outcome> {
+/**
+ * Runs `options` (with `maxInFlight` 20) at `load` times the dependency's rate for 20 simulated
+ * seconds; each call lags by `lagMs` on average besides (see overload-simulation.ts).
+ */
+async function simulateShedder(options: Omit<LoadShedderOptions, 'maxInFlight'>, load: number, lagMs = 0): Promise<Outcome> {
   const { capacity, baseLatencyMs, deadlineMs } = OVERLOAD_SERVER;
   const shedder = new LoadShedder({ registry: false, maxInFlight: capacity, ...options });
   const arrivals = arrivalCounter('random', (load * capacity) / baseLatencyMs);
+  const lag = lagSampler(lagMs);
   const endings = new Map<number, Array<() => void>>();
   const latencies: number[] = [];
   let now = 0;
   let active = 0;
   const dependency = () =>
     new Promise<void>((resolve) => {
-      const endsAt = now + Math.ceil(baseLatencyMs * Math.max(1, ++active / capacity));
+      const endsAt = now + Math.ceil(baseLatencyMs * Math.max(1, ++active / capacity) + lag());
       const bucket = endings.get(endsAt) ?? [];
       bucket.push(() => {
         active--;
@@ -70,5 +74,16 @@ describe('LoadShedder under sustained open-loop overload (capacity 20, 1,000 cal
     const { goodput, p99 } = await simulateShedder({ maxQueue: 0 }, 2);
     expect(goodput).toBeLessThan(0.98);
     expect(p99).toBe(OVERLOAD_SERVER.baseLatencyMs);
+  });
+
+  it('serves what its slots can once every call lags by about 1 ms, and a longer queue serves no more', async () => {
+    // A lag of 0.5 ms on average makes a call 21.16 ms on average in whole ms: 20 slots serve 94.5 % of 1,000 calls/s.
+    const ceiling = 20 / 21.16;
+    const byDefault = await simulateShedder({}, 2, 0.5);
+    const longer = await simulateShedder({ maxQueue: 4 }, 2, 0.5);
+    expect(byDefault.goodput).toBeGreaterThanOrEqual(ceiling - 0.005);
+    expect(longer.goodput).toBeLessThanOrEqual(ceiling);
+    expect(longer.goodput - byDefault.goodput).toBeLessThan(0.005);
+    expect(longer.p99).toBeGreaterThan(byDefault.p99);
   });
 });
