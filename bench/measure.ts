@@ -10,9 +10,14 @@
  * divides by the calls made, so its numbers are per call too. A group whose one op takes
  * milliseconds (a metrics flush or collection) sets `opsPerSample: 1`: a sample is one op.
  *
- * A full garbage collection runs before each row's warmup and before its measurement, so that
- * garbage left by one library is not collected on the next one's clock; each row pays for the
- * garbage it makes itself.
+ * Each row is measured right after its own warmup: a full garbage collection, the warmup, then a
+ * young-generation collection, and its samples. The full collection clears the garbage left by the
+ * rows before, so that it is not collected on this row's clock; each row pays for the garbage it
+ * makes itself. It also discards optimized code: V8 deoptimizes the hot functions of ioredis,
+ * Node's streams and bulwark ("weak objects") at every forced full collection, which natural
+ * collections of the same work do not do; the warmup after it compiles them again, so that no
+ * row measures its code's recompilation (which costs most the row that runs the most code). The
+ * young collection before the samples clears the warmup's garbage and discards no code.
  *
  * Rows of a group with {@link Group.slices} (the rate limiters': a store of 10,000 keys, or a
  * shared Redis server, makes their speed drift with everything else the machine does) are
@@ -60,6 +65,23 @@ const collectGarbage: (() => void) | undefined = (() => {
 
 /** Whether rows start from a collected heap (see the module comment). */
 export const forcesGc: boolean = collectGarbage !== undefined;
+
+/** A young-generation collection (a scavenge), which, unlike a full one, leaves optimized code alone. */
+const collectYoungGarbage = (): void => (collectGarbage as ((options: { type: 'minor' }) => void) | undefined)?.({ type: 'minor' });
+
+/**
+ * Warms a row up right before its samples (see the module comment): a full collection, `sample`
+ * for at least `warmupMs` and {@link MIN_SAMPLES} calls, then a young collection.
+ */
+async function warmUp(sample: () => Promise<unknown>, warmupMs: number): Promise<void> {
+  collectGarbage?.();
+  const until = performance.now() + warmupMs;
+  for (let i = 0; i < MIN_SAMPLES || performance.now() < until; i++) await sample();
+  collectYoungGarbage();
+}
+
+/** Samples a row takes at least, in its warmup and in its measurement. */
+const MIN_SAMPLES = 16;
 
 /** What one run measured for one row. */
 export interface Measurement {
@@ -109,36 +131,37 @@ async function runTasks(
   slices: number,
   measured: Map<string, Measurement>,
 ): Promise<void> {
+  // tinybench's own warmup runs every row's warmup before the first row's samples: the full
+  // collection before a later warmup would discard the code an earlier row had warmed up.
   const bench = new Bench({
     time: options.timeMs / slices,
-    warmup: true,
-    warmupTime: Math.max(50, options.warmupMs / slices),
-    warmupIterations: 16,
-    iterations: 16,
+    warmup: false,
+    iterations: MIN_SAMPLES,
     throws: true,
     retainSamples: slices > 1,
-    setup: () => collectGarbage?.(),
   });
+  const warmupMs = Math.max(50, options.warmupMs / slices);
   const now = (): number => bench.now();
   const taskId = (c: BenchCase, slice: number): string => (slices === 1 ? caseId(c) : `${caseId(c)}#${slice}`);
   for (let slice = 0; slice < slices; slice++) {
     for (const c of slice % 2 === 0 ? rows : [...rows].reverse()) {
       const fn = c.fn;
       const { ops, calls } = sampleSize(c, options.batch);
-      bench.add(
-        taskId(c, slice),
-        async () => {
-          const start = now();
-          for (let i = 0; i < ops; i++) await fn();
-          const elapsed = now() - start;
-          return { overriddenDuration: elapsed / calls, overriddenIterationCost: elapsed };
+      const sample = async (): Promise<{ overriddenDuration: number; overriddenIterationCost: number }> => {
+        const start = now();
+        for (let i = 0; i < ops; i++) await fn();
+        const elapsed = now() - start;
+        return { overriddenDuration: elapsed / calls, overriddenIterationCost: elapsed };
+      };
+      const setup = c.setup;
+      bench.add(taskId(c, slice), sample, {
+        async: true,
+        beforeAll: async () => {
+          await setup?.();
+          await warmUp(sample, warmupMs);
         },
-        {
-          async: true,
-          ...(c.setup === undefined ? {} : { beforeAll: c.setup }),
-          ...(c.teardown === undefined ? {} : { afterAll: c.teardown }),
-        },
-      );
+        ...(c.teardown === undefined ? {} : { afterAll: c.teardown }),
+      });
     }
   }
   await bench.run();

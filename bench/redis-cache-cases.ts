@@ -17,7 +17,7 @@ import { createKeyv } from '@keyv/redis';
 import type { Redis } from 'ioredis';
 import type { BulwarkModule } from './bulwark';
 import type { BenchCase, Group, Library } from './cases';
-import { benchConnection, REDIS_PREFIX, REDIS_URL } from './redis-connection';
+import { benchConnection, cleanUpsDone, REDIS_PREFIX, REDIS_URL } from './redis-connection';
 
 /** Reads that one `fn` of these groups fires at once. */
 const READS_IN_FLIGHT = 100;
@@ -122,6 +122,7 @@ function cacheManagerRow(group: string, keys: readonly string[]): BenchCase {
     library: 'cache-manager',
     fn: readBatch((key) => open().get(key), keys),
     setup: async () => {
+      await cleanUpsDone();
       cache = createCache({ stores: [createKeyv(REDIS_URL, { namespace: `${REDIS_PREFIX}${group}:keyv` })], ttl: TTL_MS });
       await cache.mset(keys.map((key) => ({ key, value: VALUE })));
     },

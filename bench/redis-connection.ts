@@ -48,10 +48,25 @@ async function deleteBenchKeys(redis: Redis): Promise<void> {
   await deleteKeys(redis, `{${REDIS_PREFIX}*`);
 }
 
+/**
+ * Settles when every connection's clean-up started so far has finished. A teardown deletes every
+ * key of the run in the background, so a `setup` that wrote its keys before another group's
+ * clean-up finished would see them deleted under its rows (which would then read nothing).
+ */
+let cleanedUp: Promise<void> = Promise.resolve();
+
+/**
+ * Settles when every clean-up of a {@link benchConnection} started so far has finished: a row that
+ * writes under {@link REDIS_PREFIX} on a connection of its own awaits it before writing.
+ */
+export function cleanUpsDone(): Promise<void> {
+  return cleanedUp;
+}
+
 /** A group's connection and the `setup` / `teardown` its rows share. */
 export interface BenchConnection<R extends Redis = Redis> {
   readonly redis: R;
-  /** Connects (after the previous phase's close has finished); then runs `prepare`, if any. */
+  /** Connects (after the previous phase's close, and every other connection's clean-up, has finished); then runs `prepare`, if any. */
   readonly setup: () => Promise<void>;
   /** Deletes the run's keys and closes the connection; runs once per phase however many rows call it. */
   readonly teardown: () => void;
@@ -76,6 +91,7 @@ export function benchConnection<R extends Redis = Redis>(
     redis,
     setup: async () => {
       await closing;
+      await cleanedUp;
       if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
       open = true;
       await prepare?.(redis);
@@ -94,6 +110,7 @@ export function benchConnection<R extends Redis = Redis>(
           },
         )
         .then(() => ended);
+      cleanedUp = Promise.all([cleanedUp, closing.catch(ignore)]).then(ignore);
     },
   };
 }

@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   out.push(
     `bulwark bench — node ${process.version}, ${cpu} ×${cpus().length}; ${settings.runs} run(s) × ${settings.timeMs} ms/row ` +
       `(+${settings.warmupMs} ms warmup), ${settings.batch} awaited calls per sample (one batch for rows of concurrent calls), ` +
-      `${forcesGc ? 'full GC before each row' : 'no forced GC (gc unavailable)'}; ${elapsedS.toFixed(1)} s`,
+      `${forcesGc ? 'full GC before each row\'s warmup, young GC before its samples' : 'no forced GC (gc unavailable)'}; ${elapsedS.toFixed(1)} s`,
   );
   out.push(`bulwark measured from: ${bulwark.description}${bulwark.warning === undefined ? '' : ` — WARNING: ${bulwark.warning}`}`);
   const partial = cases.length < caseSet.cases.length;

@@ -91,7 +91,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     this.#untracked = new CallRecord(this.#settleCall, 0, this.#controller.state, undefined, undefined, undefined);
     this.#inline = {
       admit: () => this.#admitInline(),
-      settle: this.#settleCall,
+      settle: (call, ok, outcome, weight) => this.#settleInline(call, ok, outcome, weight),
     };
     this.register(resolved.registry);
   }
@@ -245,8 +245,23 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   #settle(call: CallRecord, ok: boolean, outcome: unknown): void {
     const probe = call.probe;
     if (probe !== undefined && probe.expired) return;
+    this.#settleVerdict(call, ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, call.ctx), outcome);
+  }
+
+  /**
+   * Counts the outcome of an inline call (see {@link InlineBreaker.settle}) that stands for
+   * `weight` calls: classified once, counted as that many calls of that outcome.
+   */
+  #settleInline(call: CallRecord, ok: boolean, outcome: unknown, weight: number): void {
+    if (weight === 1) return this.#settle(call, ok, outcome);
     const verdict = ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, call.ctx);
+    for (let counted = 0; counted < weight; counted++) this.#settleVerdict(call, verdict, outcome);
+  }
+
+  /** Counts a call whose outcome is classified as `verdict`, and moves the state machine when it is current and decides something. */
+  #settleVerdict(call: CallRecord, verdict: Verdict, outcome: unknown): void {
     if (verdict === IGNORED) return this.#settleIgnored(call);
+    const probe = call.probe;
     const failure = verdict === FAILURE;
     const startedAt = call.startedAt;
     const now = startedAt === undefined ? 0 : this.clock.now();
@@ -263,7 +278,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   }
 
   /*
-   * The rarer endings of #settle, kept out of it so that it stays small enough for V8 to inline
+   * The rarer endings of #settleVerdict, kept out of it so that it stays small enough for V8 to inline
    * into the settlement handlers of the untracked closed-state path.
    */
 

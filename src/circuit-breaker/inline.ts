@@ -22,6 +22,8 @@ export interface InlineBreaker {
   /**
    * Counts the outcome of an admitted call: `ok` with its value, or its error. Call it once, for
    * a call without a caller's signal, before its caller sees the outcome.
+   * @param weight - how many calls it stands for (e.g. the reads one batched MGET serves): the
+   *   outcome is classified once and counted that many times, as that many calls would have been
    */
-  settle(call: CallRecord, ok: boolean, outcome: unknown): void;
+  settle(call: CallRecord, ok: boolean, outcome: unknown, weight: number): void;
 }

@@ -5,14 +5,10 @@
  * @internal
  */
 import { ignore } from './ignore';
+import { promiseSettledBy, type Settler } from './settled-by';
 
-/** The reject function of the promise being built; see {@link captureReject}. */
-let capturedReject: (reason: unknown) => void = ignore;
-
-/** A promise executor shared by every call, so that building a promise allocates no closure. */
-const captureReject = (_resolve: unknown, reject: (reason: unknown) => void): void => {
-  capturedReject = reject;
-};
+/** Receives the resolving functions of each refusal's promise, for as long as {@link quietRejection} runs. */
+const refusal: Settler<never> = { resolve: ignore, reject: ignore };
 
 /**
  * A promise rejected with `reason`, given a handler before it rejects. Node tracks every promise
@@ -23,9 +19,9 @@ const captureReject = (_resolve: unknown, reject: (reason: unknown) => void): vo
  * what a policy that refuses work should cause: nothing.
  */
 export function quietRejection<T>(reason: unknown): Promise<T> {
-  const promise = new Promise<T>(captureReject);
-  const reject = capturedReject;
-  capturedReject = ignore;
+  const promise = promiseSettledBy<T>(refusal as Settler<T>);
+  const reject = refusal.reject;
+  refusal.resolve = refusal.reject = ignore;
   promise.then(undefined, ignore);
   reject(reason);
   return promise;

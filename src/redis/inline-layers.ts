@@ -27,20 +27,13 @@ import { NOT_LISTED, type DeadlineEntry, type DeadlineList } from '../timeout/de
 import { inlineLimit, type InlineTimeout } from '../timeout/inline';
 import type { Timeout } from '../timeout/timeout';
 import { ignore } from '../core/ignore';
+import { promiseSettledBy, type Settler } from '../core/settled-by';
 
 /** A method of the connection or of a pipeline. */
 type Method = (...args: unknown[]) => unknown;
 
-/** The resolving functions of the promise made last: a shared executor, so that a call makes no closure for it. */
-let capturedResolve: (value: unknown) => void = ignore;
-let capturedReject: (error: unknown) => void = ignore;
-const capture = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
-  capturedResolve = resolve;
-  capturedReject = reject;
-};
-
 /** One call run by {@link InlineLayers}: its breaker record, its entry in the Timeout's deadline list and its caller's promise. */
-class InlineCall implements DeadlineEntry {
+class InlineCall implements DeadlineEntry, Settler<unknown> {
   readonly expiresAt: number;
   previousEntry: DeadlineEntry | undefined;
   nextEntry: DeadlineEntry | undefined;
@@ -48,28 +41,20 @@ class InlineCall implements DeadlineEntry {
   readonly record: CallRecord;
   /** How many calls the breaker counts the outcome as. */
   readonly weight: number;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
+  /** Its caller's promise's resolving functions, set by {@link promiseSettledBy}. */
+  resolve: (value: unknown) => void = ignore;
+  reject: (error: unknown) => void = ignore;
   /** Set when the Timeout rejected the caller: the command's own outcome then only frees its slot. */
   timedOut = false;
   readonly #layers: InlineLayers;
   readonly onFulfilled = (value: unknown): void => this.#layers.settled(this, true, value);
   readonly onRejected = (error: unknown): void => this.#layers.settled(this, false, error);
 
-  constructor(
-    layers: InlineLayers,
-    record: CallRecord,
-    weight: number,
-    expiresAt: number,
-    resolve: (value: unknown) => void,
-    reject: (error: unknown) => void,
-  ) {
+  constructor(layers: InlineLayers, record: CallRecord, weight: number, expiresAt: number) {
     this.#layers = layers;
     this.record = record;
     this.weight = weight;
     this.expiresAt = expiresAt;
-    this.resolve = resolve;
-    this.reject = reject;
   }
 
   /** Called by the deadline list, which has already taken the call out. */
@@ -136,10 +121,8 @@ export class InlineLayers {
 
   /** Puts the call just sent (its reply `sent`, started at `now`) in the deadline list and returns its caller's promise. */
   #track(sent: unknown, record: CallRecord, weight: number, now: number): Promise<unknown> {
-    const promise = new Promise<unknown>(capture);
-    const call = new InlineCall(this, record, weight, now + this.#timeoutMs, capturedResolve, capturedReject);
-    // Holding the last call's resolvers would keep its promise alive until the next command.
-    capturedResolve = capturedReject = ignore;
+    const call = new InlineCall(this, record, weight, now + this.#timeoutMs);
+    const promise = promiseSettledBy(call);
     this.#deadlines.add(call, now);
     Promise.resolve(sent).then(call.onFulfilled, call.onRejected);
     return promise;
@@ -163,10 +146,9 @@ export class InlineLayers {
     call.reject(error);
   }
 
-  /** Tells the breaker the call's outcome, once per call it stands for. */
+  /** Tells the breaker the call's outcome, as many calls as it stands for. */
   #count(call: InlineCall, ok: boolean, outcome: unknown): void {
-    const breaker = this.#breaker;
-    for (let counted = 0; counted < call.weight; counted++) breaker.settle(call.record, ok, outcome);
+    this.#breaker.settle(call.record, ok, outcome, call.weight);
   }
 }
 
