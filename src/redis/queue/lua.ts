@@ -17,7 +17,8 @@
  * Every script's ARGV[1] is the time in ms from the client, or empty for the server's `TIME`;
  * `stamp` is that time as text (what timestamps are written as), `now` as a number.
  * Numbers written to keys are formatted with `%.0f` (Lua's own conversion keeps 14 digits only);
- * replies carry them as integers, which costs no formatting.
+ * replies carry them as integers, which costs no formatting. Constant and ARGV arguments of
+ * commands go as text: Redis formats every Lua number argument with `snprintf`.
  * @module
  * @internal
  */
@@ -32,7 +33,7 @@ local now = tonumber(stamp)
 local function num(x) return string.format('%.0f', x) end
 -- The wake list holds one element at most: pushing first costs one call when a worker is idle
 -- (it popped the last one), trimming the extra one a second call when none is.
-local function wake(list) if redis.call('RPUSH', list, 1) > 1 then redis.call('LTRIM', list, 0, 0) end end
+local function wake(list) if redis.call('RPUSH', list, '1') > 1 then redis.call('LTRIM', list, '0', '0') end end
 -- One ZADD / ZREM for many members, in chunks that Lua's unpack takes (pairs stay aligned).
 local function many(command, key, args)
   for i = 1, #args, 2000 do redis.call(command, key, unpack(args, i, math.min(i + 1999, #args))) end
@@ -76,7 +77,7 @@ end
 local function handBack(key, active, list, id)
   redis.call('ZREM', active, id)
   redis.call('HDEL', key, 'ls', 'st')
-  redis.call('HINCRBY', key, 'a', -1)
+  redis.call('HINCRBY', key, 'a', '-1')
   local f = redis.call('HMGET', key, 'p', 'q')
   ready(key, list, id, f[1], f[2])
   return 1
@@ -103,7 +104,7 @@ local count = tonumber(ARGV[2])
 local first = 5 + tonumber(ARGV[4]) * 5
 local addedAt = stamp
 -- One INCRBY numbers the whole batch (an id that exists leaves its number unused).
-local seq = redis.call('INCRBY', KEYS[2], count) - count
+local seq = redis.call('INCRBY', KEYS[2], ARGV[2]) - count
 for i = 0, count - 1 do
   local b = first + i * 3
   local s = 5 + (tonumber(ARGV[b]) - 1) * 5
@@ -154,9 +155,9 @@ return out`;
  */
 export const FETCH = `${NOW}
 local acknowledged = completeAll(KEYS[1], KEYS[3], KEYS[8], ARGV[6] == '1', 9)
-local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+local first = redis.call('ZRANGE', KEYS[4], '0', '0', 'WITHSCORES')
 if first[2] and tonumber(first[2]) <= now then
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', stamp, 'LIMIT', 0, 1000)) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', stamp, 'LIMIT', '0', '1000')) do
     redis.call('ZREM', KEYS[4], id)
     local key = KEYS[1] .. id
     local rank = redis.call('HGET', key, 'p')
@@ -165,11 +166,11 @@ if first[2] and tonumber(first[2]) <= now then
       ready(key, KEYS[2], id, rank, redis.call('INCR', KEYS[7]))
     end
   end
-  first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+  first = redis.call('ZRANGE', KEYS[4], '0', '0', 'WITHSCORES')
 end
 local stalled = {}
 if now >= tonumber(ARGV[7]) then
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', stamp, 'LIMIT', 0, tonumber(ARGV[8]))) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', stamp, 'LIMIT', '0', ARGV[8])) do
     redis.call('ZREM', KEYS[3], id)
     local key = KEYS[1] .. id
     local f = redis.call('HMGET', key, 'p', 'q', 'a', 'm', 't')
@@ -190,7 +191,7 @@ end
 local taken = {}
 local count = tonumber(ARGV[2])
 if count > 0 then
-  local popped = redis.call('ZPOPMIN', KEYS[2], count)
+  local popped = redis.call('ZPOPMIN', KEYS[2], ARGV[2])
   local deadline = num(now + tonumber(ARGV[3]))
   local leases = {}
   for i = 1, #popped, 2 do
@@ -271,7 +272,7 @@ local known = {}
 for i = 3, #ARGV do known[ARGV[i]] = true end
 local prefix = ARGV[2]
 local n = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], '0', '-1')) do
   local key = KEYS[1] .. id
   local token = redis.call('HGET', key, 'ls')
   if token and string.sub(token, 1, #prefix) == prefix and not known[token] then
@@ -320,7 +321,7 @@ export const RETRY_DEAD = `${NOW}
 local id = ARGV[2]
 if redis.call('ZREM', KEYS[2], id) == 0 then return 0 end
 local key = KEYS[1] .. id
-redis.call('HSET', key, 'a', 0)
+redis.call('HSET', key, 'a', '0')
 redis.call('HDEL', key, 'er', 'sk', 'e', 'st')
 ready(key, KEYS[3], id, redis.call('HGET', key, 'p'), redis.call('INCR', KEYS[5]))
 wake(KEYS[4])
@@ -331,7 +332,7 @@ return 1`;
  * age ms, limit. Returns how many were deleted.
  */
 export const CLEAN = `${NOW}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', num(now - tonumber(ARGV[2])), 'LIMIT', 0, tonumber(ARGV[3]))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', num(now - tonumber(ARGV[2])), 'LIMIT', '0', ARGV[3])
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[2], id)
   redis.call('DEL', KEYS[1] .. id)
