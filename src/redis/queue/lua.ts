@@ -11,8 +11,8 @@
  * Sets: ready (score rank × 1e13 + sequence: ZPOPMIN takes the highest priority, FIFO within
  * it), delayed (score: due time), active (score: lease deadline), dead and completed (score: when).
  * A one-element list `wake` is what idle workers block on (BLPOP); whoever makes a job ready
- * pushes it when it is empty, and a worker that took a full batch pushes it again while jobs are
- * left, so that idle workers wake one after the other.
+ * pushes it (trimming it back to one element when nobody had popped it), and a worker that took a
+ * full batch pushes it again while jobs are left, so that idle workers wake one after the other.
  *
  * Every script's ARGV[1] is the time in ms from the client, or empty for the server's `TIME`;
  * `stamp` is that time as text (what timestamps are written as), `now` as a number.
@@ -47,8 +47,8 @@ end
 -- no worker holds, so that a completion sent again after a lost reply answers 1 again (as does a
 -- removed job: an active job is deleted by nothing else).
 local function completeAll(jobs, active, completedSet, remove, first)
+  if first > #ARGV then return {} end
   local out, ended, completed = {}, {}, {}
-  if first > #ARGV then return out end
   local endedAt = stamp
   for i = first, #ARGV, 2 do
     local id = ARGV[i]
@@ -92,8 +92,8 @@ const FIELDS = `'t', 'd', 'p', 'a', 'm', 'o', 'at', 's', 'st', 'e', 'er', 'sk', 
  * shapes (type, rank, most tries, options, delay ms: what jobs of a bulk add mostly share, sent
  * once each), then per job its shape's number (from 1), id (empty: the sequence number is its id)
  * and payload.
- * Returns `{readyDepth (0 when not counted), job…}` where a job is `{id, 1, addedAt}` when added, `{id, 0, fields…}`
- * when the id existed (nothing written). Given ids are never integers, so assigned ids never
+ * Returns `{readyDepth (0 when not counted), job…}` where a job is `{id, 1, addedAt}` when added,
+ * `{id, 0, fields…}` when the id existed (nothing written). Given ids are never integers, so assigned ids never
  * collide with them and need no existence check. The batch's sequence numbers are taken with one
  * INCRBY.
  */
