@@ -147,6 +147,44 @@ describe('RedisQueue producer', () => {
     expect((await queue.stats()).ready).toBe(1);
   });
 
+  it('stamps jobs with the Redis server time in ms', async () => {
+    const queue = queueFor('stamp');
+    const serverTime = async (): Promise<{ ms: number; micros: number }> => {
+      const [seconds, micros] = await suite.redis.time();
+      return { ms: Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000), micros: Number(micros) };
+    };
+    // Adds until some ran while TIME's microseconds had fewer than 6 digits (the first tenth of
+    // each second), as well as others: each is stamped between the times read around it.
+    let short = 0;
+    for (let i = 0; short < 3 && i < 3_000; i++) {
+      const before = await serverTime();
+      const job = await queue.add('t', i);
+      const after = await serverTime();
+      if (before.micros < 100_000 && after.micros < 100_000) short++;
+      expect(job.addedAt).toBeGreaterThanOrEqual(before.ms);
+      expect(job.addedAt).toBeLessThanOrEqual(after.ms);
+    }
+    expect(short).toBe(3);
+  });
+
+  it('keeps the wake list to one element while no worker waits, and an idle worker still wakes for the next add', async () => {
+    const queue = queueFor('wake-list');
+    for (let i = 0; i < 5; i++) await queue.add('t', i);
+    await queue.add('t', 'later', { delayMs: 60_000 });
+    await queue.addBulk([{ type: 't', payload: 'a' }, { type: 't', payload: 'b' }]);
+    expect(await suite.redis.lrange(queue.keys.wake, 0, -1)).toEqual(['1']);
+    const started: unknown[] = [];
+    const waiting = waitingFetchSent(suite.redis);
+    const worker = queue.process((job) => {
+      started.push(job.payload);
+    }, { blockMs: 5_000 });
+    await vi.waitFor(() => expect(started).toHaveLength(7));
+    await waiting;
+    await queue.add('t', 'wakes it');
+    await vi.waitFor(() => expect(started).toHaveLength(8), { timeout: 1_000 });
+    await worker.close();
+  });
+
   it('emits added on the instance and on the bus', async () => {
     const queue = queueFor('added');
     const seen: string[] = [];

@@ -25,7 +25,7 @@ export interface FetchReply {
   readonly nextDueMs: number;
   /** The stalled jobs it swept: `{id, type, tries, dead 0/1}`. */
   readonly stalled: readonly unknown[][];
-  /** The jobs it took, flat: `id, t, d, p, a, m, o, at` each; the n-th job's lease token is `prefix` + n. */
+  /** The jobs it took, flat: `id, t, d, p, a, m, o, at` each; a job's lease token is `prefix` + its id. */
   readonly taken: readonly unknown[];
   /** For each completion it carried: 1 completed, 0 lease lost. */
   readonly acknowledged: readonly number[];
@@ -129,8 +129,9 @@ export class Fetcher {
     const startedAt = Date.now();
     for (let at = 0; at < taken.length; at += 8) {
       const fields = [taken[at + 1], taken[at + 2], taken[at + 3], taken[at + 4], taken[at + 5], taken[at + 6], taken[at + 7], 'active'];
-      const job = decodeJob(String(taken[at]), fields) as Job;
-      const one: Held = { job, token: reply.prefix + String(held.length + 1), scope: new JobScope(), startedAt, running: false, dropped: false };
+      const id = String(taken[at]);
+      const job = decodeJob(id, fields) as Job;
+      const one: Held = { job, token: reply.prefix + id, scope: new JobScope(), startedAt, running: false, dropped: false };
       this.#leases.add(one);
       held.push(one);
     }

@@ -11,22 +11,29 @@
  * Sets: ready (score rank × 1e13 + sequence: ZPOPMIN takes the highest priority, FIFO within
  * it), delayed (score: due time), active (score: lease deadline), dead and completed (score: when).
  * A one-element list `wake` is what idle workers block on (BLPOP); whoever makes a job ready
- * pushes it when it is empty, and a worker that took a full batch pushes it again while jobs are
- * left, so that idle workers wake one after the other.
+ * pushes it (trimming it back to one element when nobody had popped it), and a worker that took a
+ * full batch pushes it again while jobs are left, so that idle workers wake one after the other.
  *
- * Every script's ARGV[1] is the time in ms from the client, or empty for the server's `TIME`.
- * Numbers are written with `%.0f`: Lua's own conversion keeps 14 digits only.
+ * Every script's ARGV[1] is the time in ms from the client, or empty for the server's `TIME`;
+ * `stamp` is that time as text (what timestamps are written as), `now` as a number.
+ * Numbers written to keys are formatted with `%.0f` (Lua's own conversion keeps 14 digits only);
+ * replies carry them as integers, which costs no formatting. Constant and ARGV arguments of
+ * commands go as text: Redis formats every Lua number argument with `snprintf`.
  * @module
  * @internal
  */
 
-const NOW = `local now
-if ARGV[1] ~= '' then now = tonumber(ARGV[1]) else
+const NOW = `local stamp = ARGV[1]
+if stamp == '' then
+  -- Milliseconds as text from TIME's seconds and microseconds: cheaper than arithmetic and formatting.
   local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  stamp = t[1] .. string.sub(string.rep('0', 6 - #t[2]) .. t[2], 1, 3)
 end
+local now = tonumber(stamp)
 local function num(x) return string.format('%.0f', x) end
-local function wake(list) if redis.call('LLEN', list) == 0 then redis.call('RPUSH', list, 1) end end
+-- The wake list holds one element at most: pushing first costs one call when a worker is idle
+-- (it popped the last one), trimming the extra one a second call when none is.
+local function wake(list) if redis.call('RPUSH', list, '1') > 1 then redis.call('LTRIM', list, '0', '0') end end
 -- One ZADD / ZREM for many members, in chunks that Lua's unpack takes (pairs stay aligned).
 local function many(command, key, args)
   for i = 1, #args, 2000 do redis.call(command, key, unpack(args, i, math.min(i + 1999, #args))) end
@@ -40,8 +47,9 @@ end
 -- no worker holds, so that a completion sent again after a lost reply answers 1 again (as does a
 -- removed job: an active job is deleted by nothing else).
 local function completeAll(jobs, active, completedSet, remove, first)
+  if first > #ARGV then return {} end
   local out, ended, completed = {}, {}, {}
-  local endedAt = num(now)
+  local endedAt = stamp
   for i = first, #ARGV, 2 do
     local id = ARGV[i]
     local key = jobs .. id
@@ -69,7 +77,7 @@ end
 local function handBack(key, active, list, id)
   redis.call('ZREM', active, id)
   redis.call('HDEL', key, 'ls', 'st')
-  redis.call('HINCRBY', key, 'a', -1)
+  redis.call('HINCRBY', key, 'a', '-1')
   local f = redis.call('HMGET', key, 'p', 'q')
   ready(key, list, id, f[1], f[2])
   return 1
@@ -79,12 +87,13 @@ end
 const FIELDS = `'t', 'd', 'p', 'a', 'm', 'o', 'at', 's', 'st', 'e', 'er', 'sk', 'du'`;
 
 /**
- * Adds jobs. KEYS: jobs, sequence, ready, delayed, wake. ARGV: now, count, the number of shapes,
- * the shapes (type, rank, most tries, options, delay ms: what jobs of a bulk add mostly share,
- * sent once each), then per job its shape's number (from 1), id (empty: the sequence number is
- * its id) and payload.
- * Returns `{readyDepth, job…}` where a job is `{id, 1, addedAt}` when added, `{id, 0, fields…}`
- * when the id existed (nothing written). Given ids are never integers, so assigned ids never
+ * Adds jobs. KEYS: jobs, sequence, ready, delayed, wake. ARGV: now, count, whether to count the
+ * ready depth (1; a queue without `highWaterMark` has no use for it), the number of shapes, the
+ * shapes (type, rank, most tries, options, delay ms: what jobs of a bulk add mostly share, sent
+ * once each), then per job its shape's number (from 1), id (empty: the sequence number is its id)
+ * and payload.
+ * Returns `{readyDepth (0 when not counted), job…}` where a job is `{id, 1, addedAt}` when added,
+ * `{id, 0, fields…}` when the id existed (nothing written). Given ids are never integers, so assigned ids never
  * collide with them and need no existence check. The batch's sequence numbers are taken with one
  * INCRBY.
  */
@@ -92,13 +101,13 @@ export const ADD = `${NOW}
 local out = {0}
 local readyArgs, delayedArgs = {}, {}
 local count = tonumber(ARGV[2])
-local first = 4 + tonumber(ARGV[3]) * 5
-local addedAt = num(now)
+local first = 5 + tonumber(ARGV[4]) * 5
+local addedAt = stamp
 -- One INCRBY numbers the whole batch (an id that exists leaves its number unused).
-local seq = redis.call('INCRBY', KEYS[2], count) - count
+local seq = redis.call('INCRBY', KEYS[2], ARGV[2]) - count
 for i = 0, count - 1 do
   local b = first + i * 3
-  local s = 4 + (tonumber(ARGV[b]) - 1) * 5
+  local s = 5 + (tonumber(ARGV[b]) - 1) * 5
   local id = ARGV[b + 1]
   seq = seq + 1
   if id ~= '' and redis.call('EXISTS', KEYS[1] .. id) == 1 then
@@ -107,13 +116,15 @@ for i = 0, count - 1 do
     table.insert(f, 1, id)
     out[#out + 1] = f
   else
-    if id == '' then id = num(seq) end
-    local f = {'t', ARGV[s], 'd', ARGV[b + 2], 'p', ARGV[s + 1], 'a', 0, 'm', ARGV[s + 2], 'at', addedAt, 'q', num(seq)}
+    local seqText = num(seq)
+    if id == '' then id = seqText end
+    local f = {'t', ARGV[s], 'd', ARGV[b + 2], 'p', ARGV[s + 1], 'a', '0', 'm', ARGV[s + 2], 'at', addedAt, 'q', seqText}
     if ARGV[s + 3] ~= '' then f[#f + 1] = 'o'; f[#f + 1] = ARGV[s + 3] end
     local delay = tonumber(ARGV[s + 4])
     if delay > 0 then
-      f[#f + 1] = 's'; f[#f + 1] = 'delayed'; f[#f + 1] = 'du'; f[#f + 1] = num(now + delay)
-      delayedArgs[#delayedArgs + 1] = num(now + delay); delayedArgs[#delayedArgs + 1] = id
+      local due = num(now + delay)
+      f[#f + 1] = 's'; f[#f + 1] = 'delayed'; f[#f + 1] = 'du'; f[#f + 1] = due
+      delayedArgs[#delayedArgs + 1] = due; delayedArgs[#delayedArgs + 1] = id
     else
       f[#f + 1] = 's'; f[#f + 1] = 'ready'
       readyArgs[#readyArgs + 1] = num(tonumber(ARGV[s + 1]) * 1e13 + seq); readyArgs[#readyArgs + 1] = id
@@ -125,7 +136,7 @@ end
 many('ZADD', KEYS[3], readyArgs)
 many('ZADD', KEYS[4], delayedArgs)
 if #readyArgs + #delayedArgs > 0 then wake(KEYS[5]) end
-out[1] = redis.call('ZCARD', KEYS[3])
+if ARGV[3] == '1' then out[1] = redis.call('ZCARD', KEYS[3]) end
 return out`;
 
 /**
@@ -139,14 +150,14 @@ return out`;
  * (sweeps when now is at or past it), most stalled jobs swept, then the id, token pairs of
  * completed jobs. Returns `{now, ms until the next delayed job (-1: none),
  * {stalled: id, type, tries, dead 0/1}…, {taken, flat: id, t, d, p, a, m, o, at, id, …},
- * {completed: 1 | 0}…}`; the n-th job taken has the lease token prefix .. n (one flat list and no
- * tokens: fewer tables to build here and to decode in the client).
+ * {completed: 1 | 0}…}`; a job taken has the lease token prefix .. its id (one flat list and no
+ * tokens: fewer tables to build here and to decode in the client, and no number to format).
  */
 export const FETCH = `${NOW}
 local acknowledged = completeAll(KEYS[1], KEYS[3], KEYS[8], ARGV[6] == '1', 9)
-local first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+local first = redis.call('ZRANGE', KEYS[4], '0', '0', 'WITHSCORES')
 if first[2] and tonumber(first[2]) <= now then
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', num(now), 'LIMIT', 0, 1000)) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', stamp, 'LIMIT', '0', '1000')) do
     redis.call('ZREM', KEYS[4], id)
     local key = KEYS[1] .. id
     local rank = redis.call('HGET', key, 'p')
@@ -155,11 +166,11 @@ if first[2] and tonumber(first[2]) <= now then
       ready(key, KEYS[2], id, rank, redis.call('INCR', KEYS[7]))
     end
   end
-  first = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+  first = redis.call('ZRANGE', KEYS[4], '0', '0', 'WITHSCORES')
 end
 local stalled = {}
 if now >= tonumber(ARGV[7]) then
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', num(now), 'LIMIT', 0, tonumber(ARGV[8]))) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', stamp, 'LIMIT', '0', ARGV[8])) do
     redis.call('ZREM', KEYS[3], id)
     local key = KEYS[1] .. id
     local f = redis.call('HMGET', key, 'p', 'q', 'a', 'm', 't')
@@ -168,8 +179,8 @@ if now >= tonumber(ARGV[7]) then
       local dead = 0
       if tonumber(f[3]) >= tonumber(f[4]) then
         dead = 1
-        redis.call('HSET', key, 's', 'dead', 'e', num(now), 'er', ARGV[5], 'sk', '')
-        redis.call('ZADD', KEYS[5], num(now), id)
+        redis.call('HSET', key, 's', 'dead', 'e', stamp, 'er', ARGV[5], 'sk', '')
+        redis.call('ZADD', KEYS[5], stamp, id)
       else
         ready(key, KEYS[2], id, f[1], f[2])
       end
@@ -180,18 +191,16 @@ end
 local taken = {}
 local count = tonumber(ARGV[2])
 if count > 0 then
-  local popped = redis.call('ZPOPMIN', KEYS[2], count)
-  local deadline, started = num(now + tonumber(ARGV[3])), num(now)
+  local popped = redis.call('ZPOPMIN', KEYS[2], ARGV[2])
+  local deadline = num(now + tonumber(ARGV[3]))
   local leases = {}
-  local n = 0
   for i = 1, #popped, 2 do
     local id = popped[i]
     local key = KEYS[1] .. id
     local f = redis.call('HMGET', key, 't', 'd', 'p', 'a', 'm', 'o', 'at')
     if f[1] then
-      n = n + 1
       local tries = tonumber(f[4]) + 1
-      redis.call('HSET', key, 'a', tries, 's', 'active', 'ls', ARGV[4] .. n, 'st', started)
+      redis.call('HSET', key, 'a', tries, 's', 'active', 'ls', ARGV[4] .. id, 'st', stamp)
       leases[#leases + 1] = deadline; leases[#leases + 1] = id
       local at = #taken
       taken[at + 1] = id; taken[at + 2] = f[1]; taken[at + 3] = f[2]; taken[at + 4] = f[3]
@@ -203,14 +212,14 @@ if count > 0 then
 end
 local nextDue = -1
 if first[2] then nextDue = math.max(0, tonumber(first[2]) - now) end
-return {num(now), num(nextDue), stalled, taken, acknowledged}`;
+return {now, nextDue, stalled, taken, acknowledged}`;
 
 /**
  * Completes jobs whose lease the caller still holds. KEYS: jobs, active, completed. ARGV: now,
  * remove (1: delete the job), then id, token pairs. Returns `{now, {1 completed | 0 lease lost}…}`.
  */
 export const COMPLETE = `${NOW}
-return {num(now), completeAll(KEYS[1], KEYS[2], KEYS[3], ARGV[2] == '1', 3)}`;
+return {now, completeAll(KEYS[1], KEYS[2], KEYS[3], ARGV[2] == '1', 3)}`;
 
 /**
  * Fails a job whose lease the caller still holds: dead (delay -1), ready again (0) or delayed.
@@ -226,15 +235,16 @@ redis.call('HDEL', key, 'ls')
 redis.call('HSET', key, 'er', ARGV[5], 'sk', ARGV[6])
 local delay = tonumber(ARGV[4])
 if delay < 0 then
-  redis.call('HSET', key, 's', 'dead', 'e', num(now))
-  redis.call('ZADD', KEYS[4], num(now), id)
+  redis.call('HSET', key, 's', 'dead', 'e', stamp)
+  redis.call('ZADD', KEYS[4], stamp, id)
   return 1
 end
 if delay == 0 then
   ready(key, KEYS[5], id, redis.call('HGET', key, 'p'), redis.call('INCR', KEYS[7]))
 else
-  redis.call('HSET', key, 's', 'delayed', 'du', num(now + delay))
-  redis.call('ZADD', KEYS[3], num(now + delay), id)
+  local due = num(now + delay)
+  redis.call('HSET', key, 's', 'delayed', 'du', due)
+  redis.call('ZADD', KEYS[3], due, id)
 end
 wake(KEYS[6])
 return 1`;
@@ -262,7 +272,7 @@ local known = {}
 for i = 3, #ARGV do known[ARGV[i]] = true end
 local prefix = ARGV[2]
 local n = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], '0', '-1')) do
   local key = KEYS[1] .. id
   local token = redis.call('HGET', key, 'ls')
   if token and string.sub(token, 1, #prefix) == prefix and not known[token] then
@@ -311,7 +321,7 @@ export const RETRY_DEAD = `${NOW}
 local id = ARGV[2]
 if redis.call('ZREM', KEYS[2], id) == 0 then return 0 end
 local key = KEYS[1] .. id
-redis.call('HSET', key, 'a', 0)
+redis.call('HSET', key, 'a', '0')
 redis.call('HDEL', key, 'er', 'sk', 'e', 'st')
 ready(key, KEYS[3], id, redis.call('HGET', key, 'p'), redis.call('INCR', KEYS[5]))
 wake(KEYS[4])
@@ -322,7 +332,7 @@ return 1`;
  * age ms, limit. Returns how many were deleted.
  */
 export const CLEAN = `${NOW}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', num(now - tonumber(ARGV[2])), 'LIMIT', 0, tonumber(ARGV[3]))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', num(now - tonumber(ARGV[2])), 'LIMIT', '0', ARGV[3])
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[2], id)
   redis.call('DEL', KEYS[1] .. id)

@@ -328,7 +328,7 @@ export class RedisQueue implements AsyncDisposable {
 
   async #write(encoded: readonly EncodedJob[], payloads: readonly unknown[], options: readonly (AddOptions | undefined)[]): Promise<Job[]> {
     const k = this.#keys;
-    const reply = (await this.#internals.calls.script('add', [k.jobs, k.seq, k.ready, k.delayed, k.wake], addArguments(this.#internals.now(), encoded))) as unknown[];
+    const reply = (await this.#internals.calls.script('add', [k.jobs, k.seq, k.ready, k.delayed, k.wake], addArguments(this.#internals.now(), this.backpressure !== undefined, encoded))) as unknown[];
     const hub = this.#internals.hub;
     const jobs: Job[] = [];
     for (let i = 0; i < encoded.length; i++) {
@@ -403,11 +403,12 @@ export class RedisQueue implements AsyncDisposable {
 }
 
 /**
- * The arguments of the add script: each distinct shape (type, rank, most tries, options, delay)
+ * The arguments of the add script: the ready depth is counted only for `countDepth` (a queue with
+ * backpressure), then each distinct shape (type, rank, most tries, options, delay)
  * once, then per job its shape's number, id and payload; jobs of a bulk add mostly share one shape,
  * so that 3 arguments per job go to Redis instead of 7.
  */
-function addArguments(now: string, encoded: readonly EncodedJob[]): (string | number)[] {
+function addArguments(now: string, countDepth: boolean, encoded: readonly EncodedJob[]): (string | number)[] {
   const shapes: (string | number)[] = [];
   const jobs: (string | number)[] = [];
   const numbers = new Map<string, number>();
@@ -427,7 +428,7 @@ function addArguments(now: string, encoded: readonly EncodedJob[]): (string | nu
     }
     jobs.push(lastNumber, job.id, job.data);
   }
-  return [now, encoded.length, numbers.size, ...shapes, ...jobs];
+  return [now, encoded.length, countDepth ? 1 : '', numbers.size, ...shapes, ...jobs];
 }
 
 function sameShape(a: EncodedJob, b: EncodedJob): boolean {
