@@ -193,6 +193,7 @@ export class MemoryStore implements RateLimitStore {
       return {
         allowed: false,
         limit: (windows[refusing] as { limit: number }).limit,
+        windowIndex: refusing,
         remaining: counter.remaining(now),
         resetMs: counter.resetMs(now),
         retryAfterMs,
@@ -211,6 +212,7 @@ export class MemoryStore implements RateLimitStore {
     return {
       allowed: true,
       limit: (windows[tightest] as { limit: number }).limit,
+      windowIndex: tightest,
       remaining,
       resetMs: (counters[tightest] as WindowCounter).resetMs(now),
       retryAfterMs: 0,

@@ -98,13 +98,14 @@ export function consumeBucket(state: BucketState, now: number, cost: number, lim
     return {
       allowed: false,
       limit,
+      windowIndex: 0,
       remaining: tokensLeft(aheadUs, limit, intervalUs),
       resetMs: Math.ceil(aheadUs / 1000),
       retryAfterMs: cost > limit ? Infinity : Math.ceil(excessUs / 1000),
     };
   }
   state.tat = nowUs + usedUs;
-  return { allowed: true, limit, remaining: tokensLeft(usedUs, limit, intervalUs), resetMs: Math.ceil(usedUs / 1000), retryAfterMs: 0 };
+  return { allowed: true, limit, windowIndex: 0, remaining: tokensLeft(usedUs, limit, intervalUs), resetMs: Math.ceil(usedUs / 1000), retryAfterMs: 0 };
 }
 
 /** Whole tokens in a bucket of `limit` that is full again in `aheadUs` µs. */
