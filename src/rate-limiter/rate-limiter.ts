@@ -172,10 +172,21 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
    * @internal
    */
   consumeNow(key: string | number, cost = 1): RateLimitResult | Promise<RateLimitResult> {
-    if (typeof key !== 'string') {
-      if (!isNumberKey(key)) return Promise.reject(keyError(key));
-      key = String(key);
+    // The common call, a string key and a valid cost on a MemoryStore, stays small enough for V8 to
+    // inline the whole decision; everything else is in #consumeOther.
+    const memory = this.#memoryStore;
+    if (memory !== undefined && typeof key === 'string' && isCost(cost)) {
+      return this.#count(this.#decideInMemory(memory, key, cost), key, cost);
     }
+    return this.#consumeOther(key, cost);
+  }
+
+  /** {@link RateLimiter.consumeNow} for a number key, an invalid argument or an asynchronous store. */
+  #consumeOther(given: string | number, cost: number): RateLimitResult | Promise<RateLimitResult> {
+    let key: string;
+    if (typeof given === 'string') key = given;
+    else if (isNumberKey(given)) key = String(given);
+    else return Promise.reject(keyError(given));
     if (!isCost(cost)) return Promise.reject(costError(cost));
     const memory = this.#memoryStore;
     if (memory !== undefined) return this.#count(this.#decideInMemory(memory, key, cost), key, cost);
@@ -333,11 +344,14 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
 
   /** Ends an outage, if one was under way. */
   #storeWorked(result: RateLimitResult): RateLimitResult {
-    if (this.#storeFailing) {
-      this.#storeFailing = false;
-      getLogger().info({ patternType: this.patternType, patternName: this.name }, 'bulwark: rate limiter store works again');
-    }
+    if (this.#storeFailing) this.#storeRecovered();
     return result;
+  }
+
+  /** Ends the outage under way (kept apart from {@link RateLimiter.#storeWorked}, on every decision's path). */
+  #storeRecovered(): void {
+    this.#storeFailing = false;
+    getLogger().info({ patternType: this.patternType, patternName: this.name }, 'bulwark: rate limiter store works again');
   }
 
   /** Counts a store failure, announces it once per outage, and decides without the store. */
@@ -370,6 +384,11 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
       this.#admitted++;
       return result;
     }
+    return this.#countRefusal(result, key, cost);
+  }
+
+  /** {@link RateLimiter.#count} for a refusal (kept apart, so that an admission's path stays small). */
+  #countRefusal(result: RateLimitResult, key: string, cost: number): RateLimitResult {
     this.#rejected++;
     if (this.hub.has('rejected')) {
       const { limit, retryAfterMs } = result;

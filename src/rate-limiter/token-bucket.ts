@@ -85,19 +85,22 @@ export function consumeBucket(state: BucketState, now: number, cost: number, lim
   const nowUs = now * 1000;
   const ahead = aheadUs(state.tat, nowUs);
   const excess = excessUs(ahead, cost, limit, intervalUs);
-  if (excess > 0) {
-    return {
-      allowed: false,
-      limit,
-      windowIndex: 0,
-      remaining: tokensLeft(ahead, limit, intervalUs),
-      resetMs: msOf(ahead),
-      retryAfterMs: waitMs(excess, cost, limit),
-    };
-  }
+  if (excess > 0) return bucketRefusal(ahead, excess, cost, limit, intervalUs);
   const usedUs = addedUs(ahead, cost, intervalUs);
   state.tat = nowUs + usedUs;
   return { allowed: true, limit, windowIndex: 0, remaining: tokensLeft(usedUs, limit, intervalUs), resetMs: msOf(usedUs), retryAfterMs: 0 };
+}
+
+/** The refusal of {@link consumeBucket} (kept apart, so that an admission's path stays small enough for V8 to inline). */
+function bucketRefusal(ahead: number, excess: number, cost: number, limit: number, intervalUs: number): RateLimitResult {
+  return {
+    allowed: false,
+    limit,
+    windowIndex: 0,
+    remaining: tokensLeft(ahead, limit, intervalUs),
+    resetMs: msOf(ahead),
+    retryAfterMs: waitMs(excess, cost, limit),
+  };
 }
 
 // The GCRA arithmetic of both TokenBucket and consumeBucket, one formula per step (small enough for V8 to inline).
