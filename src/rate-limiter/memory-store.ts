@@ -154,14 +154,17 @@ export class MemoryStore implements RateLimitStore {
 
   /** Decides one request; see {@link RateLimitStore.consume}. */
   consume(key: string, cost: number, rule: RateLimitRule): RateLimitResult {
-    let bucket = this.#lastBucket;
-    if (rule !== this.#lastRule) {
-      bucket = singleBucketOf(rule);
-      this.#lastRule = rule;
-      this.#lastBucket = bucket;
-    }
+    const bucket = rule === this.#lastRule ? this.#lastBucket : this.#newRule(rule);
     if (bucket !== undefined) return this.#consumeBucket(key, cost, rule, bucket);
     return this.#consumeCounters(key, cost, rule);
+  }
+
+  /** Makes `rule` the last rule, and returns its bucket when it is a single token bucket. */
+  #newRule(rule: RateLimitRule): Bucket | undefined {
+    const bucket = singleBucketOf(rule);
+    this.#lastRule = rule;
+    this.#lastBucket = bucket;
+    return bucket;
   }
 
   /** Decides for a rule that is a single token bucket: the key's state is the bucket's TAT. */
@@ -193,6 +196,7 @@ export class MemoryStore implements RateLimitStore {
       return {
         allowed: false,
         limit: (windows[refusing] as { limit: number }).limit,
+        windowIndex: refusing,
         remaining: counter.remaining(now),
         resetMs: counter.resetMs(now),
         retryAfterMs,
@@ -211,6 +215,7 @@ export class MemoryStore implements RateLimitStore {
     return {
       allowed: true,
       limit: (windows[tightest] as { limit: number }).limit,
+      windowIndex: tightest,
       remaining,
       resetMs: (counters[tightest] as WindowCounter).resetMs(now),
       retryAfterMs: 0,
@@ -226,17 +231,23 @@ export class MemoryStore implements RateLimitStore {
 
   /** The state of `key` for `rule`, made most recently used; evicts the least recently used key when full. */
   #touch(key: string, rule: RateLimitRule): KeyState {
-    const keys = this.#keys;
-    let state = keys.get(key);
-    if (state !== undefined && state.rule === rule) {
-      if (state !== this.#newest) {
-        this.#unlink(state);
-        this.#append(state);
-      }
-      return state;
+    const state = this.#keys.get(key);
+    if (state === undefined || state.rule !== rule) return this.#insert(key, rule, state);
+    if (state !== this.#newest) {
+      this.#unlink(state);
+      this.#append(state);
     }
-    if (state !== undefined) this.#unlink(state);
-    state = new KeyState(key, rule);
+    return state;
+  }
+
+  /**
+   * A new state of `key` for `rule`, most recently used, in place of `old` (the key's state for
+   * another rule) if any; evicts the least recently used key when full.
+   */
+  #insert(key: string, rule: RateLimitRule, old: KeyState | undefined): KeyState {
+    if (old !== undefined) this.#unlink(old);
+    const state = new KeyState(key, rule);
+    const keys = this.#keys;
     keys.set(key, state);
     this.#append(state);
     if (keys.size > this.maxKeys) this.#drop(this.#oldest as KeyState);

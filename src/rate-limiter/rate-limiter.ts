@@ -86,8 +86,8 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
   readonly #key: string | ((ctx: ExecutionContext) => string | number);
   readonly #cost: number | ((ctx: ExecutionContext) => number);
   /**
-   * The errors of `execute` refusals, one variant per window limit (the limit of a configured
-   * window, or of a fallback window): a handful per limiter, however many calls are refused.
+   * The errors of `execute` refusals, one variant per rule that may refuse: the index of a
+   * configured window, or the window count plus the index of a fallback window.
    */
   readonly #errors: Rejections<RateLimitError, number>;
   /** The answer while the store fails and `onStoreError` is `allow` or `deny`. */
@@ -142,11 +142,11 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
       this.#fallback = { store: new MemoryStore({ clock: this.clock }), rule: fallbackRule };
     }
     const name = this.name;
-    const bucketRates = bucketRatesByLimit([...rules, ...fallbackRules]);
-    this.#errors = new Rejections(
-      (limit) => new RateLimitError(name, limit, 0, bucketRates.get(limit)),
-      resolved.captureRejectionStacks ?? false,
-    );
+    const refusingRules = [...rules, ...fallbackRules];
+    this.#errors = new Rejections((variant) => {
+      const { window, rate } = refusingRules[variant] as ConfiguredRule;
+      return new RateLimitError(name, window.limit, 0, rate);
+    }, resolved.captureRejectionStacks ?? false);
     this.register(resolved.registry);
   }
 
@@ -172,10 +172,21 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
    * @internal
    */
   consumeNow(key: string | number, cost = 1): RateLimitResult | Promise<RateLimitResult> {
-    if (typeof key !== 'string') {
-      if (!isNumberKey(key)) return Promise.reject(keyError(key));
-      key = String(key);
+    // The common call, a string key and a valid cost on a MemoryStore, stays small enough for V8 to
+    // inline the whole decision; everything else is in #consumeOther.
+    const memory = this.#memoryStore;
+    if (memory !== undefined && typeof key === 'string' && isCost(cost)) {
+      return this.#count(this.#decideInMemory(memory, key, cost), key, cost);
     }
+    return this.#consumeOther(key, cost);
+  }
+
+  /** {@link RateLimiter.consumeNow} for a number key, an invalid argument or an asynchronous store. */
+  #consumeOther(given: string | number, cost: number): RateLimitResult | Promise<RateLimitResult> {
+    let key: string;
+    if (typeof given === 'string') key = given;
+    else if (isNumberKey(given)) key = String(given);
+    else return Promise.reject(keyError(given));
     if (!isCost(cost)) return Promise.reject(costError(cost));
     const memory = this.#memoryStore;
     if (memory !== undefined) return this.#count(this.#decideInMemory(memory, key, cost), key, cost);
@@ -250,9 +261,25 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     }
     this.#rejected++;
     const { limit, retryAfterMs } = result;
-    const error = this.#errors.create(limit, { retryAfterMs });
+    const error = this.#refusalOf(result);
     const details = this.rejectionObserved ? { key, cost, limit, retryAfterMs, waitedMs } : undefined;
     return quietRejection(this.refusal(error, 'rateLimited', details));
+  }
+
+  /**
+   * The error of the refusal `result`, for the rule whose window refused: the window the store
+   * reports by its index, else the first of the result's limit. The result comes from the store
+   * call that ended in this synchronous run, so `#storeFailing` says whether the fallback store
+   * (whose windows are variants after the configured ones) decided it.
+   */
+  #refusalOf(result: RateLimitResult): RateLimitError {
+    const { limit, retryAfterMs, windowIndex } = result;
+    const fallback = this.#storeFailing ? this.#fallback : undefined;
+    const windows = (fallback?.rule ?? this.rule).windows;
+    const index = windowIndex !== undefined && windows[windowIndex] !== undefined ? windowIndex : windows.findIndex((window) => window.limit === limit);
+    // A store that reports a limit of no window of the rule breaks its contract: a real error says what it reported.
+    if (index < 0) return new RateLimitError(this.name, limit, retryAfterMs);
+    return this.#errors.create(fallback === undefined ? index : windows.length + index, { retryAfterMs });
   }
 
   /** Whether a wait of `retryAfterMs` fits in `maxWaitMs` and ends before the deadline. */
@@ -317,11 +344,14 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
 
   /** Ends an outage, if one was under way. */
   #storeWorked(result: RateLimitResult): RateLimitResult {
-    if (this.#storeFailing) {
-      this.#storeFailing = false;
-      getLogger().info({ patternType: this.patternType, patternName: this.name }, 'bulwark: rate limiter store works again');
-    }
+    if (this.#storeFailing) this.#storeRecovered();
     return result;
+  }
+
+  /** Ends the outage under way (kept apart from {@link RateLimiter.#storeWorked}, on every decision's path). */
+  #storeRecovered(): void {
+    this.#storeFailing = false;
+    getLogger().info({ patternType: this.patternType, patternName: this.name }, 'bulwark: rate limiter store works again');
   }
 
   /** Counts a store failure, announces it once per outage, and decides without the store. */
@@ -354,6 +384,11 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
       this.#admitted++;
       return result;
     }
+    return this.#countRefusal(result, key, cost);
+  }
+
+  /** {@link RateLimiter.#count} for a refusal (kept apart, so that an admission's path stays small). */
+  #countRefusal(result: RateLimitResult, key: string, cost: number): RateLimitResult {
     this.#rejected++;
     if (this.hub.has('rejected')) {
       const { limit, retryAfterMs } = result;
@@ -406,17 +441,6 @@ function bucketWindow(burst: number, rate: TokenRate, algorithm: RuleWindow['alg
   return algorithm === undefined ? { limit: burst, windowMs } : { limit: burst, windowMs, algorithm };
 }
 
-/**
- * The rate of each bucket size, for the message of a refusal (which names its rule by its limit):
- * only the sizes that no window has as its limit.
- */
-function bucketRatesByLimit(rules: readonly ConfiguredRule[]): ReadonlyMap<number, TokenRate> {
-  const rates = new Map<number, TokenRate>();
-  for (const { window, rate } of rules) if (rate !== undefined && !rates.has(window.limit)) rates.set(window.limit, rate);
-  for (const { window, rate } of rules) if (rate === undefined) rates.delete(window.limit);
-  return rates;
-}
-
 /** A frozen rule, so that stores may cache what they derive from it. */
 function freezeRule(name: string, algorithm: RateLimitAlgorithm, windows: readonly RuleWindow[]): RateLimitRule {
   return Object.freeze({
@@ -428,12 +452,16 @@ function freezeRule(name: string, algorithm: RateLimitAlgorithm, windows: readon
 
 /** The fixed answer while the store fails, for `allow` (full limit) and `deny` (retry after the shortest window). */
 function storeErrorResult(policy: StoreErrorPolicy, windows: readonly RateWindow[]): RateLimitResult {
-  let shortest = windows[0] as RateWindow;
-  for (const window of windows) if (window.windowMs < shortest.windowMs) shortest = window;
+  let windowIndex = 0;
+  windows.forEach((window, index) => {
+    if (window.windowMs < (windows[windowIndex] as RateWindow).windowMs) windowIndex = index;
+  });
+  const shortest = windows[windowIndex] as RateWindow;
   const allowed = policy !== 'deny';
   return Object.freeze({
     allowed,
     limit: shortest.limit,
+    windowIndex,
     remaining: allowed ? shortest.limit : 0,
     resetMs: allowed ? 0 : shortest.windowMs,
     retryAfterMs: allowed ? 0 : shortest.windowMs,

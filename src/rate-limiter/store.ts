@@ -62,6 +62,13 @@ export interface RateLimitResult {
    * units left; when refused, the refusing window that frees up last.
    */
   readonly limit: number;
+  /**
+   * The index of that window in the rule's `windows` (the order of the limiter's `limits`; 0 for
+   * a single window), so that two windows or buckets of one limit are told apart. MemoryStore and
+   * RedisStore always report it; a store that does not leaves the limiter to find the window by
+   * its `limit` (the first window of that limit).
+   */
+  readonly windowIndex?: number;
   /** Units left in that window after this decision (a refused request consumed nothing). */
   readonly remaining: number;
   /** Ms until that window is back to its full limit; 0 when it is already. */

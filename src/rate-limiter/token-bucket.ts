@@ -36,33 +36,26 @@ export class TokenBucket implements WindowCounter {
   }
 
   retryAfterMs(now: number, cost: number): number {
-    if (cost > this.#limit) return Infinity;
-    const excess = this.#aheadUs(now) + (cost - this.#limit) * this.#intervalUs;
-    return excess <= 0 ? 0 : Math.ceil(excess / 1000);
+    return waitMs(excessUs(aheadUs(this.#tat, now * 1000), cost, this.#limit, this.#intervalUs), cost, this.#limit);
   }
 
   add(now: number, cost: number): number {
-    const aheadUs = this.#aheadUs(now) + cost * this.#intervalUs;
-    this.#tat = now * 1000 + aheadUs;
-    return tokensLeft(aheadUs, this.#limit, this.#intervalUs);
+    const nowUs = now * 1000;
+    const usedUs = addedUs(aheadUs(this.#tat, nowUs), cost, this.#intervalUs);
+    this.#tat = nowUs + usedUs;
+    return tokensLeft(usedUs, this.#limit, this.#intervalUs);
   }
 
   remaining(now: number): number {
-    return tokensLeft(this.#aheadUs(now), this.#limit, this.#intervalUs);
+    return tokensLeft(aheadUs(this.#tat, now * 1000), this.#limit, this.#intervalUs);
   }
 
   resetMs(now: number): number {
-    return Math.ceil(this.#aheadUs(now) / 1000);
+    return msOf(aheadUs(this.#tat, now * 1000));
   }
 
   expiresAt(): number {
     return this.#tat / 1000;
-  }
-
-  /** µs until the bucket is full: `TAT - now`, at least 0. */
-  #aheadUs(now: number): number {
-    const ahead = this.#tat - now * 1000;
-    return ahead > 0 ? ahead : 0;
   }
 }
 
@@ -85,29 +78,61 @@ export interface BucketState {
  * Decides a request of `cost` at `now` (ms) against the bucket of size `limit` and emission
  * interval `intervalUs` (see {@link emissionIntervalUs}) whose TAT `state` holds, and moves the TAT
  * when admitted: a {@link TokenBucket} decision in one step, for a rule of this one bucket (no
- * counter object, one result object, nothing else allocated). The arithmetic of
- * {@link TokenBucket.retryAfterMs} and {@link TokenBucket.add}, to the µs.
+ * counter object, one result object, nothing else allocated), on the same arithmetic as
+ * {@link TokenBucket.retryAfterMs} and {@link TokenBucket.add}: the functions below.
  */
 export function consumeBucket(state: BucketState, now: number, cost: number, limit: number, intervalUs: number): RateLimitResult {
   const nowUs = now * 1000;
-  const tat = state.tat;
-  const aheadUs = tat > nowUs ? tat - nowUs : 0;
-  const usedUs = aheadUs + cost * intervalUs;
-  const excessUs = usedUs - limit * intervalUs;
-  if (excessUs > 0) {
-    return {
-      allowed: false,
-      limit,
-      remaining: tokensLeft(aheadUs, limit, intervalUs),
-      resetMs: Math.ceil(aheadUs / 1000),
-      retryAfterMs: cost > limit ? Infinity : Math.ceil(excessUs / 1000),
-    };
-  }
+  const ahead = aheadUs(state.tat, nowUs);
+  const excess = excessUs(ahead, cost, limit, intervalUs);
+  if (excess > 0) return bucketRefusal(ahead, excess, cost, limit, intervalUs);
+  const usedUs = addedUs(ahead, cost, intervalUs);
   state.tat = nowUs + usedUs;
-  return { allowed: true, limit, remaining: tokensLeft(usedUs, limit, intervalUs), resetMs: Math.ceil(usedUs / 1000), retryAfterMs: 0 };
+  return { allowed: true, limit, windowIndex: 0, remaining: tokensLeft(usedUs, limit, intervalUs), resetMs: msOf(usedUs), retryAfterMs: 0 };
 }
 
-/** Whole tokens in a bucket of `limit` that is full again in `aheadUs` µs. */
-function tokensLeft(aheadUs: number, limit: number, intervalUs: number): number {
-  return Math.max(0, limit - Math.ceil(aheadUs / intervalUs));
+/** The refusal of {@link consumeBucket} (kept apart, so that an admission's path stays small enough for V8 to inline). */
+function bucketRefusal(ahead: number, excess: number, cost: number, limit: number, intervalUs: number): RateLimitResult {
+  return {
+    allowed: false,
+    limit,
+    windowIndex: 0,
+    remaining: tokensLeft(ahead, limit, intervalUs),
+    resetMs: msOf(ahead),
+    retryAfterMs: waitMs(excess, cost, limit),
+  };
+}
+
+// The GCRA arithmetic of both TokenBucket and consumeBucket, one formula per step (small enough for V8 to inline).
+
+/** µs until a bucket whose TAT is `tatUs` is full at `nowUs`: `TAT - now`, at least 0. */
+function aheadUs(tatUs: number, nowUs: number): number {
+  const ahead = tatUs - nowUs;
+  return ahead > 0 ? ahead : 0;
+}
+
+/** µs until a bucket full again in `ahead` µs holds `cost` tokens; ≤ 0 when it does now. */
+function excessUs(ahead: number, cost: number, limit: number, intervalUs: number): number {
+  return ahead + (cost - limit) * intervalUs;
+}
+
+/** The wait of a request whose excess is `excess` µs, in whole ms: 0 when none, `Infinity` when `cost` exceeds the bucket. */
+function waitMs(excess: number, cost: number, limit: number): number {
+  if (cost > limit) return Infinity;
+  return excess > 0 ? Math.ceil(excess / 1000) : 0;
+}
+
+/** µs until the bucket is full again once `cost` tokens are taken from it, full again in `ahead` µs before. */
+function addedUs(ahead: number, cost: number, intervalUs: number): number {
+  return ahead + cost * intervalUs;
+}
+
+/** A span in µs as whole ms, rounded up. */
+function msOf(us: number): number {
+  return Math.ceil(us / 1000);
+}
+
+/** Whole tokens in a bucket of `limit` that is full again in `ahead` µs. */
+function tokensLeft(ahead: number, limit: number, intervalUs: number): number {
+  return Math.max(0, limit - Math.ceil(ahead / intervalUs));
 }

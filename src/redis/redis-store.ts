@@ -275,14 +275,15 @@ function parseReply(value: unknown, rule: RateLimitRule): RateLimitResult | unde
   if (!isCount(remaining) || !isCount(resetMs)) return undefined;
   if (length === 2) {
     if (windows.length !== 1) return undefined;
-    return { allowed: true, limit: (windows[0] as RateWindow).limit, remaining, resetMs, retryAfterMs: 0 };
+    return { allowed: true, limit: (windows[0] as RateWindow).limit, windowIndex: 0, remaining, resetMs, retryAfterMs: 0 };
   }
-  const window: RateWindow | undefined = Number.isInteger(value[2]) ? windows[(value[2] as number) - 1] : undefined;
+  const windowIndex = Number.isInteger(value[2]) ? (value[2] as number) - 1 : -1;
+  const window: RateWindow | undefined = windows[windowIndex];
   if (window === undefined || (length === 3 && windows.length === 1)) return undefined;
-  if (length === 3) return { allowed: true, limit: window.limit, remaining, resetMs, retryAfterMs: 0 };
+  if (length === 3) return { allowed: true, limit: window.limit, windowIndex, remaining, resetMs, retryAfterMs: 0 };
   const retryAfterMs: unknown = value[3];
   if (length !== 4 || !(retryAfterMs === -1 || (isCount(retryAfterMs) && retryAfterMs > 0))) return undefined;
-  return { allowed: false, limit: window.limit, remaining, resetMs, retryAfterMs: retryAfterMs === -1 ? Infinity : retryAfterMs };
+  return { allowed: false, limit: window.limit, windowIndex, remaining, resetMs, retryAfterMs: retryAfterMs === -1 ? Infinity : retryAfterMs };
 }
 
 /** Whether `value` is an integer ≥ 0. */

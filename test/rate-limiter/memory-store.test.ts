@@ -66,7 +66,7 @@ describe('MemoryStore', () => {
     expect(store.consume('c', 2, single).allowed).toBe(true);
     // The same key under another rule, then under the bucket again: afresh each time.
     expect(store.consume('b', 5, rule).allowed).toBe(true);
-    expect(store.consume('b', 2, single)).toEqual({ allowed: true, limit: 2, remaining: 0, resetMs: 1_000, retryAfterMs: 0 });
+    expect(store.consume('b', 2, single)).toEqual({ allowed: true, limit: 2, windowIndex: 0, remaining: 0, resetMs: 1_000, retryAfterMs: 0 });
   });
 
   it('keeps the log of a busy key O(limit) long and each decision O(1) amortised', () => {

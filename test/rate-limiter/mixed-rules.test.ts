@@ -78,6 +78,53 @@ describe('limits mixing token buckets and windows: MemoryStore and RateLimiter',
     expect(isBulwarkError(byWindow) && byWindow.message).toBe('Rate limiter "api" allows 3 per window: the call was not made');
   });
 
+  /** The message of the refusal of the call after `admitted` admitted ones at the same time, then a wait of `afterMs`. */
+  const refusalMessage = async (limiter: RateLimiter, clock: ManualClock, admitted: number, afterMs = 0): Promise<unknown> => {
+    for (let i = 0; i < admitted; i++) await limiter.execute(() => 'ok', { key: 'k' });
+    await clock.advance(afterMs);
+    const error = await limiter.execute(() => 'ok', { key: 'k' }).catch((caught: unknown) => caught);
+    return isBulwarkError(error) ? error.message : error;
+  };
+
+  it('describes the refusing bucket by its own rate when another bucket has its size', async () => {
+    const { limiter, clock } = limiterOnClock({
+      name: 'api',
+      limits: [{ rate: { tokens: 1, perMs: 100 }, burst: 2 }, { rate: { tokens: 1, perMs: 1_000 }, burst: 2 }],
+    });
+    const message = await refusalMessage(limiter, clock, 2);
+    expect(message).toBe('Rate limiter "api" allows bursts of up to 2, refilled at 1 per 1000 ms: the call was not made');
+    expect(await limiter.consume('k')).toMatchObject({ allowed: false, limit: 2, windowIndex: 1 });
+  });
+
+  it('describes a refusing bucket as a bucket when a window has its size', async () => {
+    const { limiter, clock } = limiterOnClock({
+      name: 'api',
+      limits: [{ rate: { tokens: 1, perMs: 1_000 }, burst: 3 }, { limit: 3, windowMs: 100 }],
+    });
+    // After 200 ms the window has forgotten the three calls; the bucket has refilled a fifth of a token.
+    const message = await refusalMessage(limiter, clock, 3, 200);
+    expect(message).toBe('Rate limiter "api" allows bursts of up to 3, refilled at 1 per 1000 ms: the call was not made');
+  });
+
+  it("describes a refusing fallback bucket by the fallback's rate when it has the configured bucket's size", async () => {
+    const clock = new ManualClock();
+    const store = new FlakyStore(clock);
+    const { limiter } = limiterOnClock({
+      clock,
+      store,
+      name: 'api',
+      algorithm: 'token-bucket',
+      rate: { tokens: 10, perMs: 1_000 },
+      burst: 1,
+      onStoreError: 'fallback',
+      expectedInstances: 4,
+    });
+    store.mode = 'reject';
+    // The fallback bucket keeps the size 1 (at least 1 token) and refills a quarter as fast.
+    const message = await refusalMessage(limiter, clock, 1);
+    expect(message).toBe('Rate limiter "api" allows bursts of up to 1, refilled at 10 per 4000 ms: the call was not made');
+  });
+
   it('names each bucket and window in the rate-limit headers and reports the binding one', async () => {
     const { limiter } = limiterOnClock({ name: 'api', limits: burstAndQuota });
     const headers = new RateLimitHeaders(limiter.rule, 'both');

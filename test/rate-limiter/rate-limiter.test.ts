@@ -21,13 +21,13 @@ function unexpected(): never {
 describe('RateLimiter.consume', () => {
   it('admits limit units per window and reports limit, remaining, resetMs and retryAfterMs', async () => {
     const { limiter, clock } = limiterOnClock({ limit: 3, windowMs: 1_000 });
-    expect(await limiter.consume('a')).toEqual({ allowed: true, limit: 3, remaining: 2, resetMs: 1_000, retryAfterMs: 0 });
+    expect(await limiter.consume('a')).toEqual({ allowed: true, limit: 3, windowIndex: 0, remaining: 2, resetMs: 1_000, retryAfterMs: 0 });
     await clock.advance(100);
     expect(await limiter.consume('a')).toMatchObject({ allowed: true, remaining: 1, resetMs: 1_000 });
     await clock.advance(100);
     expect(await limiter.consume('a')).toMatchObject({ allowed: true, remaining: 0 });
     await clock.advance(100);
-    expect(await limiter.consume('a')).toEqual({ allowed: false, limit: 3, remaining: 0, resetMs: 900, retryAfterMs: 700 });
+    expect(await limiter.consume('a')).toEqual({ allowed: false, limit: 3, windowIndex: 0, remaining: 0, resetMs: 900, retryAfterMs: 700 });
     expect(await limiter.consume('b')).toMatchObject({ allowed: true, remaining: 2 });
     await clock.advance(700);
     expect(await limiter.consume('a')).toMatchObject({ allowed: true, remaining: 0 });

@@ -52,7 +52,7 @@ describe('onStoreError', () => {
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error).toMatchObject({ reason: 'limitReached', limit: 5, retryAfterMs: 1_000 });
     expect(fn).not.toHaveBeenCalled();
-    expect(await limiter.consume('k')).toEqual({ allowed: false, limit: 5, remaining: 0, resetMs: 1_000, retryAfterMs: 1_000 });
+    expect(await limiter.consume('k')).toEqual({ allowed: false, limit: 5, windowIndex: 1, remaining: 0, resetMs: 1_000, retryAfterMs: 1_000 });
   });
 
   it("decides with a local MemoryStore limited to limit / expectedInstances with 'fallback'", async () => {

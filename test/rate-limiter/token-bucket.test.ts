@@ -80,15 +80,15 @@ describe('token bucket (MemoryStore)', () => {
   it.each(BUCKET_PATHS)('admits a burst at once, then one token per interval, reporting whole tokens, the time to full and the exact wait (%s)', (_, bucketRule) => {
     const { store, at } = storeAt();
     const rule = bucketRule(4, 1_000, 3); // a token every 250 ms, 3 at most
-    expect(store.consume('k', 1, rule)).toEqual({ allowed: true, limit: 3, remaining: 2, resetMs: 250, retryAfterMs: 0 });
-    expect(store.consume('k', 2, rule)).toEqual({ allowed: true, limit: 3, remaining: 0, resetMs: 750, retryAfterMs: 0 });
-    expect(store.consume('k', 1, rule)).toEqual({ allowed: false, limit: 3, remaining: 0, resetMs: 750, retryAfterMs: 250 });
+    expect(store.consume('k', 1, rule)).toEqual({ allowed: true, limit: 3, windowIndex: 0, remaining: 2, resetMs: 250, retryAfterMs: 0 });
+    expect(store.consume('k', 2, rule)).toEqual({ allowed: true, limit: 3, windowIndex: 0, remaining: 0, resetMs: 750, retryAfterMs: 0 });
+    expect(store.consume('k', 1, rule)).toEqual({ allowed: false, limit: 3, windowIndex: 0, remaining: 0, resetMs: 750, retryAfterMs: 250 });
     at(100);
-    expect(store.consume('k', 2, rule)).toEqual({ allowed: false, limit: 3, remaining: 0, resetMs: 650, retryAfterMs: 400 });
+    expect(store.consume('k', 2, rule)).toEqual({ allowed: false, limit: 3, windowIndex: 0, remaining: 0, resetMs: 650, retryAfterMs: 400 });
     at(499);
     expect(store.consume('k', 2, rule).allowed).toBe(false);
     at(500);
-    expect(store.consume('k', 2, rule)).toEqual({ allowed: true, limit: 3, remaining: 0, resetMs: 750, retryAfterMs: 0 });
+    expect(store.consume('k', 2, rule)).toEqual({ allowed: true, limit: 3, windowIndex: 0, remaining: 0, resetMs: 750, retryAfterMs: 0 });
     at(10_000);
     expect(store.consume('k', 3, rule)).toMatchObject({ allowed: true, remaining: 0, resetMs: 750 });
     expect(store.consume('k', 4, rule)).toMatchObject({ allowed: false, retryAfterMs: Infinity });

@@ -177,6 +177,20 @@ describe('RedisStore keys', () => {
     expect(await keysUnder(redis, prefix)).toEqual([key]);
   });
 
+  it('reports which of two buckets of one size refused, and the limiter names that bucket by its rate', async () => {
+    const store = new RedisStore({ redis, prefix: prefixFor('bucket-index') });
+    const limiter = new RateLimiter({
+      registry: false,
+      store,
+      name: 'api',
+      limits: [{ rate: { tokens: 1, perMs: 100 }, burst: 2 }, { rate: { tokens: 1, perMs: 60_000 }, burst: 2 }],
+    });
+    expect(await limiter.consume('k', 2)).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
+    expect(await limiter.consume('k')).toMatchObject({ allowed: false, limit: 2, windowIndex: 1 });
+    const error = await limiter.execute(() => 'ok', { key: 'k' }).catch((caught: unknown) => caught);
+    expect(isBulwarkError(error) && error.message).toBe('Rate limiter "api" allows bursts of up to 2, refilled at 1 per 60000 ms: the call was not made');
+  });
+
   it('leaves no key behind once the window has passed', async () => {
     const prefix = prefixFor('expire');
     const store = new RedisStore({ redis, prefix });
@@ -326,14 +340,16 @@ describe('RedisStore decisions', () => {
     expect(await storeAnswering([4, 10_000]).consume('k', 1, one)).toEqual({
       allowed: true,
       limit: 5,
+      windowIndex: 0,
       remaining: 4,
       resetMs: 10_000,
       retryAfterMs: 0,
     });
-    expect(await storeAnswering([30, 60_000, 2]).consume('k', 1, two)).toMatchObject({ allowed: true, limit: 50, remaining: 30 });
+    expect(await storeAnswering([30, 60_000, 2]).consume('k', 1, two)).toMatchObject({ allowed: true, limit: 50, windowIndex: 1, remaining: 30 });
     expect(await storeAnswering([0, 900, 1, 250]).consume('k', 1, two)).toEqual({
       allowed: false,
       limit: 5,
+      windowIndex: 0,
       remaining: 0,
       resetMs: 900,
       retryAfterMs: 250,

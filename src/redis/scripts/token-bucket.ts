@@ -19,31 +19,42 @@ local a = 0`,
 local a = 1`,
 };
 
+// The GCRA steps of both scripts below, each written once: `limit` is the bucket size, `param` its
+// emission interval in whole µs, `now` the time in µs (the in-memory `TokenBucket`'s arithmetic:
+// every number is an integer, so the decision is exact).
+
 /**
  * Lua that reads bucket `key`'s TAT and defines `used`: µs until it is full (`TAT - now`, 0 when
- * it is). The TAT is packed (Redis's `struct` library) rather than written as text, which would
- * make Redis format a 16-digit number on every write and parse it on every read.
+ * it is), then `excess`: µs until it holds `cost` tokens (> 0: the request does not fit now). The
+ * TAT is packed (Redis's `struct` library) rather than written as text, which would make Redis
+ * format a 16-digit number on every write and parse it on every read.
  */
-const readUsed = (key: string): string => `local packed = redis.call('GET', ${key})
+const readBucket = (key: string): string => `local packed = redis.call('GET', ${key})
   local used = 0
   if packed then used = struct.unpack('<d', packed) - now end
-  if used < 0 then used = 0 end`;
+  if used < 0 then used = 0 end
+  local excess = used + (cost - limit) * param`;
+
+/** Lua that sets `wait` to the ms until a request whose `excess` is > 0 fits: -1 (never) for a cost above the bucket. */
+const waitFor = (wait: string): string => `${wait} = -1
+    if cost <= limit then ${wait} = ceil(excess / 1000) end`;
+
+/** Lua: the whole tokens in the bucket when it is full again in `used` µs (below 0 for a client clock behind the others). */
+const tokensLeft = (used: string): string => `limit - ceil(${used} / param)`;
 
 /**
- * Lua that writes bucket `key`'s TAT, `used` (µs until full, this request included) after `now`,
- * with a TTL (`ttl`) until the bucket is full again, and sets `left`, the whole tokens in it, for
- * the emission interval `interval`; `declare` is `'local '` to define `ttl` and `left` rather than
- * set them. The TTL goes to `SET` as `%d` text: Redis would format a Lua number with `%.17g`,
- * several times slower.
+ * Lua that takes `cost` tokens from a bucket full again in `used` µs, and writes its TAT with a
+ * TTL (`ttl`) until the bucket is full again, and sets `left`, the whole tokens in it; `declare`
+ * is `'local '` to define `ttl` and `left` rather than set them. The TTL goes to `SET` as `%d`
+ * text: Redis would format a Lua number with `%.17g`, several times slower.
  */
-const writeUsed = (key: string, interval: string, declare: '' | 'local '): string => `${declare}ttl = ceil(used / 1000)
+const takeTokens = (key: string, used: string, declare: '' | 'local '): string => `local used = ${used} + cost * param
+  ${declare}ttl = ceil(used / 1000)
   redis.call('SET', ${key}, struct.pack('<d', now + used), 'PX', format('%d', ttl))
-  ${declare}left = limit - ceil(used / ${interval})`;
+  ${declare}left = ${tokensLeft('used')}`;
 
 /**
- * The Lua of a token bucket in a decision (see {@link decisionBody}): `param` is its emission
- * interval in whole µs and `limit` its size (the in-memory `TokenBucket`'s arithmetic: every
- * number is an integer, so the decision is exact), `now` the time in µs.
+ * The Lua of a token bucket in a decision (see {@link decisionBody}).
  *
  * A request moves the TAT to `max(TAT, now) + cost × interval` and fits when that is at most
  * `now + limit × interval`. An admission writes the TAT with one `SET … PX` whose TTL ends when
@@ -55,39 +66,34 @@ const writeUsed = (key: string, interval: string, declare: '' | 'local '): strin
  */
 export const TOKEN_BUCKET: WindowLua = {
   slots: 1,
-  check: `${readUsed('KEYS[i]')}
+  check: `${readBucket('KEYS[i]')}
   state[j] = used
-  local excess = used + (cost - limit) * param
   if excess > 0 then
-    w = -1
-    if cost <= limit then w = ceil(excess / 1000) end
+    ${waitFor('w')}
   end`,
-  refuse: `left = limit - ceil(state[j] / param)
+  refuse: `left = ${tokensLeft('state[j]')}
   reset = ceil(state[j] / 1000)`,
-  admit: `local used = state[j] + cost * param
-  ${writeUsed('KEYS[i]', 'param', '')}`,
+  admit: takeTokens('KEYS[i]', 'state[j]', ''),
 };
 
 const BODY = decisionBody(uniformShape(TOKEN_BUCKET, false));
 
 /**
  * The body after {@link BUCKET_TIME} for a single bucket, the common case: the same decision as
- * {@link BODY} in straight-line code, without its loops and table (about 5 % faster end to end
- * at 100 decisions in flight). ARGV after the time: `cost, limit, intervalUs`.
+ * {@link BODY}, from the same steps, in straight-line code without its loops and table (about
+ * 5 % faster end to end at 100 decisions in flight). ARGV after the time: `cost, limit, intervalUs`.
  */
-const SINGLE_BODY = `local cost, limit, interval = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+const SINGLE_BODY = `local cost, limit, param = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
 local ceil, format = math.ceil, string.format
-${readUsed('KEYS[1]')}
-local excess = used + (cost - limit) * interval
+${readBucket('KEYS[1]')}
 if excess > 0 then
-  local wait = -1
-  if cost <= limit then wait = ceil(excess / 1000) end
-  local left = limit - ceil(used / interval)
+  local wait
+  ${waitFor('wait')}
+  local left = ${tokensLeft('used')}
   if left < 0 then left = 0 end
   return {left, ceil(used / 1000), 1, wait}
 end
-used = used + cost * interval
-${writeUsed('KEYS[1]', 'interval', 'local ')}
+${takeTokens('KEYS[1]', 'used', 'local ')}
 if left < 0 then left = 0 end
 return {left, ttl}`;
 
