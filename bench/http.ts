@@ -280,7 +280,8 @@ async function main(): Promise<void> {
         ]),
       ),
       '',
-      'Where the server CPU went, µs per request (medians over the rounds); other threads: V8 GC and compiler helpers, which a CPU profile does not see; waited: share of the load time the server was ready but its core was busy with another process',
+      'Where the server CPU went, µs per request (medians over the rounds); other threads: V8 GC and compiler helpers, which a CPU profile does not see; ' +
+        'waited: time the server’s threads were ready to run while another process held their core, summed over its threads, ÷ the load time',
       ...table(
         ['server', 'CPU', 'user', 'kernel', 'main thread', 'other threads', 'waited'],
         list.map((c) => {
