@@ -5,9 +5,12 @@
  *
  * Each server runs in a child process of its own (`bench/http-server.ts`), with the bulwark code
  * `bench/bulwark.ts` loads (built like the package by default); the load comes from autocannon in
- * this process, so that the server, not the client, is what is measured. The servers are warmed
- * up, then measured in interleaved rounds, one server loaded at a time, each round starting with
- * the next server (bare, guarded; guarded, bare; …), so that the machine's drift hits all alike.
+ * this process. On a machine with two cores or more the servers are pinned to one core and this
+ * process (the load generator) to another (`taskset`; the run says when it could not pin), and
+ * each connection pipelines several requests, so that the server's core, not the client, is the
+ * bottleneck: the core share column shows it (≥ 90 %). The servers are warmed up, then measured
+ * in interleaved rounds, one server loaded at a time, each round starting with the next server
+ * (bare, guarded; guarded, bare; …), so that the machine's drift hits all alike.
  *
  * Two ratios, each the median over the rounds of that round's ratio:
  * - throughput: guarded req/s ÷ bare req/s (the goal, ≥ 0.97);
@@ -15,32 +18,39 @@
  *   server process (`process.cpuUsage`) around its load. It is the throughput ratio of servers
  *   that each have a core to themselves, and it is what stays steady when other processes take
  *   turns on the machine's cores (req/s then moves with whatever else runs).
- * Each round also prints the share of a core each server used: well below 100 % for the bare
- * server means that the client or the machine, not the server, limited the round.
+ * A second table splits each server's CPU time per request (medians): user and kernel time, the
+ * main (JavaScript) thread and the process's other threads (V8's garbage collector and compiler
+ * helpers), from the kernel's per-thread scheduler statistics. A CPU profile (`--cpu-prof`) sees
+ * only the main thread's JavaScript and native frames: the other threads' time is what it misses.
+ * The `waited` column is time the server was ready to run but another process held its core.
  * Every response must be a 200.
  *
  * Environment:
  * - `BENCH_HTTP_ROUNDS` — measured rounds (default 7)
  * - `BENCH_HTTP_DURATION_S` — seconds of load per server and round (default 3; warmup: 2)
  * - `BENCH_HTTP_CONNECTIONS` — concurrent connections (default 50)
+ * - `BENCH_HTTP_PIPELINING` — requests in flight per connection (default 4)
+ * - `BENCH_HTTP_PIN` — `0`: no pinning to cores
  * - `BENCH_HTTP_BASELINE` — the path of another bulwark checkout (e.g. `git archive` of an older
  *   commit, with a `node_modules` link): adds its guarded server as `baseline`, built the same way,
  *   so that a change is measured against what it changes in the same run
  * - `BENCH_HTTP_FLOOR` — `1`: adds the `floor` server (see `http-server.ts`), the cost of what any
  *   rate-limit middleware adds to a request in Express (a layer, two header fields, one listener),
  *   so that the guard's ratio can be read against what no guard can go below
+ * - `BENCH_HTTP_NO_HEADERS` — `1`: adds the `no-headers` server, the guard with `headers: false`,
+ *   which prices the rate-limit header fields
  * - `BENCH_HTTP_CPU_PROF` — a folder: the servers run with `--cpu-prof` and write their profiles there
  * - `BENCH_BULWARK` — as for `npm run bench`
  * @module
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { median } from './analysis';
 import { bulwarkSourceFromEnv, loadBulwark, type BulwarkEntries } from './bulwark';
-import type { HttpServerMode, ServerMessage } from './http-server';
+import type { HttpServerMode, ServerCpu, ServerMessage } from './http-server';
 import { envInt } from './settings';
 
 /** The goal: the guarded route keeps at least this share of the bare route's throughput. */
@@ -51,11 +61,16 @@ const WARMUP_S = 2;
 /** A server busy this share of a core (or more) was the bottleneck of its round. */
 const SATURATED_CORE_SHARE = 0.9;
 
+/** The core the servers are pinned to, and the core of the load generator (this process). */
+const SERVER_CORE = 0;
+const CLIENT_CORE = 1;
+
 /** A server in its child process. */
 interface ServerProcess {
   readonly url: string;
-  /** The CPU time (user + system) the server process has used so far, in µs. */
-  cpuMicros(): Promise<number>;
+  readonly pid: number;
+  /** The CPU time the server process has used so far. */
+  cpu(): Promise<ServerCpu>;
   stop(): Promise<void>;
 }
 
@@ -66,13 +81,36 @@ interface Contender {
   readonly entries: BulwarkEntries | undefined;
 }
 
-/** What one contender did in one round. */
+/** What one contender did in one round; times per request are in µs. */
 interface Measurement {
   readonly rps: number;
-  /** Server CPU time per request, in µs. */
+  /** Server CPU time (user + system) per request. */
   readonly cpuPerRequest: number;
+  readonly userPerRequest: number;
+  readonly systemPerRequest: number;
+  /** The main thread's on-CPU time per request (NaN where unknown). */
+  readonly mainThreadPerRequest: number;
   /** Server CPU time ÷ wall time of the load (1: one core busy throughout). */
   readonly coreShare: number;
+  /** Time the server waited for its core ÷ wall time of the load (NaN where unknown). */
+  readonly waitShare: number;
+  /** The load generator's CPU time ÷ wall time of the load. */
+  readonly clientCoreShare: number;
+}
+
+/** How the load is generated. */
+interface LoadShape {
+  readonly connections: number;
+  readonly pipelining: number;
+}
+
+/**
+ * Pins every thread of process `pid` (and the threads it starts later) to `core` with `taskset`.
+ * @returns false when that failed (no `taskset`, no such core)
+ */
+function pinToCore(pid: number, core: number): boolean {
+  const result = spawnSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(core), String(pid)], { stdio: 'ignore' });
+  return result.error === undefined && result.status === 0;
 }
 
 async function startServer(contender: Contender, profileDir: string | undefined): Promise<ServerProcess> {
@@ -93,9 +131,10 @@ async function startServer(contender: Contender, profileDir: string | undefined)
   });
   return {
     url: `http://127.0.0.1:${port}/`,
-    cpuMicros: () =>
-      new Promise<number>((resolveCpu) => {
-        replies.push((message) => resolveCpu(message.cpuMicros ?? Number.NaN));
+    pid: child.pid as number,
+    cpu: () =>
+      new Promise<ServerCpu>((resolveCpu) => {
+        replies.push((message) => resolveCpu(message.cpu as ServerCpu));
         child.send('cpu');
       }),
     stop: async () => {
@@ -108,19 +147,33 @@ async function startServer(contender: Contender, profileDir: string | undefined)
 }
 
 /** Loads `server` for `duration` s; throws unless every response was a 200. */
-async function load(name: string, server: ServerProcess, duration: number, connections: number): Promise<Measurement> {
-  const cpuBefore = await server.cpuMicros();
+async function load(name: string, server: ServerProcess, duration: number, shape: LoadShape): Promise<Measurement> {
+  const before = await server.cpu();
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
-  const result: Result = await autocannon({ url: server.url, connections, duration, pipelining: 1 });
+  const result: Result = await autocannon({ url: server.url, connections: shape.connections, pipelining: shape.pipelining, duration });
   const wallMicros = (performance.now() - started) * 1000;
-  const cpu = (await server.cpuMicros()) - cpuBefore;
+  const client = process.cpuUsage(clientBefore);
+  const after = await server.cpu();
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
     throw new Error(`bench: ${name}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx responses`);
   }
-  return { rps: result.requests.average, cpuPerRequest: cpu / result.requests.total, coreShare: cpu / wallMicros };
+  const requests = result.requests.total;
+  const user = after.userMicros - before.userMicros;
+  const system = after.systemMicros - before.systemMicros;
+  return {
+    rps: result.requests.average,
+    cpuPerRequest: (user + system) / requests,
+    userPerRequest: user / requests,
+    systemPerRequest: system / requests,
+    mainThreadPerRequest: (after.mainThreadMicros - before.mainThreadMicros) / requests,
+    coreShare: (user + system) / wallMicros,
+    waitShare: (after.waitMicros - before.waitMicros) / wallMicros,
+    clientCoreShare: (client.user + client.system) / wallMicros,
+  };
 }
 
-/** The contenders: bare, guarded, and the baseline's guarded server when `BENCH_HTTP_BASELINE` names one. */
+/** The contenders: bare, guarded, and the optional ones the environment asks for. */
 async function contenders(): Promise<{ list: Contender[]; description: string; warnings: string[] }> {
   const source = bulwarkSourceFromEnv();
   const bulwark = await loadBulwark(source);
@@ -137,8 +190,25 @@ async function contenders(): Promise<{ list: Contender[]; description: string; w
     if (baseline.warning !== undefined) warnings.push(`baseline: ${baseline.warning}`);
     description += `; baseline: the same from ${resolve(baselinePath)}`;
   }
+  if (process.env['BENCH_HTTP_NO_HEADERS'] === '1') list.push({ name: 'no-headers', mode: 'guarded-no-headers', entries: bulwark.entries });
   if (process.env['BENCH_HTTP_FLOOR'] === '1') list.push({ name: 'floor', mode: 'floor', entries: undefined });
   return { list, description, warnings };
+}
+
+/**
+ * Pins the servers to {@link SERVER_CORE} and this process to {@link CLIENT_CORE}, unless
+ * `BENCH_HTTP_PIN=0` or the machine has a single core.
+ * @returns how the run was placed, for the report
+ */
+function placeProcesses(servers: readonly ServerProcess[]): string {
+  if (process.env['BENCH_HTTP_PIN'] === '0') return 'not pinned (BENCH_HTTP_PIN=0)';
+  if (cpus().length < 2) return 'not pinned (one core)';
+  const pinned = servers.every((server) => pinToCore(server.pid, SERVER_CORE)) && pinToCore(process.pid, CLIENT_CORE);
+  if (!pinned) {
+    process.stderr.write('bench: warning: could not pin the processes to cores (taskset missing?): server and client share the cores\n');
+    return 'not pinned (taskset failed)';
+  }
+  return `servers pinned to core ${SERVER_CORE}, autocannon to core ${CLIENT_CORE}`;
 }
 
 /** `values` rotated left by `by` places. */
@@ -147,55 +217,86 @@ function rotated<T>(values: readonly T[], by: number): T[] {
   return [...values.slice(shift), ...values.slice(0, shift)];
 }
 
-function pad(text: string, width: number): string {
-  return text.padStart(width);
+/** `rows` as right-aligned columns under `header`. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((title, i) => Math.max(title.length, 7, ...rows.map((cells) => (cells[i] as string).length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padStart(widths[i] as number)).join('  ');
+  return [line(header), ...rows.map(line)];
+}
+
+function percent(share: number): string {
+  return Number.isNaN(share) ? '–' : `${(share * 100).toFixed(0)}%`;
+}
+
+function micros(value: number): string {
+  return Number.isNaN(value) ? '–' : value.toFixed(1);
 }
 
 async function main(): Promise<void> {
   const rounds = envInt('BENCH_HTTP_ROUNDS', 7);
   const duration = envInt('BENCH_HTTP_DURATION_S', 3);
-  const connections = envInt('BENCH_HTTP_CONNECTIONS', 50);
+  const shape: LoadShape = { connections: envInt('BENCH_HTTP_CONNECTIONS', 50), pipelining: envInt('BENCH_HTTP_PIPELINING', 4) };
   const profileDir = process.env['BENCH_HTTP_CPU_PROF'] || undefined;
   const { list, description, warnings } = await contenders();
   for (const warning of warnings) process.stderr.write(`bench: warning: ${warning}\n`);
   const servers = new Map<string, ServerProcess>();
   try {
     for (const contender of list) servers.set(contender.name, await startServer(contender, profileDir));
+    const placement = placeProcesses([...servers.values()]);
     const serverOf = (name: string): ServerProcess => servers.get(name) as ServerProcess;
-    for (const contender of list) await load(contender.name, serverOf(contender.name), WARMUP_S, connections);
+    for (const contender of list) await load(contender.name, serverOf(contender.name), WARMUP_S, shape);
 
     const perRound: Map<string, Measurement>[] = [];
     for (let round = 0; round < rounds; round++) {
       process.stderr.write(`bench:http: round ${round + 1}/${rounds}…\n`);
       const measured = new Map<string, Measurement>();
       for (const contender of rotated(list, round)) {
-        measured.set(contender.name, await load(contender.name, serverOf(contender.name), duration, connections));
+        measured.set(contender.name, await load(contender.name, serverOf(contender.name), duration, shape));
       }
       perRound.push(measured);
     }
 
     const of = (round: Map<string, Measurement>, name: string): Measurement => round.get(name) as Measurement;
     const guardedNames = list.filter((contender) => contender.mode !== 'bare').map((contender) => contender.name);
-    const header = ['round', ...list.flatMap((c) => [`${c.name} req/s`, `µs CPU/req`, 'core']), ...guardedNames.map((name) => `${name} ÷ bare`)];
-    const widths = header.map((title) => Math.max(title.length, 7));
-    const row = (cells: string[]): string => cells.map((cell, i) => pad(cell, widths[i] as number)).join('  ');
+    const medianOf = (name: string, pick: (m: Measurement) => number): number => median(perRound.map((round) => pick(of(round, name)))) as number;
     const out: string[] = [
       `bulwark bench:http — node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} ×${cpus().length}; ` +
-        `${rounds} round(s) × ${duration} s per server (+${WARMUP_S} s warmup), ${connections} connections, autocannon in the parent process`,
+        `${rounds} round(s) × ${duration} s per server (+${WARMUP_S} s warmup), ${shape.connections} connections × ` +
+        `${shape.pipelining} pipelined, autocannon in the parent process; ${placement}`,
       `bulwark measured from: ${description}`,
       'Express 5, `GET /` → res.json({ ok: true }); guarded: app.use(guardMiddleware(createGuard({ rateLimiter: new RateLimiter({ limit: 1e9, ' +
         "windowMs: 60_000, algorithm: 'sliding-window' }), bulkhead: new Bulkhead({ maxInFlight: 1_000 }) }))); each server in its own child process",
       '',
-      row(header),
-      ...perRound.map((round, i) =>
-        row([
+      ...table(
+        ['round', ...list.flatMap((c) => [`${c.name} req/s`, 'µs CPU/req', 'core']), 'client', ...guardedNames.map((name) => `${name} ÷ bare`)],
+        perRound.map((round, i) => [
           String(i + 1),
           ...list.flatMap((c) => {
             const m = of(round, c.name);
-            return [m.rps.toFixed(0), m.cpuPerRequest.toFixed(1), `${(m.coreShare * 100).toFixed(0)}%`];
+            return [m.rps.toFixed(0), micros(m.cpuPerRequest), percent(m.coreShare)];
           }),
+          percent(Math.max(...list.map((c) => of(round, c.name).clientCoreShare))),
           ...guardedNames.map((name) => (of(round, name).rps / of(round, 'bare').rps).toFixed(3)),
         ]),
+      ),
+      '',
+      'Where the server CPU went, µs per request (medians over the rounds); other threads: V8 GC and compiler helpers, which a CPU profile does not see; ' +
+        'waited: time the server’s threads were ready to run while another process held their core, summed over its threads, ÷ the load time',
+      ...table(
+        ['server', 'CPU', 'user', 'kernel', 'main thread', 'other threads', 'waited'],
+        list.map((c) => {
+          const main = medianOf(c.name, (m) => m.mainThreadPerRequest);
+          const other = medianOf(c.name, (m) => m.cpuPerRequest - m.mainThreadPerRequest);
+          return [
+            c.name,
+            micros(medianOf(c.name, (m) => m.cpuPerRequest)),
+            micros(medianOf(c.name, (m) => m.userPerRequest)),
+            micros(medianOf(c.name, (m) => m.systemPerRequest)),
+            micros(main),
+            micros(other),
+            percent(medianOf(c.name, (m) => m.waitShare)),
+          ];
+        }),
       ),
       '',
     ];

@@ -25,7 +25,7 @@ import { UntrustedProxyWarning } from './proxy-warning';
 import { RateLimitHeaders } from './rate-limit-headers';
 import { INTERNAL_BODY, INTERNAL_HEADERS, reportError } from './report';
 import { bodyText, PROBLEM_CONTENT_TYPE, problemOf, refusalStatus, retryAfterSeconds, type GuardReply } from './reply';
-import { RequestView, type GuardRequest, type RequestHeaders } from './request';
+import { ReadOnDemandRequestView, RequestView, type GuardRequest, type RequestHeaders, type RequestReader } from './request';
 import { ResponseEnd } from './response-end';
 import { ignore } from '../core/ignore';
 
@@ -102,6 +102,18 @@ export class Guard {
     route?: string,
   ): GuardRequest {
     return new RequestView(this.#client, method, url, headers, remoteAddress, raw, route);
+  }
+
+  /**
+   * The request view of a framework's request that is costly to read, for adapters: its method,
+   * path and headers are read through `reader` when first needed.
+   * @param source - the framework's request object
+   * @param reader - how to read it, one object per adapter
+   * @param remoteAddress - the connection's peer
+   * @internal
+   */
+  requestOf<Raw>(source: Raw, reader: RequestReader<Raw>, remoteAddress: string | undefined): GuardRequest {
+    return new ReadOnDemandRequestView(this.#client, source, reader, remoteAddress);
   }
 
   /**

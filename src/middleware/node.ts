@@ -10,6 +10,7 @@ import { isPromiseLike } from '../core/promise-like';
 import type { Guard, GuardExchange } from './guard';
 import { sendReply, watchResponse } from './node-response';
 import { INTERNAL_BODY, INTERNAL_HEADERS, reportError } from './report';
+import type { RequestReader } from './request';
 import type { ResponseEnd } from './response-end';
 import { ignore } from '../core/ignore';
 
@@ -37,8 +38,7 @@ export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: N
  */
 export function guardMiddleware(guard: Guard): NodeMiddleware {
   return (req, res, next) => {
-    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    const request = guard.request(req.method ?? 'GET', url, req.headers, req.socket.remoteAddress, req);
+    const request = guard.requestOf(req, NODE_REQUEST, req.socket.remoteAddress);
     const exchange = new NodeExchange(res, next);
     let handled: void | Promise<void>;
     try {
@@ -49,6 +49,16 @@ export function guardMiddleware(guard: Guard): NodeMiddleware {
     if (handled !== undefined) handled.then(undefined, (error: unknown) => exchange.failed(error));
   };
 }
+
+/**
+ * How the guard reads a Node request, when it needs to: Express's `originalUrl` (its `url` loses
+ * the mount path of a router), else the request's own `url`.
+ */
+const NODE_REQUEST: RequestReader<IncomingMessage> = {
+  method: (req) => req.method ?? 'GET',
+  url: (req) => (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/',
+  headers: (req) => req.headers,
+};
 
 /** One request's exchange with a Node response. */
 class NodeExchange implements GuardExchange {
@@ -64,8 +74,17 @@ class NodeExchange implements GuardExchange {
     watchResponse(this.#res, end);
   }
 
+  /**
+   * Sets a field unless the response's header has been sent (by earlier middleware): Node then
+   * throws, which costs nothing until it happens, where reading `headersSent` first would cost a
+   * property read per request (see {@link watchResponse}).
+   */
   setHeader(name: string, value: string): void {
-    if (!this.#res.headersSent) this.#res.setHeader(name, value);
+    try {
+      this.#res.setHeader(name, value);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_HTTP_HEADERS_SENT') throw error;
+    }
   }
 
   proceed(): void | Promise<void> {

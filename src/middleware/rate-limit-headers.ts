@@ -27,8 +27,7 @@ export interface HeaderTarget {
 /**
  * Writes the header fields of one limiter's decisions. What stays the same from one response to
  * the next (the policy field, each window's `"<id>";r=` prefix, the legacy limit) is built once;
- * what changes with the numbers (the `RateLimit` field, the legacy reset) is built again only when
- * they change: requests of many clients in one fixed window often share their numbers.
+ * the numbers are formatted for each response (its `remaining` is its own).
  */
 export class RateLimitHeaders {
   readonly #draft: boolean;
@@ -36,18 +35,12 @@ export class RateLimitHeaders {
   readonly #policy: string;
   /** The `RateLimit` field's start, `"<id>";r=`, of each window, by limit (the result names its window by its limit). */
   readonly #prefixes: ReadonlyMap<number, string>;
-  /** The prefix of the first window: the one of a limiter with a single window, and the fallback. */
+  /** The prefix of a limiter with a single window; undefined with several. */
+  readonly #onlyPrefix: string | undefined;
+  /** The prefix of the first window: the fallback for a limit no window has. */
   readonly #firstPrefix: string;
   /** The text of each window's limit, for `X-RateLimit-Limit`. */
   readonly #limitTexts: ReadonlyMap<number, string>;
-  /** The last `RateLimit` field written, and the numbers it was built from. */
-  #lastPrefix = '';
-  #lastRemaining = -1;
-  #lastResetSeconds = -1;
-  #lastField = '';
-  /** The last `X-RateLimit-Reset` written, and the time it states. */
-  #lastResetAt = -1;
-  #lastResetText = '';
 
   /**
    * @param rule - the limiter's rule
@@ -70,42 +63,22 @@ export class RateLimitHeaders {
     this.#prefixes = prefixes;
     this.#limitTexts = limitTexts;
     this.#firstPrefix = prefixes.values().next().value as string;
+    this.#onlyPrefix = prefixes.size === 1 ? this.#firstPrefix : undefined;
     this.#policy = items.join(', ');
   }
 
   /** Writes the fields of `result`. */
   write(result: RateLimitResult, target: HeaderTarget): void {
-    const resetSeconds = Math.ceil(result.resetMs / 1000);
     if (this.#draft) {
       target.setHeader('RateLimit-Policy', this.#policy);
-      const prefix = this.#prefixes.size === 1 ? this.#firstPrefix : (this.#prefixes.get(result.limit) ?? this.#firstPrefix);
-      target.setHeader('RateLimit', this.#field(prefix, result.remaining, resetSeconds));
+      const prefix = this.#onlyPrefix ?? this.#prefixes.get(result.limit) ?? this.#firstPrefix;
+      target.setHeader('RateLimit', `${prefix}${result.remaining};t=${Math.ceil(result.resetMs / 1000)}`);
     }
     if (this.#legacy) {
       target.setHeader('X-RateLimit-Limit', this.#limitTexts.get(result.limit) ?? String(result.limit));
       target.setHeader('X-RateLimit-Remaining', String(result.remaining));
-      target.setHeader('X-RateLimit-Reset', this.#resetText(Math.ceil((Date.now() + result.resetMs) / 1000)));
+      target.setHeader('X-RateLimit-Reset', String(Math.ceil((Date.now() + result.resetMs) / 1000)));
     }
-  }
-
-  /** The `RateLimit` field's value: the last one when its numbers are the same. */
-  #field(prefix: string, remaining: number, resetSeconds: number): string {
-    if (remaining !== this.#lastRemaining || resetSeconds !== this.#lastResetSeconds || prefix !== this.#lastPrefix) {
-      this.#lastField = `${prefix}${remaining};t=${resetSeconds}`;
-      this.#lastPrefix = prefix;
-      this.#lastRemaining = remaining;
-      this.#lastResetSeconds = resetSeconds;
-    }
-    return this.#lastField;
-  }
-
-  /** The text of `X-RateLimit-Reset` for `resetAt` (Unix seconds): the last one when it is the same. */
-  #resetText(resetAt: number): string {
-    if (resetAt !== this.#lastResetAt) {
-      this.#lastResetText = String(resetAt);
-      this.#lastResetAt = resetAt;
-    }
-    return this.#lastResetText;
   }
 }
 

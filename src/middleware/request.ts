@@ -50,17 +50,56 @@ export interface GuardRequest {
   header(name: string): string | undefined;
 }
 
-/** The {@link GuardRequest} the adapters build: the client address is found when first read. @internal */
-export class RequestView implements GuardRequest {
-  readonly method: string;
-  readonly path: string;
+/**
+ * What the {@link GuardRequest} views share: the client address, found when first read. The
+ * method, path and headers are the subclass's. @internal
+ */
+abstract class ClientRequestView implements GuardRequest {
+  abstract readonly method: string;
+  abstract readonly path: string;
   readonly route: string | undefined;
   readonly remoteAddress: string | undefined;
   readonly raw: unknown;
-  readonly #headers: RequestHeaders;
   readonly #client: ClientAddress;
   #ip: string | undefined;
   #clientKey: string | undefined;
+
+  constructor(client: ClientAddress, remoteAddress: string | undefined, raw: unknown, route: string | undefined) {
+    this.#client = client;
+    this.remoteAddress = remoteAddress;
+    this.raw = raw;
+    this.route = route;
+  }
+
+  /** The request headers. */
+  protected abstract headers(): RequestHeaders;
+
+  get ip(): string {
+    if (this.#ip === undefined) {
+      const client = this.#client;
+      this.#ip = client.trusting ? client.resolve(this.remoteAddress, this.header(client.header)) : (this.remoteAddress ?? '');
+    }
+    return this.#ip;
+  }
+
+  get clientKey(): string {
+    if (this.#clientKey === undefined) this.#clientKey = this.#client.key(this.ip);
+    return this.#clientKey;
+  }
+
+  header(name: string): string | undefined {
+    const headers = this.headers();
+    if (typeof headers.get === 'function') return (headers as { get(name: string): string | null }).get(name) ?? undefined;
+    const value = (headers as Readonly<Record<string, string | readonly string[] | undefined>>)[name];
+    return typeof value === 'string' || value === undefined ? value : value.join(', ');
+  }
+}
+
+/** The {@link GuardRequest} of the values an adapter read from its framework's request. @internal */
+export class RequestView extends ClientRequestView {
+  readonly method: string;
+  readonly path: string;
+  readonly #headers: RequestHeaders;
 
   /**
    * @param client - how the guard finds client addresses
@@ -80,33 +119,68 @@ export class RequestView implements GuardRequest {
     raw: unknown,
     route: string | undefined,
   ) {
-    this.#client = client;
+    super(client, remoteAddress, raw, route);
     this.method = method;
-    const query = url.indexOf('?');
-    this.path = query === -1 ? url : url.slice(0, query);
+    this.path = pathOf(url);
     this.#headers = headers;
-    this.remoteAddress = remoteAddress;
-    this.raw = raw;
-    this.route = route;
   }
 
-  get ip(): string {
-    if (this.#ip === undefined) {
-      const client = this.#client;
-      this.#ip = client.trusting ? client.resolve(this.remoteAddress, this.header(client.header)) : (this.remoteAddress ?? '');
-    }
-    return this.#ip;
+  protected headers(): RequestHeaders {
+    return this.#headers;
+  }
+}
+
+/**
+ * How an adapter reads its framework's request: one object per adapter, whose functions a
+ * {@link ReadOnDemandRequestView} calls when a part is first needed. @internal
+ */
+export interface RequestReader<Raw> {
+  /** The request method. */
+  method(raw: Raw): string;
+  /** The path, with or without its query string. */
+  url(raw: Raw): string;
+  /** The request headers. */
+  headers(raw: Raw): RequestHeaders;
+}
+
+/**
+ * The {@link GuardRequest} of a framework's request that is costly to read (Express swaps the
+ * prototype of every request, so that each property read misses V8's inline caches): the method,
+ * path and headers are read when first needed, which with the default options is never. The
+ * peer's address is read at once: a socket forgets it once closed. @internal
+ */
+export class ReadOnDemandRequestView<Raw> extends ClientRequestView {
+  readonly #reader: RequestReader<Raw>;
+  #method: string | undefined;
+  #path: string | undefined;
+  #headers: RequestHeaders | undefined;
+
+  /**
+   * @param client - how the guard finds client addresses
+   * @param source - the framework's request
+   * @param reader - how to read it
+   * @param remoteAddress - the connection's peer
+   */
+  constructor(client: ClientAddress, source: Raw, reader: RequestReader<Raw>, remoteAddress: string | undefined) {
+    super(client, remoteAddress, source, undefined);
+    this.#reader = reader;
   }
 
-  get clientKey(): string {
-    if (this.#clientKey === undefined) this.#clientKey = this.#client.key(this.ip);
-    return this.#clientKey;
+  get method(): string {
+    return (this.#method ??= this.#reader.method(this.raw as Raw));
   }
 
-  header(name: string): string | undefined {
-    const headers = this.#headers;
-    if (typeof headers.get === 'function') return (headers as { get(name: string): string | null }).get(name) ?? undefined;
-    const value = (headers as Readonly<Record<string, string | readonly string[] | undefined>>)[name];
-    return typeof value === 'string' || value === undefined ? value : value.join(', ');
+  get path(): string {
+    return (this.#path ??= pathOf(this.#reader.url(this.raw as Raw)));
   }
+
+  protected headers(): RequestHeaders {
+    return (this.#headers ??= this.#reader.headers(this.raw as Raw));
+  }
+}
+
+/** `url` without its query string. */
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }

@@ -15,12 +15,12 @@ type EndState = 'pending' | 'finished' | 'disconnected' | 'failed';
  * The end of one guarded response. The guard's policies hold their permits (bulkhead slot,
  * concurrency permit, load shedder's in-flight count) until {@link ResponseEnd.promise} settles.
  *
- * Cost: neither the promise nor the `AbortSignal` exists until something asks for it; a
- * disconnect reaches the policies waiting in a queue without either.
+ * Cost: neither the promise, the `AbortSignal` nor a disconnect's `AbortError` exists until
+ * something asks for it; a disconnect reaches the policies waiting in a queue without any of them.
  */
 export class ResponseEnd {
   #state: EndState = 'pending';
-  /** The status once finished; the reason once disconnected or failed. */
+  /** The status once finished; the error once failed; the `AbortError` once disconnected and asked for. */
   #outcome: unknown;
   #promise: Promise<number> | undefined;
   #resolve: ((status: number) => void) | undefined;
@@ -47,7 +47,10 @@ export class ResponseEnd {
    * so that a request waiting in a queue leaves it, and a breaker counts the call neither way.
    */
   get signal(): AbortSignal {
-    this.#controller ??= new AbortController();
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#state === 'disconnected') this.#controller.abort(this.#abortError());
+    }
     return this.#controller.signal;
   }
 
@@ -63,7 +66,7 @@ export class ResponseEnd {
 
   /** The abort reason once the client disconnected first. @internal */
   get reason(): unknown {
-    return this.#state === 'disconnected' ? this.#outcome : undefined;
+    return this.#state === 'disconnected' ? this.#abortError() : undefined;
   }
 
   /** Calls `listener.handleEvent()` once, when the client disconnects first. @internal */
@@ -89,14 +92,12 @@ export class ResponseEnd {
   disconnected(): void {
     if (this.#state !== 'pending') return;
     this.#state = 'disconnected';
-    const controller = (this.#controller ??= new AbortController());
-    controller.abort();
-    this.#outcome = controller.signal.reason;
+    this.#controller?.abort(this.#abortError());
     const listeners = this.#listeners;
     this.#listeners = undefined;
     notifyListeners(listeners);
     this.ended();
-    this.#reject?.(this.#outcome);
+    this.#reject?.(this.#abortError());
   }
 
   /** The handler threw (or its promise rejected) with `error`. */
@@ -106,6 +107,11 @@ export class ResponseEnd {
     this.#outcome = error;
     this.ended();
     this.#reject?.(error);
+  }
+
+  /** The reason of a disconnect, made on first use: what `AbortController.abort()` gives, an `AbortError`. */
+  #abortError(): unknown {
+    return (this.#outcome ??= new DOMException('This operation was aborted', 'AbortError'));
   }
 
   /**
@@ -129,7 +135,7 @@ export class ResponseEnd {
     } else if (state === 'finished') {
       this.#promise = Promise.resolve(this.#outcome as number);
     } else {
-      this.#promise = Promise.reject(this.#outcome);
+      this.#promise = Promise.reject(state === 'disconnected' ? this.#abortError() : this.#outcome);
     }
     return this.#promise;
   }

@@ -157,4 +157,58 @@ describe('node:http adapter', () => {
     const bulkhead = new Bulkhead({ maxInFlight: 1, registry: false });
     expect(await listenersBehind({ rateLimiter, bulkhead })).toBe(unguarded + 1);
   });
+
+  it('shows options the method, the path of the original URL (also under a mounted router) without its query, and the headers', async () => {
+    const seen: string[] = [];
+    const guard = createGuard({
+      rateLimiter: new RateLimiter({ limit: 10, windowMs: 60_000, registry: false }),
+      key: (request) => {
+        seen.push(`${request.method} ${request.path} ${request.header('x-api-key') ?? '-'}`);
+        return 'one';
+      },
+    });
+    const app = express();
+    const api = express.Router();
+    api.use(guardMiddleware(guard));
+    api.all('/items/:id', (_req, res) => void res.send('ok'));
+    app.use('/api', api);
+    const served = await listen(createServer(app));
+    try {
+      expect((await fetch(`${served.url}/api/items/7?page=2`, { headers: { 'X-Api-Key': 'k1' } })).status).toBe(200);
+      expect((await fetch(`${served.url}/api/items/8`, { method: 'DELETE' })).status).toBe(200);
+      expect(seen).toEqual(['GET /api/items/7 k1', 'DELETE /api/items/8 -']);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('lets the response of earlier middleware that answered and still called next stand, without the guard’s fields, and runs the next handler', async () => {
+    const errors: unknown[] = [];
+    let handled = false;
+    const app = express();
+    app.use((_req, res, next) => {
+      res.status(202).send('answered early');
+      next();
+    });
+    app.use(guardMiddleware(createGuard({ rateLimiter: new RateLimiter({ limit: 10, windowMs: 60_000, registry: false }) })));
+    app.use((_req, res) => {
+      handled = true;
+      res.end();
+    });
+    app.use((error: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
+      errors.push(error);
+      next();
+    });
+    const served = await listen(createServer(app));
+    try {
+      const response = await fetch(`${served.url}/`);
+      expect(response.status).toBe(202);
+      expect(await response.text()).toBe('answered early');
+      expect(response.headers.get('ratelimit')).toBeNull();
+      await vi.waitFor(() => expect(handled).toBe(true));
+      expect(errors).toEqual([]);
+    } finally {
+      await served.close();
+    }
+  });
 });
