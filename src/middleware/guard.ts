@@ -15,6 +15,7 @@ import { runPolicy } from '../core/policy';
 import { Rejections } from '../core/rejection';
 import type { LoadShedder } from '../load-shedder/load-shedder';
 import { RateLimitError } from '../rate-limiter/rate-limit-error';
+import { refusalError, type RefusalErrors } from '../rate-limiter/refusal-error';
 import type { RateLimiter } from '../rate-limiter/rate-limiter';
 import type { RateLimitResult } from '../rate-limiter/store';
 import { ClientAddress } from './client-ip';
@@ -198,7 +199,8 @@ class Plan {
   readonly decidesAtOnce: boolean;
   readonly onRejected: GuardOptions['onRejected'];
   readonly rateHeaders: RateLimitHeaders | undefined;
-  readonly rateErrors: Rejections<RateLimitError, number> | undefined;
+  /** The error of a refused rate-limit decision: the limiter's own, or one by the refusing limit for a limiter that does not make them. */
+  readonly rateErrors: ((result: RateLimitResult) => RateLimitError) | undefined;
   /** Watches for the "global limiter" mistake while the client address is the rate-limit key. */
   readonly proxyWarning: UntrustedProxyWarning | undefined;
 
@@ -221,11 +223,19 @@ class Plan {
     const style = resolved.headers ?? GUARD_DEFAULTS.headers;
     this.rateHeaders = limiter !== undefined && style !== false ? new RateLimitHeaders(limiter.rule, style) : undefined;
     if (limiter !== undefined) {
-      const name = limiter.name;
-      this.rateErrors = new Rejections((limit) => new RateLimitError(name, limit, 0), false);
+      this.rateErrors = refusalErrorsOf(limiter);
     }
     this.proxyWarning = limiter !== undefined && this.key === undefined && !trustsProxies ? new UntrustedProxyWarning() : undefined;
   }
+}
+
+/** How the guard makes the error of a refusal by `limiter`: through the limiter when it can (its rule's own limit and rate), else by the refusing limit. */
+function refusalErrorsOf(limiter: RateLimiter): (result: RateLimitResult) => RateLimitError {
+  const own = (limiter as Partial<RefusalErrors>)[refusalError];
+  if (typeof own === 'function') return own.bind(limiter);
+  const name = limiter.name;
+  const errors = new Rejections((limit: number) => new RateLimitError(name, limit, 0), false);
+  return (result) => errors.create(result.limit, { retryAfterMs: result.retryAfterMs });
 }
 
 function isServerError(status: number): boolean {
@@ -315,7 +325,7 @@ class GuardedCall extends ResponseEnd implements InternalContext {
     const plan = this.#plan;
     this.#rate = result;
     if (!result.allowed) {
-      throw (plan.rateErrors as Rejections<RateLimitError, number>).create(result.limit, { retryAfterMs: result.retryAfterMs });
+      throw (plan.rateErrors as (result: RateLimitResult) => RateLimitError)(result);
     }
     const headers = plan.rateHeaders;
     if (headers !== undefined) headers.write(result, this.#exchange);

@@ -33,12 +33,10 @@ export class RateLimitHeaders {
   readonly #draft: boolean;
   readonly #legacy: boolean;
   readonly #policy: string;
-  /** The `RateLimit` field's start, `"<id>";r=`, of each window, by limit (the result names its window by its limit). */
-  readonly #prefixes: ReadonlyMap<number, string>;
-  /** The prefix of a limiter with a single window; undefined with several. */
-  readonly #onlyPrefix: string | undefined;
-  /** The prefix of the first window: the fallback for a limit no window has. */
-  readonly #firstPrefix: string;
+  /** The `RateLimit` field's start, `"<id>";r=`, of each window, in the order of the rule's windows. */
+  readonly #prefixes: readonly string[];
+  /** The prefix of each limit's first window, for a result that names its window by its limit only. */
+  readonly #prefixesByLimit: ReadonlyMap<number, string>;
   /** The text of each window's limit, for `X-RateLimit-Limit`. */
   readonly #limitTexts: ReadonlyMap<number, string>;
 
@@ -51,19 +49,20 @@ export class RateLimitHeaders {
     this.#legacy = style !== 'draft';
     const name = rule.name ?? 'default';
     const windows = rule.windows;
-    const prefixes = new Map<number, string>();
+    const prefixes: string[] = [];
+    const prefixesByLimit = new Map<number, string>();
     const limitTexts = new Map<number, string>();
     const items: string[] = [];
     windows.forEach((window, index) => {
       const id = sfString(windows.length === 1 ? name : `${name}-${index + 1}`);
-      if (!prefixes.has(window.limit)) prefixes.set(window.limit, `${id};r=`);
+      prefixes.push(`${id};r=`);
+      if (!prefixesByLimit.has(window.limit)) prefixesByLimit.set(window.limit, `${id};r=`);
       limitTexts.set(window.limit, String(window.limit));
       items.push(`${id};${policyQuota(window.limit, window.windowMs)}`);
     });
     this.#prefixes = prefixes;
+    this.#prefixesByLimit = prefixesByLimit;
     this.#limitTexts = limitTexts;
-    this.#firstPrefix = prefixes.values().next().value as string;
-    this.#onlyPrefix = prefixes.size === 1 ? this.#firstPrefix : undefined;
     this.#policy = items.join(', ');
   }
 
@@ -71,7 +70,7 @@ export class RateLimitHeaders {
   write(result: RateLimitResult, target: HeaderTarget): void {
     if (this.#draft) {
       target.setHeader('RateLimit-Policy', this.#policy);
-      const prefix = this.#onlyPrefix ?? this.#prefixes.get(result.limit) ?? this.#firstPrefix;
+      const prefix = this.#prefixOf(result);
       target.setHeader('RateLimit', `${prefix}${result.remaining};t=${Math.ceil(result.resetMs / 1000)}`);
     }
     if (this.#legacy) {
@@ -79,6 +78,13 @@ export class RateLimitHeaders {
       target.setHeader('X-RateLimit-Remaining', String(result.remaining));
       target.setHeader('X-RateLimit-Reset', String(Math.ceil((Date.now() + result.resetMs) / 1000)));
     }
+  }
+
+  /** The prefix of the window `result` describes: by its index, else the first of its limit, else the first window's. */
+  #prefixOf(result: RateLimitResult): string {
+    const prefixes = this.#prefixes;
+    const index = result.windowIndex;
+    return (index === undefined ? undefined : prefixes[index]) ?? this.#prefixesByLimit.get(result.limit) ?? (prefixes[0] as string);
   }
 }
 

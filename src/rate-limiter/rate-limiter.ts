@@ -25,6 +25,7 @@ import {
   type TokenRate,
 } from './options';
 import { RateLimitError } from './rate-limit-error';
+import { refusalError } from './refusal-error';
 import type { RateLimiterStats } from './stats';
 import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow, RuleWindow } from './store';
 
@@ -264,6 +265,11 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     const error = this.#refusalOf(result);
     const details = this.rejectionObserved ? { key, cost, limit, retryAfterMs, waitedMs } : undefined;
     return quietRejection(this.refusal(error, 'rateLimited', details));
+  }
+
+  /** {@link RateLimiter.#refusalOf}, for the HTTP guard. @internal */
+  [refusalError](result: RateLimitResult): RateLimitError {
+    return this.#refusalOf(result);
   }
 
   /**

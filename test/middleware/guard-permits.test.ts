@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bulkhead, RateLimiter } from '../../src/index';
+import { Bulkhead, RateLimiter, RateLimitError } from '../../src/index';
 import { createGuard, type Guard, type GuardExchange, type ResponseEnd } from '../../src/middleware/index';
 import { flushPromises } from '../support/async';
 
@@ -123,5 +123,33 @@ describe('guard permits (a MemoryStore rate limiter and a free bulkhead slot)', 
     await send(guard, exchange);
     expect(exchange.handled).toBe(0);
     expect(bulkhead.inFlight).toBe(0);
+  });
+});
+
+describe('rate-limit refusals', () => {
+  it('hands onRejected the limiter’s own error, naming the bucket that refused by its own rate', async () => {
+    const rateLimiter = new RateLimiter({
+      name: 'api',
+      registry: false,
+      limits: [
+        { rate: { tokens: 1, perMs: 10_000 }, burst: 1 },
+        { rate: { tokens: 1, perMs: 60_000 }, burst: 1 },
+      ],
+    });
+    const errors: unknown[] = [];
+    const guard = createGuard({
+      rateLimiter,
+      onRejected: (error) => {
+        errors.push(error);
+        return undefined;
+      },
+    });
+    await send(guard, new RecordingExchange());
+    const refused = new RecordingExchange();
+    await send(guard, refused);
+    expect(refused.replies).toEqual([429]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(RateLimitError);
+    expect((errors[0] as RateLimitError).message).toContain('refilled at 1 per 60000 ms');
   });
 });

@@ -73,6 +73,27 @@ describe('RateLimit fields of successive responses', () => {
     expect(fields.map((field) => field['RateLimit'])).toEqual(['"api-1";r=5;t=1', '"api-2";r=5;t=1', '"api-1";r=5;t=1']);
   });
 
+  it('names the window a response describes by its index when two windows have one limit', () => {
+    const limits = [
+      { limit: 10, windowMs: 1_000 },
+      { limit: 10, windowMs: 60_000 },
+    ];
+    const second: RateLimitResult = { ...result(10, 0, 59_000), windowIndex: 1 };
+    const fields = fieldsOf({ limits }, 'draft', [{ ...result(10, 4, 1_000), windowIndex: 0 }, second]);
+    expect(fields.map((field) => field['RateLimit'])).toEqual(['"api-1";r=4;t=1', '"api-2";r=0;t=59']);
+  });
+
+  it('names a refusal of a real limiter by the window that refused, among windows of one limit', async () => {
+    const limiter = new RateLimiter({ name: 'api', registry: false, limits: [{ limit: 3, windowMs: 1_000 }, { limit: 3, windowMs: 60_000 }] });
+    const headers = new RateLimitHeaders(limiter.rule, 'draft');
+    const written: Record<string, string> = {};
+    let last: RateLimitResult | undefined;
+    for (let call = 0; call < 4; call++) last = await limiter.consume('client');
+    headers.write(last as RateLimitResult, { setHeader: (name, value) => void (written[name] = value) });
+    expect(last?.allowed).toBe(false);
+    expect(written['RateLimit']).toMatch(/^"api-2";r=0;t=60$/);
+  });
+
   it('writes the legacy limit, remaining and reset time of each response as the clock moves', () => {
     vi.useFakeTimers({ now: 1_700_000_000_000 });
     try {
