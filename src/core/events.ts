@@ -224,22 +224,39 @@ function endSubscriptions(handlers: readonly Listener[]): void {
 
 /** Calls the handlers for `type`, then the `'*'` handlers, each isolated from the others. */
 function dispatch(all: Handlers, type: string, event: unknown): void {
+  deliver(all, type, event, true);
+}
+
+/**
+ * {@link dispatch}, told whether to look up the `'*'` handlers: an {@link EventHub} knows from its
+ * cache that there are none and spares the lookup.
+ */
+function deliver(all: Handlers, type: string, event: unknown, wildcards: boolean): void {
   const handlers = all.get(type);
   if (handlers !== undefined && handlers.length > 0) {
-    if (handlers.length === 1) callSafely(handlers[0] as Listener, type, event, false);
-    else for (const handler of handlers.slice()) callSafely(handler, type, event, false);
+    if (handlers.length === 1) callListener(handlers[0] as Listener, type, event);
+    else for (const handler of handlers.slice()) callListener(handler, type, event);
   }
-  const wildcards = all.get('*');
-  if (wildcards !== undefined && wildcards.length > 0) {
-    for (const handler of wildcards.slice()) callSafely(handler, type, event, true);
+  if (!wildcards) return;
+  const wildcardHandlers = all.get('*');
+  if (wildcardHandlers !== undefined && wildcardHandlers.length > 0) {
+    for (const handler of wildcardHandlers.slice()) callWildcard(handler, type, event);
   }
 }
 
-function callSafely(handler: Listener, type: string, event: unknown, wildcard: boolean): void {
+function callListener(handler: Listener, type: string, event: unknown): void {
   try {
-    const call = handler as (...args: unknown[]) => unknown;
-    const result = wildcard ? call(type, event) : call(event);
-    if (isPromiseLike(result)) result.then(undefined, (error: unknown) => logListenerError(error, type));
+    const result = (handler as (event: unknown) => unknown)(event);
+    if (result !== undefined && isPromiseLike(result)) result.then(undefined, (error: unknown) => logListenerError(error, type));
+  } catch (error) {
+    logListenerError(error, type);
+  }
+}
+
+function callWildcard(handler: Listener, type: string, event: unknown): void {
+  try {
+    const result = (handler as (type: string, event: unknown) => unknown)(type, event);
+    if (result !== undefined && isPromiseLike(result)) result.then(undefined, (error: unknown) => logListenerError(error, type));
   } catch (error) {
     logListenerError(error, type);
   }
@@ -263,9 +280,13 @@ function hasHandlers(all: Handlers, type: string): boolean {
   return handlers !== undefined && handlers.length > 0;
 }
 
-/** Who listens to an event type: bit 1, the instance; bit 2, the bus. */
+/**
+ * Who listens to an event type: bit 1, the instance; bit 2, the bus; bit 4, the instance's `'*'`
+ * listeners (set with bit 1).
+ */
 const LOCAL = 1;
 const BUS = 2;
+const LOCAL_WILDCARD = 4;
 
 /**
  * The event plumbing of one pattern instance: its public emitter plus publication on the bus and
@@ -279,6 +300,8 @@ const BUS = 2;
 export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & string> }> {
   /** The instance's own emitter, exposed as `instance.events`. */
   readonly emitter: EventEmitter<Events>;
+  /** The emitter's handler map, to deliver without going through its `emit`. */
+  readonly #localHandlers: Handlers;
   readonly #patternType: string;
   readonly #patternName: string;
   readonly #busTypes: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -290,6 +313,7 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
 
   constructor(patternType: string, patternName: string) {
     this.emitter = createEmitter<Events>();
+    this.#localHandlers = this.emitter.all as unknown as Handlers;
     this.#patternType = patternType;
     this.#patternName = patternName;
     this.#channel = channel(`bulwark:${patternType}`);
@@ -303,7 +327,9 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
   /**
    * Completes `fields` into the event object (adding the common fields to it) and delivers it to
    * the instance's listeners, the bus and the diagnostics channel. Call only after {@link EventHub.has} said yes, with a
-   * fresh object: it becomes the event.
+   * fresh object: it becomes the event. A hot path may pass a complete event instead (its common
+   * fields first, the timestamp as it likes): they are then written in place, where adding them
+   * to a literal without them moves its properties out of the object, an allocation per event.
    */
   emit<K extends keyof Events & string>(type: K, timestamp: number, fields: Omit<Events[K], keyof BulwarkEvent>): void {
     const event = fields as Record<string, unknown>;
@@ -312,7 +338,7 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
     event['patternName'] = this.#patternName;
     event['timestamp'] = timestamp;
     const listeners = this.#listenersOf(type);
-    if ((listeners & LOCAL) !== 0) this.emitter.emit(type, event as unknown as Events[K]);
+    if ((listeners & LOCAL) !== 0) deliver(this.#localHandlers, type, event, (listeners & LOCAL_WILDCARD) !== 0);
     if ((listeners & BUS) !== 0) globalBus.emit(this.#busType(type), event as unknown as BulwarkEvent);
     if (this.#channel.hasSubscribers) this.#channel.publish(event);
   }
@@ -324,10 +350,11 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
     }
     let listeners = this.#listeners[type];
     if (listeners === undefined) {
-      const local = this.emitter.all as unknown as Handlers;
+      const local = this.#localHandlers;
       const bus = globalBus.all as unknown as Handlers;
+      const localWildcard = hasHandlers(local, '*');
       listeners =
-        (hasHandlers(local, type) || hasHandlers(local, '*') ? LOCAL : 0) |
+        (localWildcard ? LOCAL | LOCAL_WILDCARD : hasHandlers(local, type) ? LOCAL : 0) |
         (hasHandlers(bus, this.#busType(type)) || hasHandlers(bus, '*') ? BUS : 0);
       this.#listeners[type] = listeners;
     }

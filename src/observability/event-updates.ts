@@ -5,6 +5,7 @@
  */
 import type { BulwarkEvent } from '../core/events';
 import { METRICS, type MetricDefinition } from './metric-set';
+import { COUNTED_REJECTION_EVENT_TYPES } from './rejection-events';
 
 /**
  * How one bus event updates one metric: adds `value(event)` to a counter's series, or observes it
@@ -104,9 +105,10 @@ const rejected: readonly MetricUpdate[] = [call('rejected'), rejection];
 /**
  * The updates of every bus type that feeds the metric set. A circuit breaker's calls and refusals
  * are read from its `stats()` at collection (see `instance-readers.ts`), not counted here: a
- * breaker call then costs an exporter nothing.
+ * breaker call then costs an exporter nothing. Refusals come from {@link COUNTED_REJECTION_EVENT_TYPES}.
  */
 const EVENT_UPDATES: Readonly<Record<string, readonly MetricUpdate[]>> = {
+  ...Object.fromEntries(COUNTED_REJECTION_EVENT_TYPES.map((type) => [type, rejected])),
   'circuitBreaker:success': [duration('success')],
   'circuitBreaker:failure': [duration('failure')],
   'circuitBreaker:stateChange': [
@@ -122,18 +124,12 @@ const EVENT_UPDATES: Readonly<Record<string, readonly MetricUpdate[]>> = {
   'retry:retry': [countByName(METRICS.retries)],
   'timeout:timeout': [call('failure')],
   'fallback:fallback': [countByName(METRICS.fallbacks)],
-  'bulkhead:rejected': rejected,
-  'loadShedder:rejected': rejected,
-  'backpressure:rejected': rejected,
   'backpressure:pause': [countByName(METRICS.backpressurePauses)],
-  'adaptiveConcurrency:rejected': rejected,
-  'rateLimiter:rejected': rejected,
   'rateLimiter:storeError': [countByName(METRICS.rateLimitStoreErrors)],
   'lock:acquired': [
     call('success'),
     { metric: METRICS.lockWait, seriesKey: byName, labels: (e) => ({ name: e.patternName }), value: seconds('waitedMs') },
   ],
-  'lock:rejected': rejected,
   'lock:contended': [countByName(METRICS.lockContentions)],
   'lock:released': [
     { metric: METRICS.lockHeld, seriesKey: byName, labels: (e) => ({ name: e.patternName }), value: seconds('heldMs') },

@@ -8,11 +8,11 @@ import { z } from 'zod';
 import { objectWithMethods, parseOptions } from '../core/config';
 import { globalBus, type BulwarkEvent, type Unsubscribe } from '../core/events';
 import { defaultRegistry } from '../core/registry';
-import { METRIC_EVENT_TYPES } from './event-updates';
 import { readInstanceMetrics, readStoredMetrics, type SampleVisitor } from './instance-readers';
 import { METRIC_SET, type MetricDefinition } from './metric-set';
 import { metricSetOptionsShape, type MetricSetOptions } from './metric-set-options';
 import { MetricRecorder } from './recorder';
+import { REJECTION_EVENT_TYPES } from './rejection-events';
 
 /** What {@link registerOtelMetrics} needs of `@opentelemetry/api`'s `trace`: the active span. */
 export interface ActiveSpanSource {
@@ -156,10 +156,9 @@ function subscribeSpanEvents(trace: ActiveSpanSource): Unsubscribe[] {
       'bulwark.reason': e.reason,
     });
   };
-  const rejectedTypes = ['circuitBreaker:rejected', ...METRIC_EVENT_TYPES.filter((type) => type.endsWith(':rejected'))];
   return [
     globalBus.on('retry:retry', onRetry),
     globalBus.on('circuitBreaker:stateChange', onStateChange),
-    ...rejectedTypes.map((type) => globalBus.on(type, onRejected)),
+    ...REJECTION_EVENT_TYPES.map((type) => globalBus.on(type, onRejected)),
   ];
 }

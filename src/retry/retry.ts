@@ -11,7 +11,7 @@ import { runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
 import { backoffDelay, type BackoffSettings } from './backoff';
 import { RetryBudget } from './budget';
-import type { RetryEvents, RetryExhaustedReason } from './events';
+import type { RetryEvents, RetryExhaustedReason, RetrySuccessEvent } from './events';
 import { RETRY_DEFAULTS, retryCrossCheck, retryOptionsSchema, type RetryOptions } from './options';
 import type { RetryStats } from './stats';
 
@@ -114,8 +114,14 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
 
   #countFirstSuccess(value: unknown): unknown {
     this.#succeededWithoutRetry++;
-    if (this.hub.has('success')) this.hub.emit('success', this.clock.now(), { attempts: 1 });
+    if (this.hub.has('success')) this.#emitSuccess(1);
     return value;
+  }
+
+  /** Emits `success`, built complete in one literal (see `EventHub.emit`: no property added per event). */
+  #emitSuccess(attempts: number): void {
+    const event: RetrySuccessEvent = { type: 'success', patternType: 'retry', patternName: this.name, timestamp: 0, attempts };
+    this.hub.emit('success', this.clock.now(), event);
   }
 
   #afterFirstResult<T>(fn: Operation<T>, ctx: InternalContext, value: T): T | Promise<T> {
@@ -152,7 +158,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
       outcome = await this.#try(fn, withAttempt(ctx, attempt));
       if (outcome.ok && (this.#retryOnResult === undefined || !this.#rejectsResult(outcome.value))) {
         this.#succeededAfterRetry++;
-        if (this.hub.has('success')) this.hub.emit('success', this.clock.now(), { attempts: attempt });
+        if (this.hub.has('success')) this.#emitSuccess(attempt);
         return outcome.value;
       }
     }

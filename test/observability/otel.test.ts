@@ -3,7 +3,7 @@ import { context, ROOT_CONTEXT, trace, type Context, type ContextManager, type S
 import type { Histogram as HistogramPoint } from '@opentelemetry/sdk-metrics';
 import { Registry as PromRegistry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CircuitBreaker, ConfigError, Registry, Retry } from '../../src/index';
+import { Bulkhead, CircuitBreaker, ConfigError, Registry, Retry } from '../../src/index';
 import { METRIC_SET, registerOtelMetrics, type OtelMetrics } from '../../src/observability/otel';
 import { registerMetrics } from '../../src/observability/prometheus';
 import { drivePatterns } from './drive-patterns';
@@ -138,6 +138,23 @@ describe('registerOtelMetrics', () => {
         {
           name: 'bulwark.rejected',
           attributes: { 'bulwark.pattern': 'circuitBreaker', 'bulwark.name': 'span-breaker', 'bulwark.reason': 'circuitOpen', 'bulwark.retry_after_ms': expect.any(Number) },
+        },
+      ]);
+    });
+
+    it('adds the refusals of the other patterns too, e.g. a full Bulkhead\'s', async () => {
+      exported = registerOtelMetrics({ meter: setUp().meter, bulwarkRegistry: new Registry(), trace });
+      const { span, events } = recordingSpan();
+      const bulkhead = new Bulkhead({ name: 'span-bulkhead', maxInFlight: 1, maxQueue: 0, registry: false });
+      let release = (): void => {};
+      const running = bulkhead.execute(() => new Promise<void>((resolve) => (release = resolve)));
+      await context.with(trace.setSpan(context.active(), span), () => bulkhead.execute(ok).catch(() => {}));
+      release();
+      await running;
+      expect(events).toEqual([
+        {
+          name: 'bulwark.rejected',
+          attributes: { 'bulwark.pattern': 'bulkhead', 'bulwark.name': 'span-bulkhead', 'bulwark.reason': 'queueFull' },
         },
       ]);
     });
