@@ -10,5 +10,5 @@ const redis = new Redis(env.REDIS_URL as string, { enableOfflineQueue: false, la
 await redis.connect();
 const rule = JSON.parse(env.RULE as string) as RateLimitRule;
 const store = new RedisStore({ redis, prefix: env.PREFIX as string, timeoutMs: 5_000 });
-await hammer(async () => (await store.consume('hot', 1, rule)).allowed);
+await hammer(redis, async () => (await store.consume('hot', 1, rule)).allowed);
 redis.disconnect();

@@ -20,13 +20,37 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** Runs `fixture` in 4 processes with `env`, each 50 consumers; resolves to what each admitted. */
+/** Processes each exactness test runs. */
+const PROCESSES = 4;
+/** Start gates made so far, which names each one. */
+let gatesOpened = 0;
+
+/**
+ * Opens the start gate `gate` once every process has said it is ready (connected, its code
+ * loaded): hands each the same start time, a moment ahead, so that all start together however
+ * long a loaded machine took to start them.
+ */
+async function openWhenReady(gate: string, running: Promise<unknown>): Promise<void> {
+  let failed: unknown;
+  void running.catch((error: unknown) => (failed = error));
+  while ((await redis.llen(`${gate}:ready`)) < PROCESSES) {
+    if (failed !== undefined) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const startAt = String(Date.now() + 200);
+  await redis.rpush(`${gate}:go`, ...Array.from({ length: PROCESSES }, () => startAt));
+}
+
+/** Runs `fixture` in 4 processes with `env`, each 50 consumers from one start; resolves to what each admitted. */
 async function hammerIn4Processes(fixture: string, env: Record<string, string | undefined>): Promise<number[]> {
-  const outputs = await Promise.all(
-    Array.from({ length: 4 }, () =>
-      run(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, ...env, CONSUMERS: '50' }, timeout: 20_000 }),
+  const gate = `${prefix}:gate:${++gatesOpened}`;
+  const running = Promise.all(
+    Array.from({ length: PROCESSES }, () =>
+      run(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, ...env, GATE: gate, CONSUMERS: '50' }, timeout: 30_000 }),
     ),
   );
+  await openWhenReady(gate, running);
+  const outputs = await running;
   return outputs.map(({ stdout }) => Number(/admitted (\d+)/.exec(stdout)?.[1]));
 }
 
@@ -43,13 +67,11 @@ it('never admits more than limit in any window by server time, with 4 processes 
     ],
   };
   const fixture = fileURLToPath(new URL('./hammer.fixture.ts', import.meta.url));
-  const startAt = Date.now() + 4_000;
   const env = {
     REDIS_URL: inject('redisUrl'),
     PREFIX: prefix,
     RULE: JSON.stringify(rule),
-    START_AT: String(startAt),
-    END_AT: String(startAt + durationMs),
+    DURATION_MS: String(durationMs),
   };
   const admitted = await hammerIn4Processes(fixture, env);
   const total = admitted.reduce((sum, count) => sum + count, 0);
@@ -74,15 +96,13 @@ it('never admits more than burst + rate × T in any interval T by server time wi
   const [key] = new RedisStore({ redis, prefix }).keysFor('hot', rule) as [string];
   const log = `${prefix}:admissions`;
   const fixture = fileURLToPath(new URL('./token-bucket-hammer.fixture.ts', import.meta.url));
-  const startAt = Date.now() + 4_000;
   const env = {
     REDIS_URL: inject('redisUrl'),
     KEY: key,
     LOG: log,
     BURST: String(burst),
     INTERVAL_US: String(intervalUs),
-    START_AT: String(startAt),
-    END_AT: String(startAt + durationMs),
+    DURATION_MS: String(durationMs),
   };
   const admitted = await hammerIn4Processes(fixture, env);
   const total = admitted.reduce((sum, count) => sum + count, 0);

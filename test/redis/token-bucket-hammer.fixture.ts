@@ -16,5 +16,5 @@ redis.defineCommand('recordingBucket', { numberOfKeys: 2, lua: recording });
 await redis.connect();
 const consume = (redis as unknown as Record<string, (...args: string[]) => Promise<number[]>>).recordingBucket!.bind(redis);
 const args = [env.KEY as string, env.LOG as string, '1', env.BURST as string, env.INTERVAL_US as string];
-await hammer(async () => (await consume(...args)).length !== 4);
+await hammer(redis, async () => (await consume(...args)).length !== 4);
 redis.disconnect();
