@@ -5,6 +5,7 @@
 import { systemClock, type Clock } from '../core/clock';
 import { parseOptions, positiveInt } from '../core/config';
 import { z } from 'zod';
+import { rateLimitResult, widestResult } from './result';
 import { SlidingLog } from './sliding-log';
 import { SlidingWindowCounter } from './sliding-window';
 import { consumeBucket, emissionIntervalUs, TokenBucket, type BucketState } from './token-bucket';
@@ -127,6 +128,11 @@ class KeyState implements BucketState {
  * ```
  */
 export class MemoryStore implements RateLimitStore {
+  // Before any result of any store: see widestResult.
+  static {
+    widestResult();
+  }
+
   /** Most keys kept. */
   readonly maxKeys: number;
   readonly #clock: Clock;
@@ -193,14 +199,8 @@ export class MemoryStore implements RateLimitStore {
     }
     if (refusing >= 0) {
       const counter = counters[refusing] as WindowCounter;
-      return {
-        allowed: false,
-        limit: (windows[refusing] as { limit: number }).limit,
-        windowIndex: refusing,
-        remaining: counter.remaining(now),
-        resetMs: counter.resetMs(now),
-        retryAfterMs,
-      };
+      const limit = (windows[refusing] as { limit: number }).limit;
+      return rateLimitResult(false, limit, refusing, counter.remaining(now), counter.resetMs(now), retryAfterMs);
     }
     let tightest = 0;
     let remaining = Infinity;
@@ -212,14 +212,8 @@ export class MemoryStore implements RateLimitStore {
       }
     }
     this.#sweep(now, state);
-    return {
-      allowed: true,
-      limit: (windows[tightest] as { limit: number }).limit,
-      windowIndex: tightest,
-      remaining,
-      resetMs: (counters[tightest] as WindowCounter).resetMs(now),
-      retryAfterMs: 0,
-    };
+    const limit = (windows[tightest] as { limit: number }).limit;
+    return rateLimitResult(true, limit, tightest, remaining, (counters[tightest] as WindowCounter).resetMs(now), 0);
   }
 
   /** Forgets every key. */

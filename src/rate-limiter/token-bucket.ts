@@ -3,6 +3,7 @@
  * @module
  * @internal
  */
+import { rateLimitResult } from './result';
 import type { RateLimitResult, RateWindow } from './store';
 import type { WindowCounter } from './window-counter';
 
@@ -88,19 +89,12 @@ export function consumeBucket(state: BucketState, now: number, cost: number, lim
   if (excess > 0) return bucketRefusal(ahead, excess, cost, limit, intervalUs);
   const usedUs = addedUs(ahead, cost, intervalUs);
   state.tat = nowUs + usedUs;
-  return { allowed: true, limit, windowIndex: 0, remaining: tokensLeft(usedUs, limit, intervalUs), resetMs: msOf(usedUs), retryAfterMs: 0 };
+  return rateLimitResult(true, limit, 0, tokensLeft(usedUs, limit, intervalUs), msOf(usedUs), 0);
 }
 
 /** The refusal of {@link consumeBucket} (kept apart, so that an admission's path stays small enough for V8 to inline). */
 function bucketRefusal(ahead: number, excess: number, cost: number, limit: number, intervalUs: number): RateLimitResult {
-  return {
-    allowed: false,
-    limit,
-    windowIndex: 0,
-    remaining: tokensLeft(ahead, limit, intervalUs),
-    resetMs: msOf(ahead),
-    retryAfterMs: waitMs(excess, cost, limit),
-  };
+  return rateLimitResult(false, limit, 0, tokensLeft(ahead, limit, intervalUs), msOf(ahead), waitMs(excess, cost, limit));
 }
 
 // The GCRA arithmetic of both TokenBucket and consumeBucket, one formula per step (small enough for V8 to inline).
