@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isBulwarkError } from '../../src/core/errors';
 import { MemoryStore, RateLimiter, RateLimitError, type RateLimitAlgorithm, type RateLimiterOptions } from '../../src/rate-limiter/index';
 import { RateLimitHeaders } from '../../src/middleware/rate-limit-headers';
-import { configErrorOf, FlakyStore, limiterOnClock } from './support';
+import { configErrorOf, limiterOnClock, limiterOnFailingStore } from './support';
 import { ManualClock } from '../support/manual-clock';
 
 /** A burst allowance of 20 at 10 per second, and a quota of 1,000 a day. */
@@ -107,19 +107,7 @@ describe('limits mixing token buckets and windows: MemoryStore and RateLimiter',
   });
 
   it("describes a refusing fallback bucket by the fallback's rate when it has the configured bucket's size", async () => {
-    const clock = new ManualClock();
-    const store = new FlakyStore(clock);
-    const { limiter } = limiterOnClock({
-      clock,
-      store,
-      name: 'api',
-      algorithm: 'token-bucket',
-      rate: { tokens: 10, perMs: 1_000 },
-      burst: 1,
-      onStoreError: 'fallback',
-      expectedInstances: 4,
-    });
-    store.mode = 'reject';
+    const { limiter, clock } = limiterOnFailingStore({ name: 'api', algorithm: 'token-bucket', rate: { tokens: 10, perMs: 1_000 }, burst: 1 });
     // The fallback bucket keeps the size 1 (at least 1 token) and refills a quarter as fast.
     const message = await refusalMessage(limiter, clock, 1);
     expect(message).toBe('Rate limiter "api" allows bursts of up to 1, refilled at 10 per 4000 ms: the call was not made');
@@ -139,16 +127,7 @@ describe('limits mixing token buckets and windows: MemoryStore and RateLimiter',
   });
 
   it('decides with fallback buckets and windows divided by expectedInstances while the store fails, all or nothing', async () => {
-    const clock = new ManualClock();
-    const store = new FlakyStore(clock);
-    const { limiter } = limiterOnClock({
-      clock,
-      store,
-      limits: [{ rate: { tokens: 40, perMs: 1_000 }, burst: 8 }, { limit: 12, windowMs: 60_000 }],
-      onStoreError: 'fallback',
-      expectedInstances: 4,
-    });
-    store.mode = 'reject';
+    const { limiter, clock } = limiterOnFailingStore({ limits: [{ rate: { tokens: 40, perMs: 1_000 }, burst: 8 }, { limit: 12, windowMs: 60_000 }] });
     // Fallback: a bucket of 2 refilling 10 per second, and 3 per minute.
     expect(await limiter.consume('k', 2)).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
     expect(await limiter.consume('k', 1)).toMatchObject({ allowed: false, limit: 2, retryAfterMs: 100 });

@@ -9,6 +9,18 @@ export function limiterOnClock(options: RateLimiterOptions): { limiter: RateLimi
   return { limiter, clock };
 }
 
+/**
+ * A limiter on a manual clock with `options` over a {@link FlakyStore} that already rejects every
+ * call, falling back to local rules for 4 instances: the limiter of a store outage.
+ */
+export function limiterOnFailingStore(options: RateLimiterOptions): { limiter: RateLimiter; clock: ManualClock } {
+  const clock = new ManualClock();
+  const store = new FlakyStore(clock);
+  store.mode = 'reject';
+  const limiter = new RateLimiter({ registry: false, clock, store, onStoreError: 'fallback', expectedInstances: 4, ...options });
+  return { limiter, clock };
+}
+
 /** The ConfigError `build` throws, or a failure. */
 export function configErrorOf(build: () => unknown): { paths: string[]; message: string } {
   try {

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryStore, RateLimiter, type RateLimiterOptions, type RateLimitRule } from '../../src/rate-limiter/index';
-import { ManualClock } from '../support/manual-clock';
 import { settled } from '../support/async';
-import { configErrorOf, FlakyStore, limiterOnClock } from './support';
+import { configErrorOf, limiterOnClock, limiterOnFailingStore } from './support';
 
 /**
  * The rule of a limiter with one bucket, as the limiter builds it (a bucket of `burst` refilling
@@ -139,18 +138,7 @@ describe('token bucket (MemoryStore)', () => {
   });
 
   it("decides with a fallback bucket of burst and rate divided by expectedInstances while the store fails", async () => {
-    const clock = new ManualClock();
-    const store = new FlakyStore(clock);
-    const { limiter } = limiterOnClock({
-      clock,
-      store,
-      algorithm: 'token-bucket',
-      rate: { tokens: 40, perMs: 1_000 },
-      burst: 8,
-      onStoreError: 'fallback',
-      expectedInstances: 4,
-    });
-    store.mode = 'reject';
+    const { limiter } = limiterOnFailingStore({ algorithm: 'token-bucket', rate: { tokens: 40, perMs: 1_000 }, burst: 8 });
     expect(await limiter.consume('k', 2)).toMatchObject({ allowed: true, limit: 2, remaining: 0 });
     expect(await limiter.consume('k', 1)).toMatchObject({ allowed: false, retryAfterMs: 100 });
   });
