@@ -61,6 +61,9 @@ interface Bucket {
   readonly intervalUs: number;
 }
 
+/** What {@link MemoryStore} remembers for a rule that is not a single token bucket. */
+const NOT_A_BUCKET: Bucket = Object.freeze({ limit: 0, intervalUs: 0 });
+
 /** Whether `rule` is a single token bucket, the case {@link MemoryStore} decides on its fast path. */
 function isSingleBucket(rule: RateLimitRule): boolean {
   const windows = rule.windows;
@@ -142,6 +145,8 @@ export class MemoryStore implements RateLimitStore {
   /** The rule of the last decision, and its bucket when it is a single token bucket: most stores serve one limiter. */
   #lastRule: RateLimitRule | undefined = undefined;
   #lastBucket: Bucket | undefined = undefined;
+  /** The bucket of each rule seen, {@link NOT_A_BUCKET} for a rule that is not a single token bucket. */
+  readonly #buckets = new WeakMap<RateLimitRule, Bucket>();
 
   /**
    * @param options - see {@link MemoryStoreOptions}
@@ -165,9 +170,17 @@ export class MemoryStore implements RateLimitStore {
     return this.#consumeCounters(key, cost, rule);
   }
 
-  /** Makes `rule` the last rule, and returns its bucket when it is a single token bucket. */
+  /**
+   * Makes `rule` the last rule, and returns its bucket when it is a single token bucket (worked
+   * out once per rule: limiters sharing this store alternate their rules).
+   */
   #newRule(rule: RateLimitRule): Bucket | undefined {
-    const bucket = singleBucketOf(rule);
+    let bucket = this.#buckets.get(rule);
+    if (bucket === undefined) {
+      bucket = singleBucketOf(rule) ?? NOT_A_BUCKET;
+      this.#buckets.set(rule, bucket);
+    }
+    if (bucket === NOT_A_BUCKET) bucket = undefined;
     this.#lastRule = rule;
     this.#lastBucket = bucket;
     return bucket;

@@ -96,6 +96,11 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
   /** The local store and rule for `onStoreError: 'fallback'`. */
   readonly #fallback: { readonly store: MemoryStore; readonly rule: RateLimitRule } | undefined;
   #storeFailing = false;
+  /**
+   * The results the fallback store decided (only during an outage): how a refusal's error finds
+   * its rule when its promise settles after the outage began or ended.
+   */
+  readonly #fallbackResults = new WeakSet<RateLimitResult>();
   #admitted = 0;
   #rejected = 0;
   #storeErrors = 0;
@@ -274,13 +279,12 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
 
   /**
    * The error of the refusal `result`, for the rule whose window refused: the window the store
-   * reports by its index, else the first of the result's limit. The result comes from the store
-   * call that ended in this synchronous run, so `#storeFailing` says whether the fallback store
-   * (whose windows are variants after the configured ones) decided it.
+   * reports by its index, else the first of the result's limit; a window of the fallback rule
+   * (variants after the configured ones) when the fallback store decided it.
    */
   #refusalOf(result: RateLimitResult): RateLimitError {
     const { limit, retryAfterMs, windowIndex } = result;
-    const fallback = this.#storeFailing ? this.#fallback : undefined;
+    const fallback = this.#fallbackResults.has(result) ? this.#fallback : undefined;
     const windows = (fallback?.rule ?? this.rule).windows;
     const index = windowIndex !== undefined && windows[windowIndex] !== undefined ? windowIndex : windows.findIndex((window) => window.limit === limit);
     // A store that reports a limit of no window of the rule breaks its contract: a real error says what it reported.
@@ -378,7 +382,10 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
       }
     }
     const fallback = this.#fallback;
-    return fallback === undefined ? this.#storeErrorResult : fallback.store.consume(key, cost, fallback.rule);
+    if (fallback === undefined) return this.#storeErrorResult;
+    const result = fallback.store.consume(key, cost, fallback.rule);
+    this.#fallbackResults.add(result);
+    return result;
   }
 
   /**

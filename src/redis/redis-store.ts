@@ -11,15 +11,12 @@ import { RedisStoreError } from './errors';
 import { baseKey } from './keys';
 import { DecisionTimeouts, PendingDecision } from './decision-timeouts';
 import { notReadyText, readinessOf, type Readiness, type ReadyOutcome } from './readiness';
-import { defineScript } from './scripts/script-command';
+import { boundCommand, defineScript, type ScriptCommand } from './scripts/script-command';
 import { REDIS_STORE_DEFAULTS, redisStoreOptionsSchema, type RedisStoreOptions, type RedisTimeSource } from './options';
 import { SLIDING_LOG_SCRIPTS } from './scripts/sliding-log';
 import { SLIDING_WINDOW_SCRIPTS } from './scripts/sliding-window';
 import { SINGLE_BUCKET_SCRIPTS, TOKEN_BUCKET_SCRIPTS } from './scripts/token-bucket';
 import { BUCKET_MARK, MIXED_SCRIPTS, type MixedWindowAlgorithm } from './scripts/mixed';
-
-/** A script command as ioredis's `defineCommand` adds it to the connection. */
-type ScriptCommand = (this: Redis | Cluster, ...keysThenArgs: string[]) => Promise<unknown>;
 
 /** What a store derives once from a rule: the command to call, key suffixes and arguments. */
 interface PreparedRule {
@@ -170,7 +167,6 @@ export class RedisStore implements RateLimitStore {
 
   /** Sends the decision on a ready connection and waits at most `timeoutMs` for its reply. */
   #send(key: string, cost: number, rule: RateLimitRule, timeoutMs: number): Promise<RateLimitResult> {
-    const redis = this.#redis;
     const prepared = this.#preparedFor(rule);
     const base = baseKey(prepared.keyStart, key);
     const args: string[] = [];
@@ -182,7 +178,7 @@ export class RedisStore implements RateLimitStore {
 
     let reply: Promise<unknown>;
     try {
-      reply = prepared.command.apply(redis, args);
+      reply = prepared.command(...args);
     } catch (error) {
       return Promise.reject(new RedisStoreError('Redis command could not be sent', error));
     }
@@ -236,7 +232,7 @@ export class RedisStore implements RateLimitStore {
     const namespace = this.namespace ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.namespace;
     const prepared: PreparedRule = {
       keyStart: `${this.prefix}:${namespace}`,
-      command: (this.#redis as unknown as Record<string, ScriptCommand>)[`${command}Buffer`] as ScriptCommand,
+      command: boundCommand(this.#redis, `${command}Buffer`),
       suffixes: windows.map((window) => `:${window.windowMs}:${SCRIPTS[algorithmOf(window)].suffix}`),
       nonce: windows.some((window) => algorithmOf(window) === 'sliding-log'),
       windowArgs: windows.flatMap((window) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bulkhead, RateLimiter, RateLimitError } from '../../src/index';
+import { Bulkhead, RateLimiter, RateLimitError, type RateLimitResult, type RateLimitStore } from '../../src/index';
 import { createGuard, type Guard, type GuardExchange, type ResponseEnd } from '../../src/middleware/index';
 import { flushPromises } from '../support/async';
 
@@ -151,5 +151,29 @@ describe('rate-limit refusals', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(RateLimitError);
     expect((errors[0] as RateLimitError).message).toContain('refilled at 1 per 60000 ms');
+  });
+  it('names the fallback bucket that refused although the store recovered before the refusal was answered', async () => {
+    // A store whose answers the test settles: each call's promise waits in `answers`.
+    const answers: { resolve: (result: RateLimitResult) => void; reject: (error: Error) => void }[] = [];
+    const store: RateLimitStore = {
+      consume: () => new Promise<RateLimitResult>((resolve, reject) => answers.push({ resolve, reject })),
+    };
+    const rateLimiter = new RateLimiter({ name: 'api', registry: false, store, algorithm: 'token-bucket', rate: { tokens: 10, perMs: 1_000 }, burst: 1, onStoreError: 'fallback', expectedInstances: 4 });
+    const errors: unknown[] = [];
+    const guard = createGuard({ rateLimiter, key: (request) => request.path, onRejected: (error) => void errors.push(error) });
+    const on = (path: string, exchange: RecordingExchange): void | Promise<void> => guard.handle(guard.request('GET', path, {}, '127.0.0.1', undefined), exchange);
+    const down = new Error('store down');
+    const first = on('/k', new RecordingExchange());
+    answers[0]?.reject(down);
+    await first; // the outage began; the fallback bucket admitted it and is empty now
+    const refused = new RecordingExchange();
+    const answered = on('/k', refused);
+    const other = on('/other', new RecordingExchange());
+    // In one turn: the refusal's store call fails (the fallback bucket refuses), the other's succeeds (the outage ends).
+    answers[1]?.reject(down);
+    answers[2]?.resolve({ allowed: true, limit: 1, windowIndex: 0, remaining: 0, resetMs: 100, retryAfterMs: 0 });
+    await Promise.all([answered, other]);
+    expect(refused.replies).toEqual([429]);
+    expect((errors[0] as RateLimitError).message).toBe('Rate limiter "api" allows bursts of up to 1, refilled at 10 per 4000 ms: the call was not made');
   });
 });

@@ -5,6 +5,7 @@
  * @module
  * @internal
  */
+import { ignore } from '../../core/ignore';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
@@ -77,7 +78,7 @@ export class Fetcher {
     } catch (error) {
       // A fetch that timed out may still run on the server: hand back whatever it took.
       // Whatever it took and cannot hand back (a reply that does not decode) returns when its lease runs out.
-      if (sent !== undefined) sent.then((late) => this.#leases.release(this.hold(fetchReply(late, prefix)))).catch(() => {});
+      if (sent !== undefined) sent.then((late) => this.#leases.release(this.hold(fetchReply(late, prefix)))).catch(ignore);
       throw error;
     }
   }

@@ -4,12 +4,12 @@
  * @module
  * @internal
  */
-import { createHash } from 'node:crypto';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { compose, type Pipeline } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
 import { readinessOf, socketGone, type Readiness } from '../readiness';
+import { defineScript } from '../scripts/script-command';
 import { QueueConnectionError } from './errors';
 import * as lua from './lua';
 
@@ -60,11 +60,8 @@ export class RedisCalls {
     this.#readiness = readinessOf(redis);
     this.policy = compose(breaker, new Timeout({ timeoutMs, name: `${name}:redis-timeout`, registry: false }));
     const names = {} as Record<ScriptName, string>;
-    const target = redis as unknown as Record<string, unknown> & Redis;
     for (const [script, spec] of Object.entries(SCRIPTS) as [ScriptName, ScriptSpec][]) {
-      const command = `bulwarkQueue_${script}_${createHash('sha1').update(spec.lua).digest('hex').slice(0, 12)}`;
-      if (typeof target[command] !== 'function') target.defineCommand(command, { numberOfKeys: spec.keys, lua: spec.lua });
-      names[script] = command;
+      names[script] = defineScript(redis, `bulwarkQueue_${script}`, spec.lua, spec.keys);
     }
     this.#names = names;
   }
@@ -77,7 +74,7 @@ export class RedisCalls {
   /**
    * Sends `script` as it is: no breaker, no timeout, no wait for the connection. Keys and
    * arguments go as one array (ioredis flattens it), never spread into the call: `addBulk` sends
-   * 7 arguments per job, more than a call's stack takes.
+   * 3 arguments per job, which for a large batch are more than a call's stack takes.
    */
   send(script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     return (this.redis as unknown as Record<string, Command>)[this.#names[script]]!([...keys, ...args]);
@@ -95,9 +92,7 @@ export class RedisCalls {
 
   /** Defines `script` on `connection` (another connection to the same server or Cluster) unless it has it. */
   defineOn(connection: Redis | Cluster, script: ScriptName): void {
-    const target = connection as unknown as Record<string, unknown> & Redis;
-    const name = this.#names[script];
-    if (typeof target[name] !== 'function') target.defineCommand(name, { numberOfKeys: SCRIPTS[script].keys, lua: SCRIPTS[script].lua });
+    defineScript(connection, `bulwarkQueue_${script}`, SCRIPTS[script].lua, SCRIPTS[script].keys);
   }
 
   /** Runs `send` through the breaker and the timeout, first waiting (within the timeout) for the connection. */

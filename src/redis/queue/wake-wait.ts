@@ -3,6 +3,7 @@
  * @module
  * @internal
  */
+import { ignore } from '../../core/ignore';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { sleep } from '../../core/clock';
 import { getLogger } from '../../core/logger';
@@ -80,7 +81,7 @@ export class WakeWait {
       if (error) throw error;
       return reply;
     });
-    fetched.catch(() => {});
+    fetched.catch(ignore);
     const outcome = await this.#unlessStuck(connection, waitMs, fetched);
     if (outcome === NO_REPLY) throw new Error('the blocking connection did not answer');
     return outcome;
@@ -101,7 +102,7 @@ export class WakeWait {
     if (connection.status === 'ready') return connection;
     const outcome = await readinessOf(connection).wait(Math.min(waitMs, NOT_READY_WAIT_MS));
     if (outcome === 'ready' && !this.#stop.aborted) return connection;
-    if (outcome !== 'timeout') await sleep(Math.min(waitMs, NOT_READY_WAIT_MS), this.#stop).catch(() => {});
+    if (outcome !== 'timeout') await sleep(Math.min(waitMs, NOT_READY_WAIT_MS), this.#stop).catch(ignore);
     return undefined;
   }
 
@@ -140,7 +141,7 @@ export class WakeWait {
       connection.on('error', (error: unknown) => {
         getLogger().debug({ err: error, queue: this.#name }, 'bulwark: queue blocking connection error');
       });
-      if (connection.status === 'wait') connection.connect().catch(() => {});
+      if (connection.status === 'wait') connection.connect().catch(ignore);
       this.#connection = connection;
     }
     return connection;

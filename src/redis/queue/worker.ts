@@ -2,6 +2,7 @@
  * QueueWorker: takes a queue's jobs in batches with a lease and runs them under bulwark policies.
  * @module
  */
+import { ignore } from '../../core/ignore';
 import { randomBytes } from 'node:crypto';
 import { CircuitOpenError } from '../../circuit-breaker/index';
 import { sleep } from '../../core/clock';
@@ -146,7 +147,7 @@ export class QueueWorker implements AsyncDisposable {
       if (free === 0) {
         if (runner.running === 0) {
           // A limiter shared with other work is full, and none of its calls are ours to wait for.
-          await sleep(FULL_LIMITER_POLL_MS, this.#stop.signal).catch(() => {});
+          await sleep(FULL_LIMITER_POLL_MS, this.#stop.signal).catch(ignore);
           continue;
         }
         await runner.slotFreed();
@@ -249,7 +250,7 @@ export class QueueWorker implements AsyncDisposable {
       if (hub.has('pause')) hub.emit('pause', Date.now(), { error });
     }
     const delayMs = error instanceof CircuitOpenError ? Math.min(Math.max(error.retryAfterMs, 10), 1_000) : 200;
-    await sleep(delayMs, this.#stop.signal).catch(() => {});
+    await sleep(delayMs, this.#stop.signal).catch(ignore);
   }
 
   #resumed(): void {
