@@ -11,12 +11,7 @@ import type { QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
 import { JobScope } from './job-scope';
 import type { Held, Leases } from './leases';
-
-/** The error stored with a job that stalled on its last try. */
-const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
-
-/** Most stalled jobs one fetch sweeps; a sweep that reached it is done again on the next fetch. */
-const SWEEP_LIMIT = 100;
+import { SWEEP_LIMIT } from './lua';
 
 /** What a fetch answered. */
 export interface FetchReply {
@@ -124,7 +119,7 @@ export class Fetcher {
   #args(count: number, acknowledged: readonly Held[]): (string | number)[] {
     const token = `${this.#workerId}:${++this.#fetches}:`;
     const remove = this.#q.removeOnComplete ? 1 : 0;
-    const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, STALLED_ERROR, remove, this.#sweepAt, SWEEP_LIMIT];
+    const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, remove, this.#sweepAt];
     for (const held of acknowledged) args.push(held.job.id, held.token);
     return args;
   }

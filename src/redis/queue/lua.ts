@@ -98,6 +98,12 @@ local function handBack(key, active, list, id)
   return 1
 end`;
 
+/** Most stalled jobs one fetch sweeps; a sweep that reached it is done again on the next fetch. */
+export const SWEEP_LIMIT = 100;
+
+/** The error stored with a job that stalled on its last try. */
+const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
+
 const FIELDS = `'t', 'd', 'p', 'a', 'm', 'o', 'at', 's', 'st', 'e', 'er', 'sk', 'du'`;
 
 /**
@@ -117,21 +123,25 @@ export const ADD = `local stamp = ARGV[1]
 ${TIME}
 ${MANY}
 ${WAKE}
+local PAD = '0000000000000'
 local out = {0, stamp}
 local readyArgs, delayedArgs = {}, {}
 local first = 4 + tonumber(ARGV[3]) * 5
 local count = (#ARGV - first + 1) / 3
--- One INCRBY numbers the whole batch (an id that exists leaves its number unused).
-local seq = redis.call('INCRBY', KEYS[2], count) - count
+-- One INCRBY numbers the whole batch (an id that exists leaves its number unused); INCR for one
+-- job, which has no number argument to format.
+local seq
+if count == 1 then seq = redis.call('INCR', KEYS[2]) - 1 else seq = redis.call('INCRBY', KEYS[2], count) - count end
 for b = first, #ARGV, 3 do
   local s = 4
   if ARGV[b] ~= '1' then s = 4 + (tonumber(ARGV[b]) - 1) * 5 end
   local id = ARGV[b + 1]
   seq = seq + 1
-  local f
+  local f, seqText
   if id == '' then
     -- As text for the key: Lua's own conversion keeps 14 digits only.
-    id = string.format('%.0f', seq)
+    seqText = string.format('%.0f', seq)
+    id = seqText
   else
     f = redis.call('HMGET', KEYS[1] .. id, ${FIELDS})
   end
@@ -149,7 +159,10 @@ for b = first, #ARGV, 3 do
       f[#f + 1] = 's'; f[#f + 1] = 'delayed'; f[#f + 1] = 'du'; f[#f + 1] = due
       delayedArgs[#delayedArgs + 1] = due; delayedArgs[#delayedArgs + 1] = id
     else
-      readyArgs[#readyArgs + 1] = tonumber(rank) * 1e13 + seq; readyArgs[#readyArgs + 1] = id
+      -- The score as text: the rank, then the sequence number on 13 digits (no number to format).
+      local score
+      if seqText and #seqText <= 13 then score = rank .. string.sub(PAD, #seqText + 1) .. seqText else score = tonumber(rank) * 1e13 + seq end
+      readyArgs[#readyArgs + 1] = score; readyArgs[#readyArgs + 1] = id
     end
     redis.call('HSET', KEYS[1] .. id, unpack(f))
     out[#out + 1] = id; out[#out + 1] = 1
@@ -168,9 +181,9 @@ return out`;
  * `count` ready jobs into active with a lease. The earliest delayed job is looked up once: it is
  * both the test for promotion (nothing is promoted unless it is due) and the next due time.
  * KEYS: jobs, ready, active, delayed, dead, wake, sequence, completed. ARGV: now, count, lease ms,
- * token prefix, the error of a job that stalled on its last try, remove completed (1), sweep time
- * (sweeps when now is at or past it), most stalled jobs swept, then the id, token pairs of
- * completed jobs. Returns one flat list (one table to build here and to convert for the reply):
+ * token prefix, remove completed (1), sweep time (sweeps when now is at or past it), then the id,
+ * token pairs of completed jobs. A sweep takes at most {@link SWEEP_LIMIT} jobs. Returns one flat
+ * list (one table to build here and to convert for the reply):
  * `now, ms until the next delayed job (-1: none), how many stalled, {completed: 1 | 0}…,
  * {stalled: id, type, tries, dead 0/1}…, {taken: id, t, d, p, a, m, o, at}…`; a job taken has the
  * lease token prefix .. its id (no tokens: no number to format).
@@ -180,7 +193,7 @@ ${COMPLETE_ALL}
 ${READY}
 ${WAKE}
 local out = {now, -1, 0}
-completeAll(out, KEYS[1], KEYS[3], KEYS[8], ARGV[6] == '1', 9)
+completeAll(out, KEYS[1], KEYS[3], KEYS[8], ARGV[5] == '1', 7)
 local first = redis.call('ZRANGE', KEYS[4], '0', '0', 'WITHSCORES')
 if first[2] and tonumber(first[2]) <= now then
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', stamp, 'LIMIT', '0', '1000')) do
@@ -194,9 +207,9 @@ if first[2] and tonumber(first[2]) <= now then
   end
   first = redis.call('ZRANGE', KEYS[4], '0', '0', 'WITHSCORES')
 end
-if now >= tonumber(ARGV[7]) then
+if now >= tonumber(ARGV[6]) then
   local stalled = 0
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', stamp, 'LIMIT', '0', ARGV[8])) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', stamp, 'LIMIT', '0', '${SWEEP_LIMIT}')) do
     redis.call('ZREM', KEYS[3], id)
     local key = KEYS[1] .. id
     local f = redis.call('HMGET', key, 'p', 'q', 'a', 'm', 't')
@@ -205,7 +218,7 @@ if now >= tonumber(ARGV[7]) then
       local dead = 0
       if tonumber(f[3]) >= tonumber(f[4]) then
         dead = 1
-        redis.call('HSET', key, 's', 'dead', 'e', stamp, 'er', ARGV[5], 'sk', '')
+        redis.call('HSET', key, 's', 'dead', 'e', stamp, 'er', '${STALLED_ERROR}', 'sk', '')
         redis.call('ZADD', KEYS[5], stamp, id)
       else
         ready(key, KEYS[2], id, f[1], f[2] or id)
@@ -226,7 +239,7 @@ if count > 0 then
     local key = KEYS[1] .. id
     local f = redis.call('HMGET', key, 't', 'd', 'p', 'a', 'm', 'o', 'at')
     if f[1] then
-      local tries = 1
+      local tries = '1'
       if f[4] then tries = tonumber(f[4]) + 1 end
       redis.call('HSET', key, 'a', tries, 's', 'active', 'ls', ARGV[4] .. id, 'st', stamp)
       leases[#leases + 1] = deadline; leases[#leases + 1] = id
