@@ -11,12 +11,7 @@ import type { QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
 import { JobScope } from './job-scope';
 import type { Held, Leases } from './leases';
-
-/** The error stored with a job that stalled on its last try. */
-const STALLED_ERROR = 'the lease of its last try ran out (its worker died, hung or lost Redis)';
-
-/** Most stalled jobs one fetch sweeps; a sweep that reached it is done again on the next fetch. */
-const SWEEP_LIMIT = 100;
+import { SWEEP_LIMIT } from './lua';
 
 /** What a fetch answered. */
 export interface FetchReply {
@@ -26,8 +21,13 @@ export interface FetchReply {
   readonly nextDueMs: number;
   /** The stalled jobs it swept: `{id, type, tries, dead 0/1}`. */
   readonly stalled: readonly unknown[][];
-  /** The jobs it took, flat: `id, t, d, p, a, m, o, at` each; a job's lease token is `prefix` + its id. */
+  /**
+   * The reply's flat list, whose elements from {@link FetchReply.takenAt} on are the jobs it took:
+   * `id, t, d, p, a, m, o, at` each; a job's lease token is `prefix` + its id.
+   */
   readonly taken: readonly unknown[];
+  /** Where the jobs it took start in {@link FetchReply.taken}. */
+  readonly takenAt: number;
   /** For each completion it carried: 1 completed, 0 lease lost. */
   readonly acknowledged: readonly number[];
   /** The lease token prefix of the fetch. */
@@ -74,11 +74,11 @@ export class Fetcher {
     const prefix = args[3] as string;
     let sent: Promise<unknown> | undefined;
     try {
-      return this.reply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))), prefix);
+      return this.reply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))), prefix, acknowledged.length);
     } catch (error) {
       // A fetch that timed out may still run on the server: hand back whatever it took.
       // Whatever it took and cannot hand back (a reply that does not decode) returns when its lease runs out.
-      if (sent !== undefined) sent.then((late) => this.#leases.release(this.hold(fetchReply(late, prefix)))).catch(ignore);
+      if (sent !== undefined) sent.then((late) => this.#leases.release(this.hold(fetchReply(late, prefix, acknowledged.length)))).catch(ignore);
       throw error;
     }
   }
@@ -100,14 +100,15 @@ export class Fetcher {
   }
 
   /**
-   * The reply of a fetch sent by {@link Fetcher.queueOn}, whose lease token prefix is `prefix`.
+   * The reply of a fetch whose lease token prefix is `prefix` and that carried `acknowledged`
+   * completions (none for one sent by {@link Fetcher.queueOn}).
    * A fetch that ran at or after the sweep time swept (the sweep time only grows, so the one it
    * carried was no later): the next sweep is due `sweepEveryMs` after it, unless it swept as many
    * as one sweep takes (more may be left). A time earlier than the last sweep's (a failover to a
    * server whose clock is behind) makes the next fetch sweep.
    */
-  reply(raw: unknown, prefix: string): FetchReply {
-    const reply = fetchReply(raw, prefix);
+  reply(raw: unknown, prefix: string, acknowledged = 0): FetchReply {
+    const reply = fetchReply(raw, prefix, acknowledged);
     const now = reply.now;
     if (now < this.#sweepAt - this.#sweepEveryMs) this.#sweepAt = 0;
     else if (now >= this.#sweepAt && reply.stalled.length < SWEEP_LIMIT) this.#sweepAt = now + this.#sweepEveryMs;
@@ -118,7 +119,7 @@ export class Fetcher {
   #args(count: number, acknowledged: readonly Held[]): (string | number)[] {
     const token = `${this.#workerId}:${++this.#fetches}:`;
     const remove = this.#q.removeOnComplete ? 1 : 0;
-    const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, STALLED_ERROR, remove, this.#sweepAt, SWEEP_LIMIT];
+    const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, remove, this.#sweepAt];
     for (const held of acknowledged) args.push(held.job.id, held.token);
     return args;
   }
@@ -128,7 +129,7 @@ export class Fetcher {
     const taken = reply.taken;
     const held: Held[] = [];
     const startedAt = Date.now();
-    for (let at = 0; at < taken.length; at += 8) {
+    for (let at = reply.takenAt; at < taken.length; at += 8) {
       const fields = [taken[at + 1], taken[at + 2], taken[at + 3], taken[at + 4], taken[at + 5], taken[at + 6], taken[at + 7], 'active'];
       const id = String(taken[at]);
       const job = decodeJob(id, fields) as Job;
@@ -155,8 +156,17 @@ export class Fetcher {
   }
 }
 
-/** The reply of the fetch script, named. */
-function fetchReply(raw: unknown, prefix: string): FetchReply {
-  const [now, nextDueMs, stalled, taken, acknowledged] = raw as [unknown, unknown, unknown[][], unknown[], number[]];
-  return { now: Number(now), nextDueMs: Number(nextDueMs), stalled, taken, acknowledged, prefix };
+/**
+ * The reply of the fetch script, named: one flat list `now, nextDueMs, stalled count`, then a flag
+ * for each of the `acknowledged` completions it carried, 4 elements per stalled job, and 8 per job
+ * taken.
+ */
+function fetchReply(raw: unknown, prefix: string, acknowledged: number): FetchReply {
+  const list = raw as unknown[];
+  const stalledAt = 3 + acknowledged;
+  const stalled: unknown[][] = [];
+  let takenAt = stalledAt;
+  for (let i = Number(list[2]); i > 0; i--, takenAt += 4) stalled.push(list.slice(takenAt, takenAt + 4));
+  const flags = list.slice(3, stalledAt) as number[];
+  return { now: Number(list[0]), nextDueMs: Number(list[1]), stalled, taken: list, takenAt, acknowledged: flags, prefix };
 }

@@ -131,14 +131,14 @@ export class OutcomeWriter {
     const k = this.#q.keys;
     const args: (string | number)[] = [this.#q.now(), this.#q.removeOnComplete ? 1 : 0];
     for (const held of batch) args.push(held.job.id, held.token);
-    let reply: unknown[];
+    let flags: number[];
     try {
-      reply = (await this.#q.calls.script('complete', [k.jobs, k.active, k.completed], args)) as unknown[];
+      flags = (await this.#q.calls.script('complete', [k.jobs, k.active, k.completed], args)) as number[];
     } catch (error) {
       this.retryLater(batch, error);
       return;
     }
-    this.#acknowledged(batch, reply[1] as number[]);
+    this.#acknowledged(batch, flags);
   }
 
   /** What Redis answered to the completion of `batch`: 1 completed, 0 lease lost. */

@@ -330,17 +330,20 @@ export class RedisQueue implements AsyncDisposable {
     const k = this.#keys;
     const reply = (await this.#internals.calls.script('add', [k.jobs, k.seq, k.ready, k.delayed, k.wake], addArguments(this.#internals.now(), this.backpressure !== undefined, encoded))) as unknown[];
     const hub = this.#internals.hub;
+    const addedAt = Number(reply[1]);
     const jobs: Job[] = [];
+    let at = 2;
     for (let i = 0; i < encoded.length; i++) {
-      const entry = reply[i + 1] as unknown[];
-      const id = String(entry[0]);
-      if (entry[1] === 1) {
-        const job = addedJob(encoded[i] as EncodedJob, id, payloads[i], Number(entry[2]), options[i]);
+      const id = String(reply[at]);
+      if (reply[at + 1] === 1) {
+        at += 2;
+        const job = addedJob(encoded[i] as EncodedJob, id, payloads[i], addedAt, options[i]);
         this.#internals.counters.added++;
         if (hub.has('added')) hub.emit('added', Date.now(), { jobId: id, jobType: job.type, state: job.state });
         jobs.push(job);
       } else {
-        jobs.push(decodeJob(id, entry.slice(2)) as Job);
+        jobs.push(decodeJob(id, reply.slice(at + 2, at + 2 + JOB_FIELDS.length)) as Job);
+        at += 2 + JOB_FIELDS.length;
       }
     }
     this.#observeDepth(Number(reply[0]));
@@ -428,7 +431,7 @@ function addArguments(now: string, countDepth: boolean, encoded: readonly Encode
     }
     jobs.push(lastNumber, job.id, job.data);
   }
-  return [now, encoded.length, countDepth ? 1 : '', numbers.size, ...shapes, ...jobs];
+  return [now, countDepth ? 1 : '', numbers.size, ...shapes, ...jobs];
 }
 
 function sameShape(a: EncodedJob, b: EncodedJob): boolean {
