@@ -238,6 +238,9 @@ export class MemoryStore implements RateLimitStore {
 
   /** The state of `key` for `rule`, made most recently used; evicts the least recently used key when full. */
   #touch(key: string, rule: RateLimitRule): KeyState {
+    // The key of the last decision is the most recently used one: found again without a lookup.
+    const newest = this.#newest;
+    if (newest !== undefined && newest.key === key && newest.rule === rule) return newest;
     const state = this.#keys.get(key);
     if (state === undefined || state.rule !== rule) return this.#insert(key, rule, state);
     if (state !== this.#newest) {

@@ -4,6 +4,8 @@
  * @internal
  */
 import { systemClock } from '../core/clock';
+import { ignore } from '../core/ignore';
+import { promiseSettledBy, type Settler } from '../core/settled-by';
 import type { RateLimitResult } from '../rate-limiter/store';
 import { DeadlineList, NOT_LISTED, type DeadlineEntry } from '../timeout/deadline-list';
 import { RedisStoreError } from './errors';
@@ -12,7 +14,7 @@ import { RedisStoreError } from './errors';
  * A decision sent to Redis and not answered yet: the promise its caller holds, and its entry in
  * the {@link DecisionTimeouts} that reject it when Redis does not answer in time.
  */
-export class PendingDecision implements DeadlineEntry {
+export class PendingDecision implements DeadlineEntry, Settler<RateLimitResult> {
   /** When it times out, in ms since the epoch; set when its timeout starts. */
   expiresAt = Infinity;
   previousEntry: DeadlineEntry | undefined = undefined;
@@ -20,42 +22,30 @@ export class PendingDecision implements DeadlineEntry {
   listPosition = NOT_LISTED;
   /** Whether Redis answered (or the send failed): its timeout is over, or never starts. */
   answered = false;
+  /** Settles the promise with the decision (a no-op once it has timed out); set by {@link promiseSettledBy}. */
+  resolve: (result: RateLimitResult) => void = ignore;
+  /** Rejects the promise with a {@link RedisStoreError} (a no-op once it has timed out); set by {@link promiseSettledBy}. */
+  reject: (error: unknown) => void = ignore;
   /** Settles with the decision, or rejects with a {@link RedisStoreError}. */
   readonly promise: Promise<RateLimitResult>;
   /** How long it may wait for its answer, in ms. */
   readonly timeoutMs: number;
-  /** The store's `timeoutMs`, named in the error of a timeout. */
-  readonly #storeTimeoutMs: number;
-  // Set by the promise's executor, which runs within the constructor.
-  #resolve!: (result: RateLimitResult) => void;
-  #reject!: (error: RedisStoreError) => void;
+  /** The timeouts it is timed by, which say the error of a timeout. */
+  readonly #timeouts: DecisionTimeouts;
 
   /**
    * @param timeoutMs - how long it may wait for its answer, in ms
-   * @param storeTimeoutMs - the store's `timeoutMs`, named in the error of a timeout
+   * @param timeouts - the timeouts of its store, which will time it
    */
-  constructor(timeoutMs: number, storeTimeoutMs: number) {
+  constructor(timeoutMs: number, timeouts: DecisionTimeouts) {
     this.timeoutMs = timeoutMs;
-    this.#storeTimeoutMs = storeTimeoutMs;
-    this.promise = new Promise<RateLimitResult>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
-
-  /** Settles the promise with `result` (a no-op once it has timed out). */
-  resolve(result: RateLimitResult): void {
-    this.#resolve(result);
-  }
-
-  /** Rejects the promise with `error` (a no-op once it has timed out). */
-  reject(error: RedisStoreError): void {
-    this.#reject(error);
+    this.#timeouts = timeouts;
+    this.promise = promiseSettledBy(this);
   }
 
   /** Called by the deadline list when Redis has not answered in time. */
   expire(): void {
-    this.#reject(new RedisStoreError(`Redis did not answer within ${this.#storeTimeoutMs} ms`));
+    this.reject(this.#timeouts.timeoutError());
   }
 }
 
@@ -69,10 +59,22 @@ export class PendingDecision implements DeadlineEntry {
  * its send, never before: a decision is never given up early.
  */
 export class DecisionTimeouts {
+  /** The store's `timeoutMs`, named in the error of a timeout. */
+  readonly storeTimeoutMs: number;
   readonly #deadlines = new DeadlineList(systemClock);
   /** The decisions sent in the current synchronous run, whose timeouts start when it ends. */
   readonly #starting: PendingDecision[] = [];
   readonly #startAll = (): void => this.#startRun();
+
+  /** @param storeTimeoutMs - the store's `timeoutMs`, named in the error of a timeout */
+  constructor(storeTimeoutMs: number) {
+    this.storeTimeoutMs = storeTimeoutMs;
+  }
+
+  /** The error of a decision that Redis did not answer in time. */
+  timeoutError(): RedisStoreError {
+    return new RedisStoreError(`Redis did not answer within ${this.storeTimeoutMs} ms`);
+  }
 
   /** Starts the timeout of `decision`, sent just now (at the end of the current synchronous run). */
   start(decision: PendingDecision): void {

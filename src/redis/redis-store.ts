@@ -99,7 +99,7 @@ export class RedisStore implements RateLimitStore {
   readonly #prepared = new WeakMap<RateLimitRule, PreparedRule>();
   readonly #readiness: Readiness;
   /** The timeouts of the decisions sent and not answered yet. */
-  readonly #timeouts = new DecisionTimeouts();
+  readonly #timeouts: DecisionTimeouts;
   #pending = 0;
 
   /**
@@ -113,6 +113,7 @@ export class RedisStore implements RateLimitStore {
     this.namespace = resolved.namespace;
     this.timeoutMs = resolved.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs;
     this.maxPending = resolved.maxPending ?? REDIS_STORE_DEFAULTS.maxPending;
+    this.#timeouts = new DecisionTimeouts(this.timeoutMs);
     this.#readiness = readinessOf(this.#redis);
     this.timeSource = resolved.timeSource ?? REDIS_STORE_DEFAULTS.timeSource;
   }
@@ -182,7 +183,7 @@ export class RedisStore implements RateLimitStore {
     } catch (error) {
       return Promise.reject(new RedisStoreError('Redis command could not be sent', error));
     }
-    const decision = new PendingDecision(timeoutMs, this.timeoutMs);
+    const decision = new PendingDecision(timeoutMs, this.#timeouts);
     this.#timeouts.start(decision);
     // Outstanding until Redis answers, even after its timeout gave up on it: ioredis keeps the command.
     this.#pending++;

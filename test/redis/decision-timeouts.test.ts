@@ -28,9 +28,9 @@ afterEach(() => {
 
 describe('DecisionTimeouts', () => {
   it('rejects each decision Redis has not answered within its timeoutMs, never earlier, and keeps no timer once none is pending', async () => {
-    const timeouts = new DecisionTimeouts();
-    const first = new PendingDecision(50, 50);
-    const second = new PendingDecision(50, 50);
+    const timeouts = new DecisionTimeouts(50);
+    const first = new PendingDecision(50, timeouts);
+    const second = new PendingDecision(50, timeouts);
     const firstOutcome = outcomeOf(first);
     const secondOutcome = outcomeOf(second);
     timeouts.start(first);
@@ -49,14 +49,14 @@ describe('DecisionTimeouts', () => {
   });
 
   it('times a decision with a shorter budget out first, whatever order they were sent in, naming the store timeoutMs', async () => {
-    const timeouts = new DecisionTimeouts();
-    const full = new PendingDecision(100, 100);
+    const timeouts = new DecisionTimeouts(100);
+    const full = new PendingDecision(100, timeouts);
     const fullOutcome = outcomeOf(full);
     timeouts.start(full);
     await endRun();
     await vi.advanceTimersByTimeAsync(10);
     // A decision that waited 70 ms for the connection has 30 ms left of its 100.
-    const late = new PendingDecision(30, 100);
+    const late = new PendingDecision(30, timeouts);
     const lateOutcome = outcomeOf(late);
     timeouts.start(late);
     await endRun();
@@ -69,8 +69,8 @@ describe('DecisionTimeouts', () => {
   });
 
   it('starts no timer for a decision answered before the run that sent it ended', async () => {
-    const timeouts = new DecisionTimeouts();
-    const decision = new PendingDecision(50, 50);
+    const timeouts = new DecisionTimeouts(50);
+    const decision = new PendingDecision(50, timeouts);
     const outcome = outcomeOf(decision);
     timeouts.start(decision);
     timeouts.stop(decision);
@@ -82,8 +82,8 @@ describe('DecisionTimeouts', () => {
   });
 
   it('leaves a decision that timed out as it is when its answer comes later', async () => {
-    const timeouts = new DecisionTimeouts();
-    const decision = new PendingDecision(20, 20);
+    const timeouts = new DecisionTimeouts(20);
+    const decision = new PendingDecision(20, timeouts);
     const outcome = outcomeOf(decision);
     timeouts.start(decision);
     await endRun();
