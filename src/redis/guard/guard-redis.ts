@@ -13,7 +13,7 @@ import type { Registry } from '../../core/registry';
 import { Retry } from '../../retry/retry';
 import { Timeout } from '../../timeout/timeout';
 import { InlineLayers } from '../inline-layers';
-import { readinessOf, socketGone, type Readiness } from '../readiness';
+import { readinessOf, type Readiness } from '../readiness';
 import { commandOf, READ_ONLY_COMMANDS, UNGUARDED_COMMANDS } from './commands';
 import { RedisUnavailableError } from './errors';
 import { isRedisUnavailable } from './failures';
@@ -209,22 +209,16 @@ export class RedisGuard {
     const last = args[args.length - 1];
     if (typeof last === 'function') return withCallback(this.#run(policy, receiver, method, args.slice(0, -1)), last as Callback);
     const inline = this.#inline;
-    if (inline !== undefined && policy === this.policy && this.#ready()) {
+    if (inline !== undefined && policy === this.policy && this.#readiness.sendable()) {
       const sent = inline.run(receiver, method, args);
       if (sent !== undefined) return sent;
     }
     return policy.execute((ctx) => this.#send(receiver, method, args, ctx));
   }
 
-  /** Whether a command can be sent at once: the connection is ready and its socket writable. */
-  #ready(): boolean {
-    const connection = this.#connection;
-    return connection.status === 'ready' && !socketGone(this.#redis);
-  }
-
   /** Sends at once on a ready connection; otherwise waits for it (never into ioredis's offline queue). */
   #send(receiver: object, method: string, args: unknown[], ctx: ExecutionContext): unknown {
-    if (this.#ready()) return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
+    if (this.#readiness.sendable()) return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
     return this.#sendWhenReady(receiver, method, args, ctx);
   }
 
@@ -241,7 +235,7 @@ export class RedisGuard {
     const outcome = await this.#readiness.wait(waitMs);
     // The caller gave up meanwhile (a Timeout fired): send nothing.
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (outcome !== 'ready' || connection.status !== 'ready' || socketGone(this.#redis)) {
+    if (outcome !== 'ready' || !this.#readiness.sendable()) {
       this.#notReady++;
       throw new RedisUnavailableError(outcome === 'ready' ? 'timeout' : outcome, connection.status, Date.now() - startedAt);
     }
