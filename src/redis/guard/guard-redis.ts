@@ -128,28 +128,34 @@ export class RedisGuard {
   }
 
   /**
-   * The member `property` of the guarded client: a guarded command, a pipeline factory whose
-   * `exec()` is guarded, or the connection's own member (a method bound to the connection).
+   * The member `property` of the guarded client `client`, which has no own member of that name: a
+   * guarded command, a pipeline factory whose `exec()` is guarded, or the connection's own member
+   * (a method bound to the connection). A guarded method becomes an own member of `client`, so
+   * that later calls load it as a plain property: it reads the connection's method by name when
+   * called, so a script defined again under its name stays guarded as it is.
    * @internal
    */
-  member(property: string | symbol): unknown {
+  member(property: string | symbol, client: object): unknown {
     const redis = this.#redis;
     const value: unknown = (redis as unknown as Record<string | symbol, unknown>)[property];
     const cached = this.#members.get(property);
     if (cached !== undefined && cached.original === value) return cached.member;
     if (typeof value !== 'function' || property === 'constructor') return value;
-    const member = this.#memberFor(property, value as Method);
+    const guarded = typeof property === 'string' ? this.#guardedMethod(property) : undefined;
+    const member = guarded ?? (value as Method).bind(redis);
     this.#members.set(property, { original: value, member });
+    if (guarded !== undefined && guards.get(client) === this) {
+      Object.defineProperty(client, property, { value: guarded, writable: true, configurable: true });
+    }
     return member;
   }
 
-  #memberFor(property: string | symbol, value: Method): Method {
-    if (typeof property === 'string') {
-      if (property === 'pipeline' || property === 'multi') return this.#pipelineFactory(property);
-      if (property === 'call' || property === 'callBuffer' || property === 'send_command') return this.#anyCommand(property);
-      if (this.#isGuardedCommand(property)) return this.#command(property, this.#policyFor(commandOf(property)));
-    }
-    return value.bind(this.#redis);
+  /** The guarded method `property`, or undefined for a member that passes through. */
+  #guardedMethod(property: string): Method | undefined {
+    if (property === 'pipeline' || property === 'multi') return this.#pipelineFactory(property);
+    if (property === 'call' || property === 'callBuffer' || property === 'send_command') return this.#anyCommand(property);
+    if (this.#isGuardedCommand(property)) return this.#command(property, this.#policyFor(commandOf(property)));
+    return undefined;
   }
 
   #isGuardedCommand(method: string): boolean {
@@ -348,7 +354,14 @@ function withCallback(promise: Promise<unknown>, callback: Callback): Promise<un
  */
 export function guardRedis<R extends Redis | Cluster>(redis: R, options?: GuardRedisOptions): R {
   const guard = new RedisGuard(redis, options);
-  const guarded = new Proxy(redis, { get: (_target, property) => guard.member(property) });
+  // An ordinary object in front of a Proxy of the connection: each guarded method becomes an own
+  // property of it on first use, so that a call is a property load and the Proxy's trap runs only
+  // for a member not seen before and for what passes through. Writes reach the connection.
+  const connection = new Proxy(redis, {
+    get: (_target, property, receiver: object) => guard.member(property, receiver),
+    set: (target, property, value) => Reflect.set(target, property, value),
+  });
+  const guarded = Object.create(connection) as R;
   guards.set(guarded, guard);
   return guarded;
 }
