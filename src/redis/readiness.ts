@@ -13,8 +13,9 @@ import type { Cluster, Redis } from 'ioredis';
 export type ReadyOutcome = 'ready' | 'timeout' | 'ended' | 'notConnecting';
 
 /**
- * How a message completes "Redis connection …" for a wait that did not end `'ready'`, after
- * `waitedMs` ms, e.g. `did not become ready within 250 ms`.
+ * How a message completes "Redis connection …" for a command not sent after a wait of `waitedMs`
+ * ms that ended with `outcome`, e.g. `did not become ready within 250 ms`; for `'ready'`, the
+ * connection was ready but not {@link Readiness.sendable} (its socket was gone).
  */
 export function notReadyText(outcome: ReadyOutcome, waitedMs: number): string {
   switch (outcome) {
@@ -25,17 +26,8 @@ export function notReadyText(outcome: ReadyOutcome, waitedMs: number): string {
     case 'notConnecting':
       return 'is not connecting (created with lazyConnect and connect() not called)';
     default:
-      return 'is not ready';
+      return 'is closing (its socket is no longer writable)';
   }
-}
-
-/**
- * Whether `redis` says `ready` but its socket is no longer writable: the server went away and
- * ioredis has not seen the socket close yet. A command sent now would fail with ioredis's own
- * error (or sit in its offline queue), so callers refuse it instead.
- */
-export function socketGone(redis: Redis | Cluster): boolean {
-  return (redis as { readonly stream?: { readonly writable: boolean } }).stream?.writable === false;
 }
 
 /** One caller waiting for readiness. */
@@ -62,6 +54,18 @@ export class Readiness {
   /** @param redis - the connection to watch */
   constructor(redis: Redis | Cluster) {
     this.#redis = redis;
+  }
+
+  /**
+   * Whether a command sent now goes out at once: the connection is `ready` and its socket still
+   * writable. A connection can say `ready` after the server went away, until ioredis sees its
+   * socket close; a command sent then would sit in ioredis's offline queue (to be replayed after
+   * a reconnect, long after its caller gave up) or fail with ioredis's own error. Every Redis
+   * part asks this before it sends, and sends nothing when it is false.
+   */
+  sendable(): boolean {
+    const redis = this.#redis;
+    return redis.status === 'ready' && (redis as { readonly stream?: { readonly writable: boolean } }).stream?.writable !== false;
   }
 
   /**

@@ -142,7 +142,7 @@ export class RedisStore implements RateLimitStore {
     if (this.#pending >= this.maxPending) {
       return Promise.reject(new RedisStoreError(`${this.#pending} decisions are outstanding already (maxPending: ${this.maxPending})`));
     }
-    if (this.#redis.status !== 'ready') return this.#consumeWhenReady(key, cost, rule);
+    if (!this.#readiness.sendable()) return this.#consumeWhenReady(key, cost, rule);
     return this.#send(key, cost, rule, this.timeoutMs);
   }
 
@@ -161,8 +161,7 @@ export class RedisStore implements RateLimitStore {
     } finally {
       this.#pending--;
     }
-    const status = this.#redis.status;
-    if (outcome !== 'ready' || status !== 'ready') throw notReady(outcome, status, this.timeoutMs);
+    if (!this.#readiness.sendable()) throw notReady(outcome, this.#redis.status, this.timeoutMs);
     return this.#send(key, cost, rule, Math.max(1, this.timeoutMs - (Date.now() - startedAt)));
   }
 

@@ -100,6 +100,28 @@ describe.each(clients)('guardRedis on %s: a drop-in client', (label, Client) => 
     await redis.del(`${keys}:cb`);
   });
 
+  it('keeps a command guarded after its first call, writes members on the connection, and runs a script defined again by its new body', async () => {
+    const breaker = guardOf(client)?.circuitBreaker;
+    await client.get(`${keys}:again`);
+    const before = breaker?.stats().totals.calls ?? 0;
+    expect(await client.get(`${keys}:again`)).toBeNull();
+    expect(breaker?.stats().totals.calls).toBe(before + 1);
+
+    const written = client as unknown as { bulwarkGuardTestMark?: string };
+    written.bulwarkGuardTestMark = 'set through the guard';
+    expect((redis as unknown as { bulwarkGuardTestMark?: string }).bulwarkGuardTestMark).toBe('set through the guard');
+    expect(written.bulwarkGuardTestMark).toBe('set through the guard');
+    delete (redis as unknown as { bulwarkGuardTestMark?: string }).bulwarkGuardTestMark;
+
+    const script = client as unknown as { bulwarkGuardTestEcho(key: string): Promise<string> };
+    client.defineCommand('bulwarkGuardTestEcho', { numberOfKeys: 1, lua: 'return "first"' });
+    expect(await script.bulwarkGuardTestEcho(`${keys}:echo`)).toBe('first');
+    client.defineCommand('bulwarkGuardTestEcho', { numberOfKeys: 1, lua: 'return "second"' });
+    const calls = breaker?.stats().totals.calls ?? 0;
+    expect(await script.bulwarkGuardTestEcho(`${keys}:echo`)).toBe('second');
+    expect(breaker?.stats().totals.calls).toBe(calls + 1);
+  });
+
   it('passes every other member through, bound to the connection', () => {
     expect(client).toBeInstanceOf(Client);
     expect(client.constructor).toBe(redis.constructor);

@@ -8,7 +8,7 @@ import { CallContext, type InternalContext } from '../../core/context';
 import { runPolicy, type Policy } from '../../core/policy';
 import type { Timeout } from '../../timeout/index';
 import { InlineLayers } from '../inline-layers';
-import { readinessOf, type Readiness } from '../readiness';
+import { notReadyText, readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
 import { RELEASE_TOKEN_LUA } from '../scripts/release-token';
 import { boundCommand, defineScript, scriptCommand, type ScriptCommand } from '../scripts/script-command';
@@ -48,8 +48,7 @@ export class CacheRedis {
   readonly #cluster: boolean;
   /** GET of `ctx.key`: one function for every read, so that a read makes no closure. */
   readonly #get = (ctx: InternalContext): Promise<string | null> => {
-    const redis = this.#redis;
-    return redis.status === 'ready' ? redis.get(ctx.key as string) : this.#getWhenReady(ctx.key as string);
+    return this.#readiness.sendable() ? this.#redis.get(ctx.key as string) : this.#getWhenReady(ctx.key as string);
   };
   /** The default policy's layers run as one, when the cache made it: what a read on a ready connection goes through. */
   readonly #inline: InlineLayers | undefined;
@@ -95,7 +94,7 @@ export class CacheRedis {
    */
   get(key: string): Promise<string | null> {
     const inline = this.#inline;
-    if (inline !== undefined && this.#redis.status === 'ready') {
+    if (inline !== undefined && this.#readiness.sendable()) {
       const sent = inline.run(this.#redis, 'get', [key]);
       if (sent !== undefined) return sent as Promise<string | null>;
     }
@@ -133,7 +132,7 @@ export class CacheRedis {
    */
   readMany(keys: readonly string[]): Promise<(string | null)[]> {
     const inline = this.#inline;
-    if (inline !== undefined && !this.#cluster && this.#redis.status === 'ready') {
+    if (inline !== undefined && !this.#cluster && this.#readiness.sendable()) {
       const sent = inline.run(this.#redis, 'mget', keys as string[], keys.length);
       if (sent !== undefined) return sent as Promise<(string | null)[]>;
     }
@@ -192,7 +191,7 @@ export class CacheRedis {
   /** Sends `command` through the policy, once the connection is ready. */
   #send<T>(command: () => Promise<T>): Promise<T> {
     return this.#policy.execute(async () => {
-      if (this.#redis.status !== 'ready') await this.#whenReady();
+      if (!this.#readiness.sendable()) await this.#whenReady();
       return command();
     });
   }
@@ -202,11 +201,12 @@ export class CacheRedis {
     return this.#redis.get(key);
   }
 
+  /** Waits (at most {@link CACHE_DEFAULTS.redisTimeoutMs}) until a command can be sent; throws if none can be. */
   async #whenReady(): Promise<void> {
-    const outcome = await this.#readiness.wait(CACHE_DEFAULTS.redisTimeoutMs);
-    const status = this.#redis.status;
-    if (outcome !== 'ready' || status !== 'ready') {
-      throw new Error(`Redis connection is not ready (${outcome}, status: ${status})`);
+    const readiness = this.#readiness;
+    const outcome = await readiness.wait(CACHE_DEFAULTS.redisTimeoutMs);
+    if (!readiness.sendable()) {
+      throw new Error(`Redis connection ${notReadyText(outcome, CACHE_DEFAULTS.redisTimeoutMs)} (status: ${this.#redis.status})`);
     }
   }
 }

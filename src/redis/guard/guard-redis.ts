@@ -13,7 +13,7 @@ import type { Registry } from '../../core/registry';
 import { Retry } from '../../retry/retry';
 import { Timeout } from '../../timeout/timeout';
 import { InlineLayers } from '../inline-layers';
-import { readinessOf, socketGone, type Readiness } from '../readiness';
+import { readinessOf, type Readiness } from '../readiness';
 import { commandOf, READ_ONLY_COMMANDS, UNGUARDED_COMMANDS } from './commands';
 import { RedisUnavailableError } from './errors';
 import { isRedisUnavailable } from './failures';
@@ -128,28 +128,34 @@ export class RedisGuard {
   }
 
   /**
-   * The member `property` of the guarded client: a guarded command, a pipeline factory whose
-   * `exec()` is guarded, or the connection's own member (a method bound to the connection).
+   * The member `property` of the guarded client `client`, which has no own member of that name: a
+   * guarded command, a pipeline factory whose `exec()` is guarded, or the connection's own member
+   * (a method bound to the connection). A guarded method becomes an own member of `client`, so
+   * that later calls load it as a plain property: it reads the connection's method by name when
+   * called, so a script defined again under its name stays guarded as it is.
    * @internal
    */
-  member(property: string | symbol): unknown {
+  member(property: string | symbol, client: object): unknown {
     const redis = this.#redis;
     const value: unknown = (redis as unknown as Record<string | symbol, unknown>)[property];
     const cached = this.#members.get(property);
     if (cached !== undefined && cached.original === value) return cached.member;
     if (typeof value !== 'function' || property === 'constructor') return value;
-    const member = this.#memberFor(property, value as Method);
+    const guarded = typeof property === 'string' ? this.#guardedMethod(property) : undefined;
+    const member = guarded ?? (value as Method).bind(redis);
     this.#members.set(property, { original: value, member });
+    if (guarded !== undefined && guards.get(client) === this) {
+      Object.defineProperty(client, property, { value: guarded, writable: true, configurable: true });
+    }
     return member;
   }
 
-  #memberFor(property: string | symbol, value: Method): Method {
-    if (typeof property === 'string') {
-      if (property === 'pipeline' || property === 'multi') return this.#pipelineFactory(property);
-      if (property === 'call' || property === 'callBuffer' || property === 'send_command') return this.#anyCommand(property);
-      if (this.#isGuardedCommand(property)) return this.#command(property, this.#policyFor(commandOf(property)));
-    }
-    return value.bind(this.#redis);
+  /** The guarded method `property`, or undefined for a member that passes through. */
+  #guardedMethod(property: string): Method | undefined {
+    if (property === 'pipeline' || property === 'multi') return this.#pipelineFactory(property);
+    if (property === 'call' || property === 'callBuffer' || property === 'send_command') return this.#anyCommand(property);
+    if (this.#isGuardedCommand(property)) return this.#command(property, this.#policyFor(commandOf(property)));
+    return undefined;
   }
 
   #isGuardedCommand(method: string): boolean {
@@ -209,22 +215,16 @@ export class RedisGuard {
     const last = args[args.length - 1];
     if (typeof last === 'function') return withCallback(this.#run(policy, receiver, method, args.slice(0, -1)), last as Callback);
     const inline = this.#inline;
-    if (inline !== undefined && policy === this.policy && this.#ready()) {
+    if (inline !== undefined && policy === this.policy && this.#readiness.sendable()) {
       const sent = inline.run(receiver, method, args);
       if (sent !== undefined) return sent;
     }
     return policy.execute((ctx) => this.#send(receiver, method, args, ctx));
   }
 
-  /** Whether a command can be sent at once: the connection is ready and its socket writable. */
-  #ready(): boolean {
-    const connection = this.#connection;
-    return connection.status === 'ready' && !socketGone(this.#redis);
-  }
-
   /** Sends at once on a ready connection; otherwise waits for it (never into ioredis's offline queue). */
   #send(receiver: object, method: string, args: unknown[], ctx: ExecutionContext): unknown {
-    if (this.#ready()) return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
+    if (this.#readiness.sendable()) return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
     return this.#sendWhenReady(receiver, method, args, ctx);
   }
 
@@ -241,7 +241,7 @@ export class RedisGuard {
     const outcome = await this.#readiness.wait(waitMs);
     // The caller gave up meanwhile (a Timeout fired): send nothing.
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (outcome !== 'ready' || connection.status !== 'ready' || socketGone(this.#redis)) {
+    if (outcome !== 'ready' || !this.#readiness.sendable()) {
       this.#notReady++;
       throw new RedisUnavailableError(outcome === 'ready' ? 'timeout' : outcome, connection.status, Date.now() - startedAt);
     }
@@ -354,7 +354,14 @@ function withCallback(promise: Promise<unknown>, callback: Callback): Promise<un
  */
 export function guardRedis<R extends Redis | Cluster>(redis: R, options?: GuardRedisOptions): R {
   const guard = new RedisGuard(redis, options);
-  const guarded = new Proxy(redis, { get: (_target, property) => guard.member(property) });
+  // An ordinary object in front of a Proxy of the connection: each guarded method becomes an own
+  // property of it on first use, so that a call is a property load and the Proxy's trap runs only
+  // for a member not seen before and for what passes through. Writes reach the connection.
+  const connection = new Proxy(redis, {
+    get: (_target, property, receiver: object) => guard.member(property, receiver),
+    set: (target, property, value) => Reflect.set(target, property, value),
+  });
+  const guarded = Object.create(connection) as R;
   guards.set(guarded, guard);
   return guarded;
 }

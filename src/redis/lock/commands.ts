@@ -6,7 +6,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LockUnavailableError } from './errors';
 import type { LockKeys } from './keys';
-import { notReadyText, readinessOf, type Readiness } from '../readiness';
+import { notReadyText, readinessOf, type Readiness, type ReadyOutcome } from '../readiness';
 import { defineScript, type ScriptCommand } from '../scripts/script-command';
 import { RELEASE_TOKEN_LUA } from '../scripts/release-token';
 import { ACQUIRE_LUA, EXTEND_LUA } from './scripts';
@@ -80,6 +80,11 @@ export class LockCommands {
     return this.#call(this.#extend, [keys.lock, token, String(ttlMs)], parseFlag, undefined, undefined);
   }
 
+  /** Why a script was not sent: how the wait for the connection ended (`'ready'`: its socket was gone). */
+  #notSendable(outcome: ReadyOutcome): LockUnavailableError {
+    return new LockUnavailableError(`Redis connection ${notReadyText(outcome, this.#timeoutMs)} (status: ${this.#redis.status})`);
+  }
+
   #call<T>(
     command: string,
     args: string[],
@@ -126,16 +131,21 @@ export class LockCommands {
           (error: unknown) => fail(new LockUnavailableError(`Redis lock script failed: ${(error as Error)?.message ?? String(error)}`, error)),
         );
       };
-      if (this.#redis.status === 'ready') {
+      const readiness = this.#readiness;
+      if (readiness.sendable()) {
         send();
         return;
       }
+      // Ready with its socket gone: sending would put the script in ioredis's offline queue.
+      if (this.#redis.status === 'ready') {
+        fail(this.#notSendable('ready'));
+        return;
+      }
       // Connecting or reconnecting: wait for it within the same time, never in ioredis's offline queue.
-      this.#readiness.wait(this.#timeoutMs).then((outcome) => {
+      readiness.wait(this.#timeoutMs).then((outcome) => {
         if (settled) return;
-        const status = this.#redis.status;
-        if (outcome === 'ready' && status === 'ready') send();
-        else fail(new LockUnavailableError(`Redis connection ${notReadyText(outcome, this.#timeoutMs)} (status: ${status})`));
+        if (readiness.sendable()) send();
+        else fail(this.#notSendable(outcome));
       }, fail);
     });
   }

@@ -8,7 +8,7 @@ import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { compose, type Pipeline } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
-import { readinessOf, socketGone, type Readiness } from '../readiness';
+import { readinessOf, type Readiness } from '../readiness';
 import { defineScript } from '../scripts/script-command';
 import { QueueConnectionError } from './errors';
 import * as lua from './lua';
@@ -99,13 +99,12 @@ export class RedisCalls {
   call<T>(send: () => Promise<T>): Promise<T> {
     return this.policy.execute(async () => {
       const redis = this.redis;
+      const readiness = this.#readiness;
       if (redis.status !== 'ready') {
-        const outcome = await this.#readiness.wait(this.#timeoutMs);
+        const outcome = await readiness.wait(this.#timeoutMs);
         if (outcome !== 'ready') throw new QueueConnectionError(outcome, redis.status);
       }
-      // Ready, but the socket is gone (the server went away and ioredis has not seen it yet):
-      // ioredis would fail the call with its own error, or queue it offline.
-      if (socketGone(redis)) throw new QueueConnectionError('closing', redis.status);
+      if (!readiness.sendable()) throw new QueueConnectionError('closing', redis.status);
       return send();
     });
   }
