@@ -201,7 +201,7 @@ class Plan {
   readonly rateHeaders: RateLimitHeaders | undefined;
   /** The error of a refused rate-limit decision: the limiter's own, or one by the refusing limit for a limiter that does not make them. */
   readonly rateErrors: ((result: RateLimitResult) => RateLimitError) | undefined;
-  /** Watches for the "global limiter" mistake while the client address is the rate-limit key. */
+  /** Watches a sample of requests for the "global limiter" mistake while the client address is the rate-limit key. */
   readonly proxyWarning: UntrustedProxyWarning | undefined;
 
   constructor(resolved: ResolvedGuardOptions, trustsProxies: boolean) {
@@ -285,7 +285,7 @@ class GuardedCall extends ResponseEnd implements InternalContext {
     if (plan.watches) this.#exchange.watch(this);
     let chain: unknown;
     try {
-      if (plan.proxyWarning !== undefined && !plan.proxyWarning.warned) plan.proxyWarning.check(this.#request);
+      if (plan.proxyWarning !== undefined) plan.proxyWarning.sample(this.#request);
       const shedder = plan.loadShedder;
       if (shedder === undefined) chain = this.#limitRate();
       else {
@@ -348,6 +348,15 @@ class GuardedCall extends ResponseEnd implements InternalContext {
       return this.#run();
     }
     return runPolicy(bulkhead, GuardedCall.#limitConcurrencyStep, this);
+  }
+
+  /**
+   * Once the handler has run, how the response ends matters only to what reads the promise (see
+   * {@link GuardedCall.#run}) or listens, which {@link ResponseEnd.outcomeNeeded} sees: a request
+   * holding a slot of {@link Plan.slots} just frees it. Before, a disconnect must abort the request.
+   */
+  protected override wantsOutcome(): boolean {
+    return !this.#started;
   }
 
   /** Frees the slot taken from {@link Plan.slots}, once, when the response ends. */

@@ -4,6 +4,7 @@
  * @module
  * @internal
  */
+import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { ResponseEnd } from './response-end';
 
@@ -16,12 +17,24 @@ import type { ResponseEnd } from './response-end';
  * Cost: under Express each property of `res` read for the first time in a request misses V8's
  * inline caches (Express swaps the prototype of every response), so this reads what Node reads of
  * the response anyway (`destroyed`, which Node checks when the body is written) and, at the end,
- * only `writableFinished` and `statusCode`.
+ * `writableFinished` and `statusCode` only when `end` needs to know how it ended (see
+ * {@link ResponseEnd.outcomeNeeded}): not for a request whose handler has run and whose bulkhead
+ * slot is all that waits for the end.
  */
 export function watchResponse(res: ServerResponse, end: ResponseEnd): void {
   if (res.destroyed) return settle(res, end);
-  res.on('close', () => settle(res, end));
+  addListener.call(res, 'close', () => {
+    if (end.outcomeNeeded) settle(res, end);
+    else end.closed();
+  });
 }
+
+/**
+ * `EventEmitter`'s own `on`, called on the response rather than looked up on it: under Express
+ * that look-up is one more inline-cache miss per request. (A response object that replaces its
+ * own `on` is not asked; Node's, Express's and Koa's do not.)
+ */
+const addListener = EventEmitter.prototype.on;
 
 /** Settles `end` once `res` has closed: finished when it was sent in full, else disconnected. */
 function settle(res: ServerResponse, end: ResponseEnd): void {

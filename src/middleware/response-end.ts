@@ -4,29 +4,27 @@
  * are no-ops, so that the permits held for the request are released exactly once.
  * @module
  */
-import { notifyListeners, removeListener } from '../core/abort-listeners';
-import type { AbortListener } from '../core/context';
+import { OwnCancelScope } from '../core/own-cancel-scope';
 import { ignore } from '../core/ignore';
 
-/** Where a response's end stands. */
-type EndState = 'pending' | 'finished' | 'disconnected' | 'failed';
+/** Where a response's end stands; `closed`: ended, and nobody needed to know how (see {@link ResponseEnd.closed}). */
+type EndState = 'pending' | 'finished' | 'disconnected' | 'failed' | 'closed';
 
 /**
  * The end of one guarded response. The guard's policies hold their permits (bulkhead slot,
  * concurrency permit, load shedder's in-flight count) until {@link ResponseEnd.promise} settles.
+ * It is the request's cancel scope, which a disconnect aborts.
  *
  * Cost: neither the promise, the `AbortSignal` nor a disconnect's `AbortError` exists until
  * something asks for it; a disconnect reaches the policies waiting in a queue without any of them.
  */
-export class ResponseEnd {
+export class ResponseEnd extends OwnCancelScope {
   #state: EndState = 'pending';
-  /** The status once finished; the error once failed; the `AbortError` once disconnected and asked for. */
+  /** The status once finished; the error once failed. */
   #outcome: unknown;
   #promise: Promise<number> | undefined;
   #resolve: ((status: number) => void) | undefined;
   #reject: ((reason: unknown) => void) | undefined;
-  #controller: AbortController | undefined;
-  #listeners: AbortListener[] | undefined;
 
   /** Resolves with the status of the finished response; rejects when the client left or the handler threw. */
   get promise(): Promise<number> {
@@ -42,41 +40,20 @@ export class ResponseEnd {
     return this.#state !== 'pending';
   }
 
-  /**
-   * Aborts when the client disconnects before the response has finished: passed to the policies,
-   * so that a request waiting in a queue leaves it, and a breaker counts the call neither way.
-   */
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#state === 'disconnected') this.#controller.abort(this.#abortError());
-    }
-    return this.#controller.signal;
-  }
-
-  /** Whether the client disconnected first (the request's cancel scope). @internal */
-  get aborted(): boolean {
-    return this.#state === 'disconnected';
-  }
-
   /** A disconnect is the caller's abort, never a policy's. @internal */
   get abortedByCaller(): boolean {
-    return this.#state === 'disconnected';
+    return this.aborted;
   }
 
-  /** The abort reason once the client disconnected first. @internal */
-  get reason(): unknown {
-    return this.#state === 'disconnected' ? this.#abortError() : undefined;
-  }
-
-  /** Calls `listener.handleEvent()` once, when the client disconnects first. @internal */
-  listen(listener: AbortListener): void {
-    (this.#listeners ??= []).push(listener);
-  }
-
-  /** Removes a listener added by `listen`. @internal */
-  unlisten(listener: AbortListener): void {
-    removeListener(this.#listeners, listener);
+  /**
+   * Whether the adapter must tell how the response ended ({@link ResponseEnd.finished} or
+   * {@link ResponseEnd.disconnected}) when it closes, or may call {@link ResponseEnd.closed}
+   * without finding out (which can cost reads of the response): true once the promise or the
+   * signal has been read or a listener added, and whenever a subclass wants to know
+   * ({@link ResponseEnd.wantsOutcome}).
+   */
+  get outcomeNeeded(): boolean {
+    return this.#promise !== undefined || this.heard || this.wantsOutcome();
   }
 
   /** The response has been sent in full with `status`. */
@@ -92,12 +69,9 @@ export class ResponseEnd {
   disconnected(): void {
     if (this.#state !== 'pending') return;
     this.#state = 'disconnected';
-    this.#controller?.abort(this.#abortError());
-    const listeners = this.#listeners;
-    this.#listeners = undefined;
-    notifyListeners(listeners);
+    this.cancel();
     this.ended();
-    this.#reject?.(this.#abortError());
+    this.#reject?.(this.reason);
   }
 
   /** The handler threw (or its promise rejected) with `error`. */
@@ -109,14 +83,33 @@ export class ResponseEnd {
     this.#reject?.(error);
   }
 
+  /**
+   * The response has closed, finished or not: for an adapter to call instead of finding out which
+   * when {@link ResponseEnd.outcomeNeeded} is false. The end is then settled, neither finished nor
+   * disconnected; its promise, if read later, resolves with no status.
+   */
+  closed(): void {
+    if (this.#state !== 'pending') return;
+    this.#state = 'closed';
+    this.ended();
+  }
+
   /** The reason of a disconnect, made on first use: what `AbortController.abort()` gives, an `AbortError`. */
-  #abortError(): unknown {
-    return (this.#outcome ??= new DOMException('This operation was aborted', 'AbortError'));
+  protected override makeReason(): unknown {
+    return new DOMException('This operation was aborted', 'AbortError');
   }
 
   /**
-   * Called once, when the end becomes known (finished, disconnected or failed), before the promise
-   * settles: for a subclass that frees what it holds without waiting for the promise. @internal
+   * Whether how the response ends matters to the subclass even while nothing reads the promise or
+   * the signal or listens (see {@link ResponseEnd.outcomeNeeded}); here, always. @internal
+   */
+  protected wantsOutcome(): boolean {
+    return true;
+  }
+
+  /**
+   * Called once, when the end becomes known (finished, disconnected, failed or closed), before the
+   * promise settles: for a subclass that frees what it holds without waiting for the promise. @internal
    */
   protected ended(): void {}
 
@@ -132,10 +125,10 @@ export class ResponseEnd {
         this.#resolve = resolve;
         this.#reject = reject;
       });
-    } else if (state === 'finished') {
+    } else if (state === 'finished' || state === 'closed') {
       this.#promise = Promise.resolve(this.#outcome as number);
     } else {
-      this.#promise = Promise.reject(state === 'disconnected' ? this.#abortError() : this.#outcome);
+      this.#promise = Promise.reject(state === 'disconnected' ? this.reason : this.#outcome);
     }
     return this.#promise;
   }

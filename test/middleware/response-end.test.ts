@@ -33,4 +33,27 @@ describe('ResponseEnd', () => {
     await expect(done.promise).resolves.toBe(204);
     expect(done.signal.aborted).toBe(false);
   });
+
+  it('needs to know how the response ended only once something waits on it: its promise, its signal or a listener', () => {
+    expect(new ResponseEnd().outcomeNeeded).toBe(true);
+    class Unwatched extends ResponseEnd {
+      protected override wantsOutcome(): boolean {
+        return false;
+      }
+    }
+    const idle = new Unwatched();
+    expect(idle.outcomeNeeded).toBe(false);
+    idle.closed();
+    expect(idle.settled).toBe(true);
+    idle.disconnected();
+    expect(idle.aborted).toBe(false);
+
+    const awaited = new Unwatched();
+    void awaited.promise;
+    const signalled = new Unwatched();
+    void signalled.signal;
+    const listened = new Unwatched();
+    listened.listen({ handleEvent: () => undefined });
+    expect([awaited.outcomeNeeded, signalled.outcomeNeeded, listened.outcomeNeeded]).toEqual([true, true, true]);
+  });
 });
