@@ -203,14 +203,16 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   }
 
   /**
-   * The record of a call that `run` would admit untracked (closed or disabled, no timing wanted),
-   * for a caller without a signal; undefined when the call needs `execute`.
+   * The record of a call that `run` would admit in closed or disabled state, for a caller without
+   * a signal: the shared untracked one, or a timed one of its own when the call's duration is
+   * wanted; undefined when the call needs `execute`.
    */
   #admitInline(): CallRecord | undefined {
-    const state = this.#controller.state;
+    const controller = this.#controller;
+    const state = controller.state;
     if (state !== CircuitState.Closed && state !== CircuitState.Disabled) return undefined;
-    if (this.#slowCallDurationMs !== undefined || this.hub.has('success') || this.hub.has('failure')) return undefined;
-    return this.#untracked;
+    if (this.#slowCallDurationMs === undefined && !this.hub.has('success') && !this.hub.has('failure')) return this.#untracked;
+    return new CallRecord(this.#settleCall, controller.epoch, state, this.clock.now(), undefined, undefined);
   }
 
   /** Open, half-open or isolated (the states that may refuse): reject, or run a probe. */
@@ -249,13 +251,45 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   }
 
   /**
-   * Counts the outcome of an inline call (see {@link InlineBreaker.settle}) that stands for
-   * `weight` calls: classified once, counted as that many calls of that outcome.
+   * Counts the outcome of an inline call (see {@link InlineBreaker.settle}), which has no probe
+   * and no scope, and stands for `weight` calls: classified, timed, announced and reported once.
    */
   #settleInline(call: CallRecord, ok: boolean, outcome: unknown, weight: number): void {
-    if (weight === 1) return this.#settle(call, ok, outcome);
-    const verdict = ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, call.ctx);
-    for (let counted = 0; counted < weight; counted++) this.#settleVerdict(call, verdict, outcome);
+    const verdict = ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, undefined);
+    if (weight === 1) return this.#settleVerdict(call, verdict, outcome);
+    if (verdict === IGNORED) {
+      this.#ignored += weight;
+      return;
+    }
+    const failure = verdict === FAILURE;
+    const startedAt = call.startedAt;
+    const now = startedAt === undefined ? 0 : this.clock.now();
+    const slow = startedAt !== undefined && this.#slowCallDurationMs !== undefined && now - startedAt > this.#slowCallDurationMs;
+    for (let counted = 0; counted < weight; counted++) this.#count(failure, slow);
+    if (startedAt !== undefined) this.#emitOutcome(failure, call.state, now - startedAt, outcome, now);
+    if (call.epoch !== this.#controller.epoch) {
+      this.#lateResults += weight;
+      if (failure) this.#report('callFailed', outcome, call.state, weight);
+      return;
+    }
+    this.#recordBatch(call, failure, slow, outcome, weight);
+  }
+
+  /**
+   * Records the `weight` calls of a current inline call one by one, as that many calls would have
+   * been: those after one that opens the circuit are late results. A failure is reported once.
+   */
+  #recordBatch(call: CallRecord, failure: boolean, slow: boolean, outcome: unknown, weight: number): void {
+    for (let recorded = 1; recorded <= weight; recorded++) {
+      const trip = this.#health.record(failure, slow);
+      if (trip !== undefined && call.state === CircuitState.Closed) {
+        this.#lateResults += weight - recorded;
+        if (failure) this.#report('thresholdExceeded', outcome, call.state, weight);
+        this.#controller.trip(trip, this.clock.now());
+        return;
+      }
+    }
+    if (failure) this.#report('callFailed', outcome, call.state, weight);
   }
 
   /** Counts a call whose outcome is classified as `verdict`, and moves the state machine when it is current and decides something. */
@@ -336,7 +370,8 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     }
   }
 
-  #report(reason: string, error: unknown, state: CircuitState): void {
-    if (this.exceptions.reports) this.exceptions.report(reason, error, { state });
+  /** Tells `onException` of a failure; `calls` is how many calls it stands for, in the metadata when more than one. */
+  #report(reason: string, error: unknown, state: CircuitState, calls = 1): void {
+    if (this.exceptions.reports) this.exceptions.report(reason, error, calls === 1 ? { state } : { state, calls });
   }
 }
