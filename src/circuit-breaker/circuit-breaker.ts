@@ -4,7 +4,8 @@
  * @module
  */
 import { parseOptions } from '../core/config';
-import type { ExecutionContext, InternalContext } from '../core/context';
+import { rootContext, type ExecutionContext, type InternalContext } from '../core/context';
+import type { ListenerQuery } from '../core/events';
 import { getLogger } from '../core/logger';
 import { runOperation, type Operation } from '../core/operation';
 import { FAILURE, IGNORED, OutcomeClassifier, SUCCESS, type Verdict } from '../core/outcome';
@@ -61,6 +62,8 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   /** Settles the untracked calls of the current epoch; made once per transition. */
   #untracked: CallRecord;
   readonly #inline: InlineBreaker;
+  /** Whether anyone listens to `success` or `failure`. */
+  readonly #outcomeListeners: ListenerQuery;
   #rejectedOpen = 0;
   #rejectedHalfOpenFull = 0;
   #rejectedIsolated = 0;
@@ -84,6 +87,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
       probeExpired: () => this.#count(true, false),
     });
     this.#classifier = new OutcomeClassifier(this.exceptions);
+    this.#outcomeListeners = this.hub.query('success', 'failure');
     this.#slowCallDurationMs = resolved.slowCallDurationMs;
     this.#isFailureResult = resolved.isFailureResult;
     this.#errors = new CircuitRejections(this.name, resolved.captureRejectionStacks ?? false, this.#controller, this.clock);
@@ -115,7 +119,11 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
    */
   override execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
     const controller = this.#controller;
-    if (controller.state === CircuitState.Open && !controller.recoveryDue && options?.signal?.aborted !== true) {
+    const state = controller.state;
+    // The closed call without options, the hot path: what the kit's `execute` would do, without
+    // its second look at the state and its call of `run`, which sees every pattern's.
+    if (state === CircuitState.Closed && options === undefined) return this.#runClosed(fn, rootContext(undefined, this.clock), state);
+    if (state === CircuitState.Open && !controller.recoveryDue && options?.signal?.aborted !== true) {
       return this.#refuse(this.#errors.open());
     }
     return super.execute(fn, options);
@@ -191,15 +199,24 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
 
   /** Runs `fn` in closed or disabled state; asks the controller in the others. */
   protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    const controller = this.#controller;
-    const state = controller.state;
+    const state = this.#controller.state;
     if (state !== CircuitState.Closed && state !== CircuitState.Disabled) return this.#admit(fn, ctx);
-    const timed = this.#slowCallDurationMs !== undefined || this.hub.has('success') || this.hub.has('failure');
+    return this.#runClosed(fn, ctx, state);
+  }
+
+  /** Runs `fn` admitted in `state`, closed or disabled: untracked unless it is timed or has a scope. */
+  #runClosed<T>(fn: Operation<T>, ctx: InternalContext, state: CircuitState): Promise<T> {
+    const timed = this.#timed();
     const call =
       timed || ctx.scope !== undefined
-        ? new CallRecord(this.#settleCall, controller.epoch, state, timed ? this.clock.now() : undefined, ctx, undefined)
+        ? new CallRecord(this.#settleCall, this.#controller.epoch, state, timed ? this.clock.now() : undefined, ctx, undefined)
         : this.#untracked;
     return runOperation(fn, ctx, call.onFulfilled as (value: T) => T, call.onRejected);
+  }
+
+  /** Whether a call's duration is wanted: `slowCallDurationMs`, or a `success` or `failure` listener. */
+  #timed(): boolean {
+    return this.#slowCallDurationMs !== undefined || this.#outcomeListeners.active;
   }
 
   /**
@@ -211,7 +228,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     const controller = this.#controller;
     const state = controller.state;
     if (state !== CircuitState.Closed && state !== CircuitState.Disabled) return undefined;
-    if (this.#slowCallDurationMs === undefined && !this.hub.has('success') && !this.hub.has('failure')) return this.#untracked;
+    if (!this.#timed()) return this.#untracked;
     return new CallRecord(this.#settleCall, controller.epoch, state, this.clock.now(), undefined, undefined);
   }
 
