@@ -4,7 +4,8 @@
  * @module
  */
 import { parseOptions } from '../core/config';
-import type { ExecutionContext, InternalContext } from '../core/context';
+import { rootContext, type ExecutionContext, type InternalContext } from '../core/context';
+import type { ListenerQuery } from '../core/events';
 import { getLogger } from '../core/logger';
 import { runOperation, type Operation } from '../core/operation';
 import { FAILURE, IGNORED, OutcomeClassifier, SUCCESS, type Verdict } from '../core/outcome';
@@ -61,6 +62,8 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   /** Settles the untracked calls of the current epoch; made once per transition. */
   #untracked: CallRecord;
   readonly #inline: InlineBreaker;
+  /** Whether anyone listens to `success` or `failure`. */
+  readonly #outcomeListeners: ListenerQuery;
   #rejectedOpen = 0;
   #rejectedHalfOpenFull = 0;
   #rejectedIsolated = 0;
@@ -84,6 +87,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
       probeExpired: () => this.#count(true, false),
     });
     this.#classifier = new OutcomeClassifier(this.exceptions);
+    this.#outcomeListeners = this.hub.query('success', 'failure');
     this.#slowCallDurationMs = resolved.slowCallDurationMs;
     this.#isFailureResult = resolved.isFailureResult;
     this.#errors = new CircuitRejections(this.name, resolved.captureRejectionStacks ?? false, this.#controller, this.clock);
@@ -115,7 +119,11 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
    */
   override execute<T>(fn: (ctx: ExecutionContext) => T | PromiseLike<T>, options?: ExecuteOptions): Promise<T> {
     const controller = this.#controller;
-    if (controller.state === CircuitState.Open && !controller.recoveryDue && options?.signal?.aborted !== true) {
+    const state = controller.state;
+    // The closed call without options, the hot path: what the kit's `execute` would do, without
+    // its second look at the state and its call of `run`, which sees every pattern's.
+    if (state === CircuitState.Closed && options === undefined) return this.#runClosed(fn, rootContext(undefined, this.clock), state);
+    if (state === CircuitState.Open && !controller.recoveryDue && options?.signal?.aborted !== true) {
       return this.#refuse(this.#errors.open());
     }
     return super.execute(fn, options);
@@ -191,26 +199,37 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
 
   /** Runs `fn` in closed or disabled state; asks the controller in the others. */
   protected run<T>(fn: Operation<T>, ctx: InternalContext): Promise<T> {
-    const controller = this.#controller;
-    const state = controller.state;
+    const state = this.#controller.state;
     if (state !== CircuitState.Closed && state !== CircuitState.Disabled) return this.#admit(fn, ctx);
-    const timed = this.#slowCallDurationMs !== undefined || this.hub.has('success') || this.hub.has('failure');
+    return this.#runClosed(fn, ctx, state);
+  }
+
+  /** Runs `fn` admitted in `state`, closed or disabled: untracked unless it is timed or has a scope. */
+  #runClosed<T>(fn: Operation<T>, ctx: InternalContext, state: CircuitState): Promise<T> {
+    const timed = this.#timed();
     const call =
       timed || ctx.scope !== undefined
-        ? new CallRecord(this.#settleCall, controller.epoch, state, timed ? this.clock.now() : undefined, ctx, undefined)
+        ? new CallRecord(this.#settleCall, this.#controller.epoch, state, timed ? this.clock.now() : undefined, ctx, undefined)
         : this.#untracked;
     return runOperation(fn, ctx, call.onFulfilled as (value: T) => T, call.onRejected);
   }
 
+  /** Whether a call's duration is wanted: `slowCallDurationMs`, or a `success` or `failure` listener. */
+  #timed(): boolean {
+    return this.#slowCallDurationMs !== undefined || this.#outcomeListeners.active;
+  }
+
   /**
-   * The record of a call that `run` would admit untracked (closed or disabled, no timing wanted),
-   * for a caller without a signal; undefined when the call needs `execute`.
+   * The record of a call that `run` would admit in closed or disabled state, for a caller without
+   * a signal: the shared untracked one, or a timed one of its own when the call's duration is
+   * wanted; undefined when the call needs `execute`.
    */
   #admitInline(): CallRecord | undefined {
-    const state = this.#controller.state;
+    const controller = this.#controller;
+    const state = controller.state;
     if (state !== CircuitState.Closed && state !== CircuitState.Disabled) return undefined;
-    if (this.#slowCallDurationMs !== undefined || this.hub.has('success') || this.hub.has('failure')) return undefined;
-    return this.#untracked;
+    if (!this.#timed()) return this.#untracked;
+    return new CallRecord(this.#settleCall, controller.epoch, state, this.clock.now(), undefined, undefined);
   }
 
   /** Open, half-open or isolated (the states that may refuse): reject, or run a probe. */
@@ -249,13 +268,45 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   }
 
   /**
-   * Counts the outcome of an inline call (see {@link InlineBreaker.settle}) that stands for
-   * `weight` calls: classified once, counted as that many calls of that outcome.
+   * Counts the outcome of an inline call (see {@link InlineBreaker.settle}), which has no probe
+   * and no scope, and stands for `weight` calls: classified, timed, announced and reported once.
    */
   #settleInline(call: CallRecord, ok: boolean, outcome: unknown, weight: number): void {
-    if (weight === 1) return this.#settle(call, ok, outcome);
-    const verdict = ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, call.ctx);
-    for (let counted = 0; counted < weight; counted++) this.#settleVerdict(call, verdict, outcome);
+    const verdict = ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, undefined);
+    if (weight === 1) return this.#settleVerdict(call, verdict, outcome);
+    if (verdict === IGNORED) {
+      this.#ignored += weight;
+      return;
+    }
+    const failure = verdict === FAILURE;
+    const startedAt = call.startedAt;
+    const now = startedAt === undefined ? 0 : this.clock.now();
+    const slow = startedAt !== undefined && this.#slowCallDurationMs !== undefined && now - startedAt > this.#slowCallDurationMs;
+    for (let counted = 0; counted < weight; counted++) this.#count(failure, slow);
+    if (startedAt !== undefined) this.#emitOutcome(failure, call.state, now - startedAt, outcome, now);
+    if (call.epoch !== this.#controller.epoch) {
+      this.#lateResults += weight;
+      if (failure) this.#report('callFailed', outcome, call.state, weight);
+      return;
+    }
+    this.#recordBatch(call, failure, slow, outcome, weight);
+  }
+
+  /**
+   * Records the `weight` calls of a current inline call one by one, as that many calls would have
+   * been: those after one that opens the circuit are late results. A failure is reported once.
+   */
+  #recordBatch(call: CallRecord, failure: boolean, slow: boolean, outcome: unknown, weight: number): void {
+    for (let recorded = 1; recorded <= weight; recorded++) {
+      const trip = this.#health.record(failure, slow);
+      if (trip !== undefined && call.state === CircuitState.Closed) {
+        this.#lateResults += weight - recorded;
+        if (failure) this.#report('thresholdExceeded', outcome, call.state, weight);
+        this.#controller.trip(trip, this.clock.now());
+        return;
+      }
+    }
+    if (failure) this.#report('callFailed', outcome, call.state, weight);
   }
 
   /** Counts a call whose outcome is classified as `verdict`, and moves the state machine when it is current and decides something. */
@@ -336,7 +387,8 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     }
   }
 
-  #report(reason: string, error: unknown, state: CircuitState): void {
-    if (this.exceptions.reports) this.exceptions.report(reason, error, { state });
+  /** Tells `onException` of a failure; `calls` is how many calls it stands for, in the metadata when more than one. */
+  #report(reason: string, error: unknown, state: CircuitState, calls = 1): void {
+    if (this.exceptions.reports) this.exceptions.report(reason, error, calls === 1 ? { state } : { state, calls });
   }
 }

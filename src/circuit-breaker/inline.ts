@@ -14,16 +14,18 @@ export const inlineCalls: unique symbol = Symbol('bulwark.circuitBreaker.inlineC
 /** What a caller that runs calls itself asks a CircuitBreaker. @internal */
 export interface InlineBreaker {
   /**
-   * Admits a call the way `execute` would without timing it: when the circuit is closed or
-   * disabled and nothing asks for the call's duration (no `slowCallDurationMs`, no `success` or
-   * `failure` listener). Undefined otherwise: the call must go through `execute`.
+   * Admits a call the way `execute` would when the circuit is closed or disabled, timing it when
+   * something asks for its duration (`slowCallDurationMs`, a `success` or `failure` listener).
+   * Undefined otherwise: the call must go through `execute`.
    */
   admit(): CallRecord | undefined;
   /**
    * Counts the outcome of an admitted call: `ok` with its value, or its error. Call it once, for
    * a call without a caller's signal, before its caller sees the outcome.
    * @param weight - how many calls it stands for (e.g. the reads one batched MGET serves): the
-   *   outcome is classified once and counted that many times, as that many calls would have been
+   *   outcome is counted that many times, as that many calls would have been, but classified,
+   *   announced (one `success` or `failure` event) and reported to `onException` once, with
+   *   `calls: weight` in the report's metadata when more than one
    */
   settle(call: CallRecord, ok: boolean, outcome: unknown, weight: number): void;
 }

@@ -289,6 +289,39 @@ const BUS = 2;
 const LOCAL_WILDCARD = 4;
 
 /**
+ * Whether anyone would receive an event of some types of one {@link EventHub} (see
+ * {@link EventHub.query}): the emitters' answer kept until any emitter's listeners change, the
+ * diagnostics channel's read each time (subscribing to it changes no emitter).
+ * @internal
+ */
+export class ListenerQuery {
+  readonly #ask: () => boolean;
+  readonly #channel: Channel;
+  #version = -1;
+  #answer = false;
+
+  /**
+   * @param ask - whether any emitter listens, asked again after each change of listeners
+   * @param channel - the hub's diagnostics channel
+   */
+  constructor(ask: () => boolean, channel: Channel) {
+    this.#ask = ask;
+    this.#channel = channel;
+  }
+
+  /** Whether anyone would receive such an event now. */
+  get active(): boolean {
+    if (this.#version !== listenerChanges.version) this.#refresh();
+    return this.#answer || this.#channel.hasSubscribers;
+  }
+
+  #refresh(): void {
+    this.#answer = this.#ask();
+    this.#version = listenerChanges.version;
+  }
+}
+
+/**
  * The event plumbing of one pattern instance: its public emitter plus publication on the bus and
  * on the diagnostics channel `bulwark:<patternType>`. Patterns call
  * `if (hub.has('retry')) hub.emit('retry', now, { ... })` so that nothing is built or timed when
@@ -325,6 +358,15 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
   }
 
   /**
+   * A question a hot path asks on every call, "would anyone receive an event of any of `types`?",
+   * answered by a {@link ListenerQuery}: one comparison while no emitter's listeners change, where
+   * {@link EventHub.has} looks each type up in a cache keyed by type.
+   */
+  query(...types: (keyof Events & string)[]): ListenerQuery {
+    return new ListenerQuery(() => types.some((type) => this.#listenersOf(type) !== 0), this.#channel);
+  }
+
+  /**
    * Completes `fields` into the event object (adding the common fields to it) and delivers it to
    * the instance's listeners, the bus and the diagnostics channel. Call only after {@link EventHub.has} said yes, with a
    * fresh object: it becomes the event. A hot path may pass a complete event instead (its common
@@ -343,21 +385,28 @@ export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & str
     if (this.#channel.hasSubscribers) this.#channel.publish(event);
   }
 
+  /**
+   * Who listens to `type`, from the cache. Kept this small so that V8 inlines it into `has` and
+   * `has` into its callers, where `type` is a constant and the cache read a named property load.
+   */
   #listenersOf(type: string): number {
+    const listeners = this.#cacheVersion === listenerChanges.version ? this.#listeners[type] : undefined;
+    return listeners === undefined ? this.#lookUpListeners(type) : listeners;
+  }
+
+  /** Who listens to `type`, looked up in the handler maps and cached until any emitter's listeners change. */
+  #lookUpListeners(type: string): number {
     if (this.#cacheVersion !== listenerChanges.version) {
       this.#listeners = {};
       this.#cacheVersion = listenerChanges.version;
     }
-    let listeners = this.#listeners[type];
-    if (listeners === undefined) {
-      const local = this.#localHandlers;
-      const bus = globalBus.all as unknown as Handlers;
-      const localWildcard = hasHandlers(local, '*');
-      listeners =
-        (localWildcard ? LOCAL | LOCAL_WILDCARD : hasHandlers(local, type) ? LOCAL : 0) |
-        (hasHandlers(bus, this.#busType(type)) || hasHandlers(bus, '*') ? BUS : 0);
-      this.#listeners[type] = listeners;
-    }
+    const local = this.#localHandlers;
+    const bus = globalBus.all as unknown as Handlers;
+    const localWildcard = hasHandlers(local, '*');
+    const listeners =
+      (localWildcard ? LOCAL | LOCAL_WILDCARD : hasHandlers(local, type) ? LOCAL : 0) |
+      (hasHandlers(bus, this.#busType(type)) || hasHandlers(bus, '*') ? BUS : 0);
+    this.#listeners[type] = listeners;
     return listeners;
   }
 

@@ -1,7 +1,7 @@
 /**
  * The default policy of a Redis part (a CircuitBreaker, an aggressive Timeout and, for a guarded
  * client, a Bulkhead) run as one layer: what `compose(breaker, timeout, bulkhead).execute(send)`
- * does for a call that the circuit admits untimed and that finds a free slot, with one promise of
+ * does for a call that the circuit admits and that finds a free slot, with one promise of
  * its own per call instead of one per layer, and no context, closure or option parsing per layer.
  *
  * Each layer keeps its own rules and counters: the breaker admits the call and counts its outcome
@@ -9,7 +9,7 @@
  * when the command settles, even after its time ran out (its {@link InlineBulkhead}), and the
  * call sits in the Timeout's deadline list while it runs, so that the Timeout's one timer rejects
  * it at its limit with what an aggressive Timeout's caller receives (its {@link InlineTimeout}).
- * Any call that needs more (an open or half-open circuit, a timed breaker, a full bulkhead, a
+ * Any call that needs more (an open or half-open circuit, a full bulkhead, a
  * cooperative Timeout) is left to the composed policy: {@link InlineLayers.run} returns undefined.
  *
  * Measured with 100 GETs in flight on a connection that answers at once: about 40 % of the
@@ -111,7 +111,7 @@ export class InlineLayers {
     return this.#track(sent, record, weight, now);
   }
 
-  /** The breaker's record of a call it admits untimed and that found a free slot; undefined otherwise. */
+  /** The breaker's record of a call it admits and that found a free slot; undefined otherwise. */
   #admit(): CallRecord | undefined {
     const record = this.#breaker.admit();
     if (record === undefined) return undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker, CircuitOpenError, CircuitState, ConfigError, isBulwarkError, Registry, RejectedError } from '../../src/index';
+import { bus, CircuitBreaker, CircuitOpenError, CircuitState, ConfigError, isBulwarkError, Registry, RejectedError } from '../../src/index';
 import { ManualClock } from '../support/manual-clock';
 import { after, breakerOnClock, fail, outcome, succeed } from './support';
 
@@ -396,6 +396,22 @@ describe('CircuitBreaker, events and exceptions', () => {
     expect(clock.pendingTimers).toBe(1);
     breaker.dispose();
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('times and announces calls from the first one after a success or failure listener comes, on the breaker or the bus, and stops when it goes', async () => {
+    const { breaker } = breakerOnClock();
+    await outcome(breaker, succeed);
+    const seen: string[] = [];
+    const own = breaker.events.on('success', (event) => seen.push(`own:${event.type}`));
+    await outcome(breaker, succeed);
+    own();
+    await outcome(breaker, succeed);
+    const onBus = bus.on('circuitBreaker:failure', (event) => seen.push(`bus:${event.type}`));
+    await outcome(breaker, fail);
+    onBus();
+    await outcome(breaker, fail);
+    expect(seen).toEqual(['own:success', 'bus:failure']);
+    expect(breaker.stats().totals).toMatchObject({ calls: 5, successes: 3, failures: 2 });
   });
 
   it('tells onException thresholdExceeded for the tripping failure, callFailed for others, circuitOpen for rejections', async () => {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it, vi } from 'vitest';
+import { bus } from '../../src/index';
 import { Cache } from '../../src/redis/index';
 import { cacheSuite } from './cache-support';
 import { uniquePrefix, useThrowAwayServer } from './support';
@@ -101,4 +102,23 @@ describe('Cache reads on a stalled server (process paused, connection still read
       expect(fixture.unhandled).toEqual([]);
     },
   );
+
+  it('announces one timed-out batched MGET as one failure event, and still counts each of its 30 reads (a bus listener watching)', async () => {
+    const c = new Cache({ redis: fixture.redis, prefix: uniquePrefix('stalled'), ttlMs: 60_000, registry: false });
+    const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
+    const failures: unknown[] = [];
+    using _ = bus.on('circuitBreaker:failure', (event) => {
+      if (event.patternName === `${c.name}:redis`) failures.push(event.error);
+    });
+    process.kill(fixture.server.pid, 'SIGSTOP');
+    try {
+      await Promise.all(keys.map((key) => c.getOrLoad(key, () => `loaded:${key}`)));
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatchObject({ name: 'OperationTimeoutError' });
+      expect(c.health()).toMatchObject({ healthy: false, state: 'open' });
+    } finally {
+      process.kill(fixture.server.pid, 'SIGCONT');
+    }
+    expect(fixture.unhandled).toEqual([]);
+  });
 });
