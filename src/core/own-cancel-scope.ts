@@ -20,7 +20,7 @@ export abstract class OwnCancelScope implements CancelScope {
   #controller: AbortController | undefined;
   #listeners: AbortListener[] | undefined;
 
-  /** Why it aborted; undefined while it has not. A reason left to {@link OwnCancelScope.makeReason} is made on first read. */
+  /** Why it aborted; undefined while it has not. A reason left to {@link OwnCancelScope.makeReason} is made on first read. @internal */
   get reason(): unknown {
     const reason = this.#reason;
     return reason === UNMADE ? (this.#reason = this.makeReason()) : reason;
@@ -35,10 +35,12 @@ export abstract class OwnCancelScope implements CancelScope {
     return this.#controller.signal;
   }
 
+  /** Calls `listener.handleEvent()` once, when the scope aborts. @internal */
   listen(listener: AbortListener): void {
     (this.#listeners ??= []).push(listener);
   }
 
+  /** Removes a listener added by `listen`; a no-op when it is not there. @internal */
   unlisten(listener: AbortListener): void {
     removeListener(this.#listeners, listener);
   }

@@ -50,7 +50,7 @@ export class ResponseEnd extends OwnCancelScope {
    * {@link ResponseEnd.disconnected}) when it closes, or may call {@link ResponseEnd.closed}
    * without finding out (which can cost reads of the response): true once the promise or the
    * signal has been read or a listener added, and whenever a subclass wants to know
-   * ({@link ResponseEnd.wantsOutcome}).
+   * (its protected `wantsOutcome()`).
    */
   get outcomeNeeded(): boolean {
     return this.#promise !== undefined || this.heard || this.wantsOutcome();
