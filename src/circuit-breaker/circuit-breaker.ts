@@ -84,7 +84,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     this.#health = callHealthOf(resolved, this.clock);
     this.#controller = new CircuitController(resolved, this.#health, this.clock, {
       transitioned: (from, to, reason, now) => this.#transitioned(from, to, reason, now),
-      probeExpired: () => this.#count(true, false),
+      probeExpired: () => this.#count(true, false, 1),
     });
     this.#classifier = new OutcomeClassifier(this.exceptions);
     this.#outcomeListeners = this.hub.query('success', 'failure');
@@ -272,28 +272,60 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
    * and no scope, and stands for `weight` calls: classified, timed, announced and reported once.
    */
   #settleInline(call: CallRecord, ok: boolean, outcome: unknown, weight: number): void {
-    const verdict = ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, undefined);
-    if (weight === 1) return this.#settleVerdict(call, verdict, outcome);
-    if (verdict === IGNORED) {
-      this.#ignored += weight;
-      return;
-    }
-    const failure = verdict === FAILURE;
-    const startedAt = call.startedAt;
-    const now = startedAt === undefined ? 0 : this.clock.now();
-    const slow = startedAt !== undefined && this.#slowCallDurationMs !== undefined && now - startedAt > this.#slowCallDurationMs;
-    for (let counted = 0; counted < weight; counted++) this.#count(failure, slow);
-    if (startedAt !== undefined) this.#emitOutcome(failure, call.state, now - startedAt, outcome, now);
-    if (call.epoch !== this.#controller.epoch) {
-      this.#lateResults += weight;
-      if (failure) this.#report('callFailed', outcome, call.state, weight);
-      return;
-    }
-    this.#recordBatch(call, failure, slow, outcome, weight);
+    this.#settleVerdict(call, ok ? this.#resultVerdict(outcome) : this.#classifier.classify(outcome, undefined), outcome, weight);
   }
 
   /**
-   * Records the `weight` calls of a current inline call one by one, as that many calls would have
+   * Counts a call whose outcome is classified as `verdict`, and moves the state machine when it
+   * is current and decides something. A call standing for `weight` calls (a batched inline read)
+   * is counted that many times but timed, announced and reported once.
+   */
+  #settleVerdict(call: CallRecord, verdict: Verdict, outcome: unknown, weight = 1): void {
+    if (verdict === IGNORED) return this.#settleIgnored(call, weight);
+    const probe = call.probe;
+    const failure = verdict === FAILURE;
+    const startedAt = call.startedAt;
+    const now = startedAt === undefined ? 0 : this.clock.now();
+    const durationMs = startedAt === undefined ? 0 : now - startedAt;
+    const slow = this.#slowCallDurationMs !== undefined && durationMs > this.#slowCallDurationMs;
+    this.#count(failure, slow, weight);
+    if (startedAt !== undefined) this.#emitOutcome(failure, call.state, durationMs, outcome, now);
+    if (call.epoch !== this.#controller.epoch) return this.#settleLate(call, failure, outcome, weight);
+    if (probe !== undefined) return this.#settleProbe(probe, failure, slow, outcome);
+    if (weight !== 1) return this.#recordBatch(call, failure, slow, outcome, weight);
+    const trip = this.#health.record(failure, slow);
+    const opens = trip !== undefined && call.state === CircuitState.Closed;
+    if (failure) this.#report(opens ? 'thresholdExceeded' : 'callFailed', outcome, call.state);
+    if (opens) this.#controller.trip(trip, this.clock.now());
+  }
+
+  /*
+   * The rarer endings of #settleVerdict, kept out of it so that it stays small enough for V8 to inline
+   * into the settlement handlers of the untracked closed-state path.
+   */
+
+  /** A call (or `weight` calls) that counts neither way; a current probe frees its slot. */
+  #settleIgnored(call: CallRecord, weight: number): void {
+    this.#ignored += weight;
+    const probe = call.probe;
+    if (probe !== undefined && call.epoch === this.#controller.epoch) this.#controller.releaseProbe(probe);
+  }
+
+  /** A call (or `weight` calls) that settled after the state it started in had ended: counted, changes nothing. */
+  #settleLate(call: CallRecord, failure: boolean, outcome: unknown, weight: number): void {
+    this.#lateResults += weight;
+    if (failure) this.#report('callFailed', outcome, call.state, weight);
+  }
+
+  /** A probe ended: the controller closes or re-opens the circuit. */
+  #settleProbe(probe: Probe, failure: boolean, slow: boolean, outcome: unknown): void {
+    this.#controller.releaseProbe(probe);
+    if (failure) this.#report('callFailed', outcome, CircuitState.HalfOpen);
+    this.#controller.probeEnded(!failure && !slow, this.clock.now());
+  }
+
+  /**
+   * Records the `weight` calls of a current batched call one by one, as that many calls would have
    * been: those after one that opens the circuit are late results. A failure is reported once.
    */
   #recordBatch(call: CallRecord, failure: boolean, slow: boolean, outcome: unknown, weight: number): void {
@@ -309,50 +341,6 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     if (failure) this.#report('callFailed', outcome, call.state, weight);
   }
 
-  /** Counts a call whose outcome is classified as `verdict`, and moves the state machine when it is current and decides something. */
-  #settleVerdict(call: CallRecord, verdict: Verdict, outcome: unknown): void {
-    if (verdict === IGNORED) return this.#settleIgnored(call);
-    const probe = call.probe;
-    const failure = verdict === FAILURE;
-    const startedAt = call.startedAt;
-    const now = startedAt === undefined ? 0 : this.clock.now();
-    const durationMs = startedAt === undefined ? 0 : now - startedAt;
-    const slow = this.#slowCallDurationMs !== undefined && durationMs > this.#slowCallDurationMs;
-    this.#count(failure, slow);
-    if (startedAt !== undefined) this.#emitOutcome(failure, call.state, durationMs, outcome, now);
-    if (call.epoch !== this.#controller.epoch) return this.#settleLate(call, failure, outcome);
-    if (probe !== undefined) return this.#settleProbe(probe, failure, slow, outcome);
-    const trip = this.#health.record(failure, slow);
-    const opens = trip !== undefined && call.state === CircuitState.Closed;
-    if (failure) this.#report(opens ? 'thresholdExceeded' : 'callFailed', outcome, call.state);
-    if (opens) this.#controller.trip(trip, this.clock.now());
-  }
-
-  /*
-   * The rarer endings of #settleVerdict, kept out of it so that it stays small enough for V8 to inline
-   * into the settlement handlers of the untracked closed-state path.
-   */
-
-  /** A call that counts neither way; a current probe frees its slot. */
-  #settleIgnored(call: CallRecord): void {
-    this.#ignored++;
-    const probe = call.probe;
-    if (probe !== undefined && call.epoch === this.#controller.epoch) this.#controller.releaseProbe(probe);
-  }
-
-  /** A call that settled after the state it started in had ended: counted, changes nothing. */
-  #settleLate(call: CallRecord, failure: boolean, outcome: unknown): void {
-    this.#lateResults++;
-    if (failure) this.#report('callFailed', outcome, call.state);
-  }
-
-  /** A probe ended: the controller closes or re-opens the circuit. */
-  #settleProbe(probe: Probe, failure: boolean, slow: boolean, outcome: unknown): void {
-    this.#controller.releaseProbe(probe);
-    if (failure) this.#report('callFailed', outcome, CircuitState.HalfOpen);
-    this.#controller.probeEnded(!failure && !slow, this.clock.now());
-  }
-
   /** A value is a success unless `isFailureResult` says otherwise; a throwing one is logged. */
   #resultVerdict(result: unknown): Verdict {
     const isFailureResult = this.#isFailureResult;
@@ -365,11 +353,12 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     }
   }
 
-  #count(failure: boolean, slow: boolean): void {
-    this.#calls++;
-    if (failure) this.#failures++;
-    else this.#successes++;
-    if (slow) this.#slowCalls++;
+  /** Counts `weight` calls of one outcome. */
+  #count(failure: boolean, slow: boolean, weight: number): void {
+    this.#calls += weight;
+    if (failure) this.#failures += weight;
+    else this.#successes += weight;
+    if (slow) this.#slowCalls += weight;
   }
 
   /** After every transition: a fresh record for untracked calls of the new epoch, then the event. */

@@ -327,7 +327,10 @@ export class ListenerQuery {
  * `if (hub.has('retry')) hub.emit('retry', now, { ... })` so that nothing is built or timed when
  * nobody listens. Who listens is cached per event type until any emitter's listeners change, so
  * `has` costs a comparison and a property read; the channel's `hasSubscribers` is read only when
- * no emitter listens (a getter Node answers from the channel's class, without a lookup).
+ * no emitter listens (a getter Node answers from the channel's class, without a lookup). A check
+ * made on every call of a hot path (a closed breaker's outcome, a retry's success, a queue job's
+ * progress) holds a {@link EventHub.query} instead, made once per instance; `has` is for events
+ * raised now and then (a state change, a refusal, a retry).
  * @internal
  */
 export class EventHub<Events extends { [K in keyof Events]: BulwarkEvent<K & string> }> {

@@ -6,6 +6,7 @@
 import { parseOptions } from '../core/config';
 import { withAttempt, type InternalContext } from '../core/context';
 import { isRejectedError } from '../core/errors';
+import type { ListenerQuery } from '../core/events';
 import { getLogger } from '../core/logger';
 import { runOperation, type Operation } from '../core/operation';
 import { Pattern } from '../core/pattern';
@@ -52,6 +53,8 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
   readonly #retryRejections: boolean;
   /** Settles a first try's value; shared by all calls unless `retryOnResult` needs a closure per call. */
   readonly #onFirstSuccess: ((value: unknown) => unknown) | undefined;
+  /** Whether anyone listens to `success`, asked on every successful call. */
+  readonly #successListeners: ListenerQuery;
   #succeededWithoutRetry = 0;
   #succeededAfterRetry = 0;
   #failedWithoutRetry = 0;
@@ -67,6 +70,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
     const resolved = parseOptions(retryOptionsSchema, options, 'Retry options', retryCrossCheck);
     super('retry', resolved);
     this.#maxAttempts = resolved.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
+    this.#successListeners = this.hub.query('success');
     const backoffObject = typeof resolved.backoff === 'object' ? resolved.backoff : undefined;
     this.#backoff = Object.freeze({
       kind:
@@ -114,7 +118,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
 
   #countFirstSuccess(value: unknown): unknown {
     this.#succeededWithoutRetry++;
-    if (this.hub.has('success')) this.#emitSuccess(1);
+    if (this.#successListeners.active) this.#emitSuccess(1);
     return value;
   }
 
@@ -158,7 +162,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
       outcome = await this.#try(fn, withAttempt(ctx, attempt));
       if (outcome.ok && (this.#retryOnResult === undefined || !this.#rejectsResult(outcome.value))) {
         this.#succeededAfterRetry++;
-        if (this.hub.has('success')) this.#emitSuccess(attempt);
+        if (this.#successListeners.active) this.#emitSuccess(attempt);
         return outcome.value;
       }
     }
