@@ -4,7 +4,10 @@
  * bulkhead }))` (`guarded`), whose limit and slots no load reaches, the same guard with
  * `headers: false` (`guarded-no-headers`: what the rate-limit header fields cost), or behind the
  * least any such middleware does (`floor`: one middleware that sets the two draft RateLimit
- * fields, with a new `remaining` each request, and adds one `close` listener to the response).
+ * fields, with a new `remaining` each request, and adds one `close` listener to the response),
+ * behind the guard with only its rate limiter (`guarded-rate-limit`) or only its bulkhead
+ * (`guarded-bulkhead`), for where the guard's cost goes, or behind the peer, express-rate-limit 8
+ * with its MemoryStore, the same limit and the draft-8 header fields (`express-rate-limit`).
  * Loads bulwark from the entries the parent passes (`BULWARK_ENTRIES`, see `bulwark.ts`), so that
  * it measures the same code.
  * Sends `{ port }` over IPC once it listens; answers `cpu` with `{ cpu }`, the CPU time it has used
@@ -17,7 +20,7 @@ import express from 'express';
 import { importBulwark, type BulwarkEntries } from './bulwark';
 
 /** What a server runs: the bare route, or the route behind the guard. */
-export type HttpServerMode = 'bare' | 'guarded' | 'guarded-no-headers' | 'floor';
+export type HttpServerMode = 'bare' | 'guarded' | 'guarded-no-headers' | 'guarded-rate-limit' | 'guarded-bulkhead' | 'floor' | 'express-rate-limit';
 
 /** The CPU time a server process has used so far, split where it went. */
 export interface ServerCpu {
@@ -76,16 +79,22 @@ function cpuNow(): ServerCpu {
 
 const mode = process.argv[2] as HttpServerMode;
 const app = express();
-if (mode === 'guarded' || mode === 'guarded-no-headers') {
+if (mode.startsWith('guarded')) {
   const bulwark = await importBulwark(JSON.parse(process.env['BULWARK_ENTRIES'] ?? '') as BulwarkEntries);
   const { RateLimiter, Bulkhead, middleware, middlewareNode } = bulwark;
   if (middleware === undefined || middlewareNode === undefined) throw new Error('bench: the measured bulwark has no middleware entries');
+  const rateLimiter = new RateLimiter({ name: 'bench-http', limit: 1e9, windowMs: 60_000, algorithm: 'sliding-window', registry: false });
+  const bulkhead = new Bulkhead({ name: 'bench-http', maxInFlight: 1_000, registry: false });
   const guard = middleware.createGuard({
-    rateLimiter: new RateLimiter({ name: 'bench-http', limit: 1e9, windowMs: 60_000, algorithm: 'sliding-window', registry: false }),
-    bulkhead: new Bulkhead({ name: 'bench-http', maxInFlight: 1_000, registry: false }),
+    ...(mode === 'guarded-bulkhead' ? {} : { rateLimiter }),
+    ...(mode === 'guarded-rate-limit' ? {} : { bulkhead }),
     ...(mode === 'guarded-no-headers' ? { headers: false } : {}),
   });
   app.use(middlewareNode.guardMiddleware(guard));
+}
+if (mode === 'express-rate-limit') {
+  const { rateLimit } = await import('express-rate-limit');
+  app.use(rateLimit({ windowMs: 60_000, limit: 1e9, standardHeaders: 'draft-8', legacyHeaders: false, identifier: 'bench-http' }));
 }
 if (mode === 'floor') {
   let remaining = 1e9;

@@ -37,6 +37,10 @@
  * - `BENCH_HTTP_FLOOR` — `1`: adds the `floor` server (see `http-server.ts`), the cost of what any
  *   rate-limit middleware adds to a request in Express (a layer, two header fields, one listener),
  *   so that the guard's ratio can be read against what no guard can go below
+ * - `BENCH_HTTP_PEER` — `1`: adds the `erl` server, express-rate-limit 8 (MemoryStore, draft-8
+ *   header fields) in the guard's place: the peer's end-to-end cost in the same run
+ * - `BENCH_HTTP_PARTS` — `1`: adds the `rate-limit` and `bulkhead` servers, the guard with only one
+ *   of its two patterns, for where its cost goes
  * - `BENCH_HTTP_NO_HEADERS` — `1`: adds the `no-headers` server, the guard with `headers: false`,
  *   which prices the rate-limit header fields
  * - `BENCH_HTTP_CPU_PROF` — a folder: the servers run with `--cpu-prof` and write their profiles there
@@ -192,6 +196,11 @@ async function contenders(): Promise<{ list: Contender[]; description: string; w
   }
   if (process.env['BENCH_HTTP_NO_HEADERS'] === '1') list.push({ name: 'no-headers', mode: 'guarded-no-headers', entries: bulwark.entries });
   if (process.env['BENCH_HTTP_FLOOR'] === '1') list.push({ name: 'floor', mode: 'floor', entries: undefined });
+  if (process.env['BENCH_HTTP_PEER'] === '1') list.push({ name: 'erl', mode: 'express-rate-limit', entries: undefined });
+  if (process.env['BENCH_HTTP_PARTS'] === '1') {
+    list.push({ name: 'rate-limit', mode: 'guarded-rate-limit', entries: bulwark.entries });
+    list.push({ name: 'bulkhead', mode: 'guarded-bulkhead', entries: bulwark.entries });
+  }
   return { list, description, warnings };
 }
 
