@@ -16,6 +16,9 @@ export const REFERENCE_LIBRARY: Library = 'cockatiel';
 /** The row without any policy: the bare call, or a group's own baseline. */
 const BASELINE: Library = 'baseline';
 
+/** A group's least possible work (no library's), shown for reference and never counted as a peer. */
+const FLOOR: Library = 'floor';
+
 /** One row's numbers in one run. */
 export interface RowRun {
   /** Mean ns per call. */
@@ -81,7 +84,7 @@ export function deriveRun(cases: readonly BenchCase[], measurements: readonly Me
     if (m === undefined) continue;
     const base = baseOf(c.group);
     const overheadNs = m.meanNs - base;
-    const peers = cases.filter((p) => p.group === c.group && p.library !== c.library && p.library !== BASELINE);
+    const peers = cases.filter((p) => p.group === c.group && p.library !== c.library && p.library !== BASELINE && p.library !== FLOOR);
     const peerOverheads = peers.map(overheadOf).filter((o): o is number => o !== undefined);
     const bestPeer = peerOverheads.length === 0 ? undefined : Math.min(...peerOverheads);
     const reference = peers.find((p) => p.library === REFERENCE_LIBRARY);

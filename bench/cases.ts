@@ -86,7 +86,8 @@ export type Library =
   | 'bentocache'
   | 'cache-manager'
   | 'bulwark-unbatched'
-  | 'prom-client';
+  | 'prom-client'
+  | 'floor';
 
 /** A group of rows that do the same job, compared with each other. */
 export interface Group {
@@ -403,7 +404,8 @@ export const GROUPS: readonly Group[] = [
     label: 'rate limit, 1 key, token-bucket',
     description:
       "as `rate-limit-1-key`, bulwark with `algorithm: 'token-bucket', rate: { tokens: 1, perMs: 1_000 }, burst: 1e9` " +
-      '(one number per key, GCRA; a bucket no row empties, nor refills during a run). Peer: the same rate-limiter-flexible configuration (a fresh instance)',
+      '(one number per key, GCRA; a bucket no row empties, nor refills during a run). Peer: the same rate-limiter-flexible configuration (a fresh instance). ' +
+      'floor: no library, the least a decision can do (the same GCRA inline on one number: one clock read, one result object, one promise)',
     slices: RATE_LIMIT_SLICES,
   },
   {
@@ -873,6 +875,25 @@ function timeoutBudgetCases(bulwark: BulwarkModule): BenchCase[] {
   });
 }
 
+/** The TAT (µs) of {@link leastBucketDecision}'s one bucket. */
+let leastBucketTatUs = 0;
+
+/**
+ * The `floor` row of `rate-limit-1-key-bucket`: the least work a token-bucket decision can do, the
+ * GCRA of {@link BUCKET} on one module-level number, inline: one clock read, one result object of
+ * the fields a RateLimiter's result has, no key lookup, no store, no limiter. Not a library: the
+ * time below which no implementation's row can go, to read the 0.6× goal against.
+ */
+function leastBucketDecision(): { allowed: boolean; limit: number; windowIndex: number; remaining: number; resetMs: number; retryAfterMs: number } {
+  const intervalUs = (BUCKET.rate.perMs * 1000) / BUCKET.rate.tokens;
+  const nowUs = Date.now() * 1000;
+  const aheadUs = leastBucketTatUs > nowUs ? leastBucketTatUs - nowUs : 0;
+  const usedUs = aheadUs + intervalUs;
+  leastBucketTatUs = nowUs + usedUs;
+  const remaining = Math.max(0, BUCKET.burst - Math.ceil(usedUs / intervalUs));
+  return { allowed: true, limit: BUCKET.burst, windowIndex: 0, remaining, resetMs: Math.ceil(usedUs / 1000), retryAfterMs: 0 };
+}
+
 /**
  * The rows of the `rate-limit-*` groups: bulwark's RateLimiter (MemoryStore) against
  * rate-limiter-flexible's RateLimiterMemory. Each row awaits one `consume` and maps an admission
@@ -925,6 +946,7 @@ function rateLimitCases(bulwark: BulwarkModule): BenchCase[] {
   pair('rate-limit-1-key-log', { name: 'bench-rl-1-log', ...log }, false);
   pair('rate-limit-10k-keys-log', { name: 'bench-rl-10k-log', ...log, store: new MemoryStore({ maxKeys: 20_000 }) }, true);
   pair('rate-limit-1-key-bucket', { name: 'bench-rl-1-bucket', ...BUCKET }, false);
+  rows.push({ group: 'rate-limit-1-key-bucket', library: 'floor', fn: () => Promise.resolve(leastBucketDecision()).then(allowedToOne) });
   pair('rate-limit-10k-keys-bucket', { name: 'bench-rl-10k-bucket', ...BUCKET, store: new MemoryStore({ maxKeys: 20_000 }) }, true);
   return rows;
 }

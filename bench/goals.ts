@@ -181,6 +181,14 @@ export const GOALS: readonly Goal[] = [
     }),
   ),
   {
+    group: 'rate-limit-1-key-bucket',
+    library: 'floor',
+    metric: 'timeVsLibrary',
+    versusLibrary: 'rate-limiter-flexible',
+    max: 0.6,
+    text: 'Reference, not a goal: the least a token-bucket decision can cost (one clock read, one result, one promise) ≤ 0.6× rate-limiter-flexible time',
+  },
+  {
     group: REDIS_IN_FLIGHT_GROUP,
     metric: 'timeVsLibrary',
     versusLibrary: 'ioredis-evalsha',
