@@ -9,7 +9,7 @@ import type { Priority } from '../../src/core/policy';
 import { Registry } from '../../src/core/registry';
 import { JobPayloadError, RedisQueue, UnknownJobTypeError, UnrecoverableError, type Job, type WorkerOptions } from '../../src/redis/index';
 import { deferred } from '../support/async';
-import { loseReplyOnce, nextEvents, testQueue, useTestQueues, waitingFetchSent } from './queue-support';
+import { loseReplyOnce, nextEvents, onWaitingFetch, testQueue, useTestQueues, waitingFetchSent } from './queue-support';
 
 const suite = useTestQueues(inject('redisUrl'));
 const queueFor = suite.queueFor;
@@ -467,20 +467,9 @@ describe('RedisQueue worker', () => {
 
   it('hands back the jobs of the fetch that rides behind its blocking pop when that reply is lost, the try not counted', async () => {
     const queue = queueFor('lost-waiting-reply');
-    const duplicate = suite.redis.duplicate.bind(suite.redis);
     let lost = 0;
-    vi.spyOn(suite.redis, 'duplicate').mockImplementationOnce(() => {
-      const blocking = duplicate();
-      // The first pop and fetch run on the server (the add wakes them); their replies are lost.
-      const pipeline = blocking.pipeline.bind(blocking);
-      blocking.pipeline = (() => {
-        const made = pipeline();
-        const exec = made.exec.bind(made);
-        made.exec = (() => (lost++ > 0 ? exec() : exec().then(() => Promise.reject(new Error('Connection is closed.'))))) as never;
-        return made;
-      }) as never;
-      return blocking;
-    });
+    // The first pop and fetch run on the server (the add wakes them); the fetch's reply is lost.
+    void onWaitingFetch(suite.redis, (reply) => (lost++ > 0 ? reply : reply.then(() => Promise.reject(new Error('Connection is closed.')))));
     const attempts: number[] = [];
     const done = nextEvents(queue, 'completed', 1, 5_000);
     const worker = queue.process((job) => void attempts.push(job.attempts), { leaseMs: 60_000, blockMs: 5_000 });

@@ -4,7 +4,7 @@
  * @module
  * @internal
  */
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { compose, type Pipeline } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
@@ -96,18 +96,15 @@ export class RedisCalls {
   }
 
   /**
-   * Queues `script` on `pipeline`, a pipeline of another connection to the same server or Cluster
-   * (a worker's blocking one), defining the script on that connection first when it lacks it
-   * (a pipeline takes its connection's scripts when it is made: make it after this call's
-   * definition, see {@link RedisCalls.defineOn}).
+   * Sends `script` as it is on `connection`, another connection to the same server or Cluster (a
+   * worker's blocking one), defining the script there first when it lacks it.
    */
-  queueOn(pipeline: ChainableCommander, script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): void {
-    (pipeline as unknown as Record<string, Command>)[this.#names[script]]!(keys, args);
-  }
-
-  /** Defines `script` on `connection` (another connection to the same server or Cluster) unless it has it. */
-  defineOn(connection: Redis | Cluster, script: ScriptName): void {
-    defineScript(connection, `bulwarkQueue_${script}`, SCRIPTS[script].lua, SCRIPTS[script].keys);
+  sendOn(connection: Redis | Cluster, script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const name = this.#names[script];
+    const commands = connection as unknown as Record<string, Command | undefined>;
+    // The name is looked up before defineScript, which hashes the Lua to name it.
+    if (typeof commands[name] !== 'function') defineScript(connection, `bulwarkQueue_${script}`, SCRIPTS[script].lua, SCRIPTS[script].keys);
+    return (commands[name] as Command)(keys, args);
   }
 
   /** Runs `send` through the breaker and the timeout, first waiting (within the timeout) for the connection. */

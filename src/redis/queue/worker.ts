@@ -228,12 +228,8 @@ export class QueueWorker implements AsyncDisposable {
     }
     try {
       const fetcher = this.#fetcher;
-      let prefix = '';
-      const raw = await this.#wake.waitThenFetch(
-        waitMs,
-        (connection) => fetcher.prepare(connection),
-        (pipeline) => (prefix = fetcher.queueOn(pipeline, count)),
-      );
+      const prefix = fetcher.nextPrefix();
+      const raw = await this.#wake.waitThenFetch(waitMs, (connection) => fetcher.sendOn(connection, count, prefix));
       return raw === undefined ? undefined : fetcher.reply(raw, prefix);
     } catch (error) {
       getLogger().debug({ err: error, queue: this.#q.name }, 'bulwark: a queue worker lost the reply of its waiting fetch; reclaiming');
