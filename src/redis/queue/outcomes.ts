@@ -144,15 +144,20 @@ export class OutcomeWriter {
   /** What Redis answered to the completion of `batch`: 1 completed, 0 lease lost. */
   #acknowledged(batch: readonly Held[], flags: readonly number[]): void {
     const hub = this.#q.hub;
+    const heard = this.#q.heard.completed;
     const now = Date.now();
-    batch.forEach((held, index) => {
+    for (let index = 0; index < batch.length; index++) {
+      const held = batch[index] as Held;
       this.#leases.forget(held);
-      if (flags[index] !== 1) return leaseLost(held, 'completion');
+      if (flags[index] !== 1) {
+        leaseLost(held, 'completion');
+        continue;
+      }
       this.#q.counters.completed++;
-      if (hub.has('completed')) {
+      if (heard.active) {
         hub.emit('completed', now, { jobId: held.job.id, jobType: held.job.type, attempt: held.job.attempts, runMs: now - held.startedAt });
       }
-    });
+    }
   }
 
   async #fail(held: Held): Promise<void> {

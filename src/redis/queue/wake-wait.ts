@@ -99,19 +99,28 @@ export class WakeWait {
    * Resolves with what `reply` resolves with, or with NO_REPLY when it has not settled a second
    * after the pop's own timeout: then the connection is replaced (a pop stuck after a reconnect).
    */
-  async #unlessStuck<T>(connection: Redis | Cluster, waitMs: number, reply: Promise<T>): Promise<T | typeof NO_REPLY> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const outcome = await Promise.race([
-      reply,
-      new Promise<typeof NO_REPLY>((resolve) => {
-        timer = setTimeout(() => resolve(NO_REPLY), waitMs + STUCK_GRACE_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    if (outcome === NO_REPLY && !this.#stop.aborted) {
-      connection.disconnect();
-      this.#connection = undefined;
-    }
-    return outcome;
+  #unlessStuck<T>(connection: Redis | Cluster, waitMs: number, reply: Promise<T>): Promise<T | typeof NO_REPLY> {
+    // One promise and one timer per wait, settled by whichever comes first (what Promise.race
+    // with a timer promise and a finally would do, with a third of the promises).
+    return new Promise<T | typeof NO_REPLY>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!this.#stop.aborted) {
+          connection.disconnect();
+          this.#connection = undefined;
+        }
+        resolve(NO_REPLY);
+      }, waitMs + STUCK_GRACE_MS);
+      reply.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Closes its connection for good; a wait in progress ends at once, and later waits return at once. */
