@@ -29,6 +29,8 @@ export class OutcomeWriter {
   #flushScheduled = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #writes = new Set<Promise<void>>();
+  /** The flush at the end of a turn: one function for every flush, rather than a closure each. */
+  readonly #flushNow = (): void => this.#flush();
 
   /**
    * @param internals - the queue
@@ -115,7 +117,7 @@ export class OutcomeWriter {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => this.#flush());
+    setImmediate(this.#flushNow);
   }
 
   /** Writes every pending completion in one script run, unless the next fetch is about to carry them. */
