@@ -29,6 +29,8 @@ export class OutcomeWriter {
   #flushScheduled = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #writes = new Set<Promise<void>>();
+  /** The complete script's keys, made once: every batch of completions sends them. */
+  readonly #completeKeys: readonly string[];
   /** The flush at the end of a turn: one function for every flush, rather than a closure each. */
   readonly #flushNow = (): void => this.#flush();
 
@@ -41,6 +43,8 @@ export class OutcomeWriter {
     this.#q = internals;
     this.#leases = leases;
     this.#stop = stop;
+    const k = internals.keys;
+    this.#completeKeys = [k.jobs, k.active, k.completed];
   }
 
   /** A job's handler succeeded: its completion goes with the next batch. */
@@ -130,12 +134,11 @@ export class OutcomeWriter {
   }
 
   async #complete(batch: Held[]): Promise<void> {
-    const k = this.#q.keys;
     const args: (string | number)[] = [this.#q.now(), this.#q.removeOnComplete ? 1 : 0];
     for (const held of batch) args.push(held.job.id, held.token);
     let flags: number[];
     try {
-      flags = (await this.#q.calls.script('complete', [k.jobs, k.active, k.completed], args)) as number[];
+      flags = (await this.#q.calls.script('complete', this.#completeKeys, args)) as number[];
     } catch (error) {
       this.retryLater(batch, error);
       return;

@@ -93,6 +93,8 @@ export class RedisQueue implements AsyncDisposable {
   /** Producer flow control, when `highWaterMark` is set. */
   readonly backpressure: Backpressure | undefined;
   readonly #keys: QueueKeys;
+  /** The add script's keys, made once: every add sends them. */
+  readonly #addKeys: readonly string[];
   readonly #internals: QueueInternals;
   readonly #maxAttempts: number;
   readonly #workers = new Set<QueueWorker>();
@@ -124,6 +126,8 @@ export class RedisQueue implements AsyncDisposable {
     this.#maxAttempts = resolved.maxAttempts ?? REDIS_QUEUE_DEFAULTS.maxAttempts;
     this.#depthPollMs = resolved.depthPollMs ?? REDIS_QUEUE_DEFAULTS.depthPollMs;
     this.#keys = queueKeys(this.prefix, this.name);
+    const k = this.#keys;
+    this.#addKeys = [k.jobs, k.seq, k.ready, k.delayed, k.wake];
     const hub = new EventHub<RedisQueueEvents>(this.patternType, this.name);
     this.events = hub.emitter;
     const breaker =
@@ -328,8 +332,7 @@ export class RedisQueue implements AsyncDisposable {
   }
 
   async #write(encoded: readonly EncodedJob[], payloads: readonly unknown[], options: readonly (AddOptions | undefined)[]): Promise<Job[]> {
-    const k = this.#keys;
-    const reply = (await this.#internals.calls.script('add', [k.jobs, k.seq, k.ready, k.delayed, k.wake], addArguments(this.#internals.now(), this.backpressure !== undefined, encoded))) as unknown[];
+    const reply = (await this.#internals.calls.script('add', this.#addKeys, addArguments(this.#internals.now(), this.backpressure !== undefined, encoded))) as unknown[];
     const hub = this.#internals.hub;
     const heard = this.#internals.heard.added;
     const addedAt = Number(reply[1]);
