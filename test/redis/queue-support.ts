@@ -98,28 +98,43 @@ export function loseReplyOnce(redis: Redis, matches: (args: CommandArgs) => bool
 }
 
 /**
- * Resolves once the next connection duplicated from `redis` (a worker's blocking connection) sends
- * its first pipeline: a blocking pop with the worker's next fetch behind it. From then on, that
- * worker's loop waits on that connection, so the completions of jobs ending later are written on
- * their own (no fetch of the loop carries them).
+ * Hands each script run sent on the next connection duplicated from `redis` (a worker's blocking
+ * connection, whose only script is the fetch behind its pop) to `wrap`, whose promise the worker
+ * receives instead of the reply; `prepare` may change the connection further when it is made.
+ * @returns the connection, once made
  */
-export function waitingFetchSent(redis: Redis): Promise<void> {
+export function onWaitingFetch(
+  redis: Redis,
+  wrap: (reply: Promise<unknown>) => Promise<unknown>,
+  prepare: (blocking: Redis) => void = () => {},
+): Promise<Redis> {
   const duplicate = redis.duplicate.bind(redis);
-  const sent = deferred<void>();
+  const made = deferred<Redis>();
   vi.spyOn(redis, 'duplicate').mockImplementationOnce(() => {
     const blocking = duplicate();
-    const pipeline = blocking.pipeline.bind(blocking);
-    blocking.pipeline = (() => {
-      const made = pipeline();
-      const exec = made.exec.bind(made);
-      made.exec = (() => {
-        const reply = exec();
-        sent.resolve();
-        return reply;
-      }) as never;
-      return made;
+    const send = blocking.sendCommand.bind(blocking);
+    blocking.sendCommand = ((command: { name: string }, stream?: unknown) => {
+      const reply = send(command as never, stream as never);
+      return command.name === 'evalsha' || command.name === 'eval' ? wrap(reply as Promise<unknown>) : reply;
     }) as never;
+    prepare(blocking);
+    made.resolve(blocking);
     return blocking;
+  });
+  return made.promise;
+}
+
+/**
+ * Resolves once the next connection duplicated from `redis` (a worker's blocking connection) sends
+ * its first fetch, right behind a blocking pop. From then on, that worker's loop waits on that
+ * connection, so the completions of jobs ending later are written on their own (no fetch of the
+ * loop carries them).
+ */
+export function waitingFetchSent(redis: Redis): Promise<void> {
+  const sent = deferred<void>();
+  void onWaitingFetch(redis, (reply) => {
+    sent.resolve();
+    return reply;
   });
   return sent.promise;
 }

@@ -8,7 +8,7 @@ import { isBulwarkError } from '../../src/core/errors';
 import type { QueueWorker, RedisQueue } from '../../src/redis/index';
 import { deferred } from '../support/async';
 import { connect } from './support';
-import { nextEvents, testQueue, useTestQueues } from './queue-support';
+import { nextEvents, onWaitingFetch, testQueue, useTestQueues } from './queue-support';
 
 const suite = useTestQueues(inject('redisUrl'));
 const queueFor = suite.queueFor;
@@ -72,17 +72,13 @@ describe('RedisQueue on Redis time', () => {
 describe('RedisQueue blocking waits', () => {
   it('replaces a blocking connection whose pop neither resolves nor rejects (bullmq #36)', async () => {
     const queue = queueFor('hung-pop');
-    const duplicate = suite.redis.duplicate.bind(suite.redis);
-    const hung: Redis[] = [];
-    const spy = vi.spyOn(suite.redis, 'duplicate').mockImplementationOnce(() => {
-      const blocker = duplicate();
-      // Stuck after a reconnect: the pop, and the fetch sent behind it in the same pipeline.
-      blocker.blpop = (() => new Promise(() => {})) as never;
-      const pipeline = blocker.pipeline.bind(blocker);
-      blocker.pipeline = (() => Object.assign(pipeline(), { exec: () => new Promise(() => {}) })) as never;
-      hung.push(blocker);
-      return blocker;
-    });
+    // Stuck after a reconnect: the pop, and the fetch sent behind it.
+    const hung = onWaitingFetch(
+      suite.redis,
+      () => new Promise(() => {}),
+      (blocker) => (blocker.blpop = (() => new Promise(() => {})) as never),
+    );
+    const spy = vi.mocked(suite.redis.duplicate);
     const worker = queue.process(() => {}, { blockMs: 100 });
     await new Promise((resolve) => setTimeout(resolve, 1_300)); // its pop's timeout plus the 1 s grace
     const done = nextEvents(queue, 'completed', 1, 3_000);
@@ -90,7 +86,7 @@ describe('RedisQueue blocking waits', () => {
     await done;
     await worker.close();
     expect(spy).toHaveBeenCalledTimes(2);
-    expect(hung[0]?.status).toBe('end');
+    expect((await hung).status).toBe('end');
   });
 
   it('closes its blocking connection once on close, and opens no other', async () => {

@@ -1,15 +1,17 @@
 import { Redis as Redis5 } from 'ioredis5';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { AdaptiveConcurrencyLimiter } from '../../src/adaptive-concurrency/index';
+import { CircuitBreaker, CircuitOpenError, CircuitState } from '../../src/circuit-breaker/index';
 import { BulwarkError, ConfigError, isBulwarkError } from '../../src/core/errors';
 import { bus } from '../../src/bus';
 import { Retry } from '../../src/retry/index';
+import { OperationTimeoutError } from '../../src/timeout/index';
 import { setLogger } from '../../src/core/logger';
 import type { Priority } from '../../src/core/policy';
 import { Registry } from '../../src/core/registry';
 import { JobPayloadError, RedisQueue, UnknownJobTypeError, UnrecoverableError, type Job, type WorkerOptions } from '../../src/redis/index';
 import { deferred } from '../support/async';
-import { loseReplyOnce, nextEvents, testQueue, useTestQueues, waitingFetchSent } from './queue-support';
+import { loseReplyOnce, nextEvents, onWaitingFetch, testQueue, useTestQueues, waitingFetchSent } from './queue-support';
 
 const suite = useTestQueues(inject('redisUrl'));
 const queueFor = suite.queueFor;
@@ -183,6 +185,20 @@ describe('RedisQueue producer', () => {
     await queue.add('t', 'wakes it');
     await vi.waitFor(() => expect(started).toHaveLength(8), { timeout: 1_000 });
     await worker.close();
+  });
+
+  it('rejects adds Redis does not answer within redisTimeoutMs, then refuses them at once while its breaker is open', async () => {
+    const circuitBreaker = new CircuitBreaker({ name: 'hung-add-breaker', failureThreshold: 2, recoveryTimeoutMs: 60_000, registry: false });
+    const queue = queueFor('hung-add', { redisTimeoutMs: 50, circuitBreaker });
+    // The connection stays ready, but no script run is ever answered.
+    const send = suite.redis.sendCommand.bind(suite.redis);
+    vi.spyOn(suite.redis, 'sendCommand').mockImplementation((command, stream) =>
+      (command as unknown as { name: string }).name === 'evalsha' ? new Promise(() => {}) : send(command, stream),
+    );
+    const timedOut = await Promise.all([queue.add('t', 1).catch((error: unknown) => error), queue.add('t', 2).catch((error: unknown) => error)]);
+    expect(timedOut.map((error) => error instanceof OperationTimeoutError)).toEqual([true, true]);
+    expect(circuitBreaker.state).toBe(CircuitState.Open);
+    await expect(queue.add('t', 3)).rejects.toBeInstanceOf(CircuitOpenError);
   });
 
   it('emits added on the instance and on the bus', async () => {
@@ -467,20 +483,9 @@ describe('RedisQueue worker', () => {
 
   it('hands back the jobs of the fetch that rides behind its blocking pop when that reply is lost, the try not counted', async () => {
     const queue = queueFor('lost-waiting-reply');
-    const duplicate = suite.redis.duplicate.bind(suite.redis);
     let lost = 0;
-    vi.spyOn(suite.redis, 'duplicate').mockImplementationOnce(() => {
-      const blocking = duplicate();
-      // The first pop and fetch run on the server (the add wakes them); their replies are lost.
-      const pipeline = blocking.pipeline.bind(blocking);
-      blocking.pipeline = (() => {
-        const made = pipeline();
-        const exec = made.exec.bind(made);
-        made.exec = (() => (lost++ > 0 ? exec() : exec().then(() => Promise.reject(new Error('Connection is closed.'))))) as never;
-        return made;
-      }) as never;
-      return blocking;
-    });
+    // The first pop and fetch run on the server (the add wakes them); the fetch's reply is lost.
+    void onWaitingFetch(suite.redis, (reply) => (lost++ > 0 ? reply : reply.then(() => Promise.reject(new Error('Connection is closed.')))));
     const attempts: number[] = [];
     const done = nextEvents(queue, 'completed', 1, 5_000);
     const worker = queue.process((job) => void attempts.push(job.attempts), { leaseMs: 60_000, blockMs: 5_000 });

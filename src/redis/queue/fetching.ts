@@ -6,7 +6,7 @@
  * @internal
  */
 import { ignore } from '../../core/ignore';
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { QueueInternals } from './internals';
 import { decodeJob, type Job } from './job';
 import { JobScope } from './job-scope';
@@ -70,8 +70,8 @@ export class Fetcher {
    */
   async fetch(count: number, acknowledged: readonly Held[]): Promise<FetchReply> {
     const calls = this.#q.calls;
-    const args = this.#args(count, acknowledged);
-    const prefix = args[3] as string;
+    const prefix = this.nextPrefix();
+    const args = this.#args(count, acknowledged, prefix);
     let sent: Promise<unknown> | undefined;
     try {
       return this.reply(await calls.call(() => (sent = calls.send('fetch', this.#keys, args))), prefix, acknowledged.length);
@@ -83,25 +83,23 @@ export class Fetcher {
     }
   }
 
-  /**
-   * Queues a fetch of up to `count` jobs that acknowledges nothing on `pipeline` (the worker's
-   * blocking connection's, right behind its pop); {@link Fetcher.reply} reads what it answered.
-   * @returns the fetch's lease token prefix, for {@link Fetcher.reply}
-   */
-  queueOn(pipeline: ChainableCommander, count: number): string {
-    const args = this.#args(count, []);
-    this.#q.calls.queueOn(pipeline, 'fetch', this.#keys, args);
-    return args[3] as string;
+  /** A lease token prefix of its own for the next fetch: unique to the worker and the fetch. */
+  nextPrefix(): string {
+    return `${this.#workerId}:${++this.#fetches}:`;
   }
 
-  /** Defines the fetch script on `connection`, before a pipeline of it is made for {@link Fetcher.queueOn}. */
-  prepare(connection: Redis | Cluster): void {
-    this.#q.calls.defineOn(connection, 'fetch');
+  /**
+   * Sends a fetch of up to `count` jobs that acknowledges nothing on `connection` (the worker's
+   * blocking connection, right behind its pop); {@link Fetcher.reply} reads what it answered.
+   * @param prefix - its lease token prefix, from {@link Fetcher.nextPrefix}
+   */
+  sendOn(connection: Redis | Cluster, count: number, prefix: string): Promise<unknown> {
+    return this.#q.calls.sendOn(connection, 'fetch', this.#keys, this.#args(count, [], prefix));
   }
 
   /**
    * The reply of a fetch whose lease token prefix is `prefix` and that carried `acknowledged`
-   * completions (none for one sent by {@link Fetcher.queueOn}).
+   * completions (none for one sent by {@link Fetcher.sendOn}).
    * A fetch that ran at or after the sweep time swept (the sweep time only grows, so the one it
    * carried was no later): the next sweep is due `sweepEveryMs` after it, unless it swept as many
    * as one sweep takes (more may be left). A time earlier than the last sweep's (a failover to a
@@ -115,9 +113,8 @@ export class Fetcher {
     return reply;
   }
 
-  /** The arguments of a fetch: a token prefix of its own, when it sweeps, then the completions it carries. */
-  #args(count: number, acknowledged: readonly Held[]): (string | number)[] {
-    const token = `${this.#workerId}:${++this.#fetches}:`;
+  /** The arguments of a fetch: its token prefix, when it sweeps, then the completions it carries. */
+  #args(count: number, acknowledged: readonly Held[], token: string): (string | number)[] {
     const remove = this.#q.removeOnComplete ? 1 : 0;
     const args: (string | number)[] = [this.#q.now(), count, this.#leaseMs, token, remove, this.#sweepAt];
     for (const held of acknowledged) args.push(held.job.id, held.token);

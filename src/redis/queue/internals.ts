@@ -3,7 +3,7 @@
  * @module
  * @internal
  */
-import type { EventHub } from '../../core/events';
+import type { EventHub, ListenerQuery } from '../../core/events';
 import type { BackoffSettings } from '../../retry/backoff';
 import { RETRY_DEFAULTS } from '../../retry/index';
 import type { RedisQueueEvents } from './events';
@@ -33,6 +33,8 @@ export interface QueueInternals {
   readonly keys: QueueKeys;
   readonly calls: RedisCalls;
   readonly hub: EventHub<RedisQueueEvents>;
+  /** Who listens to the events raised once per job (`hub.query`, made once: asked on every job). */
+  readonly heard: { readonly added: ListenerQuery; readonly active: ListenerQuery; readonly completed: ListenerQuery };
   readonly counters: QueueCounters;
   readonly backoff: BackoffSettings;
   readonly removeOnComplete: boolean;

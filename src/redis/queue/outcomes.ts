@@ -29,6 +29,10 @@ export class OutcomeWriter {
   #flushScheduled = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #writes = new Set<Promise<void>>();
+  /** The complete script's keys, made once: every batch of completions sends them. */
+  readonly #completeKeys: readonly string[];
+  /** The flush at the end of a turn: one function for every flush, rather than a closure each. */
+  readonly #flushNow = (): void => this.#flush();
 
   /**
    * @param internals - the queue
@@ -39,6 +43,8 @@ export class OutcomeWriter {
     this.#q = internals;
     this.#leases = leases;
     this.#stop = stop;
+    const k = internals.keys;
+    this.#completeKeys = [k.jobs, k.active, k.completed];
   }
 
   /** A job's handler succeeded: its completion goes with the next batch. */
@@ -115,7 +121,7 @@ export class OutcomeWriter {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => this.#flush());
+    setImmediate(this.#flushNow);
   }
 
   /** Writes every pending completion in one script run, unless the next fetch is about to carry them. */
@@ -128,12 +134,11 @@ export class OutcomeWriter {
   }
 
   async #complete(batch: Held[]): Promise<void> {
-    const k = this.#q.keys;
     const args: (string | number)[] = [this.#q.now(), this.#q.removeOnComplete ? 1 : 0];
     for (const held of batch) args.push(held.job.id, held.token);
     let flags: number[];
     try {
-      flags = (await this.#q.calls.script('complete', [k.jobs, k.active, k.completed], args)) as number[];
+      flags = (await this.#q.calls.script('complete', this.#completeKeys, args)) as number[];
     } catch (error) {
       this.retryLater(batch, error);
       return;
@@ -144,15 +149,20 @@ export class OutcomeWriter {
   /** What Redis answered to the completion of `batch`: 1 completed, 0 lease lost. */
   #acknowledged(batch: readonly Held[], flags: readonly number[]): void {
     const hub = this.#q.hub;
+    const heard = this.#q.heard.completed;
     const now = Date.now();
-    batch.forEach((held, index) => {
+    for (let index = 0; index < batch.length; index++) {
+      const held = batch[index] as Held;
       this.#leases.forget(held);
-      if (flags[index] !== 1) return leaseLost(held, 'completion');
+      if (flags[index] !== 1) {
+        leaseLost(held, 'completion');
+        continue;
+      }
       this.#q.counters.completed++;
-      if (hub.has('completed')) {
+      if (heard.active) {
         hub.emit('completed', now, { jobId: held.job.id, jobType: held.job.type, attempt: held.job.attempts, runMs: now - held.startedAt });
       }
-    });
+    }
   }
 
   async #fail(held: Held): Promise<void> {

@@ -4,10 +4,11 @@
  * @module
  * @internal
  */
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { compose, type Pipeline } from '../../core/policy';
 import { Timeout } from '../../timeout/index';
+import { InlineLayers } from '../inline-layers';
 import { readinessOf, type Readiness } from '../readiness';
 import { defineScript } from '../scripts/script-command';
 import { QueueConnectionError } from './errors';
@@ -36,7 +37,7 @@ const SCRIPTS = {
 /** The name of each script. */
 export type ScriptName = keyof typeof SCRIPTS;
 
-type Command = (keysThenArgs: (string | number)[]) => Promise<unknown>;
+type Command = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
 
 /**
  * Runs the queue's scripts and commands on one connection. The command names carry the script's
@@ -52,13 +53,17 @@ export class RedisCalls {
   readonly #names: Record<ScriptName, string>;
   readonly #readiness: Readiness;
   readonly #timeoutMs: number;
+  /** The breaker and the timeout run as one, for a script sent on a ready connection (see {@link InlineLayers}). */
+  readonly #inline: InlineLayers | undefined;
 
   constructor(redis: Redis | Cluster, breaker: CircuitBreaker, timeoutMs: number, name: string) {
     this.redis = redis;
     this.breaker = breaker;
     this.#timeoutMs = timeoutMs;
     this.#readiness = readinessOf(redis);
-    this.policy = compose(breaker, new Timeout({ timeoutMs, name: `${name}:redis-timeout`, registry: false }));
+    const timeout = new Timeout({ timeoutMs, name: `${name}:redis-timeout`, registry: false });
+    this.policy = compose(breaker, timeout);
+    this.#inline = InlineLayers.of(breaker, timeout, undefined);
     const names = {} as Record<ScriptName, string>;
     for (const [script, spec] of Object.entries(SCRIPTS) as [ScriptName, ScriptSpec][]) {
       names[script] = defineScript(redis, `bulwarkQueue_${script}`, spec.lua, spec.keys);
@@ -66,33 +71,40 @@ export class RedisCalls {
     this.#names = names;
   }
 
-  /** Runs `script` with `keys` then `args`, through the breaker and the timeout. */
+  /**
+   * Runs `script` with `keys` then `args`, through the breaker and the timeout. On a ready
+   * connection with a closed circuit (every add and completion of a healthy queue) the two run as
+   * one: no closure, async function or promise per layer; otherwise through {@link RedisCalls.call}.
+   */
   script(script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const inline = this.#inline;
+    if (inline !== undefined && this.#readiness.sendable()) {
+      const sent = inline.run(this.redis, this.#names[script], [keys, args]);
+      if (sent !== undefined) return sent;
+    }
     return this.call(() => this.send(script, keys, args));
   }
 
   /**
    * Sends `script` as it is: no breaker, no timeout, no wait for the connection. Keys and
-   * arguments go as one array (ioredis flattens it), never spread into the call: `addBulk` sends
-   * 3 arguments per job, which for a large batch are more than a call's stack takes.
+   * arguments go as two arrays, which ioredis flattens into the command's own (no copy of ours),
+   * never spread into the call: `addBulk` sends 3 arguments per job, which for a large batch are
+   * more than a call's stack takes.
    */
   send(script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return (this.redis as unknown as Record<string, Command>)[this.#names[script]]!([...keys, ...args]);
+    return (this.redis as unknown as Record<string, Command>)[this.#names[script]]!(keys, args);
   }
 
   /**
-   * Queues `script` on `pipeline`, a pipeline of another connection to the same server or Cluster
-   * (a worker's blocking one), defining the script on that connection first when it lacks it
-   * (a pipeline takes its connection's scripts when it is made: make it after this call's
-   * definition, see {@link RedisCalls.defineOn}).
+   * Sends `script` as it is on `connection`, another connection to the same server or Cluster (a
+   * worker's blocking one), defining the script there first when it lacks it.
    */
-  queueOn(pipeline: ChainableCommander, script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): void {
-    (pipeline as unknown as Record<string, Command>)[this.#names[script]]!([...keys, ...args]);
-  }
-
-  /** Defines `script` on `connection` (another connection to the same server or Cluster) unless it has it. */
-  defineOn(connection: Redis | Cluster, script: ScriptName): void {
-    defineScript(connection, `bulwarkQueue_${script}`, SCRIPTS[script].lua, SCRIPTS[script].keys);
+  sendOn(connection: Redis | Cluster, script: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const name = this.#names[script];
+    const commands = connection as unknown as Record<string, Command | undefined>;
+    // The name is looked up before defineScript, which hashes the Lua to name it.
+    if (typeof commands[name] !== 'function') defineScript(connection, `bulwarkQueue_${script}`, SCRIPTS[script].lua, SCRIPTS[script].keys);
+    return (commands[name] as Command)(keys, args);
   }
 
   /** Runs `send` through the breaker and the timeout, first waiting (within the timeout) for the connection. */

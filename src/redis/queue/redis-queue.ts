@@ -93,6 +93,8 @@ export class RedisQueue implements AsyncDisposable {
   /** Producer flow control, when `highWaterMark` is set. */
   readonly backpressure: Backpressure | undefined;
   readonly #keys: QueueKeys;
+  /** The add script's keys, made once: every add sends them. */
+  readonly #addKeys: readonly string[];
   readonly #internals: QueueInternals;
   readonly #maxAttempts: number;
   readonly #workers = new Set<QueueWorker>();
@@ -124,6 +126,8 @@ export class RedisQueue implements AsyncDisposable {
     this.#maxAttempts = resolved.maxAttempts ?? REDIS_QUEUE_DEFAULTS.maxAttempts;
     this.#depthPollMs = resolved.depthPollMs ?? REDIS_QUEUE_DEFAULTS.depthPollMs;
     this.#keys = queueKeys(this.prefix, this.name);
+    const k = this.#keys;
+    this.#addKeys = [k.jobs, k.seq, k.ready, k.delayed, k.wake];
     const hub = new EventHub<RedisQueueEvents>(this.patternType, this.name);
     this.events = hub.emitter;
     const breaker =
@@ -135,6 +139,7 @@ export class RedisQueue implements AsyncDisposable {
       keys: this.#keys,
       calls: new RedisCalls(resolved.redis, breaker, resolved.redisTimeoutMs ?? REDIS_QUEUE_DEFAULTS.redisTimeoutMs, this.name),
       hub,
+      heard: { added: hub.query('added'), active: hub.query('active'), completed: hub.query('completed') },
       counters: { added: 0, completed: 0, failed: 0, retried: 0, dead: 0, stalled: 0 },
       backoff: backoffOf(DEFAULT_BACKOFF, resolved.backoff as JobBackoff | undefined),
       removeOnComplete: resolved.removeOnComplete ?? false,
@@ -327,9 +332,9 @@ export class RedisQueue implements AsyncDisposable {
   }
 
   async #write(encoded: readonly EncodedJob[], payloads: readonly unknown[], options: readonly (AddOptions | undefined)[]): Promise<Job[]> {
-    const k = this.#keys;
-    const reply = (await this.#internals.calls.script('add', [k.jobs, k.seq, k.ready, k.delayed, k.wake], addArguments(this.#internals.now(), this.backpressure !== undefined, encoded))) as unknown[];
+    const reply = (await this.#internals.calls.script('add', this.#addKeys, addArguments(this.#internals.now(), this.backpressure !== undefined, encoded))) as unknown[];
     const hub = this.#internals.hub;
+    const heard = this.#internals.heard.added;
     const addedAt = Number(reply[1]);
     const jobs: Job[] = [];
     let at = 2;
@@ -339,7 +344,7 @@ export class RedisQueue implements AsyncDisposable {
         at += 2;
         const job = addedJob(encoded[i] as EncodedJob, id, payloads[i], addedAt, options[i]);
         this.#internals.counters.added++;
-        if (hub.has('added')) hub.emit('added', Date.now(), { jobId: id, jobType: job.type, state: job.state });
+        if (heard.active) hub.emit('added', Date.now(), { jobId: id, jobType: job.type, state: job.state });
         jobs.push(job);
       } else {
         jobs.push(decodeJob(id, reply.slice(at + 2, at + 2 + JOB_FIELDS.length)) as Job);
@@ -412,6 +417,11 @@ export class RedisQueue implements AsyncDisposable {
  * so that 3 arguments per job go to Redis instead of 7.
  */
 function addArguments(now: string, countDepth: boolean, encoded: readonly EncodedJob[]): (string | number)[] {
+  if (encoded.length === 1) {
+    // One job has one shape: no table of shapes to build for the usual add.
+    const job = encoded[0] as EncodedJob;
+    return [now, countDepth ? 1 : '', 1, job.type, job.rank, job.maxAttempts, job.extra, job.delayMs, 1, job.id, job.data];
+  }
   const shapes: (string | number)[] = [];
   const jobs: (string | number)[] = [];
   const numbers = new Map<string, number>();
@@ -431,7 +441,7 @@ function addArguments(now: string, countDepth: boolean, encoded: readonly Encode
     }
     jobs.push(lastNumber, job.id, job.data);
   }
-  return [now, countDepth ? 1 : '', numbers.size, ...shapes, ...jobs];
+  return [now, countDepth ? 1 : '', numbers.size].concat(shapes, jobs);
 }
 
 function sameShape(a: EncodedJob, b: EncodedJob): boolean {

@@ -123,9 +123,8 @@ export class JobRunner {
     const job = held.job;
     held.running = true;
     this.#running++;
-    const hub = this.#q.hub;
-    if (hub.has('active')) {
-      hub.emit('active', Date.now(), { jobId: job.id, jobType: job.type, attempt: job.attempts, waitMs: Math.max(0, serverNow - job.addedAt) });
+    if (this.#q.heard.active.active) {
+      this.#q.hub.emit('active', Date.now(), { jobId: job.id, jobType: job.type, attempt: job.attempts, waitMs: Math.max(0, serverNow - job.addedAt) });
     }
     const handlers = this.#handlers;
     const handler = typeof handlers === 'function' ? handlers : Object.hasOwn(handlers, job.type) ? handlers[job.type] : undefined;

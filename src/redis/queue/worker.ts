@@ -173,7 +173,7 @@ export class QueueWorker implements AsyncDisposable {
       // `asked`: how many jobs the reply in hand asked for (the fetch's, then each wait's own).
       let asked = free;
       while (reply !== undefined) {
-        const next = await this.#handle(reply, asked);
+        const next = this.#handle(reply, asked);
         if (next === 'closed') return;
         asked = runner.freeSlots();
         if (next === 'go' || asked === 0) break;
@@ -186,10 +186,10 @@ export class QueueWorker implements AsyncDisposable {
    * Handles the jobs of a fetch's reply that asked for `count`; says whether the loop goes on,
    * blocks (it took fewer: none is left ready), or ends (closing).
    */
-  async #handle(reply: FetchReply, count: number): Promise<'go' | 'block' | 'closed'> {
+  #handle(reply: FetchReply, count: number): 'go' | 'block' | 'closed' {
     let taken: number;
     try {
-      taken = await this.#take(reply);
+      taken = this.#take(reply);
       this.#resumed(); // after #take: the jobs just taken are held, so a reclaim keeps them
     } catch (error) {
       // Not expected (a job hash written by something else than this queue?): log, go on.
@@ -201,12 +201,16 @@ export class QueueWorker implements AsyncDisposable {
     return taken < count ? 'block' : 'go';
   }
 
-  /** Reports the stalled jobs of a fetch reply and starts the jobs it took; returns how many, or -1 when closing. */
-  async #take(reply: FetchReply): Promise<number> {
+  /**
+   * Reports the stalled jobs of a fetch reply and starts the jobs it took; returns how many, or -1
+   * when closing (their leases are handed back, a write that close() waits for). Synchronous: a
+   * promise per fetch only for the rare case of closing.
+   */
+  #take(reply: FetchReply): number {
     this.#fetcher.reportStalled(reply);
     const taken = this.#fetcher.hold(reply);
     if (this.#closingNow) {
-      await this.#leases.release(taken);
+      this.#outcomes.track(this.#leases.release(taken));
       return -1;
     }
     for (const held of taken) this.#runner.start(held, reply.now);
@@ -228,12 +232,8 @@ export class QueueWorker implements AsyncDisposable {
     }
     try {
       const fetcher = this.#fetcher;
-      let prefix = '';
-      const raw = await this.#wake.waitThenFetch(
-        waitMs,
-        (connection) => fetcher.prepare(connection),
-        (pipeline) => (prefix = fetcher.queueOn(pipeline, count)),
-      );
+      const prefix = fetcher.nextPrefix();
+      const raw = await this.#wake.waitThenFetch(waitMs, (connection) => fetcher.sendOn(connection, count, prefix));
       return raw === undefined ? undefined : fetcher.reply(raw, prefix);
     } catch (error) {
       getLogger().debug({ err: error, queue: this.#q.name }, 'bulwark: a queue worker lost the reply of its waiting fetch; reclaiming');
