@@ -8,6 +8,7 @@ import { parseOptions } from '../core/config';
 import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow, RuleWindow } from '../rate-limiter/store';
 import { bucketResultOf, emissionIntervalUs } from '../rate-limiter/token-bucket';
 import { RedisStoreError } from './errors';
+import { corkForRun } from './corked-runs';
 import { baseKey } from './keys';
 import { DecisionTimeouts, PendingDecision } from './decision-timeouts';
 import { notReadyText, readinessOf, type Readiness, type ReadyOutcome } from './readiness';
@@ -189,6 +190,7 @@ export class RedisStore implements RateLimitStore {
     const base = baseKey(prepared.keyStart, key);
     let reply: Promise<unknown>;
     try {
+      corkForRun(this.#redis);
       reply = this.#call(prepared, base, cost);
     } catch (error) {
       return Promise.reject(new RedisStoreError('Redis command could not be sent', error));
