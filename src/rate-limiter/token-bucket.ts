@@ -92,6 +92,20 @@ export function consumeBucket(state: BucketState, now: number, cost: number, lim
   return rateLimitResult(true, limit, 0, tokensLeft(usedUs, limit, intervalUs), msOf(usedUs), 0);
 }
 
+/**
+ * The result of a decision on one bucket made elsewhere (RedisStore's single-bucket script) from
+ * the one number it answers, with the arithmetic of {@link consumeBucket}: when admitted, µs until
+ * the bucket is full again after the request (> 0); when refused, `-1 - ahead` with `ahead` the µs
+ * until it was full before it (< 0). Undefined when `answer` cannot be such a number.
+ */
+export function bucketResultOf(answer: number, cost: number, limit: number, intervalUs: number): RateLimitResult | undefined {
+  if (!Number.isInteger(answer) || answer === 0) return undefined;
+  if (answer > 0) return rateLimitResult(true, limit, 0, tokensLeft(answer, limit, intervalUs), msOf(answer), 0);
+  const ahead = -1 - answer;
+  const excess = excessUs(ahead, cost, limit, intervalUs);
+  return excess > 0 ? bucketRefusal(ahead, excess, cost, limit, intervalUs) : undefined;
+}
+
 /** The refusal of {@link consumeBucket} (kept apart, so that an admission's path stays small enough for V8 to inline). */
 function bucketRefusal(ahead: number, excess: number, cost: number, limit: number, intervalUs: number): RateLimitResult {
   return rateLimitResult(false, limit, 0, tokensLeft(ahead, limit, intervalUs), msOf(ahead), waitMs(excess, cost, limit));

@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { parseOptions } from '../core/config';
 import type { RateLimitAlgorithm, RateLimitResult, RateLimitRule, RateLimitStore, RateWindow, RuleWindow } from '../rate-limiter/store';
-import { emissionIntervalUs } from '../rate-limiter/token-bucket';
+import { bucketResultOf, emissionIntervalUs } from '../rate-limiter/token-bucket';
 import { RedisStoreError } from './errors';
+import { corkForRun } from './corked-runs';
 import { baseKey } from './keys';
 import { DecisionTimeouts, PendingDecision } from './decision-timeouts';
 import { notReadyText, readinessOf, type Readiness, type ReadyOutcome } from './readiness';
@@ -30,13 +31,31 @@ interface PreparedRule {
   readonly suffixes: readonly string[];
   /** Whether the script takes a nonce (sliding-log names its members with it). */
   readonly nonce: boolean;
-  /** `limit1, windowMs1, limit2, windowMs2, …` as text (for buckets, the emission interval in µs instead of `windowMs`). */
+  /**
+   * `limit1, windowMs1, limit2, windowMs2, …` as text (for buckets, the emission interval in µs
+   * instead of `windowMs`); not sent for a single bucket, whose `bucket` says its argument.
+   */
   readonly windowArgs: readonly string[];
+  /** For a rule of a single token bucket, which runs the single-bucket script: its argument and numbers. */
+  readonly bucket: SingleBucket | undefined;
+}
+
+/**
+ * A rule of a single token bucket, whose script takes `cost limit intervalUs` as one argument and
+ * replies with one number (see {@link SINGLE_BUCKET_SCRIPTS}).
+ */
+interface SingleBucket {
+  /** ` limit intervalUs`, what follows the cost in the argument. */
+  readonly tail: string;
+  /** The argument of a request of cost 1, the common one, made once. */
+  readonly costOne: string;
+  readonly limit: number;
+  readonly intervalUs: number;
 }
 
 /**
  * The scripts of an algorithm (one per time source; optionally another for rules of a single
- * window), the stem of their command names and the key suffix.
+ * window, as {@link SingleBucket} says), the stem of their command names and the key suffix.
  */
 interface AlgorithmScripts {
   readonly lua: Readonly<Record<RedisTimeSource, string>>;
@@ -169,16 +188,10 @@ export class RedisStore implements RateLimitStore {
   #send(key: string, cost: number, rule: RateLimitRule, timeoutMs: number): Promise<RateLimitResult> {
     const prepared = this.#preparedFor(rule);
     const base = baseKey(prepared.keyStart, key);
-    const args: string[] = [];
-    for (const suffix of prepared.suffixes) args.push(base + suffix);
-    if (this.timeSource === 'client') args.push(String(Date.now()));
-    args.push(String(cost));
-    if (prepared.nonce) args.push(PROCESS_NONCE + (requestCounter++).toString(36));
-    for (const arg of prepared.windowArgs) args.push(arg);
-
     let reply: Promise<unknown>;
     try {
-      reply = prepared.command(...args);
+      corkForRun(this.#redis);
+      reply = this.#call(prepared, base, cost);
     } catch (error) {
       return Promise.reject(new RedisStoreError('Redis command could not be sent', error));
     }
@@ -189,7 +202,7 @@ export class RedisStore implements RateLimitStore {
     reply.then(
       (value) => {
         this.#answered(decision);
-        const result = parseReply(value, rule);
+        const result = parseReply(value, rule, cost, prepared.bucket);
         if (result === undefined) decision.reject(unexpectedReply(value));
         else decision.resolve(result);
       },
@@ -199,6 +212,26 @@ export class RedisStore implements RateLimitStore {
       },
     );
     return decision.promise;
+  }
+
+  /** Runs the rule's script on the keys under `base` for a request of `cost`, and returns its reply. */
+  #call(prepared: PreparedRule, base: string, cost: number): Promise<unknown> {
+    const bucket = prepared.bucket;
+    if (bucket !== undefined && this.timeSource === 'server') {
+      // The common decision, called with its two arguments rather than spread from an array.
+      return prepared.command(base + (prepared.suffixes[0] as string), cost === 1 ? bucket.costOne : cost + bucket.tail);
+    }
+    const args: string[] = [];
+    for (const suffix of prepared.suffixes) args.push(base + suffix);
+    if (this.timeSource === 'client') args.push(String(Date.now()));
+    if (bucket !== undefined) {
+      args.push(cost === 1 ? bucket.costOne : cost + bucket.tail);
+    } else {
+      args.push(String(cost));
+      if (prepared.nonce) args.push(PROCESS_NONCE + (requestCounter++).toString(36));
+      for (const arg of prepared.windowArgs) args.push(arg);
+    }
+    return prepared.command(...args);
   }
 
   /** Counts `decision` answered, and ends its timeout. */
@@ -224,9 +257,8 @@ export class RedisStore implements RateLimitStore {
     const mixed = mixedWith !== undefined;
     const script = SCRIPTS[rule.algorithm];
     const count = windows.length;
-    const lua = mixed
-      ? MIXED_SCRIPTS[mixedWith][this.timeSource]
-      : (count === 1 ? (script.single ?? script.lua) : script.lua)[this.timeSource];
+    const single = !mixed && count === 1 ? script.single : undefined;
+    const lua = mixed ? MIXED_SCRIPTS[mixedWith][this.timeSource] : (single ?? script.lua)[this.timeSource];
     const stem = mixed ? MIXED_COMMAND : script.command;
     const command = defineScript(this.#redis, `${stem}${count}`, lua, count);
     const namespace = this.namespace ?? rule.name?.replace(/[{}]/g, '_') ?? REDIS_STORE_DEFAULTS.namespace;
@@ -241,10 +273,18 @@ export class RedisStore implements RateLimitStore {
         if (mixed) args.push(bucket ? BUCKET_MARK : 'w');
         return args;
       }),
+      bucket: single === undefined ? undefined : singleBucket(windows[0] as RuleWindow),
     };
     this.#prepared.set(rule, prepared);
     return prepared;
   }
+}
+
+/** The {@link SingleBucket} of a rule whose one window is `window`, a token bucket. */
+function singleBucket(window: RuleWindow): SingleBucket {
+  const intervalUs = emissionIntervalUs(window);
+  const tail = ` ${window.limit} ${intervalUs}`;
+  return { tail, costOne: `1${tail}`, limit: window.limit, intervalUs };
 }
 
 /**
@@ -258,11 +298,14 @@ function mixedWindowAlgorithmOf(rule: RateLimitRule): MixedWindowAlgorithm | und
 }
 
 /**
- * The result a script reply stands for, or undefined when the reply is not a decision. Admitted:
- * `[remaining, resetMs]`, plus the tightest window's index when the rule has several; refused:
- * `[remaining, resetMs, window index, retryAfterMs]` (`retryAfterMs` -1 for never).
+ * The result a script reply stands for, or undefined when the reply is not a decision. The
+ * single-bucket script (a rule's `bucket`) answers one integer (see {@link bucketResultOf}); the
+ * others an array. Admitted: `[remaining, resetMs]`, plus the tightest window's index when the
+ * rule has several; refused: `[remaining, resetMs, window index, retryAfterMs]` (`retryAfterMs`
+ * -1 for never).
  */
-function parseReply(value: unknown, rule: RateLimitRule): RateLimitResult | undefined {
+function parseReply(value: unknown, rule: RateLimitRule, cost: number, bucket: SingleBucket | undefined): RateLimitResult | undefined {
+  if (bucket !== undefined) return typeof value === 'number' ? bucketResultOf(value, cost, bucket.limit, bucket.intervalUs) : undefined;
   if (!Array.isArray(value)) return undefined;
   const length = value.length;
   const windows = rule.windows;

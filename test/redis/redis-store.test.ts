@@ -304,7 +304,14 @@ describe('RedisStore decisions', () => {
   it('rejects every reply that is not a decision instead of admitting', async () => {
     const one = rule('sliding-log', [5, 10_000]);
     const two = rule('sliding-window', [5, 10_000], [50, 60_000]);
+    const bucket = rule('token-bucket', [5, 10_000]); // a token every 2 s: the script answers µs until full
     const garbled: [unknown, RateLimitRule][] = [
+      [[4, 10_000], bucket], // a single bucket's script answers one number
+      [0, bucket],
+      [2_000_000.5, bucket],
+      [-1, bucket], // a refusal of a full bucket: it would have admitted
+      [Buffer.from('2000000'), bucket],
+      [2_000_000, one],
       [null, one],
       ['OK', one],
       [[], one],
@@ -355,6 +362,24 @@ describe('RedisStore decisions', () => {
       retryAfterMs: 250,
     });
     expect(await storeAnswering([5, 0, 1, -1]).consume('k', 9, one)).toMatchObject({ allowed: false, retryAfterMs: Infinity });
+    const bucket = rule('token-bucket', [5, 10_000]);
+    expect(await storeAnswering(2_000_000).consume('k', 1, bucket)).toEqual({
+      allowed: true,
+      limit: 5,
+      windowIndex: 0,
+      remaining: 4,
+      resetMs: 2_000,
+      retryAfterMs: 0,
+    });
+    expect(await storeAnswering(-1 - 10_000_000).consume('k', 1, bucket)).toEqual({
+      allowed: false,
+      limit: 5,
+      windowIndex: 0,
+      remaining: 0,
+      resetMs: 10_000,
+      retryAfterMs: 2_000,
+    });
+    expect(await storeAnswering(-1).consume('k', 9, bucket)).toMatchObject({ allowed: false, remaining: 5, retryAfterMs: Infinity });
   });
 
   it('never runs a script another copy of bulwark defined on the same connection', async () => {

@@ -12,6 +12,7 @@ import { compose, type ExecutionContext, type LayerStats, type Policy } from '..
 import type { Registry } from '../../core/registry';
 import { Retry } from '../../retry/retry';
 import { Timeout } from '../../timeout/timeout';
+import { corkForRun } from '../corked-runs';
 import { InlineLayers } from '../inline-layers';
 import { readinessOf, type Readiness } from '../readiness';
 import { commandOf, READ_ONLY_COMMANDS, UNGUARDED_COMMANDS } from './commands';
@@ -216,6 +217,7 @@ export class RedisGuard {
     if (typeof last === 'function') return withCallback(this.#run(policy, receiver, method, args.slice(0, -1)), last as Callback);
     const inline = this.#inline;
     if (inline !== undefined && policy === this.policy && this.#readiness.sendable()) {
+      corkForRun(this.#redis);
       const sent = inline.run(receiver, method, args);
       if (sent !== undefined) return sent;
     }
@@ -224,7 +226,10 @@ export class RedisGuard {
 
   /** Sends at once on a ready connection; otherwise waits for it (never into ioredis's offline queue). */
   #send(receiver: object, method: string, args: unknown[], ctx: ExecutionContext): unknown {
-    if (this.#readiness.sendable()) return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
+    if (this.#readiness.sendable()) {
+      corkForRun(this.#redis);
+      return ((receiver as Record<string, Method>)[method] as Method).apply(receiver, args);
+    }
     return this.#sendWhenReady(receiver, method, args, ctx);
   }
 
