@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { RateLimiter } from '../../src/index';
-import { guardRedis, RedisStore } from '../../src/redis/index';
+import { Cache, guardRedis, RedisStore } from '../../src/redis/index';
 import { connect, useSharedRedis } from './support';
 
 const shared = useSharedRedis(inject('redisUrl'), 'corked');
@@ -33,6 +33,16 @@ describe('commands sent in one synchronous run', () => {
     const outcome = await writesOf((redis) => {
       const guarded = guardRedis(redis, { registry: false });
       return Array.from({ length: 20 }, async () => expect(await guarded.get(`${shared.prefix}:k`)).toBe('v'));
+    });
+    expect(outcome).toEqual({ writes: 1, corkedInRun: true, corkedAfter: false });
+  });
+
+  it('leave a Cache that does not batch its reads in one socket write, every hit right', async () => {
+    const cache = new Cache({ redis: shared.redis, prefix: `${shared.prefix}:cache`, ttlMs: 60_000, registry: false });
+    await cache.set('user:1', { name: 'Ada' });
+    const outcome = await writesOf((redis) => {
+      const unbatched = new Cache({ redis, prefix: `${shared.prefix}:cache`, ttlMs: 60_000, registry: false, batchReads: false });
+      return Array.from({ length: 20 }, async () => expect(await unbatched.getOrLoad('user:1', () => ({ name: 'loaded' }))).toEqual({ name: 'Ada' }));
     });
     expect(outcome).toEqual({ writes: 1, corkedInRun: true, corkedAfter: false });
   });

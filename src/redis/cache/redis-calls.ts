@@ -7,6 +7,7 @@ import type { CircuitBreaker } from '../../circuit-breaker/index';
 import { CallContext, type InternalContext } from '../../core/context';
 import { runPolicy, type Policy } from '../../core/policy';
 import type { Timeout } from '../../timeout/index';
+import { corkForRun } from '../corked-runs';
 import { InlineLayers } from '../inline-layers';
 import { notReadyText, readinessOf, type Readiness } from '../readiness';
 import { CACHE_DEFAULTS } from './options';
@@ -48,7 +49,9 @@ export class CacheRedis {
   readonly #cluster: boolean;
   /** GET of `ctx.key`: one function for every read, so that a read makes no closure. */
   readonly #get = (ctx: InternalContext): Promise<string | null> => {
-    return this.#readiness.sendable() ? this.#redis.get(ctx.key as string) : this.#getWhenReady(ctx.key as string);
+    if (!this.#readiness.sendable()) return this.#getWhenReady(ctx.key as string);
+    corkForRun(this.#redis);
+    return this.#redis.get(ctx.key as string);
   };
   /** The default policy's layers run as one, when the cache made it: what a read on a ready connection goes through. */
   readonly #inline: InlineLayers | undefined;
@@ -95,6 +98,7 @@ export class CacheRedis {
   get(key: string): Promise<string | null> {
     const inline = this.#inline;
     if (inline !== undefined && this.#readiness.sendable()) {
+      corkForRun(this.#redis);
       const sent = inline.run(this.#redis, 'get', [key]);
       if (sent !== undefined) return sent as Promise<string | null>;
     }
@@ -133,6 +137,7 @@ export class CacheRedis {
   readMany(keys: readonly string[]): Promise<(string | null)[]> {
     const inline = this.#inline;
     if (inline !== undefined && !this.#cluster && this.#readiness.sendable()) {
+      corkForRun(this.#redis);
       const sent = inline.run(this.#redis, 'mget', keys as string[], keys.length);
       if (sent !== undefined) return sent as Promise<(string | null)[]>;
     }
@@ -192,6 +197,7 @@ export class CacheRedis {
   #send<T>(command: () => Promise<T>): Promise<T> {
     return this.#policy.execute(async () => {
       if (!this.#readiness.sendable()) await this.#whenReady();
+      corkForRun(this.#redis);
       return command();
     });
   }
