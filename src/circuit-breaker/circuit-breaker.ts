@@ -216,7 +216,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
 
   /** Whether a call's duration is wanted: `slowCallDurationMs`, or a `success` or `failure` listener. */
   #timed(): boolean {
-    return this.#slowCallDurationMs !== undefined || this.#outcomeListeners.active;
+    return this.#slowCallDurationMs !== undefined || this.#outcomeListeners.anyone;
   }
 
   /**

@@ -310,7 +310,7 @@ export class ListenerQuery {
   }
 
   /** Whether anyone would receive such an event now. */
-  get active(): boolean {
+  get anyone(): boolean {
     if (this.#version !== listenerChanges.version) this.#refresh();
     return this.#answer || this.#channel.hasSubscribers;
   }

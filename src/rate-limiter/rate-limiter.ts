@@ -171,10 +171,7 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
     // fulfils the promise with it directly, even in a process where other limiters of this class
     // answer with promises (which, through one shared call, would cost every decision a `then`
     // lookup on its result).
-    const memory = this.#memoryStore;
-    if (memory !== undefined && typeof key === 'string' && isCost(cost)) {
-      return Promise.resolve(this.#count(this.#decideInMemory(memory, key, cost), key, cost));
-    }
+    if (this.#decidesAtOnce(key, cost)) return Promise.resolve(this.#consumeInMemory(key, cost));
     const decided = this.#consumeOther(key, cost);
     return decided instanceof Promise ? decided : Promise.resolve(decided);
   }
@@ -188,11 +185,18 @@ export class RateLimiter extends Pattern<RateLimiterEvents, RateLimiterStats> {
   consumeNow(key: string | number, cost = 1): RateLimitResult | Promise<RateLimitResult> {
     // The common call, a string key and a valid cost on a MemoryStore, stays small enough for V8 to
     // inline the whole decision; everything else is in #consumeOther.
-    const memory = this.#memoryStore;
-    if (memory !== undefined && typeof key === 'string' && isCost(cost)) {
-      return this.#count(this.#decideInMemory(memory, key, cost), key, cost);
-    }
+    if (this.#decidesAtOnce(key, cost)) return this.#consumeInMemory(key, cost);
     return this.#consumeOther(key, cost);
+  }
+
+  /** Whether a `consume` of `key` and `cost` is the common call: a string key and a valid cost, on a MemoryStore. */
+  #decidesAtOnce(key: string | number, cost: number): key is string {
+    return this.#memoryStore !== undefined && typeof key === 'string' && isCost(cost);
+  }
+
+  /** Decides and counts a call that {@link RateLimiter.#decidesAtOnce} accepted. */
+  #consumeInMemory(key: string, cost: number): RateLimitResult {
+    return this.#count(this.#decideInMemory(this.#memoryStore as MemoryStore, key, cost), key, cost);
   }
 
   /** {@link RateLimiter.consumeNow} for a number key, an invalid argument or an asynchronous store. */

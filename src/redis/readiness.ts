@@ -14,10 +14,10 @@ export type ReadyOutcome = 'ready' | 'timeout' | 'ended' | 'notConnecting';
 
 /**
  * How a message completes "Redis connection …" for a command not sent after a wait of `waitedMs`
- * ms that ended with `outcome`, e.g. `did not become ready within 250 ms`; for `'ready'`, the
- * connection was ready but not {@link Readiness.sendable} (its socket was gone).
+ * ms that ended with `outcome`, e.g. `did not become ready within 250 ms`; `'closing'` (or a wait
+ * that ended `'ready'`): the connection was ready but not {@link Readiness.sendable}, its socket gone.
  */
-export function notReadyText(outcome: ReadyOutcome, waitedMs: number): string {
+export function notReadyText(outcome: ReadyOutcome | 'closing', waitedMs: number): string {
   switch (outcome) {
     case 'timeout':
       return `did not become ready within ${waitedMs} ms`;
@@ -25,7 +25,8 @@ export function notReadyText(outcome: ReadyOutcome, waitedMs: number): string {
       return 'is closed for good';
     case 'notConnecting':
       return 'is not connecting (created with lazyConnect and connect() not called)';
-    default:
+    case 'ready':
+    case 'closing':
       return 'is closing (its socket is no longer writable)';
   }
 }

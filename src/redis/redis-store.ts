@@ -219,13 +219,13 @@ export class RedisStore implements RateLimitStore {
     const bucket = prepared.bucket;
     if (bucket !== undefined && this.timeSource === 'server') {
       // The common decision, called with its two arguments rather than spread from an array.
-      return prepared.command(base + (prepared.suffixes[0] as string), cost === 1 ? bucket.costOne : cost + bucket.tail);
+      return prepared.command(base + (prepared.suffixes[0] as string), bucketArgument(bucket, cost));
     }
     const args: string[] = [];
     for (const suffix of prepared.suffixes) args.push(base + suffix);
     if (this.timeSource === 'client') args.push(String(Date.now()));
     if (bucket !== undefined) {
-      args.push(cost === 1 ? bucket.costOne : cost + bucket.tail);
+      args.push(bucketArgument(bucket, cost));
     } else {
       args.push(String(cost));
       if (prepared.nonce) args.push(PROCESS_NONCE + (requestCounter++).toString(36));
@@ -278,6 +278,11 @@ export class RedisStore implements RateLimitStore {
     this.#prepared.set(rule, prepared);
     return prepared;
   }
+}
+
+/** The single-bucket script's argument for a request of `cost`: `cost limit intervalUs`. */
+function bucketArgument(bucket: SingleBucket, cost: number): string {
+  return cost === 1 ? bucket.costOne : cost + bucket.tail;
 }
 
 /** The {@link SingleBucket} of a rule whose one window is `window`, a token bucket. */

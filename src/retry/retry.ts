@@ -118,7 +118,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
 
   #countFirstSuccess(value: unknown): unknown {
     this.#succeededWithoutRetry++;
-    if (this.#successListeners.active) this.#emitSuccess(1);
+    if (this.#successListeners.anyone) this.#emitSuccess(1);
     return value;
   }
 
@@ -162,7 +162,7 @@ export class Retry extends Pattern<RetryEvents, RetryStats> {
       outcome = await this.#try(fn, withAttempt(ctx, attempt));
       if (outcome.ok && (this.#retryOnResult === undefined || !this.#rejectsResult(outcome.value))) {
         this.#succeededAfterRetry++;
-        if (this.#successListeners.active) this.#emitSuccess(attempt);
+        if (this.#successListeners.anyone) this.#emitSuccess(attempt);
         return outcome.value;
       }
     }

@@ -28,7 +28,7 @@ export class RedisUnavailableError extends BulwarkError {
    * @param waitedMs - how long the call waited, in ms
    */
   constructor(outcome: NotReadyReason, status: string, waitedMs: number) {
-    const why = notReadyText(outcome === 'closing' ? 'ready' : outcome, waitedMs);
+    const why = notReadyText(outcome, waitedMs);
     super(ErrorCode.RedisUnavailable, `Redis connection ${why} (status: ${status}); the command was not sent`);
     this.outcome = outcome;
   }

@@ -80,8 +80,8 @@ export class LockCommands {
     return this.#call(this.#extend, [keys.lock, token, String(ttlMs)], parseFlag, undefined, undefined);
   }
 
-  /** Why a script was not sent: how the wait for the connection ended (`'ready'`: its socket was gone). */
-  #notSendable(outcome: ReadyOutcome): LockUnavailableError {
+  /** Why a script was not sent: how the wait for the connection ended, or `'closing'` (its socket was gone). */
+  #notSendable(outcome: ReadyOutcome | 'closing'): LockUnavailableError {
     return new LockUnavailableError(`Redis connection ${notReadyText(outcome, this.#timeoutMs)} (status: ${this.#redis.status})`);
   }
 
@@ -138,7 +138,7 @@ export class LockCommands {
       }
       // Ready with its socket gone: sending would put the script in ioredis's offline queue.
       if (this.#redis.status === 'ready') {
-        fail(this.#notSendable('ready'));
+        fail(this.#notSendable('closing'));
         return;
       }
       // Connecting or reconnecting: wait for it within the same time, never in ioredis's offline queue.

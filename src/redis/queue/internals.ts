@@ -34,7 +34,7 @@ export interface QueueInternals {
   readonly calls: RedisCalls;
   readonly hub: EventHub<RedisQueueEvents>;
   /** Who listens to the events raised once per job (`hub.query`, made once: asked on every job). */
-  readonly heard: { readonly added: ListenerQuery; readonly active: ListenerQuery; readonly completed: ListenerQuery };
+  readonly listeners: { readonly added: ListenerQuery; readonly active: ListenerQuery; readonly completed: ListenerQuery };
   readonly counters: QueueCounters;
   readonly backoff: BackoffSettings;
   readonly removeOnComplete: boolean;

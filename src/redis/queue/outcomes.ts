@@ -149,7 +149,7 @@ export class OutcomeWriter {
   /** What Redis answered to the completion of `batch`: 1 completed, 0 lease lost. */
   #acknowledged(batch: readonly Held[], flags: readonly number[]): void {
     const hub = this.#q.hub;
-    const heard = this.#q.heard.completed;
+    const listeners = this.#q.listeners.completed;
     const now = Date.now();
     for (let index = 0; index < batch.length; index++) {
       const held = batch[index] as Held;
@@ -159,7 +159,7 @@ export class OutcomeWriter {
         continue;
       }
       this.#q.counters.completed++;
-      if (heard.active) {
+      if (listeners.anyone) {
         hub.emit('completed', now, { jobId: held.job.id, jobType: held.job.type, attempt: held.job.attempts, runMs: now - held.startedAt });
       }
     }

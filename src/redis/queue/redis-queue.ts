@@ -139,7 +139,7 @@ export class RedisQueue implements AsyncDisposable {
       keys: this.#keys,
       calls: new RedisCalls(resolved.redis, breaker, resolved.redisTimeoutMs ?? REDIS_QUEUE_DEFAULTS.redisTimeoutMs, this.name),
       hub,
-      heard: { added: hub.query('added'), active: hub.query('active'), completed: hub.query('completed') },
+      listeners: { added: hub.query('added'), active: hub.query('active'), completed: hub.query('completed') },
       counters: { added: 0, completed: 0, failed: 0, retried: 0, dead: 0, stalled: 0 },
       backoff: backoffOf(DEFAULT_BACKOFF, resolved.backoff as JobBackoff | undefined),
       removeOnComplete: resolved.removeOnComplete ?? false,
@@ -334,7 +334,7 @@ export class RedisQueue implements AsyncDisposable {
   async #write(encoded: readonly EncodedJob[], payloads: readonly unknown[], options: readonly (AddOptions | undefined)[]): Promise<Job[]> {
     const reply = (await this.#internals.calls.script('add', this.#addKeys, addArguments(this.#internals.now(), this.backpressure !== undefined, encoded))) as unknown[];
     const hub = this.#internals.hub;
-    const heard = this.#internals.heard.added;
+    const listeners = this.#internals.listeners.added;
     const addedAt = Number(reply[1]);
     const jobs: Job[] = [];
     let at = 2;
@@ -344,7 +344,7 @@ export class RedisQueue implements AsyncDisposable {
         at += 2;
         const job = addedJob(encoded[i] as EncodedJob, id, payloads[i], addedAt, options[i]);
         this.#internals.counters.added++;
-        if (heard.active) hub.emit('added', Date.now(), { jobId: id, jobType: job.type, state: job.state });
+        if (listeners.anyone) hub.emit('added', Date.now(), { jobId: id, jobType: job.type, state: job.state });
         jobs.push(job);
       } else {
         jobs.push(decodeJob(id, reply.slice(at + 2, at + 2 + JOB_FIELDS.length)) as Job);

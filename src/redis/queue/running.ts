@@ -123,7 +123,7 @@ export class JobRunner {
     const job = held.job;
     held.running = true;
     this.#running++;
-    if (this.#q.heard.active.active) {
+    if (this.#q.listeners.active.anyone) {
       this.#q.hub.emit('active', Date.now(), { jobId: job.id, jobType: job.type, attempt: job.attempts, waitMs: Math.max(0, serverNow - job.addedAt) });
     }
     const handlers = this.#handlers;
