@@ -166,8 +166,15 @@ export class MemoryStore implements RateLimitStore {
   /** Decides one request; see {@link RateLimitStore.consume}. */
   consume(key: string, cost: number, rule: RateLimitRule): RateLimitResult {
     const bucket = rule === this.#lastRule ? this.#lastBucket : this.#newRule(rule);
-    if (bucket !== undefined) return this.#consumeBucket(key, cost, rule, bucket);
-    return this.#consumeCounters(key, cost, rule);
+    if (bucket === undefined) return this.#consumeCounters(key, cost, rule);
+    // A single token bucket: the key's state is the bucket's TAT. The checks of #touch and #sweep
+    // are written out here (each a call less), so that V8 can inline a whole decision into its caller.
+    const now = this.#clock.now();
+    const newest = this.#newest;
+    const state = newest !== undefined && newest.key === key && newest.rule === rule ? newest : this.#find(key, rule);
+    const result = consumeBucket(state, now, cost, bucket.limit, bucket.intervalUs);
+    if (result.allowed && this.#oldest !== state) this.#dropExpired(now, state);
+    return result;
   }
 
   /**
@@ -184,15 +191,6 @@ export class MemoryStore implements RateLimitStore {
     this.#lastRule = rule;
     this.#lastBucket = bucket;
     return bucket;
-  }
-
-  /** Decides for a rule that is a single token bucket: the key's state is the bucket's TAT. */
-  #consumeBucket(key: string, cost: number, rule: RateLimitRule, bucket: Bucket): RateLimitResult {
-    const now = this.#clock.now();
-    const state = this.#touch(key, rule);
-    const result = consumeBucket(state, now, cost, bucket.limit, bucket.intervalUs);
-    if (result.allowed) this.#sweep(now, state);
-    return result;
   }
 
   /** Decides for any other rule, with a counter per window. */
@@ -241,6 +239,14 @@ export class MemoryStore implements RateLimitStore {
     // The key of the last decision is the most recently used one: found again without a lookup.
     const newest = this.#newest;
     if (newest !== undefined && newest.key === key && newest.rule === rule) return newest;
+    return this.#find(key, rule);
+  }
+
+  /**
+   * {@link MemoryStore.#touch} for a key other than the last one (kept apart, so that the last
+   * key's path stays small enough for V8 to inline a whole decision into its caller).
+   */
+  #find(key: string, rule: RateLimitRule): KeyState {
     const state = this.#keys.get(key);
     if (state === undefined || state.rule !== rule) return this.#insert(key, rule, state);
     if (state !== this.#newest) {
@@ -269,6 +275,12 @@ export class MemoryStore implements RateLimitStore {
    * `current`, the key this decision just used.
    */
   #sweep(now: number, current: KeyState): void {
+    // Nothing to look at when the decision's key is the only one (or the least recently used).
+    if (this.#oldest !== current) this.#dropExpired(now, current);
+  }
+
+  /** {@link MemoryStore.#sweep}'s work (kept apart, so that the one-key path stays small enough for V8 to inline). */
+  #dropExpired(now: number, current: KeyState): void {
     for (let i = 0; i < SWEEP_PER_DECISION; i++) {
       const oldest = this.#oldest;
       if (oldest === undefined || oldest === current || oldest.expiresAt() > now) return;

@@ -81,15 +81,22 @@ export interface BucketState {
  * when admitted: a {@link TokenBucket} decision in one step, for a rule of this one bucket (no
  * counter object, one result object, nothing else allocated), on the same arithmetic as
  * {@link TokenBucket.retryAfterMs} and {@link TokenBucket.add}: the functions below.
+ *
+ * An admission writes those functions' formulas out (`aheadUs`, `addedUs`, `tokensLeft`, `msOf`;
+ * `usedUs > limit × interval` is `excessUs > 0` in integers): it is every single-bucket decision's
+ * path, and V8 inlines a whole decision into the limiter's caller only while the path's bytecode
+ * is small (a call costs more bytecode than the formula it calls). The tests hold both paths to
+ * one model.
  */
 export function consumeBucket(state: BucketState, now: number, cost: number, limit: number, intervalUs: number): RateLimitResult {
   const nowUs = now * 1000;
-  const ahead = aheadUs(state.tat, nowUs);
-  const excess = excessUs(ahead, cost, limit, intervalUs);
-  if (excess > 0) return bucketRefusal(ahead, excess, cost, limit, intervalUs);
-  const usedUs = addedUs(ahead, cost, intervalUs);
+  const tat = state.tat;
+  const ahead = tat > nowUs ? tat - nowUs : 0;
+  const usedUs = ahead + cost * intervalUs;
+  if (usedUs > limit * intervalUs) return bucketRefusal(ahead, cost, limit, intervalUs);
   state.tat = nowUs + usedUs;
-  return rateLimitResult(true, limit, 0, tokensLeft(usedUs, limit, intervalUs), msOf(usedUs), 0);
+  const left = limit - Math.ceil(usedUs / intervalUs);
+  return rateLimitResult(true, limit, 0, left > 0 ? left : 0, Math.ceil(usedUs / 1000), 0);
 }
 
 /**
@@ -102,12 +109,16 @@ export function bucketResultOf(answer: number, cost: number, limit: number, inte
   if (!Number.isInteger(answer) || answer === 0) return undefined;
   if (answer > 0) return rateLimitResult(true, limit, 0, tokensLeft(answer, limit, intervalUs), msOf(answer), 0);
   const ahead = -1 - answer;
-  const excess = excessUs(ahead, cost, limit, intervalUs);
-  return excess > 0 ? bucketRefusal(ahead, excess, cost, limit, intervalUs) : undefined;
+  return excessUs(ahead, cost, limit, intervalUs) > 0 ? bucketRefusal(ahead, cost, limit, intervalUs) : undefined;
 }
 
-/** The refusal of {@link consumeBucket} (kept apart, so that an admission's path stays small enough for V8 to inline). */
-function bucketRefusal(ahead: number, excess: number, cost: number, limit: number, intervalUs: number): RateLimitResult {
+/**
+ * The refusal of a request of `cost` by a bucket full again in `ahead` µs, which does not hold
+ * `cost` tokens (kept apart from {@link consumeBucket}, so that an admission's path stays small
+ * enough for V8 to inline a whole decision into its caller).
+ */
+function bucketRefusal(ahead: number, cost: number, limit: number, intervalUs: number): RateLimitResult {
+  const excess = excessUs(ahead, cost, limit, intervalUs);
   return rateLimitResult(false, limit, 0, tokensLeft(ahead, limit, intervalUs), msOf(ahead), waitMs(excess, cost, limit));
 }
 
