@@ -417,7 +417,9 @@ describe('examples/backpressure.ts', () => {
 
   it('refuses a call at its deadline while paused, without running it', () => {
     expect(result.refusedCall).toMatchObject({ name: 'BackpressureTimeoutError', reason: 'deadline' });
-    expect(result.refusedCall.waitedMs).toBeGreaterThanOrEqual(4);
+    // No bound on waitedMs here: on real timers the wait left of the 5 ms budget depends on the time
+    // the call took to start waiting, and a timer fires by the event loop's cached time (its wait is
+    // measured exactly on a fake clock in test/backpressure/backpressure.test.ts).
     expect(result.stats).toMatchObject({ rejected: 1, rejectedByReason: { deadline: 1 } });
   });
 });
