@@ -292,11 +292,7 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
     if (startedAt !== undefined) this.#emitOutcome(failure, call.state, durationMs, outcome, now);
     if (call.epoch !== this.#controller.epoch) return this.#settleLate(call, failure, outcome, weight);
     if (probe !== undefined) return this.#settleProbe(probe, failure, slow, outcome);
-    if (weight !== 1) return this.#recordBatch(call, failure, slow, outcome, weight);
-    const trip = this.#health.record(failure, slow);
-    const opens = trip !== undefined && call.state === CircuitState.Closed;
-    if (failure) this.#report(opens ? 'thresholdExceeded' : 'callFailed', outcome, call.state);
-    if (opens) this.#controller.trip(trip, this.clock.now());
+    this.#record(call, failure, slow, outcome, weight);
   }
 
   /*
@@ -325,10 +321,11 @@ export class CircuitBreaker extends Pattern<CircuitBreakerEvents, CircuitBreaker
   }
 
   /**
-   * Records the `weight` calls of a current batched call one by one, as that many calls would have
-   * been: those after one that opens the circuit are late results. A failure is reported once.
+   * Records a current call in the health window, and opens the circuit when that trips it; a call
+   * standing for `weight` calls records them one by one, as that many calls would have been (those
+   * after one that opens the circuit are late results). A failure is reported once.
    */
-  #recordBatch(call: CallRecord, failure: boolean, slow: boolean, outcome: unknown, weight: number): void {
+  #record(call: CallRecord, failure: boolean, slow: boolean, outcome: unknown, weight: number): void {
     for (let recorded = 1; recorded <= weight; recorded++) {
       const trip = this.#health.record(failure, slow);
       if (trip !== undefined && call.state === CircuitState.Closed) {

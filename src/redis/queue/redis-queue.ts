@@ -420,7 +420,10 @@ function addArguments(now: string, countDepth: boolean, encoded: readonly Encode
   if (encoded.length === 1) {
     // One job has one shape: no table of shapes to build for the usual add.
     const job = encoded[0] as EncodedJob;
-    return [now, countDepth ? 1 : '', 1, job.type, job.rank, job.maxAttempts, job.extra, job.delayMs, 1, job.id, job.data];
+    const args: (string | number)[] = [now, countDepth ? 1 : '', 1];
+    pushShape(args, job);
+    args.push(1, job.id, job.data);
+    return args;
   }
   const shapes: (string | number)[] = [];
   const jobs: (string | number)[] = [];
@@ -434,7 +437,7 @@ function addArguments(now: string, countDepth: boolean, encoded: readonly Encode
       if (number === undefined) {
         number = numbers.size + 1;
         numbers.set(key, number);
-        shapes.push(job.type, job.rank, job.maxAttempts, job.extra, job.delayMs);
+        pushShape(shapes, job);
       }
       last = job;
       lastNumber = number;
@@ -442,6 +445,11 @@ function addArguments(now: string, countDepth: boolean, encoded: readonly Encode
     jobs.push(lastNumber, job.id, job.data);
   }
   return [now, countDepth ? 1 : '', numbers.size].concat(shapes, jobs);
+}
+
+/** Appends the add script's description of `job`'s shape to `args`: type, rank, most tries, options, delay. */
+function pushShape(args: (string | number)[], job: EncodedJob): void {
+  args.push(job.type, job.rank, job.maxAttempts, job.extra, job.delayMs);
 }
 
 function sameShape(a: EncodedJob, b: EncodedJob): boolean {

@@ -51,8 +51,7 @@ export class WakeWait {
 
   /** Waits at most `waitMs` for the wake list (at most 100 ms for a connection that is not ready). */
   async wait(waitMs: number): Promise<void> {
-    const current = this.#connectionInUse();
-    const connection = current?.status === 'ready' ? current : await this.#whenReady(current, waitMs);
+    const connection = this.#readyConnection() ?? (await this.#whenReady(waitMs));
     if (connection === undefined) return;
     await this.#unlessStuck(connection, waitMs, this.#pop(connection, waitMs));
   }
@@ -68,8 +67,7 @@ export class WakeWait {
    * @throws when the fetch was sent and its reply did not come (the connection dropped or hung)
    */
   async waitThenFetch(waitMs: number, sendFetch: (connection: Redis | Cluster) => Promise<unknown>): Promise<unknown> {
-    const current = this.#connectionInUse();
-    const connection = current?.status === 'ready' ? current : await this.#whenReady(current, waitMs);
+    const connection = this.#readyConnection() ?? (await this.#whenReady(waitMs));
     if (connection === undefined) return undefined;
     // The pop's own reply is not needed: the fetch's reply (or its failure) says how the wait ended.
     connection.blpop(this.#key, Math.max(waitMs, 1) / 1_000).catch(ignore);
@@ -86,13 +84,16 @@ export class WakeWait {
     );
   }
 
-  /**
-   * `connection` once ready, after waiting for it (at most 100 ms); undefined if not ready by then.
-   * Callers ask only for a connection that is not ready: a ready one costs no promise of its own.
-   */
-  async #whenReady(connection: Redis | Cluster | undefined, waitMs: number): Promise<Redis | Cluster | undefined> {
+  /** Its connection when it is ready now (no promise for the common wait), else undefined. */
+  #readyConnection(): Redis | Cluster | undefined {
+    const connection = this.#connectionInUse();
+    return connection?.status === 'ready' ? connection : undefined;
+  }
+
+  /** Its connection once ready, after waiting for it (at most 100 ms); undefined if not ready by then. */
+  async #whenReady(waitMs: number): Promise<Redis | Cluster | undefined> {
+    const connection = this.#connectionInUse();
     if (connection === undefined) return undefined;
-    if (connection.status === 'ready') return connection;
     const outcome = await readinessOf(connection).wait(Math.min(waitMs, NOT_READY_WAIT_MS));
     if (outcome === 'ready' && !this.#stop.aborted) return connection;
     if (outcome !== 'timeout') await sleep(Math.min(waitMs, NOT_READY_WAIT_MS), this.#stop).catch(ignore);
